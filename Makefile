@@ -1,0 +1,49 @@
+# The README commands. Each installs what it needs into .venv itself.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint synth bench system-deps clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Runtime only: what the local platform needs (no CDK, no test tools).
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+# Everything: tests, lint, the CDK for synth.
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+# espeak-ng speaks the local text-to-speech (R-TTS-1); installed from Debian when we can.
+system-deps:
+	@command -v espeak-ng >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+	      || echo "warning: could not install espeak-ng; local text-to-speech falls back to a tone"; \
+	  else echo "warning: espeak-ng not found; local text-to-speech falls back to a tone"; fi; }
+
+run: $(VENV)/.installed-run system-deps
+	$(PY) -m local
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/core/python/jarchi functions local infra
+
+test: $(VENV)/.installed-dev system-deps lint
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+synth: $(VENV)/.installed-dev
+	$(PY) -m infra.app
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) cdk.out

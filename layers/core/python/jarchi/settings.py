@@ -1,0 +1,54 @@
+"""Deployment settings: one pydantic model read from the environment once per cold start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ENV_PREFIX = "JARCHI_"
+
+
+class Settings(BaseModel):
+    """Every field can be set as `JARCHI_<FIELD>` (upper case)."""
+
+    stage: Literal["local", "cloud"] = "cloud"
+    resource_prefix: str = "jarchi"
+    region: str = Field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"))
+    # Locally: where the clock starts (ISO 8601 with offset); R-RUN-3.
+    now: datetime | None = None
+    connector: Literal["simulator", "chime", "end_user_messaging"] = "simulator"
+    simulator_config: str | None = None
+    state_machine_arn: str = ""
+    scheduler_role_arn: str = "arn:aws:iam::123456789012:role/jarchi-scheduler"
+    scheduler_group: str = "default"
+    idempotency_ttl_seconds: int = 3600
+    default_recipient_limit: int = 60_000
+    contact_file_max_bytes: int = 20 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        values = {k[len(ENV_PREFIX) :].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX)}
+        return cls.model_validate({k: v for k, v in values.items() if k in cls.model_fields})
+
+    def table_name(self, logical: str) -> str:
+        return f"{self.resource_prefix}-{logical}"
+
+    def queue_name(self, logical: str) -> str:
+        return f"{self.resource_prefix}-{logical}"
+
+    def bucket_name(self, logical: str) -> str:
+        return f"{self.resource_prefix}-{logical}"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,75 @@
+"""The DynamoDB tables, defined once. The pynamodb models, the local runtime and the CDK stack all read
+these definitions (tests/infra asserts the synthesized stack agrees)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+KeyType = Literal["S", "N"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: KeyType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical: str
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+    ttl_attribute: str | None = None
+
+    def key_attributes(self) -> dict[str, KeyType]:
+        keys = [self.partition, self.sort]
+        for index in self.indexes:
+            keys += [index.partition, index.sort]
+        return {k.name: k.type for k in keys if k is not None}
+
+
+ACCOUNTS = TableSpec(
+    "accounts",
+    Key("pk"),
+    Key("sk"),
+    indexes=(
+        Index("by_token_hash", Key("token_hash")),
+        Index("by_parent", Key("parent_id"), Key("created_at")),
+    ),
+)
+LEDGER = TableSpec("ledger", Key("account_id"), Key("sk"), indexes=(Index("by_campaign", Key("campaign_id"), Key("sk")),))
+CAMPAIGNS = TableSpec("campaigns", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+RECIPIENTS = TableSpec("recipients", Key("campaign_id"), Key("seq", "N"))
+AD_CAP = TableSpec("ad_cap", Key("number"), ttl_attribute="expires_at")
+SUPPRESSION = TableSpec("suppression", Key("list_id"), Key("number"))
+AUDIO = TableSpec("audio", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+CONTACT_LISTS = TableSpec(
+    "contact_lists", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),)
+)
+SENDERS = TableSpec("senders", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+DOMAINS = TableSpec("domains", Key("domain"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+# The Powertools idempotency utility's own table layout.
+IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
+
+ALL_TABLES: tuple[TableSpec, ...] = (
+    ACCOUNTS,
+    LEDGER,
+    CAMPAIGNS,
+    RECIPIENTS,
+    AD_CAP,
+    SUPPRESSION,
+    AUDIO,
+    CONTACT_LISTS,
+    SENDERS,
+    DOMAINS,
+    IDEMPOTENCY,
+)

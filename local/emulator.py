@@ -1,0 +1,120 @@
+"""AWS emulated in-process by moto, with every table, queue and bucket created from the same
+definitions the CDK stack uses (jarchi.store.tables, jarchi.resources)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
+
+from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
+from jarchi.settings import Settings
+from jarchi.store.tables import ALL_TABLES, TableSpec
+
+MOTO_CONFIG: Any = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+# DynamoDB and SQS apply each request atomically; moto's Python backends do not when several threads
+# call them at once (an UpdateItem ADD is read-modify-write). Serialising the data-plane requests gives
+# the local platform the per-request atomicity the real services have.
+_SERIALISED_HOSTS = ("dynamodb.", "sqs.", "s3.")
+_emulator_lock = threading.RLock()
+_original_call = BotocoreStubber.__call__
+
+
+def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+    host = request.url.split("://", 1)[-1]
+    if not host.startswith(_SERIALISED_HOSTS):
+        return _original_call(self, event_name, request, **kwargs)
+    with _emulator_lock:
+        return _original_call(self, event_name, request, **kwargs)
+
+
+def install_request_serialisation() -> None:
+    BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
+
+
+def set_fake_credentials(region: str) -> None:
+    for key, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
+    os.environ["AWS_DEFAULT_REGION"] = region
+
+
+@contextmanager
+def emulated_aws(settings: Settings) -> Iterator[None]:
+    """Start moto, create every resource, and stop it on exit."""
+    set_fake_credentials(settings.region)
+    install_request_serialisation()
+    with mock_aws(config=MOTO_CONFIG):
+        create_resources(settings)
+        yield
+
+
+def create_resources(settings: Settings) -> None:
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    for spec in ALL_TABLES:
+        create_table(dynamodb, settings.table_name(spec.logical), spec)
+    sqs = boto3.client("sqs", region_name=settings.region)
+    for queue in ALL_QUEUES:
+        dlq_url = sqs.create_queue(QueueName=settings.queue_name(queue.dlq_logical))["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(
+            QueueName=settings.queue_name(queue.logical),
+            Attributes={
+                "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
+                ),
+            },
+        )
+    s3 = boto3.client("s3", region_name=settings.region)
+    for bucket in ALL_BUCKETS:
+        s3.create_bucket(
+            Bucket=settings.bucket_name(bucket.logical),
+            CreateBucketConfiguration={"LocationConstraint": settings.region},  # type: ignore[typeddict-item]
+        )
+
+
+def create_table(client: Any, name: str, spec: TableSpec) -> None:
+    def key_schema(partition: Any, sort: Any) -> list[dict[str, str]]:
+        schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+        if sort is not None:
+            schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+        return schema
+
+    args: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": key_schema(spec.partition, spec.sort),
+        "AttributeDefinitions": [
+            {"AttributeName": attr, "AttributeType": kind} for attr, kind in spec.key_attributes().items()
+        ],
+    }
+    if spec.indexes:
+        args["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition, index.sort),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in spec.indexes
+        ]
+    client.create_table(**args)
+    if spec.ttl_attribute:
+        client.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
+        )

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Jarchi")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "jarchi")
+os.environ.setdefault("JARCHI_STAGE", "local")
+os.environ.setdefault("JARCHI_RESOURCE_PREFIX", "jarchi-test")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+
+from jarchi.clock import LocalClock, use_clock  # noqa: E402
+from jarchi.settings import Settings, get_settings, reset_settings  # noqa: E402
+from local.emulator import emulated_aws  # noqa: E402
+
+# 2026-03-02 is a Monday; 10:00 in Tehran.
+DEFAULT_NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")
+
+
+@pytest.fixture
+def clock() -> LocalClock:
+    local_clock = LocalClock(DEFAULT_NOW, ticking=False)
+    use_clock(local_clock)
+    return local_clock
+
+
+@pytest.fixture
+def settings() -> Settings:
+    reset_settings()
+    return get_settings()
+
+
+@pytest.fixture
+def aws(settings: Settings, clock: LocalClock) -> Iterator[Settings]:
+    """moto with every Jarchi table, queue and bucket created; a frozen local clock."""
+    with emulated_aws(settings):
+        yield settings
