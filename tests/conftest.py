@@ -16,6 +16,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 from jarchi.clock import LocalClock, use_clock  # noqa: E402
 from jarchi.settings import Settings, get_settings, reset_settings  # noqa: E402
 from local.emulator import emulated_aws  # noqa: E402
+from tests.api import Api  # noqa: E402
 
 # 2026-03-02 is a Monday; 10:00 in Tehran.
 DEFAULT_NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")
@@ -39,3 +40,11 @@ def aws(settings: Settings, clock: LocalClock) -> Iterator[Settings]:
     """moto with every Jarchi table, queue and bucket created; a frozen local clock."""
     with emulated_aws(settings):
         yield settings
+
+
+@pytest.fixture
+def admin(aws: Settings) -> Api:
+    """The API as the seeded admin."""
+    from local.seed import seed_admin
+
+    return Api(seed_admin().secret)

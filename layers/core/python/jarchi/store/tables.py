@@ -46,7 +46,9 @@ ACCOUNTS = TableSpec(
         Index("by_parent", Key("parent_id"), Key("created_at")),
     ),
 )
-LEDGER = TableSpec("ledger", Key("account_id"), Key("sk"), indexes=(Index("by_campaign", Key("campaign_id"), Key("sk")),))
+LEDGER = TableSpec(
+    "ledger", Key("account_id"), Key("sk"), indexes=(Index("by_campaign", Key("campaign_id"), Key("sk")),)
+)
 CAMPAIGNS = TableSpec("campaigns", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
 RECIPIENTS = TableSpec("recipients", Key("campaign_id"), Key("seq", "N"))
 AD_CAP = TableSpec("ad_cap", Key("number"), ttl_attribute="expires_at")

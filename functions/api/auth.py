@@ -1,0 +1,37 @@
+"""Bearer-token authentication as a middleware; routes read the caller with `current_caller()`."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from jarchi.accounts.models import Caller
+from jarchi.accounts.service import authenticate
+
+PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs"})
+
+_caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
+logger = Logger(child=True)
+
+
+def current_caller() -> Caller:
+    caller = _caller.get()
+    if caller is None:  # a route outside the auth middleware: a wiring mistake, never a client's
+        raise RuntimeError("no authenticated caller for this request")
+    return caller
+
+
+def authenticate_request(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    if app.current_event.path in PUBLIC_PATHS:
+        return next_middleware(app)
+    header = app.current_event.headers.get("Authorization")
+    caller = authenticate(header)
+    logger.append_keys(account_id=caller.account_id)
+    token = _caller.set(caller)
+    try:
+        return next_middleware(app)
+    finally:
+        _caller.reset(token)

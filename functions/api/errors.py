@@ -1,0 +1,56 @@
+"""Every error leaves the API as `{"error": {"code", "message", ...}}` (R-API)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from jarchi.errors import JarchiError
+
+logger = Logger(child=True)
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": {"code": code, "message": message, **details}},
+    )
+
+
+def _field(error: dict[str, Any]) -> dict[str, Any]:
+    # "body" / "query" first, then the field path; no Python internals leak out.
+    return {
+        "location": ".".join(str(part) for part in error.get("loc", ())),
+        "type": error.get("type", ""),
+        "message": error.get("msg", ""),
+    }
+
+
+def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(JarchiError)
+    def domain_error(error: JarchiError) -> Response[Any]:
+        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        return error_response(error.status, error.code, error.message, **error.details)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        fields = [_field(dict(e)) for e in error.errors()]
+        if any(f["type"] == "json_invalid" for f in fields):
+            return error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "the request body is not valid JSON")
+        summary = "; ".join(f"{f['location']}: {f['message']}" for f in fields[:5])
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", summary, fields=fields)
+
+    @app.exception_handler(ServiceError)
+    def service_error(error: ServiceError) -> Response[Any]:
+        code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
+        return error_response(error.status_code, code, str(error.msg))
+
+    @app.not_found
+    def route_not_found(error: NotFoundError) -> Response[Any]:
+        event = app.current_event
+        return error_response(HTTPStatus.NOT_FOUND, "route_not_found", f"no route {event.http_method} {event.path}")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from jarchi.accounts.models import Account, AccountType, Token
+from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, IssuedToken
+from pydantic import BaseModel, Field
+
+from functions.api.schemas.common import Request, Timestamp
+
+
+class AccountCreate(Request):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    type: AccountType
+    timezone: Annotated[str, Field(max_length=64)] = DEFAULT_TIMEZONE
+    default_region: Annotated[str, Field(min_length=2, max_length=3)] = DEFAULT_REGION
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    type: AccountType
+    parent_id: str | None
+    timezone: str
+    default_region: str
+    created_at: Timestamp
+    allow_24h: bool
+    recipient_limit: int
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        return cls(
+            id=account.id,
+            name=account.name,
+            type=account.type,
+            parent_id=account.parent_id,
+            timezone=account.timezone,
+            default_region=account.default_region,
+            created_at=account.created_at,
+            allow_24h=account.allow_24h,
+            recipient_limit=account.recipient_limit,
+        )
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class TokenCreate(Request):
+    name: Annotated[str, Field(min_length=1, max_length=100)] = "default"
+
+
+class TokenCreated(BaseModel):
+    """The only response that ever contains the token itself."""
+
+    id: str
+    token: str
+    prefix: str
+    name: str
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> TokenCreated:
+        token = issued.token
+        return cls(
+            id=token.id,
+            token=issued.secret,
+            prefix=token.prefix,
+            name=token.name,
+            created_at=token.created_at,
+        )
+
+
+class TokenOut(BaseModel):
+    id: str
+    prefix: str
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+
+    @classmethod
+    def of(cls, token: Token) -> TokenOut:
+        return cls(
+            id=token.id,
+            prefix=token.prefix,
+            name=token.name,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]
+    next_cursor: str | None = None

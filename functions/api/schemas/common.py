@@ -1,0 +1,26 @@
+"""Shapes shared by every resource: timestamps with offset, pagination, the error body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from jarchi.clock import iso
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str)]
+
+
+class Request(BaseModel):
+    """Request bodies refuse unknown fields, so a misspelt option is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,153 @@
+"""Names and limits of the cloud stack, in one place. Tables, queues and buckets themselves are defined
+once in `jarchi.store.tables` and `jarchi.resources`; this module holds only what is cloud-specific."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+from aws_cdk.aws_logs import RetentionDays
+from jarchi.store.tables import ALL_TABLES
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+
+STACK_NAME: Final = "Jarchi"
+# Prefix of every physical name; the Lambdas get it as JARCHI_RESOURCE_PREFIX so that
+# `jarchi.settings.Settings.table_name()` / `queue_name()` compute the same names.
+RESOURCE_PREFIX: Final = "jarchi"
+STAGE: Final = "cloud"
+
+# --- code assets -----------------------------------------------------------------------------------------
+FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
+CORE_LAYER_DIR: Final = REPO_ROOT / "layers" / "core"
+STATE_MACHINE_ASL: Final = REPO_ROOT / "infra" / "statemachines" / "campaign.asl.json"
+# Filled by `make layer` (pip install --platform manylinux2014_aarch64 ... -t build/deps-layer/python);
+# created empty at synth time when missing so that `cdk synth` works offline.
+DEPS_LAYER_DIR: Final = REPO_ROOT / "build" / "deps-layer"
+ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.pytest_cache", "**/.ruff_cache")
+
+# --- Powertools for AWS Lambda (Python) v3 public layer -------------------------------------------------
+# It carries Powertools, pydantic and the X-Ray SDK. The layer version must match the pinned
+# aws-lambda-powertools in pyproject.toml; check it with
+#   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.12/<version>
+# It can be overridden at synth time with `-c powertools_layer_version=N`.
+POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
+POWERTOOLS_LAYER_NAME: Final = "AWSLambdaPowertoolsPythonV3-python312-arm64"
+POWERTOOLS_LAYER_VERSION: Final = 27
+POWERTOOLS_METRICS_NAMESPACE: Final = "Jarchi"
+
+# --- Lambda functions ------------------------------------------------------------------------------------
+FunctionName = Literal["api", "workflow", "dispatch", "results"]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: FunctionName
+    handler: str  # relative to the asset root (the repo root, only functions/ included)
+    memory_mb: int
+    timeout_seconds: int
+    # Logical table names (jarchi.store.tables) the function reads and writes.
+    tables: tuple[str, ...]
+    # Logical bucket names (jarchi.resources) the function reads and writes.
+    buckets: tuple[str, ...] = ()
+
+
+ALL_TABLE_NAMES: Final = tuple(spec.logical for spec in ALL_TABLES)
+
+API_FUNCTION: Final = FunctionSpec(
+    "api",
+    "functions/api/handler.handler",
+    memory_mb=1024,
+    timeout_seconds=29,  # the API Gateway integration limit
+    tables=ALL_TABLE_NAMES,
+    buckets=("media", "lists"),
+)
+WORKFLOW_FUNCTION: Final = FunctionSpec(
+    "workflow",
+    "functions/workflow/handler.handler",
+    memory_mb=1024,
+    timeout_seconds=300,
+    tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"),
+    buckets=("lists",),
+)
+DISPATCH_FUNCTION: Final = FunctionSpec(
+    "dispatch",
+    "functions/dispatch/handler.handler",
+    memory_mb=512,
+    timeout_seconds=60,  # must stay below the dispatch queue's visibility timeout
+    tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"),
+    buckets=("media",),
+)
+RESULTS_FUNCTION: Final = FunctionSpec(
+    "results",
+    "functions/results/handler.handler",
+    memory_mb=512,
+    timeout_seconds=60,  # must stay below the results queue's visibility timeout
+    tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency"),
+)
+ALL_FUNCTIONS: Final = (API_FUNCTION, WORKFLOW_FUNCTION, DISPATCH_FUNCTION, RESULTS_FUNCTION)
+
+LOG_RETENTION: Final = RetentionDays.ONE_MONTH
+DLQ_RETENTION_DAYS: Final = 14
+# Telephony connector used in the cloud until a Chime SIP media application / End User Messaging
+# origination identity is provisioned (JARCHI_CONNECTOR).
+CLOUD_CONNECTOR: Final = "simulator"
+
+# --- workflow and scheduler ------------------------------------------------------------------------------
+STATE_MACHINE_NAME: Final = f"{RESOURCE_PREFIX}-campaign"
+SCHEDULE_GROUP_NAME: Final = f"{RESOURCE_PREFIX}-campaigns"
+WORKFLOW_SUBSTITUTION: Final = "WorkflowFunctionArn"
+
+# --- API Gateway -----------------------------------------------------------------------------------------
+# Stage name in the execute-api URL (https://{id}.execute-api.{region}.amazonaws.com/api/v1/...); the app
+# itself serves every route under /v1, which is also what a reseller custom domain maps to.
+API_STAGE: Final = "api"
+API_THROTTLE_RATE: Final = 200
+API_THROTTLE_BURST: Final = 400
+
+# The cloud API surface: every public route of functions/api, one API Gateway method each (Lambda proxy
+# integration to the one api Lambda). The local-only clock route (R-RUN-3) is deliberately absent.
+API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
+    ("POST", "/v1/accounts"),
+    ("GET", "/v1/accounts/me"),
+    ("POST", "/v1/accounts/{id}/tokens"),
+    ("GET", "/v1/accounts/{id}/tokens"),
+    ("DELETE", "/v1/accounts/{id}/tokens/{token_id}"),
+    ("POST", "/v1/accounts/{id}/credit"),
+    ("GET", "/v1/credit"),
+    ("GET", "/v1/credit/transactions"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/docs"),
+    ("POST", "/v1/audio"),
+    ("GET", "/v1/audio"),
+    ("GET", "/v1/audio/{id}"),
+    ("DELETE", "/v1/audio/{id}"),
+    ("POST", "/v1/audio/{id}/moderation"),
+    ("POST", "/v1/contact-lists"),
+    ("GET", "/v1/contact-lists/{id}"),
+    ("POST", "/v1/contact-lists/uploads"),
+    ("POST", "/v1/contact-lists/uploads/{id}/complete"),
+    ("POST", "/v1/senders"),
+    ("GET", "/v1/senders"),
+    ("POST", "/v1/senders/{id}/moderation"),
+    ("POST", "/v1/estimates"),
+    ("POST", "/v1/campaigns"),
+    ("GET", "/v1/campaigns"),
+    ("GET", "/v1/campaigns/{id}"),
+    ("POST", "/v1/campaigns/{id}/{action}"),
+    ("GET", "/v1/campaigns/{id}/recipients"),
+    ("GET", "/v1/campaigns/{id}/export"),
+    ("POST", "/v1/quick-send"),
+    ("POST", "/v1/otp"),
+    ("POST", "/v1/domains"),
+    ("GET", "/v1/domains"),
+)
+
+# --- observability ---------------------------------------------------------------------------------------
+DASHBOARD_NAME: Final = f"{RESOURCE_PREFIX}-operations"
+QUEUE_AGE_ALARM_SECONDS: Final = 300
+LAMBDA_ERROR_ALARM_THRESHOLD: Final = 5
+# EMF metric (namespace Jarchi, dimension service=jarchi) the reconciliation step emits: the absolute
+# difference reserved - (charged + refunded) of a reconciled campaign, in minor units (R-BIL-3, R-OPS).
+RECONCILIATION_DRIFT_METRIC: Final = "ReconciliationDrift"

@@ -1,0 +1,119 @@
+"""The four Lambda functions, their log groups, environment and SQS event source mappings."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, IgnoreMode, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from jarchi.resources import QueueSpec
+
+from infra.constants import (
+    ALL_FUNCTIONS,
+    ASSET_EXCLUDES,
+    CLOUD_CONNECTOR,
+    LOG_RETENTION,
+    POWERTOOLS_METRICS_NAMESPACE,
+    REPO_ROOT,
+    RESOURCE_PREFIX,
+    STAGE,
+    FunctionSpec,
+)
+from infra.constructs.layers import ARCHITECTURE, RUNTIME
+from infra.constructs.nag import acknowledge
+
+# The asset is the repo root with only functions/ kept, so handlers import as `functions.<name>...`
+# in the cloud exactly as they do locally.
+_FUNCTIONS_ONLY = ["/*", "!/functions", *ASSET_EXCLUDES]
+
+
+def functions_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=_FUNCTIONS_ONLY, ignore_mode=IgnoreMode.GIT)
+
+
+class Functions(Construct):
+    """api, workflow, dispatch and results: Python 3.12 on arm64, X-Ray active, Powertools configured."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        layers: list[lambda_.ILayerVersion],
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        code = functions_code()
+        self.specs: dict[str, FunctionSpec] = {spec.name: spec for spec in ALL_FUNCTIONS}
+        self.by_name: dict[str, lambda_.Function] = {
+            spec.name: self._function(spec, code, layers, environment) for spec in ALL_FUNCTIONS
+        }
+
+    def _function(
+        self,
+        spec: FunctionSpec,
+        code: lambda_.Code,
+        layers: list[lambda_.ILayerVersion],
+        environment: dict[str, str],
+    ) -> lambda_.Function:
+        function_name = f"{RESOURCE_PREFIX}-{spec.name}"
+        log_group = logs.LogGroup(
+            self,
+            f"{spec.name}-logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        function = lambda_.Function(
+            self,
+            spec.name,
+            function_name=function_name,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=code,
+            layers=layers,
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            environment={
+                **environment,
+                "JARCHI_STAGE": STAGE,
+                "JARCHI_RESOURCE_PREFIX": RESOURCE_PREFIX,
+                "JARCHI_CONNECTOR": CLOUD_CONNECTOR,
+                "POWERTOOLS_SERVICE_NAME": "jarchi",
+                "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "The AWS-managed basic execution role only lets the function write its own CloudWatch logs.",
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Pinned to Python 3.12: the newest runtime with a published Powertools v3 arm64 layer we test against.",
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+        )
+        return function
+
+    def consume(self, name: str, queue: sqs.IQueue, spec: QueueSpec) -> None:
+        """SQS → Lambda with partial batch failures (BatchProcessor reports the failed message ids)."""
+        self.by_name[name].add_event_source(
+            event_sources.SqsEventSource(
+                queue,
+                batch_size=spec.batch_size,
+                report_batch_item_failures=True,
+                max_batching_window=Duration.seconds(1),
+            )
+        )
+

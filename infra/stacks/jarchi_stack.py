@@ -1,0 +1,132 @@
+"""The Jarchi stack: a thin composition of one construct per concern, plus the wiring between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.constants import (
+    POWERTOOLS_LAYER_VERSION,
+    RESOURCE_PREFIX,
+    SCHEDULE_GROUP_NAME,
+    STATE_MACHINE_ASL,
+)
+from infra.constructs.api import PublicApi
+from infra.constructs.buckets import Buckets, bucket_suffix
+from infra.constructs.functions import Functions
+from infra.constructs.layers import Layers
+from infra.constructs.nag import acknowledge, arn_ref
+from infra.constructs.observability import Observability
+from infra.constructs.queues import Queues
+from infra.constructs.tables import Tables
+from infra.constructs.workflow import CampaignWorkflow
+
+
+# The action groups of Bucket.grant_read_write, as cdk-nag reports them.
+S3_READ_WRITE_WILDCARDS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
+
+
+class JarchiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definition: Path = STATE_MACHINE_ASL,
+        powertools_layer_version: int = POWERTOOLS_LAYER_VERSION,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prefix = RESOURCE_PREFIX
+
+        self.tables = Tables(self, "Tables", prefix=prefix)
+        self.queues = Queues(self, "Queues", prefix=prefix)
+        self.buckets = Buckets(self, "Buckets", prefix=prefix)
+        self.layers = Layers(self, "Layers", powertools_version=powertools_layer_version)
+        self.functions = Functions(
+            self,
+            "Functions",
+            layers=self.layers.all,
+            environment={
+                # Bucket names are global: settings.bucket_name() needs this suffix (see docs/infra.md).
+                "JARCHI_BUCKET_SUFFIX": bucket_suffix(),
+                **{
+                    f"JARCHI_{logical.upper()}_BUCKET": bucket.bucket_name
+                    for logical, bucket in self.buckets.by_logical.items()
+                },
+            },
+        )
+        fns = self.functions.by_name
+        self.workflow = CampaignWorkflow(
+            self, "Workflow", definition=definition, workflow_function=fns["workflow"]
+        )
+        self.api = PublicApi(self, "Api", handler=fns["api"])
+        self._grant()
+        self._consume()
+
+        api_fn = fns["api"]
+        api_fn.add_environment("JARCHI_STATE_MACHINE_ARN", self.workflow.state_machine.state_machine_arn)
+        api_fn.add_environment("JARCHI_SCHEDULER_ROLE_ARN", self.workflow.scheduler_role.role_arn)
+        api_fn.add_environment("JARCHI_SCHEDULER_GROUP", SCHEDULE_GROUP_NAME)
+
+        self.observability = Observability(
+            self,
+            "Observability",
+            queues=dict(self.queues.by_logical),
+            dlqs=dict(self.queues.dlqs),
+            functions=dict(fns),
+            state_machine=self.workflow.state_machine,
+        )
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+
+    def _grant(self) -> None:
+        """Least privilege: each function gets the tables and buckets its spec names, and its queues."""
+        for name, function in self.functions.by_name.items():
+            spec = self.functions.specs[name]
+            for logical in spec.tables:
+                table = self.tables.by_logical[logical]
+                table.grant_read_write_data(function)
+                acknowledge(
+                    function,
+                    f"AwsSolutions-IAM5[Resource::{arn_ref(table)}/index/*]",
+                    f"Queries on the {logical} table's own GSIs (all of them are read by this function).",
+                )
+            for logical in spec.buckets:
+                bucket = self.buckets.by_logical[logical]
+                bucket.grant_read_write(function)
+                acknowledge(
+                    function,
+                    f"AwsSolutions-IAM5[Resource::{arn_ref(bucket)}/*]",
+                    f"Objects are keyed per account and per upload inside the {logical} bucket.",
+                )
+            if spec.buckets:
+                for action in S3_READ_WRITE_WILDCARDS:
+                    acknowledge(
+                        function,
+                        f"AwsSolutions-IAM5[Action::{action}]",
+                        "CDK's grant_read_write action groups, limited to this function's own buckets.",
+                    )
+        fns = self.functions.by_name
+        dispatch, results = self.queues.by_logical["dispatch"], self.queues.by_logical["results"]
+        dispatch.grant_send_messages(fns["workflow"])  # admitted attempts
+        dispatch.grant_send_messages(fns["dispatch"])  # connector retries with backoff
+        dispatch.grant_send_messages(fns["results"])  # retry parts, follow-up SMS
+        results.grant_send_messages(fns["dispatch"])  # the simulator's (and HTTPS connector's) results
+        self.workflow.state_machine.grant_start_execution(fns["api"])
+        self.workflow.grant_schedule_campaigns(fns["api"])
+        acknowledge(
+            fns["api"],
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:"
+            f"schedule/{SCHEDULE_GROUP_NAME}/*]",
+            "One-time schedules are created per campaign; the grant is limited to the campaign schedule group.",
+        )
+
+    def _consume(self) -> None:
+        for logical in ("dispatch", "results"):
+            self.functions.consume(
+                logical, self.queues.by_logical[logical], self.queues.specs[logical]
+            )

@@ -1,0 +1,135 @@
+"""Account and token operations (R-ACC-1..3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+from jarchi import clock
+from jarchi.accounts import access
+from jarchi.accounts.models import Account, AccountType, Caller, Token
+from jarchi.accounts.tokens import bearer_token, new_secret, token_hash, token_prefix
+from jarchi.errors import NotFound, Unauthorized, Unprocessable
+from jarchi.ids import new_id
+from jarchi.settings import get_settings
+from jarchi.store import accounts as store
+
+DEFAULT_TIMEZONE = "Asia/Tehran"
+DEFAULT_REGION = "IR"
+# last_used_at is a convenience, not an audit log: refresh it at most this often per token.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    name: str
+    type: AccountType
+    timezone: str = DEFAULT_TIMEZONE
+    default_region: str = DEFAULT_REGION
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: Token
+    secret: str
+
+
+def _validate(request: NewAccount) -> None:
+    if not request.name.strip():
+        raise Unprocessable("invalid_name", "an account needs a name")
+    try:
+        ZoneInfo(request.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise Unprocessable("invalid_timezone", f"unknown time zone {request.timezone!r}") from error
+    if request.default_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise Unprocessable("invalid_region", f"unknown phone region {request.default_region!r}")
+
+
+def _new_account(request: NewAccount, parent: Account | None) -> Account:
+    return Account(
+        id=new_id("acc"),
+        name=request.name.strip(),
+        type=request.type,
+        parent_id=parent.id if parent else None,
+        ancestors=(*parent.ancestors, parent.id) if parent else (),
+        timezone=request.timezone,
+        default_region=request.default_region,
+        created_at=clock.now(),
+        recipient_limit=get_settings().default_recipient_limit,
+    )
+
+
+def create_account(caller: Caller, request: NewAccount) -> Account:
+    access.require_can_create(caller, request.type)
+    _validate(request)
+    # A reseller's new account is its own customer; admin's accounts stand at the top.
+    parent = caller.account if caller.account.type.is_reseller else None
+    account = _new_account(request, parent)
+    store.account_item(account).save(condition=store.AccountItem.pk.does_not_exist())
+    return account
+
+
+def seed_account(request: NewAccount) -> Account:
+    """Create a top-level account without a caller (the local seed of `admin`)."""
+    _validate(request)
+    account = _new_account(request, None)
+    store.account_item(account).save(condition=store.AccountItem.pk.does_not_exist())
+    return account
+
+
+def visible_account(caller: Caller, account_id: str) -> Account:
+    return access.require_visible(caller, store.get_account(account_id), account_id)
+
+
+def list_accounts(caller: Caller, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+    """Admin: every account; a reseller: its customers; others: nothing below them."""
+    if caller.account.is_admin:
+        return store.scan_accounts(limit, cursor)
+    return store.list_children(caller.account_id, limit, cursor)
+
+
+def authenticate(authorization: str | None) -> Caller:
+    secret = bearer_token(authorization)
+    if secret is None:
+        raise Unauthorized()
+    token = store.find_token(token_hash(secret))
+    if token is None:
+        raise Unauthorized("this token is not valid or was revoked")
+    account = store.get_account(token.account_id)
+    if account is None:
+        raise Unauthorized("this token's account no longer exists")
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
+        store.touch_token(token, now)
+    return Caller(account=account, token_id=token.id)
+
+
+def issue_token(account: Account, name: str) -> IssuedToken:
+    secret = new_secret()
+    token = Token(
+        id=new_id("tok"),
+        account_id=account.id,
+        name=name,
+        prefix=token_prefix(secret),
+        created_at=clock.now(),
+        last_used_at=None,
+    )
+    store.put_token(token, token_hash(secret))
+    return IssuedToken(token=token, secret=secret)
+
+
+def create_token(caller: Caller, account_id: str, name: str) -> IssuedToken:
+    return issue_token(visible_account(caller, account_id), name)
+
+
+def list_tokens(caller: Caller, account_id: str) -> list[Token]:
+    return store.list_tokens(visible_account(caller, account_id).id)
+
+
+def revoke_token(caller: Caller, account_id: str, token_id: str) -> None:
+    account = visible_account(caller, account_id)
+    if not store.delete_token(account.id, token_id):
+        raise NotFound.of("token", token_id)

@@ -1,0 +1,110 @@
+"""Credit operations: top-ups by admin and resellers (R-BIL-1, R-ACC-3) and the campaign money
+movements the campaign path uses: reserve, charge, release, refund (R-BIL-2, R-BIL-3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jarchi import clock
+from jarchi.accounts.models import Caller
+from jarchi.accounts.service import visible_account
+from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
+from jarchi.errors import Forbidden, Unprocessable
+from jarchi.ids import new_id
+from jarchi.store import ledger as store
+
+MAX_SINGLE_AMOUNT = 10**15  # keeps every sum far inside DynamoDB's number precision
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    entry: LedgerEntry
+    balance: Balance
+
+
+def _entry(
+    account_id: str,
+    type_: EntryType,
+    amount: int,
+    *,
+    campaign_id: str | None = None,
+    reference: str | None = None,
+    actor: str | None = None,
+) -> LedgerEntry:
+    return LedgerEntry(
+        id=new_id("led"),
+        account_id=account_id,
+        type=type_,
+        amount=amount,
+        created_at=clock.now(),
+        campaign_id=campaign_id,
+        reference=reference,
+        actor=actor,
+    )
+
+
+def _check_amount(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or abs(amount) > MAX_SINGLE_AMOUNT:
+        raise Unprocessable("invalid_amount", f"amounts are integers in minor units up to {MAX_SINGLE_AMOUNT}")
+
+
+def add_credit(caller: Caller, account_id: str, amount: int, reference: str | None) -> CreditResult:
+    """Admin: a top-up (positive) or an adjustment (negative). A reseller: a top-up of its own customer,
+    paid from its own available credit in the same transaction."""
+    _check_amount(amount)
+    target = visible_account(caller, account_id)
+    actor = caller.account_id
+    if caller.account.is_admin:
+        kind = EntryType.TOP_UP if amount > 0 else EntryType.ADJUSTMENT
+        entry = _entry(target.id, kind, amount, reference=reference, actor=actor)
+        posting = Posting((entry,))
+    elif caller.account.type.is_reseller and target.id != caller.account_id:
+        if amount <= 0:
+            raise Unprocessable("invalid_amount", "a reseller tops up with a positive amount")
+        entry = _entry(target.id, EntryType.TOP_UP, amount, reference=reference, actor=actor)
+        paid = _entry(caller.account_id, EntryType.TRANSFER, -amount, reference=f"top_up:{target.id}", actor=actor)
+        posting = Posting((entry, paid))
+    else:
+        raise Forbidden("credit_not_allowed", "credit is added by admin, or by a reseller for its customers")
+    store.post(posting)
+    return CreditResult(entry=entry, balance=store.get_balance(target.id))
+
+
+def credit_of(caller: Caller, account_id: str | None = None) -> Balance:
+    return store.get_balance(visible_account(caller, account_id or caller.account_id).id)
+
+
+def transactions(
+    caller: Caller, account_id: str | None, campaign_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[LedgerEntry], str | None]:
+    account = visible_account(caller, account_id or caller.account_id)
+    return store.list_entries(account.id, campaign_id, limit, cursor)
+
+
+# The campaign path's money movements. Each returns a Posting so that the caller can write it in the
+# same transaction as the campaign change it pays for (store.ledger.stage_posting), or post it alone.
+
+
+def reservation(account_id: str, campaign_id: str, amount: int) -> Posting:
+    return Posting((_entry(account_id, EntryType.RESERVATION, amount, campaign_id=campaign_id),))
+
+
+def charge(account_id: str, campaign_id: str, amount: int, reference: str) -> Posting:
+    """A charge identified by its reference (e.g. a batch of results): posting it twice is refused."""
+    entry = _entry(account_id, EntryType.CHARGE, amount, campaign_id=campaign_id, reference=reference)
+    return Posting((entry,), once_key=f"charge:{campaign_id}:{reference}")
+
+
+def release(account_id: str, campaign_id: str, amount: int, reference: str) -> Posting:
+    entry = _entry(account_id, EntryType.RELEASE, amount, campaign_id=campaign_id, reference=reference)
+    return Posting((entry,), once_key=f"release:{campaign_id}:{reference}")
+
+
+def refund(account_id: str, campaign_id: str, amount: int) -> Posting:
+    """The unused reservation returned at reconciliation: at most once per campaign."""
+    entry = _entry(account_id, EntryType.REFUND, amount, campaign_id=campaign_id, reference="reconciliation")
+    return Posting((entry,), once_key=f"reconcile:{campaign_id}")
+
+
+def post(posting: Posting) -> None:
+    store.post(posting)

@@ -1,0 +1,186 @@
+"""Accounts and API-token hashes: the `accounts` table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from jarchi.accounts.models import Account, AccountType, Token
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.store.tables import ACCOUNTS
+
+PROFILE = "PROFILE"
+TOKEN_PREFIX = "TOKEN#"
+
+
+def _account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+class _ByParent(GlobalSecondaryIndex["AccountItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_parent"
+        projection = AllProjection()
+
+    parent_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class _ByTokenHash(GlobalSecondaryIndex["TokenItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_token_hash"
+        projection = AllProjection()
+
+    token_hash = UnicodeAttribute(hash_key=True)
+
+
+class AccountItem(Model):
+    Meta = table_meta(ACCOUNTS)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    type = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    ancestors: ListAttribute[str] = ListAttribute(default=list)  # a list of strings
+    timezone = UnicodeAttribute()
+    default_region = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    allow_24h = BooleanAttribute(default=False)
+    recipient_limit = NumberAttribute()
+    by_parent = _ByParent()
+
+
+class TokenItem(Model):
+    Meta = table_meta(ACCOUNTS)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    last_used_at = UnicodeAttribute(null=True)
+    by_token_hash = _ByTokenHash()
+
+
+def _to_account(item: AccountItem) -> Account:
+    return Account(
+        id=item.id,
+        name=item.name,
+        type=AccountType(item.type),
+        parent_id=item.parent_id,
+        ancestors=tuple(item.ancestors or ()),
+        timezone=item.timezone,
+        default_region=item.default_region,
+        created_at=datetime.fromisoformat(item.created_at),
+        allow_24h=bool(item.allow_24h),
+        recipient_limit=int(item.recipient_limit),
+    )
+
+
+def _to_token(item: TokenItem) -> Token:
+    return Token(
+        id=item.id,
+        account_id=item.account_id,
+        name=item.name,
+        prefix=item.prefix,
+        created_at=datetime.fromisoformat(item.created_at),
+        last_used_at=datetime.fromisoformat(item.last_used_at) if item.last_used_at else None,
+    )
+
+
+def account_item(account: Account) -> AccountItem:
+    return AccountItem(
+        _account_pk(account.id),
+        PROFILE,
+        id=account.id,
+        name=account.name,
+        type=account.type.value,
+        parent_id=account.parent_id,
+        ancestors=list(account.ancestors),
+        timezone=account.timezone,
+        default_region=account.default_region,
+        created_at=account.created_at.isoformat(),
+        allow_24h=account.allow_24h,
+        recipient_limit=account.recipient_limit,
+    )
+
+
+def get_account(account_id: str) -> Account | None:
+    try:
+        return _to_account(AccountItem.get(_account_pk(account_id), PROFILE, consistent_read=True))
+    except AccountItem.DoesNotExist:
+        return None
+
+
+def list_children(parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+    start = decode_cursor(cursor)
+    if start is not None and start.get("parent_id", {}).get("S") != parent_id:
+        start = None
+    result = AccountItem.by_parent.query(parent_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+    items = [_to_account(item) for item in result]
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def put_token(token: Token, token_hash: str) -> None:
+    TokenItem(
+        _account_pk(token.account_id),
+        f"{TOKEN_PREFIX}{token.id}",
+        id=token.id,
+        account_id=token.account_id,
+        name=token.name,
+        prefix=token.prefix,
+        token_hash=token_hash,
+        created_at=token.created_at.isoformat(),
+    ).save(condition=TokenItem.pk.does_not_exist())
+
+
+def find_token(token_hash: str) -> Token | None:
+    """The token with this hash, confirmed by a consistent read (the index lags a revocation)."""
+    for indexed in TokenItem.by_token_hash.query(token_hash, limit=1):
+        try:
+            item = TokenItem.get(indexed.pk, indexed.sk, consistent_read=True)
+        except TokenItem.DoesNotExist:
+            return None
+        return _to_token(item) if item.token_hash == token_hash else None
+    return None
+
+
+def touch_token(token: Token, at: datetime) -> None:
+    TokenItem(_account_pk(token.account_id), f"{TOKEN_PREFIX}{token.id}").update(
+        actions=[TokenItem.last_used_at.set(at.isoformat())], condition=TokenItem.pk.exists()
+    )
+
+
+def list_tokens(account_id: str) -> list[Token]:
+    query = TokenItem.query(_account_pk(account_id), TokenItem.sk.startswith(TOKEN_PREFIX))
+    return [_to_token(item) for item in query]
+
+
+def delete_token(account_id: str, token_id: str) -> bool:
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        TokenItem(_account_pk(account_id), f"{TOKEN_PREFIX}{token_id}").delete(condition=TokenItem.pk.exists())
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def scan_accounts(limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+    """Admin listing only (not a hot path)."""
+    result = AccountItem.scan(AccountItem.sk == PROFILE, limit=limit, last_evaluated_key=decode_cursor(cursor))
+    items = [_to_account(item) for item in result]
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def raw_key(account_id: str) -> dict[str, Any]:
+    return {"pk": _account_pk(account_id), "sk": PROFILE}

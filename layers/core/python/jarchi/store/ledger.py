@@ -1,0 +1,196 @@
+"""The `ledger` table: one BALANCE item per account plus its entries, changed only in transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
+from jarchi.errors import Conflict, InsufficientCredit
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.store.tables import LEDGER
+from jarchi.store.transactions import LabelledTransaction, TransactionFailed
+
+BALANCE = "BALANCE"
+ENTRY = "ENTRY#"
+ONCE = "ONCE#"
+
+
+class _ByCampaign(GlobalSecondaryIndex["EntryItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_campaign"
+        projection = AllProjection()
+
+    campaign_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class BalanceItem(Model):
+    Meta = table_meta(LEDGER)
+    account_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    balance = NumberAttribute(default=0)
+    reserved = NumberAttribute(default=0)
+    # Kept equal to balance - reserved so a condition can guard it (DynamoDB conditions have no arithmetic).
+    available = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class EntryItem(Model):
+    Meta = table_meta(LEDGER)
+    account_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    amount = NumberAttribute()
+    balance_delta = NumberAttribute()
+    reserved_delta = NumberAttribute()
+    campaign_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    by_campaign = _ByCampaign()
+
+
+class OnceItem(Model):
+    Meta = table_meta(LEDGER)
+    account_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute()
+
+
+def _entry_item(entry: LedgerEntry) -> EntryItem:
+    effect = entry.effect
+    return EntryItem(
+        entry.account_id,
+        f"{ENTRY}{entry.id}",
+        id=entry.id,
+        type=entry.type.value,
+        amount=entry.amount,
+        balance_delta=effect.balance,
+        reserved_delta=effect.reserved,
+        campaign_id=entry.campaign_id,
+        reference=entry.reference,
+        actor=entry.actor,
+        created_at=entry.created_at.isoformat(),
+    )
+
+
+def _to_entry(item: EntryItem) -> LedgerEntry:
+    return LedgerEntry(
+        id=item.id,
+        account_id=item.account_id,
+        type=EntryType(item.type),
+        amount=int(item.amount),
+        created_at=datetime.fromisoformat(item.created_at),
+        campaign_id=item.campaign_id,
+        reference=item.reference,
+        actor=item.actor,
+    )
+
+
+def stage_posting(tx: LabelledTransaction, posting: Posting) -> None:
+    """Add a posting's writes to a transaction (so callers can change a campaign in the same one)."""
+    stamp = max(entry.created_at for entry in posting.entries).isoformat()
+    if posting.once_key is not None:
+        owner = posting.entries[0].account_id
+        tx.put(
+            "once",
+            OnceItem(owner, f"{ONCE}{posting.once_key}", created_at=stamp),
+            OnceItem.sk.does_not_exist(),
+        )
+    for entry in posting.entries:
+        tx.put(f"entry:{entry.id}", _entry_item(entry), EntryItem.sk.does_not_exist())
+    for account_id, effect in posting.effects.items():
+        condition: Condition | None = None
+        if effect.available < 0:
+            condition = BalanceItem.available >= -effect.available
+        if effect.reserved < 0:
+            guard = BalanceItem.reserved >= -effect.reserved
+            condition = guard if condition is None else condition & guard
+        tx.update(
+            f"balance:{account_id}",
+            BalanceItem(account_id, BALANCE),
+            [
+                BalanceItem.balance.add(effect.balance),
+                BalanceItem.reserved.add(effect.reserved),
+                BalanceItem.available.add(effect.available),
+                BalanceItem.updated_at.set(stamp),
+            ],
+            condition,
+        )
+
+
+class AlreadyPosted(Conflict):
+    def __init__(self) -> None:
+        super().__init__("already_posted", "this posting was already made")
+
+
+def explain_failure(posting: Posting, failure: TransactionFailed) -> Exception:
+    """Turn a failed posting's labels into the domain error a caller can act on."""
+    if "once" in failure.failed or any(label.startswith("entry:") for label in failure.failed):
+        return AlreadyPosted()
+    for account_id, effect in posting.effects.items():
+        if f"balance:{account_id}" in failure.failed:
+            current = get_balance(account_id)
+            if effect.available < 0 and current.available < -effect.available:
+                return InsufficientCredit(required=-effect.available, available=current.available)
+            return Conflict(
+                "reservation_exceeded",
+                f"account {account_id} has {current.reserved} reserved, less than this posting takes back",
+            )
+    return failure
+
+
+def post(posting: Posting) -> None:
+    tx = LabelledTransaction()
+    stage_posting(tx, posting)
+    try:
+        tx.commit()
+    except TransactionFailed as failure:
+        raise explain_failure(posting, failure) from failure
+
+
+def get_balance(account_id: str) -> Balance:
+    try:
+        item = BalanceItem.get(account_id, BALANCE, consistent_read=True)
+    except BalanceItem.DoesNotExist:
+        return Balance()
+    return Balance(balance=int(item.balance), reserved=int(item.reserved))
+
+
+def list_entries(
+    account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[LedgerEntry], str | None]:
+    """Newest first."""
+    start = decode_cursor(cursor)
+    if campaign_id is None:
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            start = None
+        result = EntryItem.query(
+            account_id,
+            EntryItem.sk.startswith(ENTRY),
+            limit=limit,
+            last_evaluated_key=start,
+            scan_index_forward=False,
+        )
+    else:
+        if start is not None and start.get("campaign_id", {}).get("S") != campaign_id:
+            start = None
+        result = EntryItem.by_campaign.query(
+            campaign_id,
+            filter_condition=EntryItem.account_id == account_id,
+            limit=limit,
+            last_evaluated_key=start,
+            scan_index_forward=False,
+        )
+    items = [_to_entry(item) for item in result]
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def all_entries(account_id: str) -> list[LedgerEntry]:
+    return [_to_entry(item) for item in EntryItem.query(account_id, EntryItem.sk.startswith(ENTRY))]

@@ -1,0 +1,241 @@
+"""SQS pollers with the semantics of a Lambda SQS event source mapping.
+
+One thread per queue receives up to `batch_size` messages, hands the handler a real SQS Lambda event
+(`Records` with messageId, receiptHandle, body, attributes, messageAttributes, md5OfBody, eventSource,
+eventSourceARN, awsRegion; see events/sqs_dispatch_event.json), and deletes what succeeded:
+
+- the handler returns `{"batchItemFailures": [{"itemIdentifier": id}, ...]}` (Powertools'
+  `process_partial_response`): those messages stay, every other one is deleted (ReportBatchItemFailures);
+  an unknown or empty identifier fails the whole batch, as in AWS;
+- the handler raises: the whole batch stays.
+
+Messages that stay become visible again when their visibility timeout expires (120 s, as in the cloud),
+or after `failed_visibility_seconds` if set: the poller then calls ChangeMessageVisibility on them so a
+local retry is prompt (tests use 0). moto counts receives and, on the receive after `maxReceiveCount`
+deliveries, moves the message to the DLQ of the queue's RedrivePolicy, as SQS does.
+
+moto quirks this respects: ReceiveMessage uses WaitTimeSeconds=0 because the emulator serialises SQS
+requests and a long poll would hold that lock; idle pollers sleep outside it instead. moto recomputes
+queue attributes over every message on each send, so pollers keep the queues drained.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from jarchi.resources import QueueSpec
+from jarchi.settings import Settings
+
+from local.functions import function_name, make_context, resolve_handler
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
+
+LOG = logging.getLogger(__name__)
+
+IDLE_SECONDS = 0.05
+ERROR_BACKOFF_SECONDS = 0.5
+
+
+@dataclass
+class BatchOutcome:
+    received: int = 0
+    deleted: int = 0
+    failed_ids: list[str] = field(default_factory=list)
+    handler_raised: bool = False
+
+
+def _lambda_message_attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    attribute: dict[str, Any] = {
+        "stringListValues": list(value.get("StringListValues", [])),
+        "binaryListValues": [b64(item) for item in value.get("BinaryListValues", [])],
+        "dataType": value["DataType"],
+    }
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = b64(value["BinaryValue"])
+    return attribute
+
+
+def sqs_record(message: MessageTypeDef, *, queue_arn: str, region: str) -> dict[str, Any]:
+    """One Lambda SQS event record for a received message (Powertools' SqsRecordModel shape)."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {
+            name: _lambda_message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def sqs_event(messages: Sequence[MessageTypeDef], *, queue_arn: str, region: str) -> dict[str, Any]:
+    return {"Records": [sqs_record(message, queue_arn=queue_arn, region=region) for message in messages]}
+
+
+def failed_message_ids(result: Any, message_ids: set[str]) -> set[str]:
+    """The messages a handler's answer reports as failed (ReportBatchItemFailures semantics)."""
+    if not isinstance(result, dict) or "batchItemFailures" not in result:
+        return set()
+    failures = result["batchItemFailures"] or []
+    failed: set[str] = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in message_ids:
+            LOG.warning("invalid batchItemFailures entry %r: the whole batch fails", failure)
+            return set(message_ids)
+        failed.add(identifier)
+    return failed
+
+
+class SqsPoller:
+    """Feeds one queue to one function, like a Lambda event source mapping with ReportBatchItemFailures."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: QueueSpec,
+        function: str,
+        *,
+        failed_visibility_seconds: int | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.function = function
+        self.failed_visibility_seconds = failed_visibility_seconds
+        self.idle_seconds = idle_seconds
+        self._sqs: SQSClient = boto3.client("sqs", region_name=settings.region)
+        self.queue_url = self._sqs.get_queue_url(QueueName=settings.queue_name(queue.logical))["QueueUrl"]
+        self.queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one batch -------------------------------------------------------------------------------
+
+    def run_once(self) -> BatchOutcome:
+        """Receive one batch (no long poll), call the handler, delete what succeeded."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.queue.batch_size,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        outcome = BatchOutcome(received=len(messages))
+        if not messages:
+            return outcome
+        ids = {message["MessageId"] for message in messages}
+        failed = self._invoke(messages, outcome)
+        if failed is None:
+            failed = ids
+        succeeded = [message for message in messages if message["MessageId"] not in failed]
+        outcome.deleted = self._delete(succeeded)
+        outcome.failed_ids = sorted(failed)
+        self._after_failure([message for message in messages if message["MessageId"] in failed])
+        return outcome
+
+    def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:
+        event = json.loads(json.dumps(sqs_event(messages, queue_arn=self.queue_arn, region=self.settings.region)))
+        deployed = function_name(self.settings.resource_prefix, self.function)
+        try:
+            result = resolve_handler(self.function)(event, make_context(deployed, region=self.settings.region))
+        except Exception:
+            LOG.exception("%s raised on a batch of %d from %s", self.function, len(messages), self.queue.logical)
+            outcome.handler_raised = True
+            return None
+        return failed_message_ids(result, {message["MessageId"] for message in messages})
+
+    def _delete(self, messages: Sequence[MessageTypeDef]) -> int:
+        if not messages:
+            return 0
+        response = self._sqs.delete_message_batch(
+            QueueUrl=self.queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(messages)
+            ],
+        )
+        for failure in response.get("Failed", []):
+            LOG.warning("could not delete a message from %s: %s", self.queue.logical, failure)
+        return len(response.get("Successful", []))
+
+    def _after_failure(self, messages: Sequence[MessageTypeDef]) -> None:
+        if self.failed_visibility_seconds is None or not messages:
+            return
+        self._sqs.change_message_visibility_batch(
+            QueueUrl=self.queue_url,
+            Entries=[
+                {
+                    "Id": str(index),
+                    "ReceiptHandle": message["ReceiptHandle"],
+                    "VisibilityTimeout": self.failed_visibility_seconds,
+                }
+                for index, message in enumerate(messages)
+            ],
+        )
+
+    # --- loops -----------------------------------------------------------------------------------
+
+    def drain(self, *, timeout_seconds: float = 10.0) -> int:
+        """Handle batches until a receive comes back empty; answer how many messages were received."""
+        deadline = time.monotonic() + timeout_seconds
+        received = 0
+        while time.monotonic() < deadline:
+            outcome = self.run_once()
+            if not outcome.received:
+                return received
+            received += outcome.received
+        raise TimeoutError(f"{self.queue.logical} still had messages after {timeout_seconds} s")
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                outcome = self.run_once()
+            except Exception:
+                LOG.exception("poller for %s failed; backing off", self.queue.logical)
+                self._stop.wait(ERROR_BACKOFF_SECONDS)
+                continue
+            if not outcome.received:
+                self._stop.wait(self.idle_seconds)
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=f"sqs-poller-{self.queue.logical}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_seconds: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_seconds)
+            if self._thread.is_alive():
+                LOG.warning("poller for %s did not stop within %s s", self.queue.logical, timeout_seconds)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

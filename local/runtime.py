@@ -1,0 +1,81 @@
+"""The local stand-ins for AWS's event sources, wired together (R-RUN-2).
+
+Inside an already started `emulated_aws(settings)`: hooks moto's Lambda invoke and ASL Wait, deploys our
+functions and the campaign state machine into moto, then runs the SQS pollers (dispatch, results) and the
+scheduler loop as daemon threads. No business rules live here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE, QueueSpec
+from jarchi.settings import Settings, reset_settings
+
+from local.lambdas import deploy_functions, install_lambda_hook
+from local.pollers import SqsPoller
+from local.scheduler import LocalScheduler
+from local.stepfunctions import deploy_state_machine, install_wait_hook, release_waits
+
+LOG = logging.getLogger(__name__)
+
+STATE_MACHINE_ARN_ENV = "JARCHI_STATE_MACHINE_ARN"
+# Locally a failed SQS message comes back after this many seconds instead of the queue's 120 s.
+DEFAULT_FAILED_VISIBILITY_SECONDS = 5
+
+EVENT_SOURCES: tuple[tuple[QueueSpec, str], ...] = ((DISPATCH_QUEUE, "dispatch"), (RESULTS_QUEUE, "results"))
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        failed_visibility_seconds: int | None = DEFAULT_FAILED_VISIBILITY_SECONDS,
+        run_pollers: bool = True,
+        run_scheduler: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.failed_visibility_seconds = failed_visibility_seconds
+        self.run_pollers = run_pollers
+        self.run_scheduler = run_scheduler
+        self.function_arns: dict[str, str] = {}
+        self.state_machine_arn = ""
+        self.pollers: list[SqsPoller] = []
+        self.scheduler: LocalScheduler | None = None
+
+    def start(self) -> LocalRuntime:
+        install_lambda_hook()
+        install_wait_hook()
+        self.function_arns = deploy_functions(self.settings)
+        self.state_machine_arn = deploy_state_machine(self.settings, self.function_arns)
+        os.environ[STATE_MACHINE_ARN_ENV] = self.state_machine_arn
+        reset_settings()
+        self.settings = self.settings.model_copy(update={"state_machine_arn": self.state_machine_arn})
+        self.pollers = [
+            SqsPoller(self.settings, queue, function, failed_visibility_seconds=self.failed_visibility_seconds)
+            for queue, function in EVENT_SOURCES
+        ]
+        self.scheduler = LocalScheduler(self.settings)
+        if self.run_pollers:
+            for poller in self.pollers:
+                poller.start()
+        if self.run_scheduler:
+            self.scheduler.start()
+        LOG.info("local runtime started; state machine %s", self.state_machine_arn)
+        return self
+
+    def stop(self, timeout_seconds: float = 5.0) -> None:
+        for poller in self.pollers:
+            poller.stop(timeout_seconds)
+        if self.scheduler is not None:
+            self.scheduler.stop(timeout_seconds)
+        release_waits()
+        LOG.info("local runtime stopped")
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,66 @@
+"""A thin ASGI adapter: each HTTP request becomes an API Gateway proxy event for `functions/api`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from local.apigateway import HttpRequest, http_response, proxy_event
+from jarchi.settings import get_settings
+from local.functions import function_name, make_context
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def invoke_api(request: HttpRequest) -> Any:
+    from functions.api.handler import handler
+
+    settings = get_settings()
+    context = make_context(function_name(settings.resource_prefix, "api"), region=settings.region)
+    return http_response(handler(proxy_event(request), context))
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:
+    raw_headers = [(k.encode(), v.encode()) for k, v in headers.items() if k != "content-length"]
+    raw_headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    body = await _read_body(receive)
+    if body is None:
+        error = b'{"error": {"code": "payload_too_large", "message": "request bodies are limited to 10 MB"}}'
+        await _send(send, 413, {"content-type": "application/json"}, error)
+        return
+    request = HttpRequest(
+        method=scope["method"],
+        path=scope["path"],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
+        body=body,
+        source_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+    )
+    response = await asyncio.get_running_loop().run_in_executor(None, invoke_api, request)
+    await _send(send, response.status, response.headers, response.body)

@@ -1,0 +1,161 @@
+"""The campaign state machine in moto's ASL engine, with Wait states on the local clock.
+
+`deploy_state_machine` creates the state machine from infra/statemachines/campaign.asl.json with the
+substitutions the CDK stack makes (`${WorkflowFunctionArn}`).
+
+moto's engine waits in real time (`WaitFunction._wait_interval` in
+moto/stepfunctions/parser/asl/component/state/wait/wait_function/wait_function.py) and compares Timestamp
+waits with the naive `datetime.now()`. We replace `WaitFunction._eval_body` (shared by Seconds,
+SecondsPath, SecondsJSONata, Timestamp and TimestampPath) so that a wait computes its target instant on
+`jarchi.clock` and ends when `jarchi.clock.now()` reaches it, polling in short real sleeps on the
+execution's own state event (so StopExecution ends it at once). A frozen local clock holds a Wait until
+the clock is advanced. `release_waits()` aborts every wait still pending (the runtime calls it on stop so
+no execution thread outlives its moto).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from jarchi.clock import now
+from jarchi.settings import Settings
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+LOG = logging.getLogger(__name__)
+
+ASL_DIR = Path(__file__).resolve().parent.parent / "infra" / "statemachines"
+CAMPAIGN_ASL = ASL_DIR / "campaign.asl.json"
+CAMPAIGN_STATE_MACHINE = "campaign"
+POLL_SECONDS = 0.02
+
+_ROLE_NAME = "jarchi-local-states"
+_ASSUME_ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+_original_eval_body = WaitFunction._eval_body
+_generation_lock = threading.Lock()
+_generation = 0
+
+
+class WaitHookError(RuntimeError):
+    """moto's Wait implementation no longer looks like the one this hook was written for."""
+
+
+def _current_generation() -> int:
+    with _generation_lock:
+        return _generation
+
+
+def release_waits() -> None:
+    """Stop every execution that is waiting now (used on shutdown)."""
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+def _target_instant(function: WaitFunction, env: Any) -> datetime:
+    if isinstance(function, Timestamp):  # Timestamp and TimestampPath
+        function.string.eval(env=env)
+        text: str = env.stack.pop()
+        parsed = function._from_timestamp_string(timestamp=text)
+        if parsed is None:
+            raise FailureEventException(function._create_failure_event(env, text))
+        return parsed.replace(tzinfo=UTC)
+    seconds = function._get_wait_seconds(env=env)
+    return now() + timedelta(seconds=seconds)
+
+
+def _wait_until(env: Any, target: datetime) -> None:
+    generation = _current_generation()
+    while env.is_running() and now() < target:
+        if _current_generation() != generation:
+            LOG.info("wait released on shutdown; stopping the execution")
+            env.set_stop(stop_date=datetime.now(UTC), cause="local runtime stopped", error=None)
+            return
+        env.program_state_event.wait(POLL_SECONDS)
+
+
+def _eval_body_on_local_clock(self: WaitFunction, env: Any) -> None:
+    _wait_until(env, _target_instant(self, env))
+
+
+def install_wait_hook() -> None:
+    """Make every ASL Wait state follow jarchi.clock (idempotent)."""
+    for owner, attribute in (
+        (WaitFunction, "_eval_body"),
+        (WaitFunction, "_get_wait_seconds"),
+        (Timestamp, "_from_timestamp_string"),
+        (Timestamp, "_create_failure_event"),
+    ):
+        if not callable(getattr(owner, attribute, None)):
+            raise WaitHookError(f"moto's {owner.__name__}.{attribute} is gone")
+    WaitFunction._eval_body = _eval_body_on_local_clock  # type: ignore[method-assign]
+
+
+def is_wait_hook_installed() -> bool:
+    return WaitFunction._eval_body is _eval_body_on_local_clock
+
+
+def uninstall_wait_hook() -> None:
+    WaitFunction._eval_body = _original_eval_body  # type: ignore[method-assign]
+
+
+def asl_timestamp(moment: datetime) -> str:
+    """An instant as ASL TimestampPath wants it: UTC, whole seconds, `Z` (moto refuses `+00:00`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_definition(path: Path, substitutions: dict[str, str]) -> str:
+    """The ASL text with `${Name}` placeholders replaced, as CDK `definition_substitutions` does."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    if "${" in text:
+        missing = text[text.index("${") :].split("}", 1)[0] + "}"
+        raise ValueError(f"{path.name}: no substitution for {missing}")
+    json.loads(text)  # fail here, not in moto, if the result is not JSON
+    return text
+
+
+def _ensure_role(region: str) -> str:
+    iam = boto3.client("iam", region_name=region)
+    try:
+        return str(iam.get_role(RoleName=_ROLE_NAME)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=_ASSUME_ROLE_POLICY)["Role"]
+        return str(role["Arn"])
+
+
+def deploy_state_machine(
+    settings: Settings,
+    function_arns: dict[str, str],
+    *,
+    definition_path: Path = CAMPAIGN_ASL,
+    logical: str = CAMPAIGN_STATE_MACHINE,
+) -> str:
+    """Create (or update) the campaign state machine in moto; answer its ARN."""
+    install_wait_hook()
+    definition = render_definition(definition_path, {"WorkflowFunctionArn": function_arns["workflow"]})
+    client = boto3.client("stepfunctions", region_name=settings.region)
+    name = f"{settings.resource_prefix}-{logical}"
+    for machine in client.list_state_machines()["stateMachines"]:
+        if machine["name"] == name:
+            client.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=definition)
+            return machine["stateMachineArn"]
+    return client.create_state_machine(name=name, definition=definition, roleArn=_ensure_role(settings.region))[
+        "stateMachineArn"
+    ]
