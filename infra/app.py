@@ -8,11 +8,11 @@ from pathlib import Path
 # Before jsii starts its Node process (on the first aws_cdk import): Node 20 is fine for synth.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App, Environment, Validations  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
+from aws_cdk import App, Environment, Validations
+from cdk_nag import AwsSolutionsChecks
 
-from infra.constants import POWERTOOLS_LAYER_VERSION, STACK_NAME, STATE_MACHINE_ASL  # noqa: E402
-from infra.stacks.jarchi_stack import JarchiStack  # noqa: E402
+from infra.constants import POWERTOOLS_LAYER_VERSION, REPO_ROOT, STACK_NAME, STATE_MACHINE_ASL
+from infra.stacks.jarchi_stack import JarchiStack
 
 
 def build_app(app: App | None = None, *, definition: Path = STATE_MACHINE_ASL) -> tuple[App, JarchiStack]:
@@ -29,16 +29,15 @@ def build_app(app: App | None = None, *, definition: Path = STATE_MACHINE_ASL) -
         definition=definition,
         powertools_layer_version=int(version) if version is not None else POWERTOOLS_LAYER_VERSION,
         # Environment-agnostic unless the CLI provides an account/region.
-        env=Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
-        ),
+        env=Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app, stack
 
 
 def main() -> None:
-    app, _ = build_app()
+    # The CDK CLI passes CDK_OUTDIR; `python -m infra.app` alone writes to ./cdk.out like `cdk synth` would.
+    app, _ = build_app(App(outdir=os.environ.get("CDK_OUTDIR") or str(REPO_ROOT / "cdk.out")))
     app.synth()
 
 

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from local.apigateway import HttpRequest, http_response, proxy_event
 from jarchi.settings import get_settings
+from local.apigateway import HttpRequest, http_response, proxy_event
 from local.functions import function_name, make_context
 
 Scope = MutableMapping[str, Any]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from jarchi.clock import now
+from jarchi.clock import get_clock, now
 from jarchi.settings import Settings
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
@@ -80,10 +80,16 @@ def _target_instant(function: WaitFunction, env: Any) -> datetime:
 
 
 def _wait_until(env: Any, target: datetime) -> None:
+    """Block until the local clock reaches `target`, the execution stops, or the world it ran in is gone.
+
+    The world is gone when `release_waits()` was called or another clock was installed (a new test or a
+    restarted runtime): the execution is then stopped rather than resumed against a different moto.
+    """
     generation = _current_generation()
-    while env.is_running() and now() < target:
-        if _current_generation() != generation:
-            LOG.info("wait released on shutdown; stopping the execution")
+    clock = get_clock()
+    while env.is_running() and clock.now() < target:
+        if _current_generation() != generation or get_clock() is not clock:
+            LOG.info("wait released (runtime stopped or clock replaced); stopping the execution")
             env.set_stop(stop_date=datetime.now(UTC), cause="local runtime stopped", error=None)
             return
         env.program_state_event.wait(POLL_SECONDS)

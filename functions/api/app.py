@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
-from jarchi.settings import get_settings
 
 from functions.api.auth import authenticate_request
 from functions.api.errors import install_error_handlers
 from functions.api.idempotency import idempotent_request
 from functions.api.routes import accounts, credit, local_clock
+from jarchi.settings import get_settings
 
 BASE_PATH = "/v1"
 TITLE = "Jarchi API"
@@ -19,8 +19,19 @@ VERSION = "1.0.0"
 DESCRIPTION = "Voice-message broadcasts and bulk SMS campaigns. Authenticate with `Authorization: Bearer <token>`."
 
 
-@cache
+_container = threading.local()
+
+
 def build_app() -> APIGatewayRestResolver:
+    """One resolver per Lambda container. A container serves one request at a time; the local server
+    serves several at once from threads, so each thread gets its own resolver, as if its own container."""
+    app: APIGatewayRestResolver | None = getattr(_container, "app", None)
+    if app is None:
+        app = _container.app = _new_app()
+    return app
+
+
+def _new_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     app.use([authenticate_request, idempotent_request])
     routers = [accounts.router, credit.router]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+import threading
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -24,11 +24,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+from functions.api.auth import current_caller
 from jarchi.errors import BadRequest, Conflict, Unprocessable
 from jarchi.settings import get_settings
 from jarchi.store.tables import IDEMPOTENCY
-
-from functions.api.auth import current_caller
 
 HEADER = "Idempotency-Key"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -47,8 +47,17 @@ def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
     return {**response, "replayed": True}
 
 
-@cache
-def _run_once() -> Any:
+_container = threading.local()  # one persistence layer per container (see functions.api.app)
+
+
+def _run_once(app: APIGatewayRestResolver) -> Any:
+    if getattr(_container, "run", None) is None:
+        _container.config, _container.run = _new_run_once()
+    _container.config.register_lambda_context(app.lambda_context)
+    return _container.run
+
+
+def _new_run_once() -> tuple[IdempotencyConfig, Any]:
     settings = get_settings()
     config = IdempotencyConfig(
         event_key_jmespath="scope",
@@ -66,7 +75,7 @@ def _run_once() -> Any:
         body = response.body if isinstance(response.body, str) or response.body is None else json.dumps(response.body)
         return {"status": response.status_code, "body": body, "content_type": response.content_type}
 
-    return run
+    return config, run
 
 
 def idempotent_request(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -81,7 +90,7 @@ def idempotent_request(app: APIGatewayRestResolver, next_middleware: NextMiddlew
         "fingerprint": hashlib.sha256((event.body or "").encode()).hexdigest(),
     }
     try:
-        stored = _run_once()(request=request, app=app, next_middleware=next_middleware)
+        stored = _run_once(app)(request=request, app=app, next_middleware=next_middleware)
     except _NotKept as refused:
         return refused.response
     except IdempotencyValidationError as error:

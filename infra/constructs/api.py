@@ -31,9 +31,7 @@ class PublicApi(Construct):
         routes: tuple[tuple[str, str], ...] = API_ROUTES,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -41,7 +39,7 @@ class PublicApi(Construct):
             description="Jarchi public API (routes under /v1)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigw.StageOptions(
                 stage_name=API_STAGE,
                 tracing_enabled=True,

@@ -116,4 +116,3 @@ class Functions(Construct):
                 max_batching_window=Duration.seconds(1),
             )
         )
-

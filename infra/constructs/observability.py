@@ -111,9 +111,7 @@ class Observability(Construct):
             threshold=0,
             description="A reconciled campaign's reserved != charged + refunded (R-BIL-3).",
         )
-        self.dashboard.add_widgets(
-            cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24, height=4)
-        )
+        self.dashboard.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24, height=4))
 
     def _alarm(
         self,

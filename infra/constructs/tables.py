@@ -19,9 +19,7 @@ class Tables(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
         super().__init__(scope, construct_id)
-        self.by_logical: dict[str, dynamodb.Table] = {
-            spec.logical: self._table(spec, prefix) for spec in ALL_TABLES
-        }
+        self.by_logical: dict[str, dynamodb.Table] = {spec.logical: self._table(spec, prefix) for spec in ALL_TABLES}
 
     def _table(self, spec: TableSpec, prefix: str) -> dynamodb.Table:
         table = dynamodb.Table(

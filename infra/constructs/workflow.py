@@ -13,7 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constants import LOG_RETENTION, SCHEDULE_GROUP_NAME, STATE_MACHINE_NAME, WORKFLOW_SUBSTITUTION
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, arn_ref
 
 
 class CampaignWorkflow(Construct):
@@ -44,7 +44,7 @@ class CampaignWorkflow(Construct):
         workflow_function.grant_invoke(self.state_machine)
         acknowledge(
             self.state_machine,
-            f"AwsSolutions-IAM5[Resource::<{_logical_id(workflow_function)}.Arn>:*]",
+            f"AwsSolutions-IAM5[Resource::{arn_ref(workflow_function)}:*]",
             "Invoking any version/alias of the one workflow function the definition names.",
         )
         acknowledge(
@@ -54,9 +54,7 @@ class CampaignWorkflow(Construct):
         )
 
         # Scheduled campaign starts (R-CMP-2): the api Lambda creates one-time schedules in this group.
-        self.schedule_group = scheduler.ScheduleGroup(
-            self, "ScheduleGroup", schedule_group_name=SCHEDULE_GROUP_NAME
-        )
+        self.schedule_group = scheduler.ScheduleGroup(self, "ScheduleGroup", schedule_group_name=SCHEDULE_GROUP_NAME)
         self.scheduler_role = iam.Role(
             self,
             "SchedulerRole",
@@ -70,9 +68,7 @@ class CampaignWorkflow(Construct):
 
     def schedules_arn(self) -> str:
         """ARN pattern of the schedules in the campaign group (what the api Lambda may manage)."""
-        return (
-            f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:schedule/{SCHEDULE_GROUP_NAME}/*"
-        )
+        return f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:schedule/{SCHEDULE_GROUP_NAME}/*"
 
     def grant_schedule_campaigns(self, grantee: iam.IGrantable) -> None:
         """Create/update/delete one-time schedules in the group and pass the scheduler role to them."""
@@ -94,11 +90,3 @@ class CampaignWorkflow(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
             )
         )
-
-
-def _logical_id(function: lambda_.IFunction) -> str:
-    from aws_cdk import Stack
-
-    child = function.node.default_child
-    assert child is not None
-    return Stack.of(function).get_logical_id(child)  # type: ignore[arg-type]

@@ -24,7 +24,6 @@ from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 from infra.constructs.workflow import CampaignWorkflow
 
-
 # The action groups of Bucket.grant_read_write, as cdk-nag reports them.
 S3_READ_WRITE_WILDCARDS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
 
@@ -60,9 +59,7 @@ class JarchiStack(Stack):
             },
         )
         fns = self.functions.by_name
-        self.workflow = CampaignWorkflow(
-            self, "Workflow", definition=definition, workflow_function=fns["workflow"]
-        )
+        self.workflow = CampaignWorkflow(self, "Workflow", definition=definition, workflow_function=fns["workflow"])
         self.api = PublicApi(self, "Api", handler=fns["api"])
         self._grant()
         self._consume()
@@ -127,6 +124,4 @@ class JarchiStack(Stack):
 
     def _consume(self) -> None:
         for logical in ("dispatch", "results"):
-            self.functions.consume(
-                logical, self.queues.by_logical[logical], self.queues.specs[logical]
-            )
+            self.functions.consume(logical, self.queues.by_logical[logical], self.queues.specs[logical])

@@ -13,12 +13,12 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App  # noqa: E402
-from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk import App
+from aws_cdk.assertions import Template
 
-from infra.app import build_app  # noqa: E402
-from infra.constants import STATE_MACHINE_ASL  # noqa: E402
-from infra.stacks.jarchi_stack import JarchiStack  # noqa: E402
+from infra.app import build_app
+from infra.constants import STATE_MACHINE_ASL
+from infra.stacks.jarchi_stack import JarchiStack
 
 # Used only while infra/statemachines/campaign.asl.json does not exist yet.
 PLACEHOLDER_ASL = {
@@ -42,8 +42,7 @@ class Synth:
     outdir: Path
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = self.template.find_resources(type_)
-        return found
+        return {k: dict(v) for k, v in self.template.find_resources(type_).items()}
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,9 @@ def test_r_acc_3_reseller_creates_and_sees_only_its_customers(admin: Api) -> Non
     # a customer's own token sees itself, not its reseller
     as_customer = admin.as_(as_reseller.new_token(customer["id"]))
     assert_error(as_customer.get(f"/v1/accounts/{reseller['id']}"), 404, "account_not_found")
-    assert_error(as_customer.post("/v1/accounts", {"name": "x", "type": "customer"}), 403, "account_creation_not_allowed")
+    assert_error(
+        as_customer.post("/v1/accounts", {"name": "x", "type": "customer"}), 403, "account_creation_not_allowed"
+    )
 
 
 def test_r_acc_2_admin_sees_all_accounts(admin: Api) -> None:
@@ -86,10 +88,12 @@ def test_r_api_account_validation_errors_use_the_error_contract(admin: Api) -> N
     assert any("type" in f["location"] for f in error["fields"])
     assert_error(admin.post("/v1/accounts", {"name": "x"}), 422, "validation_error")
     assert_error(admin.post("/v1/accounts", {"name": "x", "type": "customer", "colour": 1}), 422, "validation_error")
-    assert_error(admin.post("/v1/accounts", {"name": "x", "type": "customer", "timezone": "Mars/Base"}), 422,
-                 "invalid_timezone")
-    assert_error(admin.post("/v1/accounts", {"name": "x", "type": "customer", "default_region": "XX"}), 422,
-                 "invalid_region")
+    assert_error(
+        admin.post("/v1/accounts", {"name": "x", "type": "customer", "timezone": "Mars/Base"}), 422, "invalid_timezone"
+    )
+    assert_error(
+        admin.post("/v1/accounts", {"name": "x", "type": "customer", "default_region": "XX"}), 422, "invalid_region"
+    )
     assert_error(admin.post("/v1/accounts", raw=b"{not json"), 400, "invalid_json")
     assert_error(admin.post("/v1/accounts", raw=b"[1, 2]"), 422, "validation_error")
     assert_error(admin.get("/v1/nowhere"), 404, "route_not_found")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
-from jarchi.clock import LocalClock
+from jarchi.clock import LocalClock, use_clock
 from jarchi.settings import Settings
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp, TimestampPath
@@ -135,3 +136,27 @@ def test_r_run_3_moto_wait_states_follow_the_local_clock(aws: Settings, clock: L
         assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
     finally:
         release_waits()
+
+
+def test_r_run_3_a_wait_left_behind_by_a_replaced_clock_is_stopped_not_resumed(
+    aws: Settings, clock: LocalClock
+) -> None:
+    # GIVEN an execution waiting on this test's clock
+    install_wait_hook()
+    sfn = boto3.client("stepfunctions", region_name=aws.region)
+    machine = sfn.create_state_machine(
+        name="wait-probe", definition=json.dumps(WAIT_MACHINE), roleArn="arn:aws:iam::123456789012:role/wait-probe"
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"until": "2026-03-02T06:50:00Z"}))[
+        "executionArn"
+    ]
+    time.sleep(0.2)
+
+    # WHEN another clock is installed (a new test, a restarted runtime)
+    use_clock(LocalClock(clock.now() + timedelta(days=1), ticking=False))
+
+    # THEN the execution is stopped instead of running on against someone else's world
+    deadline = time.monotonic() + 2
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"

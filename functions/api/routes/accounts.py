@@ -6,8 +6,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from jarchi.accounts import service
-from jarchi.accounts.service import NewAccount
 
 from functions.api.auth import current_caller
 from functions.api.schemas.accounts import (
@@ -19,6 +17,8 @@ from functions.api.schemas.accounts import (
     TokenList,
     TokenOut,
 )
+from jarchi.accounts import service
+from jarchi.accounts.service import NewAccount
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]

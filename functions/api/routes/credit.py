@@ -6,10 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from jarchi.billing import credit
 
 from functions.api.auth import current_caller
 from functions.api.schemas.credit import CreditAdd, CreditAdded, CreditOut, EntryOut, EntryPage
+from jarchi.billing import credit
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from jarchi.accounts.access import require_admin
-from jarchi.clock import LocalClock, get_clock
-from jarchi.errors import NotFound
 from pydantic import BaseModel, Field
 
 from functions.api.auth import current_caller
 from functions.api.schemas.common import Request, Timestamp
+from jarchi.accounts.access import require_admin
+from jarchi.clock import LocalClock, get_clock
+from jarchi.errors import NotFound
 
 router = Router()
 MAX_ADVANCE = 366 * 24 * 3600

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from jarchi.accounts.models import Account, AccountType, Token
-from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, IssuedToken
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request, Timestamp
+from jarchi.accounts.models import Account, AccountType, Token
+from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, IssuedToken
 
 
 class AccountCreate(Request):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from jarchi.clock import iso
 from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from jarchi.clock import iso
 
 Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str)]
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from jarchi.billing.ledger import Balance, EntryType, LedgerEntry
 from pydantic import BaseModel, Field, StrictInt
 
 from functions.api.schemas.common import Request, Timestamp
+from jarchi.billing.ledger import Balance, EntryType, LedgerEntry
 
 
 class CreditAdd(Request):

@@ -1,13 +1,20 @@
-"""Time-sortable identifiers (ULID layout: 48-bit milliseconds + 80 random bits, Crockford base32)."""
+"""Time-sortable identifiers (ULID layout: 48-bit milliseconds + 80 random bits, Crockford base32).
+
+Monotonic within a process: ids made in the same millisecond (or while a frozen local clock stands
+still) keep their creation order."""
 
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 
 from jarchi import clock
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RANDOM_BITS = 80
+_lock = threading.Lock()
+_last: list[int] = [0, 0]  # millis, random part of the last id
 
 
 def _encode(value: int, length: int) -> str:
@@ -18,8 +25,18 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+def _next_parts(millis: int) -> tuple[int, int]:
+    with _lock:
+        last_millis, last_random = _last
+        if millis <= last_millis and last_random + 1 < 2**_RANDOM_BITS:
+            millis, random_part = last_millis, last_random + 1
+        else:
+            random_part = secrets.randbits(_RANDOM_BITS - 1)  # headroom for increments
+        _last[:] = [millis, random_part]
+        return millis, random_part
+
+
 def new_id(prefix: str, at: datetime | None = None) -> str:
-    """`acc_01J…`: sorts by creation time on the platform clock."""
-    moment = at or clock.now()
-    millis = int(moment.timestamp() * 1000)
-    return f"{prefix}_{_encode(millis, 10)}{_encode(secrets.randbits(80), 16)}".lower()
+    """`acc_01j…`: sorts by creation time on the platform clock."""
+    millis, random_part = _next_parts(int((at or clock.now()).timestamp() * 1000))
+    return f"{prefix}_{_encode(millis, 10)}{_encode(random_part, 16)}".lower()

@@ -69,9 +69,7 @@ def _parse_clock(value: str, *, is_end: bool) -> int:
         raise Unprocessable("invalid_window", f"{value!r} is not a time of day as HH:MM", value=value)
     minutes = int(match[1]) * 60 + int(match[2])
     if minutes > MINUTES_PER_DAY or (minutes == MINUTES_PER_DAY and not is_end):
-        raise Unprocessable(
-            "invalid_window", f"{value!r} is not a time of day (24:00 only ends a window)", value=value
-        )
+        raise Unprocessable("invalid_window", f"{value!r} is not a time of day (24:00 only ends a window)", value=value)
     return minutes
 
 
@@ -90,8 +88,7 @@ class TimeWindow:
         if not 0 <= self.start_minute < self.end_minute <= MINUTES_PER_DAY:
             raise Unprocessable(
                 "invalid_window",
-                "a window needs 00:00 <= start < end <= 24:00 within one day "
-                "(split a night window in two at midnight)",
+                "a window needs 00:00 <= start < end <= 24:00 within one day (split a night window in two at midnight)",
                 window={"start": _format_clock(self.start_minute), "end": _format_clock(self.end_minute)},
             )
 
@@ -250,9 +247,7 @@ class WindowPolicy(BaseModel):
     @classmethod
     def _check_rules(cls, rules: dict[str, WindowRule]) -> dict[str, WindowRule]:
         cls._check_keys(rules)
-        missing = [
-            _rule_key(ch, cat) for ch in Channel for cat in (Category.ADVERTISING, Category.SERVICE)
-        ]
+        missing = [_rule_key(ch, cat) for ch in Channel for cat in (Category.ADVERTISING, Category.SERVICE)]
         missing = [key for key in missing if key not in rules]
         if missing:
             raise ValueError(f"the window policy needs a rule for {', '.join(missing)}")
@@ -456,9 +451,7 @@ def next_window_opening(
     return _next_instant(windows, days, after, tz, want_open=True)
 
 
-def window_close(
-    windows: Sequence[TimeWindow], days: Collection[int], instant: datetime, tz: Zone
-) -> datetime | None:
+def window_close(windows: Sequence[TimeWindow], days: Collection[int], instant: datetime, tz: Zone) -> datetime | None:
     """The first instant at or after `instant` at which the schedule is closed (aware, UTC).
 
     For an open schedule: when the current window closes (touching windows and a 24:00 end running into an
@@ -467,7 +460,9 @@ def window_close(
     return _next_instant(windows, days, instant, tz, want_open=False)
 
 
-def open_zones(zones: Iterable[Zone], windows: Sequence[TimeWindow], days: Collection[int], instant: datetime) -> set[str]:
+def open_zones(
+    zones: Iterable[Zone], windows: Sequence[TimeWindow], days: Collection[int], instant: datetime
+) -> set[str]:
     """The zone names among `zones` whose recipients may be called at `instant`."""
     return {str(as_zone(tz).key) for tz in zones if is_open(windows, days, instant, tz)}
 

@@ -60,9 +60,7 @@ def moderate(current: ModerationStatus, decision: str, reason: str | None = None
             f"decision must be one of {', '.join(d.value for d in ModerationDecision)}",
         ) from None
     if current.is_final:
-        raise Conflict(
-            "moderation_already_decided", f"this was already {current.value}", status=current.value
-        )
+        raise Conflict("moderation_already_decided", f"this was already {current.value}", status=current.value)
     cleaned = reason.strip() if reason else ""
     if chosen is not ModerationDecision.APPROVE and not cleaned:
         raise BadRequest("moderation_reason_required", f"a reason is required to {chosen.value}")

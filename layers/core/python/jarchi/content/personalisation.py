@@ -85,9 +85,7 @@ def fill(text: str, variables: Mapping[str, str]) -> str:
     return compile_text(text, columns).fill([variables[c] for c in columns])
 
 
-def segments_per_recipient(
-    text: str, columns: Sequence[str], rows: Iterable[Sequence[str]]
-) -> Iterable[int]:
+def segments_per_recipient(text: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterable[int]:
     """SMS parts of each recipient's filled text (R-SMS-4: cost is computed after filling)."""
     compiled = compile_text(text, columns)
     if not compiled.is_personalised:

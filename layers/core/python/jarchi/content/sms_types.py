@@ -73,8 +73,7 @@ class ValidityPeriod:
         if not MIN_VALIDITY_HOURS <= self.hours <= MAX_VALIDITY_HOURS:
             raise BadRequest(
                 "sms_validity_invalid",
-                f"the validity period must be {MIN_VALIDITY_HOURS}..{MAX_VALIDITY_HOURS} hours, "
-                f"not {self.hours}",
+                f"the validity period must be {MIN_VALIDITY_HOURS}..{MAX_VALIDITY_HOURS} hours, not {self.hours}",
                 min_hours=MIN_VALIDITY_HOURS,
                 max_hours=MAX_VALIDITY_HOURS,
             )

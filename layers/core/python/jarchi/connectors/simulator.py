@@ -1,0 +1,304 @@
+"""The simulator connector (R-DSP-4): the default locally, and what tests and benchmarks run against.
+
+It "places" every attempt at once and returns its result, drawn from `SimulatorConfig`. Each attempt's
+randomness comes from its own generator seeded with `"{seed}:{attempt_id}"`, so a run repeats exactly and an
+attempt's result does not depend on the batch it came in, the order, or the thread that placed it.
+
+Results carry `completed_at` = the clock's now + a latency drawn from the configured range (0 by default:
+results are due at once); with `include_call_duration` an answered call also takes its listened seconds.
+The local runtime applies a result when the local clock reaches `completed_at`.
+
+Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
+"listens" to the whole message and never votes, flagged `answering_machine=True` on the result.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Final, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from jarchi.clock import Clock, get_clock
+from jarchi.compliance.categories import Category, Channel
+from jarchi.connectors.base import Attempt, AttemptResult, Placement, PlacementStatus
+from jarchi.dispatch.outcomes import VOICE_OUTCOMES, DeliveryStatus, Outcome, sms_outcome
+
+CONNECTOR_NAME: Final = "simulator"
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+Weight = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+def _check_weights(weights: Mapping[str, float], what: str) -> None:
+    if sum(weights.values()) <= 0:
+        raise ValueError(f"{what}: at least one weight must be positive")
+
+
+class VoiceRates(BaseModel):
+    """Relative weights of voice outcomes (normalised: they need not sum to 1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answered: Weight = 0.60
+    no_answer: Weight = 0.20
+    busy: Weight = 0.08
+    unreachable: Weight = 0.06
+    failed: Weight = 0.03
+    answering_machine: Weight = 0.03
+
+    @model_validator(mode="after")
+    def _positive(self) -> Self:
+        _check_weights(self.model_dump(), "voice rates")
+        return self
+
+
+class SmsRates(BaseModel):
+    """Relative weights of final SMS delivery statuses (R-SMS-5; ENROUTE is never final)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    DELIVRD: Weight = 0.92
+    UNDELIV: Weight = 0.03
+    EXPIRED: Weight = 0.02
+    REJECTD: Weight = 0.02
+    NOREPORT: Weight = 0.01
+    FAILED: Weight = 0.0
+
+    @model_validator(mode="after")
+    def _positive(self) -> Self:
+        _check_weights(self.model_dump(), "sms rates")
+        return self
+
+
+def _override_shorthand(value: object) -> object:
+    """`"busy"` → `{"outcome": "busy"}`; upper case `"UNDELIV"` → `{"delivery_status": "UNDELIV"}`
+    (so `"failed"` is a failed submission and `"FAILED"` a FAILED delivery report)."""
+    if isinstance(value, str):
+        if value in DeliveryStatus.__members__:
+            return {"delivery_status": value}
+        return {"outcome": value}
+    return value
+
+
+class Override(BaseModel):
+    """A forced result for one number. Unset fields are drawn as usual.
+
+    Voice: `outcome` (answered, no_answer, busy, unreachable, failed), `listened_seconds`, `digits`.
+    SMS: `delivery_status` (DELIVRD, UNDELIV, EXPIRED, FAILED, NOREPORT, REJECTD), or `outcome: failed`
+    for a submission failure.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: Outcome | None = None
+    listened_seconds: int | None = Field(default=None, ge=0)
+    digits: str | None = Field(default=None, pattern=r"^[0-9*#]*$")
+    delivery_status: DeliveryStatus | None = None
+
+    @field_validator("outcome")
+    @classmethod
+    def _connector_outcome(cls, outcome: Outcome | None) -> Outcome | None:
+        if outcome is not None and outcome not in VOICE_OUTCOMES:
+            raise ValueError(f"{outcome} is decided before dialling, not by a connector")
+        return outcome
+
+    @field_validator("delivery_status")
+    @classmethod
+    def _final_status(cls, status: DeliveryStatus | None) -> DeliveryStatus | None:
+        if status is DeliveryStatus.ENROUTE:
+            raise ValueError("ENROUTE is not a final delivery status")
+        return status
+
+
+class SimulatorConfig(BaseModel):
+    """How the simulator behaves. Every field has a default; JSON files or inline JSON give any subset.
+
+    Fields:
+    - `seed` (int or str, default 0): with the attempt id, seeds each attempt's draws; same seed, same run.
+    - `voice` (`VoiceRates`): relative weights of answered / no_answer / busy / unreachable / failed /
+      answering_machine (default 60/20/8/6/3/3 %).
+    - `full_listen_probability` (0..1, default 0.6): an answered person listens to the whole message;
+      otherwise they hang up after a uniform fraction in [`min_listen_fraction`, 1) of it.
+    - `min_listen_fraction` (0..1, default 0.1): the shortest partial listen, as a fraction of the message.
+    - `opt_out_probability` (0..1, default 0.02): an answered person presses 11 in an advertising call
+      (vote code 11: the number goes on the ad opt-out list).
+    - `vote_probability` (0..1, default 0.5): when the campaign has a vote, an answered person (who did not
+      opt out) presses a digit; else vote code 0.
+    - `vote_digits` (digit → relative weight, default {"1": 0.5, "2": 0.3, "3": 0.2}): which digits.
+    - `sms` (`SmsRates`): relative weights of final delivery statuses DELIVRD / UNDELIV / EXPIRED /
+      REJECTD / NOREPORT / FAILED (default 92/3/2/2/1/0 %).
+    - `voice_latency_seconds` ([min, max], default [0, 0]): seconds from placing a call to its result
+      (ringing); uniform in the range.
+    - `include_call_duration` (bool, default false): an answered call's result also waits its listened
+      seconds.
+    - `sms_latency_seconds` ([min, max], default [0, 0]): seconds from submission to the delivery report.
+    - `overrides` (E.164 number → `Override` or shorthand string): forced results per number, e.g.
+      `{"+989120000001": "busy", "+989120000002": {"outcome": "answered", "digits": "2"},
+      "+989120000003": "UNDELIV"}`.
+
+    A realistic local demo: `{"voice_latency_seconds": [5, 25], "include_call_duration": true,
+    "sms_latency_seconds": [1, 10]}`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int | str = 0
+    voice: VoiceRates = VoiceRates()
+    full_listen_probability: Probability = 0.6
+    min_listen_fraction: Probability = 0.1
+    opt_out_probability: Probability = 0.02
+    vote_probability: Probability = 0.5
+    vote_digits: dict[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")], Weight] = Field(
+        default_factory=lambda: {"1": 0.5, "2": 0.3, "3": 0.2}
+    )
+    sms: SmsRates = SmsRates()
+    voice_latency_seconds: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] = (0.0, 0.0)
+    include_call_duration: bool = False
+    sms_latency_seconds: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] = (0.0, 0.0)
+    overrides: dict[str, Annotated[Override, BeforeValidator(_override_shorthand)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _check_weights(self.vote_digits, "vote digits")
+        for name in ("voice_latency_seconds", "sms_latency_seconds"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name}: min is above max")
+        return self
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Self:
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+    @classmethod
+    def load(cls, value: str | None) -> Self:
+        """From settings' `simulator_config` (`JARCHI_SIMULATOR_CONFIG`): unset → defaults; a value
+        starting with `{` → inline JSON; anything else → the path of a JSON file."""
+        if not value or not value.strip():
+            return cls()
+        if value.lstrip().startswith("{"):
+            return cls.model_validate_json(value)
+        return cls.from_json(value)
+
+
+def _draw(rng: random.Random, weights: Mapping[str, float]) -> str:
+    names = list(weights)
+    return rng.choices(names, weights=[weights[name] for name in names])[0]
+
+
+class SimulatorConnector:
+    """`Connector` that answers at once from a seeded model of subscribers (see `SimulatorConfig`)."""
+
+    def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        self._clock = clock
+
+    @property
+    def name(self) -> str:
+        return CONNECTOR_NAME
+
+    def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
+        now = (self._clock or get_clock()).now()
+        placements = []
+        for attempt in attempts:
+            result = self.simulate(attempt, now)
+            placements.append(
+                Placement(
+                    attempt_id=attempt.attempt_id,
+                    status=PlacementStatus.COMPLETED,
+                    result=result,
+                    reference=result.reference,
+                )
+            )
+        return placements
+
+    def simulate(self, attempt: Attempt, placed_at: datetime) -> AttemptResult:
+        """The result of one attempt placed at `placed_at`; the same inputs always give the same result."""
+        rng = random.Random(f"{self.config.seed}:{attempt.attempt_id}")
+        if not _E164.fullmatch(attempt.number):
+            return self._result(attempt, Outcome.FAILED, placed_at, detail="invalid_number")
+        if Channel(attempt.channel) is Channel.SMS:
+            return self._sms(attempt, rng, placed_at)
+        return self._voice(attempt, rng, placed_at)
+
+    @staticmethod
+    def _result(
+        attempt: Attempt,
+        outcome: Outcome,
+        completed_at: datetime,
+        *,
+        listened_seconds: int = 0,
+        digits: str | None = None,
+        delivery_status: DeliveryStatus | None = None,
+        answering_machine: bool = False,
+        detail: str | None = None,
+    ) -> AttemptResult:
+        return AttemptResult.of(
+            attempt,
+            outcome,
+            completed_at=completed_at,
+            connector=CONNECTOR_NAME,
+            reference=f"sim-{attempt.attempt_id}",
+            listened_seconds=listened_seconds,
+            digits=digits,
+            delivery_status=delivery_status,
+            answering_machine=answering_machine,
+            detail=detail,
+        )
+
+    def _sms(self, attempt: Attempt, rng: random.Random, placed_at: datetime) -> AttemptResult:
+        override = self.config.overrides.get(attempt.number)
+        latency = rng.uniform(*self.config.sms_latency_seconds)
+        drawn = DeliveryStatus(_draw(rng, self.config.sms.model_dump()))
+        completed_at = placed_at + timedelta(seconds=latency)
+        if override is not None and override.outcome is Outcome.FAILED:
+            return self._result(attempt, Outcome.FAILED, completed_at, detail="submission_failed")
+        status = override.delivery_status if override and override.delivery_status else drawn
+        return self._result(attempt, sms_outcome(status), completed_at, delivery_status=status)
+
+    def _voice(self, attempt: Attempt, rng: random.Random, placed_at: datetime) -> AttemptResult:
+        config = self.config
+        override = config.overrides.get(attempt.number)
+        # Every draw happens in the same order whatever the outcome, so an override changes nothing else.
+        kind = _draw(rng, config.voice.model_dump())
+        full = rng.random() < config.full_listen_probability
+        fraction = rng.uniform(config.min_listen_fraction, 1.0)
+        opts_out = rng.random() < config.opt_out_probability
+        votes = rng.random() < config.vote_probability
+        digit = _draw(rng, config.vote_digits)
+        latency = rng.uniform(*config.voice_latency_seconds)
+
+        machine = kind == "answering_machine" and (override is None or override.outcome is None)
+        outcome = Outcome.ANSWERED if machine else Outcome(kind)
+        if override is not None and override.outcome is not None:
+            outcome = override.outcome
+        if outcome is not Outcome.ANSWERED:
+            return self._result(attempt, outcome, placed_at + timedelta(seconds=latency))
+
+        length = max(attempt.message_seconds, 0)
+        listened = length if full or machine else min(length, max(1, round(fraction * length)))
+        digits: str | None = None
+        if not machine:
+            if opts_out and Category(attempt.category) is Category.ADVERTISING:
+                digits = "11"
+            elif votes and attempt.vote:
+                digits = digit
+        if override is not None:
+            if override.listened_seconds is not None:
+                listened = min(length, override.listened_seconds)
+            digits = override.digits if override.digits is not None else digits
+        duration = latency + (listened if config.include_call_duration else 0)
+        return self._result(
+            attempt,
+            Outcome.ANSWERED,
+            placed_at + timedelta(seconds=duration),
+            listened_seconds=listened,
+            digits=digits,
+            answering_machine=machine,
+        )
