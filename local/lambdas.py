@@ -21,9 +21,9 @@ import zipfile
 from typing import Any
 
 import boto3
-from jarchi.settings import Settings
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from jarchi.settings import Settings
 from local.functions import function_name, function_names, make_context, resolve_handler
 
 LOG = logging.getLogger(__name__)

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
+
 from jarchi.resources import QueueSpec
 from jarchi.settings import Settings
-
 from local.functions import function_name, make_context, resolve_handler
 
 if TYPE_CHECKING:

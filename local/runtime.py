@@ -12,11 +12,10 @@ import os
 
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE, QueueSpec
 from jarchi.settings import Settings, reset_settings
-
 from local.lambdas import deploy_functions, install_lambda_hook
 from local.pollers import SqsPoller
 from local.scheduler import LocalScheduler
-from local.stepfunctions import deploy_state_machine, install_wait_hook, release_waits
+from local.stepfunctions import deploy_state_machine, install_wait_hook, stop_executions
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +70,10 @@ class LocalRuntime:
             poller.stop(timeout_seconds)
         if self.scheduler is not None:
             self.scheduler.stop(timeout_seconds)
-        release_waits()
+        try:  # call stop() while moto is still running: moto's execution threads outlive mock_aws
+            stop_executions(self.settings)
+        except Exception:
+            LOG.exception("could not stop the running executions")
         LOG.info("local runtime stopped")
 
     def __enter__(self) -> LocalRuntime:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import boto3
+
 from jarchi.clock import now as clock_now
 from jarchi.settings import Settings
 

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from jarchi.clock import get_clock, now
-from jarchi.settings import Settings
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+from jarchi.clock import get_clock, now
+from jarchi.settings import Settings
 
 LOG = logging.getLogger(__name__)
 
@@ -65,6 +66,26 @@ def release_waits() -> None:
     global _generation
     with _generation_lock:
         _generation += 1
+
+
+def stop_executions(settings: Settings, *, cause: str = "local runtime stopped") -> int:
+    """Stop every RUNNING execution in moto and release pending waits; answer how many were stopped.
+
+    moto runs each execution in a daemon thread that outlives `mock_aws`: one left running would go on
+    invoking handlers in the next emulated world (the next test, a restarted runtime).
+    """
+    client = boto3.client("stepfunctions", region_name=settings.region)
+    stopped = 0
+    for machine in client.list_state_machines()["stateMachines"]:
+        pages = client.get_paginator("list_executions").paginate(
+            stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+        )
+        for page in pages:
+            for execution in page["executions"]:
+                client.stop_execution(executionArn=execution["executionArn"], cause=cause)
+                stopped += 1
+    release_waits()
+    return stopped
 
 
 def _target_instant(function: WaitFunction, env: Any) -> datetime:

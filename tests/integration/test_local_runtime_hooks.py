@@ -13,22 +13,22 @@ from typing import Any
 
 import boto3
 import pytest
-from jarchi.clock import LocalClock, use_clock
-from jarchi.settings import Settings
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp, TimestampPath
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
+from jarchi.clock import LocalClock, use_clock
+from jarchi.settings import Settings
 from local.functions import clear_registrations, register_function
 from local.lambdas import deploy_functions, install_lambda_hook, is_lambda_hook_installed
-from local.stepfunctions import install_wait_hook, is_wait_hook_installed, release_waits
+from local.stepfunctions import install_wait_hook, is_wait_hook_installed, stop_executions
 
 
 @pytest.fixture
-def registry() -> Iterator[None]:
+def registry(aws: Settings) -> Iterator[None]:
     yield
+    stop_executions(aws)  # none may outlive this test's moto
     clear_registrations()
-    release_waits()
 
 
 def test_r_run_2_moto_still_has_the_internals_we_hook() -> None:
@@ -105,7 +105,7 @@ WAIT_MACHINE = {
 }
 
 
-def test_r_run_3_moto_wait_states_follow_the_local_clock(aws: Settings, clock: LocalClock) -> None:
+def test_r_run_3_moto_wait_states_follow_the_local_clock(aws: Settings, clock: LocalClock, registry: None) -> None:
     # GIVEN a frozen clock and a machine that waits 600 s, then until 06:50Z (10:20 in Tehran)
     install_wait_hook()
     sfn = boto3.client("stepfunctions", region_name=aws.region)
@@ -122,24 +122,21 @@ def test_r_run_3_moto_wait_states_follow_the_local_clock(aws: Settings, clock: L
         time.sleep(seconds)
         return str(sfn.describe_execution(executionArn=execution)["status"])
 
-    try:
-        # THEN real time alone never ends the waits
-        assert status_after(0.3) == "RUNNING"
-        clock.advance(600)  # Seconds wait done; now 06:40Z
-        assert status_after(0.2) == "RUNNING"
-        clock.advance(599)
-        assert status_after(0.2) == "RUNNING"
-        clock.advance(1)  # 06:50Z reached
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and status_after(0.02) == "RUNNING":
-            pass
-        assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
-    finally:
-        release_waits()
+    # THEN real time alone never ends the waits
+    assert status_after(0.3) == "RUNNING"
+    clock.advance(600)  # Seconds wait done; now 06:40Z
+    assert status_after(0.2) == "RUNNING"
+    clock.advance(599)
+    assert status_after(0.2) == "RUNNING"
+    clock.advance(1)  # 06:50Z reached
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and status_after(0.02) == "RUNNING":
+        pass
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
 
 
 def test_r_run_3_a_wait_left_behind_by_a_replaced_clock_is_stopped_not_resumed(
-    aws: Settings, clock: LocalClock
+    aws: Settings, clock: LocalClock, registry: None
 ) -> None:
     # GIVEN an execution waiting on this test's clock
     install_wait_hook()

@@ -9,20 +9,20 @@ from typing import Any
 
 import boto3
 import pytest
+
 from jarchi.clock import LocalClock
 from jarchi.settings import Settings
-
 from local.functions import clear_registrations, register_function
 from local.lambdas import deploy_functions
 from local.scheduler import LocalScheduler, fire_due_schedules, one_time_instant
-from local.stepfunctions import deploy_state_machine, release_waits
+from local.stepfunctions import deploy_state_machine, stop_executions
 
 
 @pytest.fixture
-def registry() -> Iterator[None]:
+def registry(aws: Settings) -> Iterator[None]:
     yield
+    stop_executions(aws)  # none may outlive this test's moto
     clear_registrations()
-    release_waits()
 
 
 @pytest.fixture

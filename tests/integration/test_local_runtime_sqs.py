@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsModel
+
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
-
 from local.functions import clear_registrations, register_function
 from local.pollers import SqsPoller
 

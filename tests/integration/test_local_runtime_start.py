@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
+
 from jarchi.clock import LocalClock
 from jarchi.settings import Settings, get_settings, reset_settings
-
 from local.functions import clear_registrations, register_function
 from local.runtime import LocalRuntime
 

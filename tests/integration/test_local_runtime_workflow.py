@@ -11,21 +11,21 @@ from typing import Any
 
 import boto3
 import pytest
+
 from jarchi.clock import LocalClock
 from jarchi.settings import Settings
-
 from local.functions import clear_registrations, register_function
 from local.lambdas import deploy_functions
-from local.stepfunctions import asl_timestamp, deploy_state_machine, release_waits
+from local.stepfunctions import asl_timestamp, deploy_state_machine, stop_executions
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 @pytest.fixture
-def registry() -> Iterator[None]:
+def registry(aws: Settings) -> Iterator[None]:
     yield
+    stop_executions(aws)  # none may outlive this test's moto
     clear_registrations()
-    release_waits()
 
 
 class ScriptedWorkflow:

@@ -61,9 +61,7 @@ def test_r_acc_5_24h_permission_opens_otp_and_service_never_advertising() -> Non
         rule = policy.rule_for("voice", category, around_the_clock=True)
         assert [str(w) for w in rule.windows] == ["00:00-24:00"]
         assert rule.is_open(local("2026-03-02T03:00"), TEHRAN)
-    assert policy.rule_for("voice", "advertising", around_the_clock=True) == policy.rule_for(
-        "voice", "advertising"
-    )
+    assert policy.rule_for("voice", "advertising", around_the_clock=True) == policy.rule_for("voice", "advertising")
 
 
 def test_r_cpl_1_country_override_and_config_round_trip() -> None:
@@ -80,6 +78,21 @@ def test_r_cpl_1_country_override_and_config_round_trip() -> None:
     assert policy.rule_for("voice", "advertising", country="IR") == AD_VOICE
     assert policy.rule_for("voice", "service", country="RU") == policy.rule_for("voice", "service")
     assert WindowPolicy.from_json(policy.model_dump_json()) == policy
+
+
+def test_r_cpl_1_otp_rule_and_country_service_override() -> None:
+    policy = WindowPolicy.model_validate(
+        {
+            "rules": {
+                **{k: v.model_dump() for k, v in WindowPolicy.default().rules.items()},
+                "voice:otp": {"windows": ["06:00-24:00"]},
+            },
+            "countries": {"DE": {"voice:service": {"windows": ["08:00-20:00"]}}},
+        }
+    )
+    assert [str(w) for w in policy.rule_for("voice", "otp").windows] == ["06:00-24:00"]
+    # The recipient country's service rule beats the deployment's otp rule.
+    assert [str(w) for w in policy.rule_for("voice", "otp", country="de").windows] == ["08:00-20:00"]
 
 
 def test_r_cpl_1_policy_config_errors_are_reported() -> None:
@@ -139,7 +152,9 @@ def test_r_cpl_1_open_is_judged_in_the_recipients_zone() -> None:
     assert AD_VOICE.is_open(instant, "Asia/Tehran")
     assert not AD_VOICE.is_open(instant, "Europe/Moscow")
     assert not AD_VOICE.is_open(instant, "America/New_York")
-    assert open_zones(["Asia/Tehran", "Europe/Moscow", ZoneInfo("Asia/Dubai")], AD_VOICE.windows, AD_VOICE.days, instant) == {
+    assert open_zones(
+        ["Asia/Tehran", "Europe/Moscow", ZoneInfo("Asia/Dubai")], AD_VOICE.windows, AD_VOICE.days, instant
+    ) == {
         "Asia/Tehran",
         "Asia/Dubai",
     }
@@ -332,9 +347,7 @@ def schedules(draw: st.DrawFn) -> tuple[tuple[TimeWindow, ...], frozenset[int]]:
     return rule.windows, rule.days
 
 
-instants = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)
-)
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

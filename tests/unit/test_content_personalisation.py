@@ -48,9 +48,9 @@ def test_r_sms_4_inline_recipients_have_no_columns() -> None:
 
 
 def test_r_sms_4_segments_are_computed_after_filling() -> None:
-    text = "Hi #name#, " + "x" * 140  # 144 + name
+    text = "Hi #name#, " + "x" * 140  # 145 + the name
     rows = [["Al"], ["A" * 20], ["Мария"]]
-    # 146 → 1 part; 164 → 2 parts; Cyrillic name makes it UCS-2: 149 units → 3 parts
+    # 147 septets → 1 part; 165 → 2 parts; a Cyrillic name makes it UCS-2: 150 units → 3 parts
     assert list(segments_per_recipient(text, ["name"], rows)) == [1, 2, 3]
 
 

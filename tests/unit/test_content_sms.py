@@ -30,9 +30,7 @@ def segments(text: str) -> int:
     return measure_sms(text).segments
 
 
-@pytest.mark.parametrize(
-    ("parts", "gsm_max", "ucs2_max"), [(1, 160, 70), (2, 306, 134), (3, 459, 201), (4, 612, 268)]
-)
+@pytest.mark.parametrize(("parts", "gsm_max", "ucs2_max"), [(1, 160, 70), (2, 306, 134), (3, 459, 201), (4, 612, 268)])
 def test_r_sms_2_seed_table_is_exact(parts: int, gsm_max: int, ucs2_max: int) -> None:
     # GIVEN the seed's table: the longest text that fits in N parts, Latin and Cyrillic
     assert segments("a" * gsm_max) == parts

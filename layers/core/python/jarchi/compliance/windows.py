@@ -292,11 +292,11 @@ class WindowPolicy(BaseModel):
         if category is Category.OTP:
             keys.append(_rule_key(channel, Category.SERVICE))
         overrides = self.countries.get(country.upper(), {}) if country else {}
-        for key in keys:
-            if key in overrides:
-                return overrides[key]
-            if key in self.rules:
-                return self.rules[key]
+        # The recipient country's rules come first: they are that country's law.
+        for rules in (overrides, self.rules):
+            for key in keys:
+                if key in rules:
+                    return rules[key]
         raise AssertionError(f"validated policy has no rule for {keys[-1]}")  # pragma: no cover
 
 
