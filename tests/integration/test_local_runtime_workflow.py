@@ -141,12 +141,14 @@ def test_r_run_2_prepare_can_end_the_workflow_at_once(aws: Settings, clock: Loca
 
 
 def test_r_run_2_an_unknown_next_fails_the_execution(aws: Settings, clock: LocalClock, registry: None) -> None:
-    workflow = ScriptedWorkflow(clock, {"prepare": [{"next": "sideways"}]})
+    workflow = ScriptedWorkflow(clock, {"prepare": [{"next": "sideways"}], "fail": [{}]})
     sfn, execution = start(aws, workflow)
 
     description = wait_for_end(sfn, execution)
     assert description["status"] == "FAILED"
     assert description["error"] == "UnknownNext"
+    assert workflow.tasks == ["prepare", "fail"]
+    assert workflow.calls[-1]["error"] == {"Error": "UnknownNext", "Cause": "The workflow task answered next=sideways."}
 
 
 def test_r_run_2_a_failing_task_is_retried_then_marked_failed(aws: Settings, clock: LocalClock, registry: None) -> None:
@@ -156,7 +158,7 @@ def test_r_run_2_a_failing_task_is_retried_then_marked_failed(aws: Settings, clo
         {
             "prepare": [{"next": "admit"}],
             "admit": [ValueError("no route"), ValueError("still no route")],  # type: ignore[list-item]
-            "fail": [{"next": "end"}],
+            "fail": [{}],
         },
     )
     sfn, execution = start(aws, workflow)
@@ -164,7 +166,8 @@ def test_r_run_2_a_failing_task_is_retried_then_marked_failed(aws: Settings, clo
     # THEN the Retry (States.TaskFailed) runs it once more, the Catch calls MarkFailed with the error
     description = wait_for_end(sfn, execution)
     assert description["status"] == "FAILED"
-    assert description["error"] == "CampaignWorkflowFailed"
+    assert description["error"] == "ValueError"
+    assert json.loads(description["cause"])["errorMessage"] == "still no route"
     assert workflow.tasks == ["prepare", "admit", "admit", "fail"]
     error = workflow.calls[-1]["error"]
     assert error["Error"] == "ValueError"

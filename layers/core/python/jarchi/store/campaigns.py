@@ -1,0 +1,134 @@
+"""The `campaigns` and `recipients` tables.
+
+A campaign item holds its settings, status and history, money (estimated/reserved/charged/released/
+refunded) and counters. Counters and money move once per batch of attempts (never per attempt: one item
+takes at most ~1,000 writes/s). A recipient item (partition = campaign) holds one number's state.
+
+The audience is frozen at creation as a JSON Lines object in S3 (`audience_key`); the workflow's Prepare
+step writes the recipient items from it (idempotent), so creating a campaign is one transaction: the
+campaign item and its credit reservation, all or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from jarchi.store.base import table_meta
+from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
+
+# Counter attributes, one per stats key of the API (SPEC §11), maintained with ADD per batch.
+STAT_KEYS = (
+    "pending",
+    "in_progress",
+    "answered",
+    "delivered",
+    "no_answer",
+    "busy",
+    "failed",
+    "frequency_capped",
+    "opted_out",
+    "blacklisted",
+    "invalid",
+)
+
+
+def stat_attribute(key: str) -> str:
+    return f"n_{key}"
+
+
+class _ByAccount(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class CampaignItem(Model):
+    Meta = table_meta(CAMPAIGNS)
+    id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    name = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    category = UnicodeAttribute()
+    status = UnicodeAttribute()
+    history: ListAttribute[Any] = ListAttribute(default=list)  # [{"at", "status", "actor", "reason"}]
+    # {"audio_id", "audio_key", "message_seconds", "pulses", "tts_text", "sms_text", "sender", "language"}
+    content: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
+    audience_key = UnicodeAttribute()  # S3 key of the frozen recipients (JSON Lines)
+    contact_list_id = UnicodeAttribute(null=True)
+    quick_send = BooleanAttribute(default=False)
+    start_at = UnicodeAttribute(null=True)
+    auto_start = BooleanAttribute(default=True)
+    windows: ListAttribute[Any] = ListAttribute(default=list)  # [{"start": "HH:MM", "end": "HH:MM"}]
+    days_of_week: ListAttribute[Any] = ListAttribute(default=list)
+    time_zones: ListAttribute[Any] = ListAttribute(default=list)  # distinct recipient zones
+    vote = BooleanAttribute(default=False)
+    speed_per_hour = NumberAttribute(default=800)
+    comment = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute()  # "pulse" | "segment"
+    tariff = NumberAttribute()  # per unit, minor units
+    total = NumberAttribute()
+    estimated = NumberAttribute(default=0)
+    reserved = NumberAttribute(default=0)
+    charged = NumberAttribute(default=0)
+    released = NumberAttribute(default=0)
+    refunded = NumberAttribute(default=0)
+    # Workflow state.
+    materialized = BooleanAttribute(default=False)
+    next_seq = NumberAttribute(default=0)  # the admission pointer
+    in_flight = NumberAttribute(default=0)
+    pacing: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
+    execution_arn = UnicodeAttribute(null=True)
+    schedule_name = UnicodeAttribute(null=True)
+    reconciled = BooleanAttribute(default=False)
+    # Counters (see STAT_KEYS).
+    n_pending = NumberAttribute(default=0)
+    n_in_progress = NumberAttribute(default=0)
+    n_answered = NumberAttribute(default=0)
+    n_delivered = NumberAttribute(default=0)
+    n_no_answer = NumberAttribute(default=0)
+    n_busy = NumberAttribute(default=0)
+    n_failed = NumberAttribute(default=0)
+    n_frequency_capped = NumberAttribute(default=0)
+    n_opted_out = NumberAttribute(default=0)
+    n_blacklisted = NumberAttribute(default=0)
+    n_invalid = NumberAttribute(default=0)
+    by_account = _ByAccount()
+
+
+class RecipientItem(Model):
+    Meta = table_meta(RECIPIENTS)
+    campaign_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    number = UnicodeAttribute()
+    type = UnicodeAttribute(null=True)
+    time_zone = UnicodeAttribute()
+    values: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]  # personalisation columns
+    units = NumberAttribute()  # pulses or segments this recipient costs if successful
+    status = UnicodeAttribute(default="pending")  # pending | in_progress | a final outcome
+    attempts = NumberAttribute(default=0)
+    attempt_id = UnicodeAttribute(null=True)
+    vote = NumberAttribute(null=True)
+    listened_seconds = NumberAttribute(null=True)
+    cost = NumberAttribute(default=0)
+    reason = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+def get_campaign_item(campaign_id: str) -> CampaignItem | None:
+    try:
+        return CampaignItem.get(campaign_id, consistent_read=True)
+    except CampaignItem.DoesNotExist:
+        return None
