@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint synth bench system-deps clean
+.PHONY: run test lint synth bench layer deploy system-deps clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,15 @@ synth: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
+
+# The dependencies Lambda layer for the cloud (Python 3.12, arm64), from wheels: no Docker.
+layer: $(VENV)/.installed-dev
+	rm -rf build/deps-layer && mkdir -p build/deps-layer/python
+	$(PY) -m pip install -q --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --target build/deps-layer/python pynamodb==6.1.0 phonenumbers==9.0.43 mutagen==1.48.1 openpyxl==3.1.5
+
+# Needs AWS credentials (and a bootstrapped account); synth alone is offline.
+deploy: layer
+	npx --yes aws-cdk@2.1148.1 deploy
 
 clean:
 	rm -rf $(VENV) cdk.out

@@ -16,6 +16,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 from jarchi.clock import LocalClock, use_clock
 from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
+from local.runtime import LocalRuntime
+from local.stepfunctions import stop_executions
 from tests.api import Api
 
 # 2026-03-02 is a Monday; 10:00 in Tehran.
@@ -40,6 +42,14 @@ def aws(settings: Settings, clock: LocalClock) -> Iterator[Settings]:
     """moto with every Jarchi table, queue and bucket created; a frozen local clock."""
     with emulated_aws(settings):
         yield settings
+        stop_executions(settings)  # moto's execution threads outlive mock_aws
+
+
+@pytest.fixture
+def platform(aws: Settings) -> Iterator[LocalRuntime]:
+    """The whole local platform: functions, the campaign state machine, SQS pollers, the scheduler."""
+    with LocalRuntime(aws, failed_visibility_seconds=0) as runtime:
+        yield runtime
 
 
 @pytest.fixture

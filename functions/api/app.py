@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 from functions.api.auth import authenticate_request
 from functions.api.errors import install_error_handlers
 from functions.api.idempotency import idempotent_request
-from functions.api.routes import accounts, credit, local_clock
+from functions.api.routes import accounts, audio, campaigns, contact_lists, credit, estimates, local_clock, senders
 from jarchi.settings import get_settings
 
 BASE_PATH = "/v1"
@@ -34,7 +34,15 @@ def build_app() -> APIGatewayRestResolver:
 def _new_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     app.use([authenticate_request, idempotent_request])
-    routers = [accounts.router, credit.router]
+    routers = [
+        accounts.router,
+        credit.router,
+        audio.router,
+        contact_lists.router,
+        senders.router,
+        estimates.router,
+        campaigns.router,
+    ]
     if get_settings().stage == "local":
         routers.append(local_clock.router)
     for router in routers:

@@ -29,6 +29,8 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: int = 3600
     default_recipient_limit: int = 60_000
     contact_file_max_bytes: int = 20 * 1024 * 1024
+    # S3 names are global: the cloud stack passes JARCHI_BUCKET_SUFFIX="-{account}-{region}"; empty locally.
+    bucket_suffix: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -42,7 +44,7 @@ class Settings(BaseModel):
         return f"{self.resource_prefix}-{logical}"
 
     def bucket_name(self, logical: str) -> str:
-        return f"{self.resource_prefix}-{logical}"
+        return f"{self.resource_prefix}-{logical}{self.bucket_suffix}"
 
 
 @cache

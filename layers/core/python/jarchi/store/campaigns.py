@@ -22,7 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jarchi.store.base import table_meta
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 
 # Counter attributes, one per stats key of the API (SPEC §11), maintained with ADD per batch.
@@ -89,7 +89,7 @@ class CampaignItem(Model):
     materialized = BooleanAttribute(default=False)
     next_seq = NumberAttribute(default=0)  # the admission pointer
     in_flight = NumberAttribute(default=0)
-    pacing: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
+    pacing = UnicodeAttribute(null=True)  # PacingState as JSON
     execution_arn = UnicodeAttribute(null=True)
     schedule_name = UnicodeAttribute(null=True)
     reconciled = BooleanAttribute(default=False)
@@ -132,3 +132,21 @@ def get_campaign_item(campaign_id: str) -> CampaignItem | None:
         return CampaignItem.get(campaign_id, consistent_read=True)
     except CampaignItem.DoesNotExist:
         return None
+
+
+def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignItem], str | None]:
+    """Newest first."""
+    start = decode_cursor(cursor)
+    if start is not None and start.get("account_id", {}).get("S") != account_id:
+        start = None
+    result = CampaignItem.by_account.query(account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+    return list(result), encode_cursor(result.last_evaluated_key)
+
+
+def plain(value: Any) -> dict[str, Any]:
+    """A map attribute's content as a plain dict (pynamodb hands raw maps back as MapAttribute)."""
+    if value is None:
+        return {}
+    if isinstance(value, MapAttribute):
+        return dict(value.as_dict())
+    return dict(value)

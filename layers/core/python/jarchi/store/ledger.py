@@ -93,16 +93,16 @@ def _to_entry(item: EntryItem) -> LedgerEntry:
     )
 
 
+def stage_once(tx: LabelledTransaction, account_id: str, once_key: str, stamp: str) -> None:
+    """A marker that lets the transaction it is in succeed at most once (its label is "once")."""
+    tx.put("once", OnceItem(account_id, f"{ONCE}{once_key}", created_at=stamp), OnceItem.sk.does_not_exist())
+
+
 def stage_posting(tx: LabelledTransaction, posting: Posting) -> None:
     """Add a posting's writes to a transaction (so callers can change a campaign in the same one)."""
     stamp = max(entry.created_at for entry in posting.entries).isoformat()
     if posting.once_key is not None:
-        owner = posting.entries[0].account_id
-        tx.put(
-            "once",
-            OnceItem(owner, f"{ONCE}{posting.once_key}", created_at=stamp),
-            OnceItem.sk.does_not_exist(),
-        )
+        stage_once(tx, posting.entries[0].account_id, posting.once_key, stamp)
     for entry in posting.entries:
         tx.put(f"entry:{entry.id}", _entry_item(entry), EntryItem.sk.does_not_exist())
     for account_id, effect in posting.effects.items():

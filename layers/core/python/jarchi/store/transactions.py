@@ -6,7 +6,7 @@ in call order, and DynamoDB answers cancellation reasons in the order sent: the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -44,8 +44,8 @@ class LabelledTransaction:
     def put(self, label: str, model: Model, condition: Condition | None = None) -> None:
         self._ops["put"].append((label, lambda tx: tx.save(model, condition)))
 
-    def update(self, label: str, model: Model, actions: list[Action], condition: Condition | None = None) -> None:
-        self._ops["update"].append((label, lambda tx: tx.update(model, actions, condition)))
+    def update(self, label: str, model: Model, actions: Sequence[Action], condition: Condition | None = None) -> None:
+        self._ops["update"].append((label, lambda tx: tx.update(model, list(actions), condition)))
 
     def commit(self) -> None:
         """Write everything or nothing. Raises TransactionFailed naming the labels whose condition failed."""

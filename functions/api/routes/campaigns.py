@@ -1,0 +1,56 @@
+"""Campaigns and quick send (R-CMP-1..4, R-CMP-7)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions.api.auth import current_caller
+from functions.api.schemas.campaign_views import (
+    CampaignOut,
+    CampaignPage,
+    QuickSendBody,
+    RecipientOut,
+    RecipientPage,
+)
+from functions.api.schemas.campaigns import CampaignBody
+from jarchi.campaigns import service
+from jarchi.store import recipients
+
+router = Router()
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.post("/campaigns", status_code=201, tags=["campaigns"], summary="Create a campaign and reserve its cost")
+def create_campaign(body: CampaignBody) -> CampaignOut:
+    return CampaignOut.of(service.create_campaign(current_caller(), body.to_draft()))
+
+
+@router.get("/campaigns", tags=["campaigns"], summary="Campaigns, newest first")
+def list_campaigns(account_id: str | None = None, limit: Limit = 50, cursor: str | None = None) -> CampaignPage:
+    items, next_cursor = service.list_campaigns(current_caller(), account_id, limit, cursor)
+    return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get("/campaigns/<campaign_id>", tags=["campaigns"], summary="One campaign: status, history, stats, cost")
+def get_campaign(campaign_id: str) -> CampaignOut:
+    return CampaignOut.of(service.visible_campaign(current_caller(), campaign_id))
+
+
+@router.get("/campaigns/<campaign_id>/recipients", tags=["campaigns"], summary="Per-recipient results")
+def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
+    campaign = service.visible_campaign(current_caller(), campaign_id)
+    items, next_cursor = recipients.page(campaign.id, limit, cursor)
+    return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
+
+
+@router.post("/campaigns/<campaign_id>/<action>", tags=["campaigns"], summary="start|pause|resume|stop|finish|archive")
+def campaign_action(campaign_id: str, action: str) -> CampaignOut:
+    return CampaignOut.of(service.perform_action(current_caller(), campaign_id, action))
+
+
+@router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")
+def quick_send(body: QuickSendBody) -> CampaignOut:
+    return CampaignOut.of(service.create_campaign(current_caller(), body.to_draft(), quick_send=True))

@@ -1,0 +1,84 @@
+"""The campaign body (SPEC §11), shared by `POST /v1/campaigns` and `POST /v1/estimates`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from functions.api.schemas.common import Request
+from jarchi.campaigns.draft import DEFAULT_SPEED_PER_HOUR, CampaignDraft, PreparedCampaign
+from jarchi.compliance.categories import Category, Channel
+
+
+class WindowIn(Request):
+    start: Annotated[str, Field(examples=["09:30"])]
+    end: Annotated[str, Field(examples=["14:00"])]
+
+
+class CampaignBody(Request):
+    """Content: voice takes `audio_id` or `tts_text`, SMS takes `sms_text` and `sender`.
+    Recipients: `recipients` (numbers) or `contact_list_id`."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    channel: Channel
+    category: Category
+    audio_id: str | None = None
+    tts_text: str | None = None
+    sms_text: str | None = None
+    sender: str | None = None
+    recipients: list[str] | None = None
+    contact_list_id: str | None = None
+    start_at: datetime | None = None
+    auto_start: bool = True
+    windows: list[WindowIn] | None = None
+    days_of_week: list[int] | None = None
+    vote: bool = False
+    speed_per_hour: int = DEFAULT_SPEED_PER_HOUR
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+    language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
+
+    def to_draft(self) -> CampaignDraft:
+        return CampaignDraft(
+            name=self.name,
+            channel=self.channel,
+            category=self.category,
+            audio_id=self.audio_id,
+            tts_text=self.tts_text,
+            sms_text=self.sms_text,
+            sender=self.sender,
+            recipients=list(self.recipients) if self.recipients is not None else None,
+            contact_list_id=self.contact_list_id,
+            start_at=self.start_at,
+            auto_start=self.auto_start,
+            windows=[{"start": w.start, "end": w.end} for w in self.windows] if self.windows is not None else None,
+            days_of_week=list(self.days_of_week) if self.days_of_week is not None else None,
+            vote=self.vote,
+            speed_per_hour=self.speed_per_hour,
+            comment=self.comment,
+            language=self.language,
+        )
+
+
+class EstimateOut(BaseModel):
+    estimated: int
+    recipients: int
+    parts: int
+    per_unit: int
+    unit: Literal["pulse", "segment"]
+    currency: str
+    message_seconds: int | None
+
+    @classmethod
+    def of(cls, prepared: PreparedCampaign) -> EstimateOut:
+        estimate = prepared.estimate
+        return cls(
+            estimated=estimate.estimated,
+            recipients=estimate.recipients,
+            parts=estimate.parts,
+            per_unit=prepared.per_unit,
+            unit=prepared.unit,
+            currency=prepared.tariff.currency,
+            message_seconds=prepared.message_seconds if prepared.unit == "pulse" else None,
+        )

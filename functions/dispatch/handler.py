@@ -1,0 +1,49 @@
+"""SQS dispatch queue → the telephony connector (R-DSP-1). Each message carries many attempts; a
+redelivered message (SQS is at least once) is answered from the idempotency table, never placed twice."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jarchi.dispatch.placing import place_batch
+from jarchi.settings import get_settings
+from jarchi.store.tables import IDEMPOTENCY
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def _place_once() -> Any:
+    settings = get_settings()
+    config = IdempotencyConfig(event_key_jmespath="batch_id", expires_after_seconds=24 * 3600)
+    store = DynamoDBPersistenceLayer(table_name=settings.table_name(IDEMPOTENCY.logical))
+    return idempotent_function(data_keyword_argument="message", config=config, persistence_store=store)(
+        lambda message: place_batch(message)
+    )
+
+
+def place_record(record: SQSRecord) -> int:
+    placed: int = _place_once()(message=record.json_body)
+    return placed
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=place_record, processor=processor, context=context)

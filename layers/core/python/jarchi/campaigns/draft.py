@@ -1,0 +1,238 @@
+"""A campaign as asked for, checked and priced before anything is reserved (R-CMP, R-BIL-2, `POST /v1/estimates`).
+
+`prepare_campaign(account, draft)` checks everything a campaign needs and computes its money; it stores
+nothing and reserves nothing (the estimate endpoint answers from it, the campaign work creates from it).
+
+Checks, in order (the first that fails answers):
+
+1. the draft's own shape: a name, `speed_per_hour` 1..360,000, an aware `start_at`, exactly one of
+   `recipients` / `contact_list_id` (`recipients_required`), exactly one content matching the channel —
+   voice: `audio_id` or `tts_text`; SMS: `sms_text` plus `sender` (`content_required`, `sender_required`);
+   `vote` only on voice (`vote_not_supported`);
+2. sending windows and days: narrowed from the policy rule of (channel, category), the account's 24 h
+   permission opening `service` / `otp` around the clock (R-CPL-1, R-ACC-5);
+3. recipients: inline numbers are normalised with the account's region; **any invalid inline number refuses
+   the campaign** (`invalid_recipients`, 422, listing them with their position) — a campaign is money, so
+   we do not guess which numbers the client meant; duplicates are dropped. A list is loaded from S3 (404
+   for another tenant's). More than the account's limit (4 for demo accounts, R-ACC-4) is
+   `too_many_recipients`;
+4. content: voice audio must be the account's and approved (`audio_not_approved`); voice `tts_text` is
+   synthesized now and measured (pulses from the produced audio, stored only at campaign creation via
+   `store_campaign_speech(..., speech=prepared.speech)`); SMS needs an approved sender
+   (`sender_not_registered`), `service`/`otp` texts pass the content rules (`content_not_allowed`, R-SMS-1;
+   advertising is not subject to them), every placeholder must name a list column (`unknown_placeholder`;
+   inline numbers have no columns), and segments are counted per recipient after filling (R-SMS-4).
+
+Money: voice = pulses × recipients × tariff per pulse; SMS = Σ segments × tariff per segment, the tariff of
+the account's type (jarchi.billing.tariffs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from jarchi.accounts.models import Account, AccountType
+from jarchi.audiences.numbers import NumberType
+from jarchi.audiences.parsing import check_recipient_limit, parse_inline
+from jarchi.audiences.service import load_list_recipients
+from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
+from jarchi.billing.tariffs import Tariff, tariff_for
+from jarchi.compliance.categories import Category, Channel
+from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
+from jarchi.content.audio_service import SynthesizedSpeech, get_usable_audio, synthesize
+from jarchi.content.personalisation import compile_text
+from jarchi.content.records import AudioRecord, Sender
+from jarchi.content.rules import require_service_sms_allowed
+from jarchi.content.senders_service import require_approved_sender
+from jarchi.content.sms import count_segments
+from jarchi.errors import Unprocessable
+
+DEFAULT_SPEED_PER_HOUR = 800
+MAX_SPEED_PER_HOUR = 360_000
+DEMO_MAX_RECIPIENTS = 4  # R-ACC-4
+MAX_REPORTED_INVALID = 100
+
+Unit = Literal["pulse", "segment"]
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    name: str
+    channel: Channel
+    category: Category
+    audio_id: str | None = None
+    tts_text: str | None = None
+    sms_text: str | None = None
+    sender: str | None = None
+    recipients: list[str] | None = None
+    contact_list_id: str | None = None
+    start_at: datetime | None = None
+    auto_start: bool = True
+    windows: list[dict[str, str]] | None = None
+    days_of_week: list[int] | None = None
+    vote: bool = False
+    speed_per_hour: int = DEFAULT_SPEED_PER_HOUR
+    comment: str | None = None
+    language: str | None = None  # text-to-speech language; default by the account's region
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRecipient:
+    number: str  # E.164
+    type: NumberType
+    values: tuple[str, ...]  # aligned with PreparedCampaign.columns
+    units: int  # pulses (voice) or segments after personalisation (SMS)
+
+
+@dataclass(frozen=True)
+class PreparedCampaign:
+    draft: CampaignDraft
+    account_id: str
+    recipients: list[PreparedRecipient]
+    columns: tuple[str, ...]
+    unit: Unit
+    tariff: Tariff
+    estimate: Estimate
+    window_rule: WindowRule
+    audio: AudioRecord | None = None  # voice with audio_id
+    speech: SynthesizedSpeech | None = None  # voice with tts_text: the measured speech, not stored yet
+    message_seconds: int = 0  # voice: the message's length, whole seconds rounded up
+    sender: Sender | None = None  # SMS
+
+    @property
+    def per_unit(self) -> int:
+        return self.tariff.voice_per_pulse if self.unit == "pulse" else self.tariff.sms_per_segment
+
+
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    columns: tuple[str, ...]
+    rows: list[tuple[str, NumberType, tuple[str, ...]]]
+
+
+def _check_shape(draft: CampaignDraft) -> None:
+    if not draft.name.strip():
+        raise Unprocessable("invalid_name", "a campaign needs a name")
+    speed = draft.speed_per_hour
+    if isinstance(speed, bool) or not 1 <= speed <= MAX_SPEED_PER_HOUR:
+        raise Unprocessable(
+            "invalid_speed", f"speed_per_hour is 1 to {MAX_SPEED_PER_HOUR}", max_speed=MAX_SPEED_PER_HOUR
+        )
+    if draft.start_at is not None and draft.start_at.utcoffset() is None:
+        raise Unprocessable("invalid_start_at", "start_at needs a time zone offset")
+    if (draft.recipients is None) == (draft.contact_list_id is None):
+        raise Unprocessable("recipients_required", "give exactly one of recipients and contact_list_id")
+    _check_content_shape(draft)
+
+
+def _check_content_shape(draft: CampaignDraft) -> None:
+    if draft.channel is Channel.VOICE:
+        if draft.sms_text is not None or (draft.audio_id is None) == (draft.tts_text is None):
+            raise Unprocessable("content_required", "a voice campaign needs exactly one of audio_id and tts_text")
+        return
+    if draft.sms_text is None or draft.audio_id is not None or draft.tts_text is not None:
+        raise Unprocessable("content_required", "an SMS campaign needs sms_text (and no audio_id or tts_text)")
+    if not draft.sender:
+        raise Unprocessable("sender_required", "an SMS campaign needs a registered sender")
+    if draft.vote:
+        raise Unprocessable("vote_not_supported", "votes are keypad presses during a voice call")
+
+
+def recipient_limit(account: Account) -> int:
+    if account.type is AccountType.DEMO:
+        return min(account.recipient_limit, DEMO_MAX_RECIPIENTS)
+    return account.recipient_limit
+
+
+def _audience(account: Account, draft: CampaignDraft) -> _Audience:
+    limit = recipient_limit(account)
+    if draft.recipients is not None:
+        parsed = parse_inline(draft.recipients, account.default_region, recipient_limit=None)
+        if parsed.invalid:
+            shown = parsed.invalid_lines[:MAX_REPORTED_INVALID]
+            raise Unprocessable(
+                "invalid_recipients",
+                f"{parsed.invalid} of the numbers are not valid phone numbers; correct or remove them",
+                invalid=[{"position": x.line, "value": x.value, "reason": x.reason} for x in shown],
+            )
+        check_recipient_limit(parsed.kept, limit)
+        return _Audience((), [(r.number, r.type, r.values) for r in parsed.recipients])
+    assert draft.contact_list_id is not None
+    columns, recipients = load_list_recipients(account.id, draft.contact_list_id)
+    check_recipient_limit(len(recipients), limit)
+    return _Audience(columns, [(r.number, r.type, r.values) for r in recipients])
+
+
+def _window_rule(account: Account, draft: CampaignDraft) -> WindowRule:
+    allowed = WindowPolicy.default().rule_for(draft.channel, draft.category, around_the_clock=account.allow_24h)
+    return effective_windows(allowed, draft.windows, draft.days_of_week)
+
+
+def _prepare_voice(
+    account: Account, draft: CampaignDraft, audience: _Audience, tariff: Tariff, rule: WindowRule
+) -> PreparedCampaign:
+    audio: AudioRecord | None = None
+    speech: SynthesizedSpeech | None = None
+    if draft.audio_id is not None:
+        audio = get_usable_audio(account.id, draft.audio_id)
+        pulses, duration_ms = audio.pulses, audio.duration_ms
+    else:
+        speech = synthesize(account, draft.tts_text or "", draft.language)
+        pulses, duration_ms = speech.info.pulses, speech.info.duration_ms
+    recipients = [PreparedRecipient(n, t, v, pulses) for n, t, v in audience.rows]
+    return PreparedCampaign(
+        draft=draft,
+        account_id=account.id,
+        recipients=recipients,
+        columns=audience.columns,
+        unit="pulse",
+        tariff=tariff,
+        estimate=estimate_voice(pulses, len(recipients), tariff),
+        window_rule=rule,
+        audio=audio,
+        speech=speech,
+        message_seconds=-(-duration_ms // 1000),
+    )
+
+
+def _prepare_sms(
+    account: Account, draft: CampaignDraft, audience: _Audience, tariff: Tariff, rule: WindowRule
+) -> PreparedCampaign:
+    text = draft.sms_text or ""
+    count_segments(text)  # sms_text_empty / sms_text_too_long for the text as written
+    sender = require_approved_sender(account.id, draft.sender or "")
+    if draft.category is not Category.ADVERTISING:
+        require_service_sms_allowed(text, sender.name)
+    compiled = compile_text(text, audience.columns)
+    segments_of: dict[str, int] = {}
+    recipients = []
+    for number, kind, values in audience.rows:
+        filled = compiled.fill(values)
+        segments = segments_of.get(filled)
+        if segments is None:
+            segments = segments_of[filled] = count_segments(filled).segments
+        recipients.append(PreparedRecipient(number, kind, values, segments))
+    return PreparedCampaign(
+        draft=draft,
+        account_id=account.id,
+        recipients=recipients,
+        columns=audience.columns,
+        unit="segment",
+        tariff=tariff,
+        estimate=estimate_sms((r.units for r in recipients), tariff),
+        window_rule=rule,
+        sender=sender,
+    )
+
+
+def prepare_campaign(account: Account, draft: CampaignDraft) -> PreparedCampaign:
+    """Validate everything the campaign needs and price it; nothing is stored or reserved."""
+    _check_shape(draft)
+    rule = _window_rule(account, draft)
+    audience = _audience(account, draft)
+    tariff = tariff_for(account.type.value)
+    if draft.channel is Channel.VOICE:
+        return _prepare_voice(account, draft, audience, tariff, rule)
+    return _prepare_sms(account, draft, audience, tariff, rule)

@@ -1,0 +1,238 @@
+"""The campaign workflow's tasks (R-CMP-2, R-CPL-1..3, R-DSP-1/2, R-BIL-3), run by the Step Functions
+definition in infra/statemachines/campaign.asl.json. Each answers {"campaign_id", "next", "resume_at"?}
+with next one of admit | wait | reconcile | end.
+
+Admission walks the recipients in order from the campaign's pointer. For each: account stop list, telecom
+blacklist, ad opt-out (advertising), the sending window in the recipient's local time, then the 24 h ad cap
+(claimed atomically). A recipient whose window is closed stops the walk there: the campaign waits for that
+window to open (no attempt is ever placed outside a window; a campaign spanning zones may wait for the
+earliest one in order). Admitted attempts ride many to an SQS message; the campaign item's pointer,
+counters and pacing change once per batch."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from jarchi import clock
+from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
+from jarchi.campaigns.settlement import settle_campaign
+from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
+from jarchi.clock import iso
+from jarchi.compliance.adcap import RecipientChecks, SuppressionList, cap_applies, cap_claim_lost, pre_dial_check
+from jarchi.compliance.categories import Category, Channel
+from jarchi.compliance.windows import WindowRule
+from jarchi.connectors.base import Attempt
+from jarchi.content.personalisation import fill
+from jarchi.dispatch.outcomes import stat_key
+from jarchi.resources import DISPATCH_QUEUE
+from jarchi.store import campaigns as campaign_store
+from jarchi.store import recipients as recipient_store
+from jarchi.store import suppression
+from jarchi.store.adcap import claim_ad_cap
+from jarchi.store.campaigns import CampaignItem, RecipientItem, plain, stat_attribute
+from jarchi.store.queues import send_messages
+
+ATTEMPTS_PER_MESSAGE = 100
+MAX_ADMIT_PER_TASK = 2_000
+RESULTS_POLL = timedelta(seconds=10)  # how long to wait for in-flight results before looking again
+ACTIVE = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
+
+
+def _answer(campaign_id: str, next_: str, resume_at: datetime | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"campaign_id": campaign_id, "next": next_}
+    if resume_at is not None:
+        # The ASL Wait reads a UTC timestamp without offset.
+        answer["resume_at"] = resume_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return answer
+
+
+def _change_status(item: CampaignItem, event: SystemEvent, now: datetime, reason: str | None = None) -> None:
+    change = apply(item.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=int(item.in_flight))
+    item.update(
+        actions=[
+            CampaignItem.status.set(change.status.value),
+            CampaignItem.history.set((item.history or []) + [change.as_dict()]),
+        ],
+        condition=CampaignItem.status == item.status,
+    )
+
+
+def prepare(campaign_id: str) -> dict[str, Any]:
+    """Write the recipient items from the frozen audience (once) and set the campaign running."""
+    item = campaign_store.get_campaign_item(campaign_id)
+    if item is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    now = clock.now()
+    if not item.materialized:
+        recipient_store.materialize(campaign_id, recipient_store.read_audience(item.audience_key))
+        item.update(actions=[CampaignItem.materialized.set(True)])
+    status = CampaignStatus(item.status)
+    if status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
+        _change_status(item, SystemEvent.RUN, now)
+    elif status not in ACTIVE:
+        return _answer(campaign_id, "end")
+    return _answer(campaign_id, "admit")
+
+
+@dataclass
+class _Batch:
+    """What one admission step decided."""
+
+    now: datetime
+    attempts: list[Attempt]
+    finals: Counter[str]
+    writes: list[RecipientItem]
+    walked: int = 0
+    blocked_until: datetime | None = None
+
+
+def _attempt(item: CampaignItem, recipient: RecipientItem) -> Attempt:
+    content = plain(item.content)
+    text = content.get("sms_text")
+    if text is not None and recipient.values:
+        text = fill(text, plain(recipient.values))
+    return Attempt(
+        attempt_id=f"{item.id}.{int(recipient.seq)}.{int(recipient.attempts) + 1}",
+        campaign_id=item.id,
+        account_id=item.account_id,
+        channel=Channel(item.channel),
+        category=Category(item.category),
+        number=recipient.number,
+        audio_key=content.get("audio_key") if item.channel == Channel.VOICE else None,
+        tts_text=content.get("tts_text") if item.channel == Channel.VOICE and not content.get("audio_key") else None,
+        sms_text=text if item.channel == Channel.SMS else None,
+        message_seconds=int(content.get("message_seconds") or 0),
+        vote=bool(item.vote),
+        sender=content.get("sender"),
+        language=content.get("language"),
+    )
+
+
+def _walk(item: CampaignItem, recipients: list[RecipientItem], now: datetime) -> _Batch:
+    rule = WindowRule.of(item.windows or [], item.days_of_week or range(1, 8))
+    lists = suppression.memberships((r.number for r in recipients), item.account_id)
+    batch = _Batch(now=now, attempts=[], finals=Counter(), writes=[])
+    category = Category(item.category)
+    for recipient in recipients:
+        if recipient.status != "pending":
+            batch.walked += 1
+            continue
+        on = lists.get(recipient.number, set())
+        checks = RecipientChecks(
+            on_account_stop_list=SuppressionList.ACCOUNT_STOP_LIST in on,
+            on_telecom_blacklist=SuppressionList.TELECOM_BLACKLIST in on,
+            ad_opted_out=SuppressionList.AD_OPT_OUT in on,
+            window_open=rule.is_open(now, recipient.time_zone),
+        )
+        decision = pre_dial_check(category, checks)
+        if decision.wait:
+            batch.blocked_until = rule.next_opening(now, recipient.time_zone)
+            break
+        batch.walked += 1
+        attempt = _attempt(item, recipient)
+        won = not cap_applies(category) or claim_ad_cap(
+            recipient.number, attempt_id=attempt.attempt_id, campaign_id=item.id, now=now
+        )
+        if decision.outcome is None and not won:
+            decision = cap_claim_lost()
+        recipient.updated_at = iso(now)
+        if decision.outcome is not None:
+            recipient.status = decision.outcome.value
+            recipient.reason = decision.reason
+            batch.finals[stat_key(decision.outcome)] += 1
+        else:
+            recipient.status = "in_progress"
+            recipient.attempts = int(recipient.attempts) + 1
+            recipient.attempt_id = attempt.attempt_id
+            batch.attempts.append(attempt)
+        batch.writes.append(recipient)
+    return batch
+
+
+def _dispatch(item: CampaignItem, attempts: list[Attempt]) -> None:
+    bodies = []
+    for start in range(0, len(attempts), ATTEMPTS_PER_MESSAGE):
+        chunk = attempts[start : start + ATTEMPTS_PER_MESSAGE]
+        bodies.append(
+            {
+                "batch_id": f"{chunk[0].attempt_id}-{len(chunk)}",
+                "campaign_id": item.id,
+                "account_id": item.account_id,
+                "attempts": [a.to_message() for a in chunk],
+            }
+        )
+    send_messages(DISPATCH_QUEUE, bodies)
+
+
+def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> None:
+    admitted = len(batch.attempts)
+    actions: list[Action] = [
+        CampaignItem.next_seq.add(batch.walked),
+        CampaignItem.in_flight.add(admitted),
+        CampaignItem.pacing.set(json.dumps(pacing.as_dict())),
+        CampaignItem.n_pending.add(-(admitted + sum(batch.finals.values()))),
+        CampaignItem.n_in_progress.add(admitted),
+    ]
+    actions += [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in batch.finals.items()]
+    # A single admitter per campaign: the pointer it read must still be there.
+    item.update(actions=actions, condition=CampaignItem.next_seq == int(item.next_seq))
+
+
+def admit(campaign_id: str) -> dict[str, Any]:
+    item = campaign_store.get_campaign_item(campaign_id)
+    if item is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    status = CampaignStatus(item.status)
+    if status not in ACTIVE:
+        return _answer(campaign_id, "end")
+    now = clock.now()
+    waiting = int(item.total) - int(item.next_seq)
+    if waiting <= 0:
+        return (
+            _answer(campaign_id, "reconcile")
+            if int(item.in_flight) == 0
+            else _answer(campaign_id, "wait", now + RESULTS_POLL)
+        )
+    pacing_state = PacingState.from_dict(json.loads(item.pacing)) if item.pacing else None
+    plan = plan_admission(pacing_state, now, waiting, int(item.speed_per_hour))
+    count = min(plan.admit, MAX_ADMIT_PER_TASK)
+    if count == 0:
+        return _answer(campaign_id, "wait", plan.next_admission_at)
+    recipients = recipient_store.load_range(campaign_id, int(item.next_seq), count)
+    batch = _walk(item, recipients, now)
+    recipient_store.save_all(batch.writes)
+    if batch.attempts:
+        _dispatch(item, batch.attempts)
+    unused = count - len(batch.attempts) - sum(batch.finals.values())
+    pacing = give_back(plan.state, unused, int(item.speed_per_hour)) if unused > 0 else plan.state
+    _record(item, batch, pacing)
+    if batch.blocked_until is not None and batch.walked == 0:
+        if status is CampaignStatus.RUNNING:
+            _change_status(item, SystemEvent.WINDOW_CLOSED, now)
+        return _answer(campaign_id, "wait", batch.blocked_until)
+    if status is CampaignStatus.WAITING_WINDOW:
+        _change_status(item, SystemEvent.WINDOW_OPENED, now)
+    if batch.blocked_until is not None:
+        return _answer(campaign_id, "wait", batch.blocked_until)
+    return _answer(campaign_id, "admit")
+
+
+def reconcile(campaign_id: str) -> dict[str, Any]:
+    """Return the unused reservation exactly once and finish (R-BIL-3)."""
+    settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE)
+    return _answer(campaign_id, "end")
+
+
+def fail(campaign_id: str, error: dict[str, Any] | None) -> dict[str, Any]:
+    """The workflow gave up: mark the campaign `error` (its reservation stays until an owner finishes it)."""
+    item = campaign_store.get_campaign_item(campaign_id)
+    if item is not None and CampaignStatus(item.status) in (CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW):
+        reason = str((error or {}).get("Error") or "workflow_failed")[:200]
+        _change_status(item, SystemEvent.FAIL, clock.now(), reason)
+    return _answer(campaign_id, "end")

@@ -1,0 +1,125 @@
+"""S3 objects of the two content buckets: audio (`media`) and contact lists (`lists`).
+
+The one place that talks to S3. Keys are made here too, so that every writer and reader agrees:
+
+- ``audio/{account_id}/{audio_id}.{format}`` in the media bucket (uploads and generated speech);
+- ``lists/{account_id}/{list_id}/original`` (the file as the client sent it) and
+  ``lists/{account_id}/{list_id}/recipients.jsonl`` (the parsed, normalised list campaigns use) in the
+  lists bucket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from jarchi import clock
+from jarchi.resources import LISTS_BUCKET, MEDIA_BUCKET, BucketSpec
+from jarchi.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+UPLOAD_URL_SECONDS = 15 * 60
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    url: str
+    key: str
+    expires_at: datetime
+
+
+@cache
+def _client(region: str) -> S3Client:
+    client: S3Client = boto3.client("s3", region_name=region)
+    return client
+
+
+def _s3() -> S3Client:
+    return _client(get_settings().region)
+
+
+def _bucket(spec: BucketSpec) -> str:
+    return get_settings().bucket_name(spec.logical)
+
+
+def audio_key(account_id: str, audio_id: str, extension: str) -> str:
+    return f"audio/{account_id}/{audio_id}.{extension}"
+
+
+def list_original_key(account_id: str, list_id: str) -> str:
+    return f"lists/{account_id}/{list_id}/original"
+
+
+def list_recipients_key(account_id: str, list_id: str) -> str:
+    return f"lists/{account_id}/{list_id}/recipients.jsonl"
+
+
+def _put(spec: BucketSpec, key: str, data: bytes, content_type: str) -> None:
+    _s3().put_object(Bucket=_bucket(spec), Key=key, Body=data, ContentType=content_type)
+
+
+def _get(spec: BucketSpec, key: str) -> bytes | None:
+    try:
+        response: Any = _s3().get_object(Bucket=_bucket(spec), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING:
+            return None
+        raise
+    body: bytes = response["Body"].read()
+    return body
+
+
+def _size(spec: BucketSpec, key: str) -> int | None:
+    try:
+        head = _s3().head_object(Bucket=_bucket(spec), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING:
+            return None
+        raise
+    return int(head["ContentLength"])
+
+
+# --- audio -----------------------------------------------------------------------------------------
+
+
+def put_audio(key: str, data: bytes, content_type: str) -> None:
+    _put(MEDIA_BUCKET, key, data, content_type)
+
+
+def get_audio(key: str) -> bytes | None:
+    return _get(MEDIA_BUCKET, key)
+
+
+def delete_audio(key: str) -> None:
+    _s3().delete_object(Bucket=_bucket(MEDIA_BUCKET), Key=key)
+
+
+# --- contact lists ---------------------------------------------------------------------------------
+
+
+def put_list_object(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    _put(LISTS_BUCKET, key, data, content_type)
+
+
+def get_list_object(key: str) -> bytes | None:
+    return _get(LISTS_BUCKET, key)
+
+
+def list_object_size(key: str) -> int | None:
+    return _size(LISTS_BUCKET, key)
+
+
+def presign_list_upload(key: str, seconds: int = UPLOAD_URL_SECONDS) -> PresignedUpload:
+    """A URL the client PUTs the file to (no content type is signed: any is accepted)."""
+    url = _s3().generate_presigned_url(
+        "put_object", Params={"Bucket": _bucket(LISTS_BUCKET), "Key": key}, ExpiresIn=seconds
+    )
+    return PresignedUpload(url=url, key=key, expires_at=clock.now() + timedelta(seconds=seconds))

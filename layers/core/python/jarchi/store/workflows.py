@@ -1,0 +1,48 @@
+"""Starting the campaign workflow: now (Step Functions StartExecution) or at a time (EventBridge Scheduler)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import boto3
+
+from jarchi.settings import get_settings
+
+
+@cache
+def _client(service: str, region: str) -> Any:
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+
+def start_execution(campaign_id: str, run: int) -> str:
+    settings = get_settings()
+    response = _client("stepfunctions", settings.region).start_execution(
+        stateMachineArn=settings.state_machine_arn,
+        name=f"{campaign_id}-{run}",
+        input=json.dumps({"campaign_id": campaign_id}),
+    )
+    arn: str = response["executionArn"]
+    return arn
+
+
+def schedule_start(campaign_id: str, at: datetime) -> str:
+    """A one-time schedule that starts the workflow at `at` and deletes itself."""
+    settings = get_settings()
+    name = f"start-{campaign_id}"
+    _client("scheduler", settings.region).create_schedule(
+        Name=name,
+        GroupName=settings.scheduler_group,
+        ScheduleExpression=f"at({at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
+        ScheduleExpressionTimezone="UTC",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        ActionAfterCompletion="DELETE",
+        Target={
+            "Arn": settings.state_machine_arn,
+            "RoleArn": settings.scheduler_role_arn,
+            "Input": json.dumps({"campaign_id": campaign_id}),
+        },
+    )
+    return name
