@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from aws_cdk.aws_logs import RetentionDays
+
 from jarchi.store.tables import ALL_TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent

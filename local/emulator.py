@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
+
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
 from jarchi.store.tables import ALL_TABLES, TableSpec
-from moto import mock_aws
-from moto.core.botocore_stubber import BotocoreStubber
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},

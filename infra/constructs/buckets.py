@@ -5,9 +5,9 @@ from __future__ import annotations
 from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from jarchi.resources import ALL_BUCKETS
 
 from infra.constructs.nag import acknowledge
+from jarchi.resources import ALL_BUCKETS
 
 
 def bucket_suffix() -> str:

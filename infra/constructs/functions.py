@@ -8,7 +8,6 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from jarchi.resources import QueueSpec
 
 from infra.constants import (
     ALL_FUNCTIONS,
@@ -23,6 +22,7 @@ from infra.constants import (
 )
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
+from jarchi.resources import QueueSpec
 
 # The asset is the repo root with only functions/ kept, so handlers import as `functions.<name>...`
 # in the cloud exactly as they do locally.

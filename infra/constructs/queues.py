@@ -5,10 +5,10 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from jarchi.resources import ALL_QUEUES, QueueSpec
 
 from infra.constants import DLQ_RETENTION_DAYS
 from infra.constructs.nag import acknowledge
+from jarchi.resources import ALL_QUEUES, QueueSpec
 
 
 class Queues(Construct):

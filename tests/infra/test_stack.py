@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Annotations, Match
-from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
-from jarchi.store.tables import ALL_TABLES, Key, TableSpec
 
 from infra.constants import (
     ALL_FUNCTIONS,
@@ -20,6 +18,8 @@ from infra.constants import (
     WORKFLOW_SUBSTITUTION,
 )
 from infra.constructs.layers import ensure_deps_layer_dir
+from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
+from jarchi.store.tables import ALL_TABLES, Key, TableSpec
 from tests.infra.conftest import Synth
 
 

@@ -81,7 +81,7 @@ def test_r_cpl_1_advertising_waits_for_the_window_then_runs(
 ) -> None:
     # GIVEN 07:00 in Tehran, before advertising SMS may go out (08:00)
     clock.advance(21 * 3600)
-    shop, as_shop = _customer(admin, 1_000_000)
+    _shop, as_shop = _customer(admin, 1_000_000)
     _sender(admin, as_shop)
     created = as_shop.post(
         "/v1/campaigns",
@@ -127,7 +127,7 @@ def test_r_bil_2_insufficient_credit_creates_nothing(admin: Api, platform: Local
 
 
 def test_r_cmp_7_quick_send_is_a_one_recipient_campaign(admin: Api, platform: LocalRuntime, clock: LocalClock) -> None:
-    shop, as_shop = _customer(admin, 1_000_000)
+    _shop, as_shop = _customer(admin, 1_000_000)
     _sender(admin, as_shop)
     sent = as_shop.post(
         "/v1/quick-send",

@@ -148,5 +148,5 @@ def plain(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, MapAttribute):
-        return dict(value.as_dict())
+        return dict(value.as_dict())  # type: ignore[no-untyped-call]
     return dict(value)
