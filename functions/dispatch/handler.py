@@ -32,9 +32,7 @@ def _place_once() -> Any:
     settings = get_settings()
     config = IdempotencyConfig(event_key_jmespath="batch_id", expires_after_seconds=24 * 3600)
     store = DynamoDBPersistenceLayer(table_name=settings.table_name(IDEMPOTENCY.logical))
-    return idempotent_function(data_keyword_argument="message", config=config, persistence_store=store)(
-        place_batch
-    )
+    return idempotent_function(data_keyword_argument="message", config=config, persistence_store=store)(place_batch)
 
 
 def place_record(record: SQSRecord) -> int:
