@@ -152,7 +152,7 @@ def test_r_acc_2_campaigns_of_other_tenants_are_404(admin: Api, platform: LocalR
         "/v1/quick-send",
         {"channel": "sms", "category": "service", "number": "09120000007", "sms_text": "Shop: hi", "sender": "Shop"},
     ).json()
-    _, as_other = _customer(admin, 0)
+    _, as_other = _customer(admin, 1)
     assert_error(as_other.get(f"/v1/campaigns/{created['id']}"), 404, "campaign_not_found")
     assert_error(as_other.post(f"/v1/campaigns/{created['id']}/pause"), 404, "campaign_not_found")
     assert_error(as_other.get(f"/v1/campaigns/{created['id']}/recipients"), 404, "campaign_not_found")
