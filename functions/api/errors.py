@@ -15,7 +15,7 @@ from jarchi.errors import JarchiError
 logger = Logger(child=True)
 
 
-def error_response(status: int, code: str, message: str, **details: Any) -> Response[Any]:
+def error_response(status: int, code: str, message: str, /, **details: Any) -> Response[Any]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,

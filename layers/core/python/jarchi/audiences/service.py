@@ -115,8 +115,9 @@ def create_contact_list(caller: Caller, request: NewContactList) -> ContactList:
         file_name=request.file_name,
     )
     if request.data is not None:
-        base = replace(base, original_key=media.list_original_key(account.id, list_id))
-        media.put_list_object(base.original_key or "", request.data)
+        original_key = media.list_original_key(account.id, list_id)
+        media.put_list_object(original_key, request.data)
+        base = replace(base, original_key=original_key)
     store.put_recipients(base.recipients_key, parsed.recipients)
     contact_list = _ready(base, parsed)
     store.put_contact_list(contact_list)
