@@ -111,6 +111,8 @@ API_THROTTLE_BURST: Final = 400
 # integration to the one api Lambda). The local-only clock route (R-RUN-3) is deliberately absent.
 API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/accounts"),
+    ("GET", "/v1/accounts"),
+    ("GET", "/v1/accounts/{id}"),
     ("GET", "/v1/accounts/me"),
     ("POST", "/v1/accounts/{id}/tokens"),
     ("GET", "/v1/accounts/{id}/tokens"),
