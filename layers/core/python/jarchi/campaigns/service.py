@@ -126,7 +126,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
         n_pending=len(audience),
     )
     tx = LabelledTransaction()
-    tx.put("campaign", item, CampaignItem.id.does_not_exist())
+    campaign_store.put_new(tx, item)
     reservation = credit.reservation(account.id, campaign_id, estimated) if estimated > 0 else None
     if reservation is not None:
         ledger_store.stage_posting(tx, reservation)
@@ -137,7 +137,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
     if prepared.audio is not None:
         mark_audio_used(prepared.audio.id)
     if status is CampaignStatus.SCHEDULED and draft.start_at is not None:
-        item.update(actions=[CampaignItem.schedule_name.set(workflows.schedule_start(campaign_id, draft.start_at))])
+        campaign_store.set_schedule(item, workflows.schedule_start(campaign_id, draft.start_at))
     elif draft.auto_start:
         _start_workflow(item)
     return _reload(campaign_id)
@@ -145,7 +145,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
 
 def _start_workflow(item: CampaignItem) -> None:
     arn = workflows.start_execution(item.id, len(item.history or []))
-    item.update(actions=[CampaignItem.execution_arn.set(arn)])
+    campaign_store.set_execution(item, arn)
 
 
 def _reload(campaign_id: str) -> CampaignItem:
@@ -183,13 +183,7 @@ def perform_action(caller: Caller, campaign_id: str, action_name: str) -> Campai
     if action is CampaignAction.FINISH:
         return settle_campaign(campaign_id, actor=_actor(caller), event=action)
     change = apply(item.status, action, at=now, actor=_actor(caller), in_flight=int(item.in_flight))
-    item.update(
-        actions=[
-            CampaignItem.status.set(change.status.value),
-            CampaignItem.history.set((item.history or []) + [change.as_dict()]),
-        ],
-        condition=CampaignItem.status == item.status,
-    )
+    campaign_store.record_status_change(item, change.status.value, change.as_dict())
     if action in _RESTARTS:
         _start_workflow(item)
     return _reload(campaign_id)

@@ -11,8 +11,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.expressions.update import Action
-
 from jarchi import clock
 from jarchi.billing import credit
 from jarchi.campaigns.statuses import CampaignStatus, Trigger, apply
@@ -27,7 +25,7 @@ from jarchi.store import ledger as ledger_store
 from jarchi.store import recipients as recipient_store
 from jarchi.store import suppression
 from jarchi.store.adcap import release_ad_cap
-from jarchi.store.campaigns import CampaignItem, RecipientItem, stat_attribute
+from jarchi.store.campaigns import CampaignItem, RecipientItem
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 
@@ -77,13 +75,7 @@ def apply_results(batch_id: str, campaign_id: str, results: list[AttemptResult])
         ledger_store.stage_posting(tx, credit.charge(item.account_id, campaign_id, charged, batch_id))
     else:
         ledger_store.stage_once(tx, item.account_id, f"charge:{campaign_id}:{batch_id}", iso(now))
-    actions: list[Action] = [
-        CampaignItem.in_flight.add(-applied),
-        CampaignItem.n_in_progress.add(-applied),
-        CampaignItem.charged.add(charged),
-    ]
-    actions += [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
-    tx.update("campaign", CampaignItem(campaign_id), actions)
+    campaign_store.stage_results(tx, campaign_id, applied=applied, charged=charged, finals=finals)
     try:
         tx.commit()
     except TransactionFailed as failure:
@@ -110,17 +102,7 @@ def settle_campaign(campaign_id: str, *, actor: str, event: Trigger, reason: str
     tx = LabelledTransaction()
     if remaining > 0:
         ledger_store.stage_posting(tx, credit.refund(item.account_id, campaign_id, remaining))
-    tx.update(
-        "campaign",
-        CampaignItem(campaign_id),
-        [
-            CampaignItem.status.set(change.status.value),
-            CampaignItem.history.set((item.history or []) + [change.as_dict()]),
-            CampaignItem.refunded.set(max(remaining, 0)),
-            CampaignItem.reconciled.set(True),
-        ],
-        (CampaignItem.reconciled == False) & (CampaignItem.in_flight == 0),  # noqa: E712
-    )
+    campaign_store.stage_settlement(tx, item, change.status.value, change.as_dict(), max(remaining, 0))
     try:
         tx.commit()
     except TransactionFailed as failure:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
 from jarchi import clock
 from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
 from jarchi.campaigns.settlement import settle_campaign
@@ -35,7 +33,7 @@ from jarchi.store import campaigns as campaign_store
 from jarchi.store import recipients as recipient_store
 from jarchi.store import suppression
 from jarchi.store.adcap import claim_ad_cap
-from jarchi.store.campaigns import CampaignItem, RecipientItem, plain, stat_attribute
+from jarchi.store.campaigns import CampaignItem, RecipientItem, plain
 from jarchi.store.queues import send_messages
 
 ATTEMPTS_PER_MESSAGE = 100
@@ -54,13 +52,7 @@ def _answer(campaign_id: str, next_: str, resume_at: datetime | None = None) -> 
 
 def _change_status(item: CampaignItem, event: SystemEvent, now: datetime, reason: str | None = None) -> None:
     change = apply(item.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=int(item.in_flight))
-    item.update(
-        actions=[
-            CampaignItem.status.set(change.status.value),
-            CampaignItem.history.set((item.history or []) + [change.as_dict()]),
-        ],
-        condition=CampaignItem.status == item.status,
-    )
+    campaign_store.record_status_change(item, change.status.value, change.as_dict())
 
 
 def prepare(campaign_id: str) -> dict[str, Any]:
@@ -71,7 +63,7 @@ def prepare(campaign_id: str) -> dict[str, Any]:
     now = clock.now()
     if not item.materialized:
         recipient_store.materialize(campaign_id, recipient_store.read_audience(item.audience_key))
-        item.update(actions=[CampaignItem.materialized.set(True)])
+        campaign_store.mark_materialized(item)
     status = CampaignStatus(item.status)
     if status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
         _change_status(item, SystemEvent.RUN, now)
@@ -171,17 +163,13 @@ def _dispatch(item: CampaignItem, attempts: list[Attempt]) -> None:
 
 
 def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> None:
-    admitted = len(batch.attempts)
-    actions: list[Action] = [
-        CampaignItem.next_seq.add(batch.walked),
-        CampaignItem.in_flight.add(admitted),
-        CampaignItem.pacing.set(json.dumps(pacing.as_dict())),
-        CampaignItem.n_pending.add(-(admitted + sum(batch.finals.values()))),
-        CampaignItem.n_in_progress.add(admitted),
-    ]
-    actions += [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in batch.finals.items()]
-    # A single admitter per campaign: the pointer it read must still be there.
-    item.update(actions=actions, condition=CampaignItem.next_seq == int(item.next_seq))
+    campaign_store.record_admission(
+        item,
+        walked=batch.walked,
+        admitted=len(batch.attempts),
+        finals=batch.finals,
+        pacing=json.dumps(pacing.as_dict()),
+    )
 
 
 def admit(campaign_id: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ campaign item and its credit reservation, all or nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pynamodb.attributes import (
@@ -19,11 +20,13 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
+from jarchi.store.transactions import LabelledTransaction
 
 # Counter attributes, one per stats key of the API (SPEC §11), maintained with ADD per batch.
 STAT_KEYS = (
@@ -150,3 +153,75 @@ def plain(value: Any) -> dict[str, Any]:
     if isinstance(value, MapAttribute):
         return dict(value.as_dict())  # type: ignore[no-untyped-call]
     return dict(value)
+
+
+def record_status_change(item: CampaignItem, status: str, history_entry: dict[str, Any]) -> None:
+    """Move the campaign to `status` and append the history line, if nobody moved it meanwhile."""
+    item.update(
+        actions=[CampaignItem.status.set(status), CampaignItem.history.set([*(item.history or []), history_entry])],
+        condition=CampaignItem.status == item.status,
+    )
+
+
+def mark_materialized(item: CampaignItem) -> None:
+    item.update(actions=[CampaignItem.materialized.set(True)])
+
+
+def set_execution(item: CampaignItem, execution_arn: str) -> None:
+    item.update(actions=[CampaignItem.execution_arn.set(execution_arn)])
+
+
+def set_schedule(item: CampaignItem, schedule_name: str) -> None:
+    item.update(actions=[CampaignItem.schedule_name.set(schedule_name)])
+
+
+def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
+    return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
+
+
+def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: str) -> None:
+    """One admission batch: pointer, in-flight, counters and pacing in one write. A single admitter per
+    campaign: the pointer it read must still be there."""
+    actions: list[Action] = [
+        CampaignItem.next_seq.add(walked),
+        CampaignItem.in_flight.add(admitted),
+        CampaignItem.pacing.set(pacing),
+        CampaignItem.n_pending.add(-(admitted + sum(finals.values()))),
+        CampaignItem.n_in_progress.add(admitted),
+        *_counter_actions(finals),
+    ]
+    item.update(actions=actions, condition=CampaignItem.next_seq == int(item.next_seq))
+
+
+def stage_results(
+    tx: LabelledTransaction, campaign_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+) -> None:
+    """One results batch's counters and money, in the caller's transaction (label "campaign")."""
+    actions: list[Action] = [
+        CampaignItem.in_flight.add(-applied),
+        CampaignItem.n_in_progress.add(-applied),
+        CampaignItem.charged.add(charged),
+        *_counter_actions(finals),
+    ]
+    tx.update("campaign", CampaignItem(campaign_id), actions)
+
+
+def stage_settlement(
+    tx: LabelledTransaction, item: CampaignItem, status: str, history_entry: dict[str, Any], refunded: int
+) -> None:
+    """Finish and mark reconciled, only once and only with nothing in flight (label "campaign")."""
+    tx.update(
+        "campaign",
+        CampaignItem(item.id),
+        [
+            CampaignItem.status.set(status),
+            CampaignItem.history.set([*(item.history or []), history_entry]),
+            CampaignItem.refunded.set(refunded),
+            CampaignItem.reconciled.set(True),
+        ],
+        (CampaignItem.reconciled == False) & (CampaignItem.in_flight == 0),  # noqa: E712
+    )
+
+
+def put_new(tx: LabelledTransaction, item: CampaignItem) -> None:
+    tx.put("campaign", item, CampaignItem.id.does_not_exist())
