@@ -1,4 +1,7 @@
-"""SQS results queue → final statuses, charges and counters, each batch applied exactly once (R-DSP-1)."""
+"""SQS results queue → final statuses, charges and counters, each batch applied exactly once (R-DSP-1).
+
+Results not due yet (their `completed_at` is after the platform clock's now, R-DSP-4) go back onto the
+queue with an SQS delay; `jarchi.dispatch.receiving` decides."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jarchi.campaigns.settlement import apply_results
-from jarchi.connectors.base import AttemptResult
+from jarchi.dispatch.receiving import receive_results
 
 logger = Logger()
 tracer = Tracer()
@@ -19,10 +21,16 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def apply_record(record: SQSRecord) -> bool:
-    body = record.json_body
-    results = [AttemptResult.from_message(r) for r in body["results"]]
-    return not apply_results(body["batch_id"], body["campaign_id"], results).duplicate
+def apply_record(record: SQSRecord) -> int:
+    received = receive_results(record.json_body)
+    if received.deferred:
+        logger.debug(
+            "results not due yet",
+            batch_id=record.json_body["batch_id"],
+            deferred=received.deferred,
+            delay_seconds=received.delay_seconds,
+        )
+    return received.applied
 
 
 @logger.inject_lambda_context

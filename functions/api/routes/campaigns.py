@@ -42,7 +42,14 @@ def get_campaign(campaign_id: str) -> CampaignOut:
 @router.get("/campaigns/<campaign_id>/recipients", tags=["campaigns"], summary="Per-recipient results")
 def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
     campaign = service.visible_campaign(current_caller(), campaign_id)
-    items, next_cursor = recipients.page(campaign.id, limit, cursor)
+    items, next_cursor = recipients.page(
+        campaign.id,
+        campaign.audience_key,
+        total=int(campaign.total),
+        admitted_below=int(campaign.next_seq),
+        limit=limit,
+        cursor=cursor,
+    )
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
 
 

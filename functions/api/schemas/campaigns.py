@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
-from jarchi.campaigns.draft import DEFAULT_SPEED_PER_HOUR, CampaignDraft, PreparedCampaign
+from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
+from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.compliance.categories import Category, Channel
 
 

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 ENV_PREFIX = "JARCHI_"
+LOCAL_RESULT_DELAY_CAP_SECONDS = 1
+CLOUD_RESULT_DELAY_CAP_SECONDS = 900
 
 
 class Settings(BaseModel):
@@ -23,6 +25,9 @@ class Settings(BaseModel):
     now: datetime | None = None
     connector: Literal["simulator", "chime", "end_user_messaging"] = "simulator"
     simulator_config: str | None = None
+    # The longest SQS delay a results message waits before its due time is checked again (R-DSP-4).
+    # None: 900 s (SQS's maximum) in the cloud, 1 s locally, where the clock can jump but a delay cannot.
+    result_delay_cap_seconds: int | None = Field(default=None, ge=1, le=900)
     state_machine_arn: str = ""
     scheduler_role_arn: str = "arn:aws:iam::123456789012:role/jarchi-scheduler"
     scheduler_group: str = "default"
@@ -45,6 +50,12 @@ class Settings(BaseModel):
 
     def bucket_name(self, logical: str) -> str:
         return f"{self.resource_prefix}-{logical}{self.bucket_suffix}"
+
+    def result_delay_cap(self) -> int:
+        """`result_delay_cap_seconds`, or its default for the stage (1 s locally, 900 s in the cloud)."""
+        if self.result_delay_cap_seconds is not None:
+            return self.result_delay_cap_seconds
+        return LOCAL_RESULT_DELAY_CAP_SECONDS if self.stage == "local" else CLOUD_RESULT_DELAY_CAP_SECONDS
 
 
 @cache

@@ -100,6 +100,19 @@ def release(account_id: str, campaign_id: str, amount: int, reference: str) -> P
     return Posting((entry,), once_key=f"release:{campaign_id}:{reference}")
 
 
+def settlement(account_id: str, campaign_id: str, charged: int, refunded: int) -> Posting:
+    """A finished campaign's money, at most once: what its successful attempts cost, and the rest of the
+    reservation returned (either may be zero, not both)."""
+    entries = []
+    if charged > 0:
+        entries.append(_entry(account_id, EntryType.CHARGE, charged, campaign_id=campaign_id, reference="campaign"))
+    if refunded > 0:
+        entries.append(
+            _entry(account_id, EntryType.REFUND, refunded, campaign_id=campaign_id, reference="reconciliation")
+        )
+    return Posting(tuple(entries), once_key=f"reconcile:{campaign_id}")
+
+
 def refund(account_id: str, campaign_id: str, amount: int) -> Posting:
     """The unused reservation returned at reconciliation: at most once per campaign."""
     entry = _entry(account_id, EntryType.REFUND, amount, campaign_id=campaign_id, reference="reconciliation")

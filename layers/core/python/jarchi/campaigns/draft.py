@@ -39,6 +39,7 @@ from jarchi.audiences.parsing import check_recipient_limit, parse_inline
 from jarchi.audiences.service import load_list_recipients
 from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
 from jarchi.billing.tariffs import Tariff, tariff_for
+from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR, validate_speed
 from jarchi.compliance.categories import Category, Channel
 from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
 from jarchi.content.audio_service import SynthesizedSpeech, get_usable_audio, synthesize
@@ -49,8 +50,6 @@ from jarchi.content.senders_service import require_approved_sender
 from jarchi.content.sms import count_segments
 from jarchi.errors import Unprocessable
 
-DEFAULT_SPEED_PER_HOUR = 800
-MAX_SPEED_PER_HOUR = 360_000
 DEMO_MAX_RECIPIENTS = 4  # R-ACC-4
 MAX_REPORTED_INVALID = 100
 
@@ -115,11 +114,7 @@ class _Audience:
 def _check_shape(draft: CampaignDraft) -> None:
     if not draft.name.strip():
         raise Unprocessable("invalid_name", "a campaign needs a name")
-    speed = draft.speed_per_hour
-    if isinstance(speed, bool) or not 1 <= speed <= MAX_SPEED_PER_HOUR:
-        raise Unprocessable(
-            "invalid_speed", f"speed_per_hour is 1 to {MAX_SPEED_PER_HOUR}", max_speed=MAX_SPEED_PER_HOUR
-        )
+    validate_speed(draft.speed_per_hour)
     if draft.start_at is not None and draft.start_at.utcoffset() is None:
         raise Unprocessable("invalid_start_at", "start_at needs a time zone offset")
     if (draft.recipients is None) == (draft.contact_list_id is None):

@@ -27,7 +27,8 @@ from typing import Final
 from jarchi.errors import Unprocessable
 
 DEFAULT_SPEED_PER_HOUR: Final = 800
-MAX_SPEED_PER_HOUR: Final = 360_000  # 100 per second, the top of the seed's SMS speeds
+# 1,000 per second: an SMS route's ceiling, and what one DynamoDB partition takes in writes per second.
+MAX_SPEED_PER_HOUR: Final = 3_600_000
 DEFAULT_STEP_SECONDS: Final = 60
 # One attempt's worth of bucket units: the bucket gains `speed` units per microsecond.
 _TOKEN: Final = 3600 * 1_000_000
@@ -35,12 +36,13 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 
 
 def validate_speed(speed_per_hour: int) -> int:
-    """A campaign's `speed_per_hour`: 1..360,000, else Unprocessable `invalid_speed`."""
+    """A campaign's `speed_per_hour`: 1..3,600,000, else Unprocessable `invalid_speed`."""
     if isinstance(speed_per_hour, bool) or not 1 <= speed_per_hour <= MAX_SPEED_PER_HOUR:
         raise Unprocessable(
             "invalid_speed",
             f"speed_per_hour must be between 1 and {MAX_SPEED_PER_HOUR}",
             speed_per_hour=speed_per_hour,
+            max_speed=MAX_SPEED_PER_HOUR,
         )
     return speed_per_hour
 

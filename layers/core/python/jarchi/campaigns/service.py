@@ -32,6 +32,7 @@ from jarchi.store import ledger as ledger_store
 from jarchi.store import recipients as recipient_store
 from jarchi.store import workflows
 from jarchi.store.campaigns import CampaignItem
+from jarchi.store.recipients import AudienceEntry
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 
@@ -61,20 +62,18 @@ def _content(account: Account, prepared: PreparedCampaign) -> dict[str, Any]:
     return content
 
 
-def _audience(account: Account, prepared: PreparedCampaign) -> list[dict[str, Any]]:
-    entries = []
-    for seq, recipient in enumerate(prepared.recipients):
-        entries.append(
-            {
-                "seq": seq,
-                "number": recipient.number,
-                "type": str(recipient.type),
-                "time_zone": recipient_time_zone(number_info(recipient.number), account.timezone),
-                "values": dict(zip(prepared.columns, recipient.values, strict=True)),
-                "units": recipient.units,
-            }
+def _audience(account: Account, prepared: PreparedCampaign) -> list[AudienceEntry]:
+    return [
+        AudienceEntry(
+            seq=seq,
+            number=recipient.number,
+            type=str(recipient.type),
+            time_zone=recipient_time_zone(number_info(recipient.number), account.timezone),
+            values=dict(zip(prepared.columns, recipient.values, strict=True)),
+            units=recipient.units,
         )
-    return entries
+        for seq, recipient in enumerate(prepared.recipients)
+    ]
 
 
 def _first_history(caller: Caller, draft: CampaignDraft, now: datetime) -> tuple[CampaignStatus, list[StatusChange]]:
@@ -114,7 +113,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
         auto_start=draft.auto_start,
         windows=prepared.window_rule.windows_as_dicts(),
         days_of_week=sorted(prepared.window_rule.days),
-        time_zones=sorted({entry["time_zone"] for entry in audience}),
+        time_zones=sorted({entry.time_zone for entry in audience}),
         vote=draft.vote,
         speed_per_hour=draft.speed_per_hour,
         comment=draft.comment,

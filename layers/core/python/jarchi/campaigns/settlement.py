@@ -1,9 +1,11 @@
 """Money and counters when results arrive, and the final reconciliation (R-BIL-3, R-DSP-1).
 
-Results arrive in batches (one SQS message). A batch is applied exactly once: its recipients' final
-statuses are written first (idempotent: same values), then one transaction carries a once-marker for the
-batch, the batch's charge in the ledger with the account's balance, and the campaign's counters. A
-duplicate delivery finds the marker and changes nothing."""
+Results arrive in batches (one SQS message). A batch is applied exactly once: its recipients' final states
+are written first (BatchWriteItem, no reads: each result carries its number and units; rewriting the same
+values is harmless), then one conditional UpdateItem on the campaign item adds the batch id to the applied
+set and moves the counters and the running charge. A duplicate delivery fails that condition and changes
+nothing. The ledger sees the campaign's money once, at reconciliation: the charge and the refund of the
+rest of the reservation in one transaction, so `reserved = charged + released + refunded`."""
 
 from __future__ import annotations
 
@@ -36,8 +38,9 @@ class BatchOutcome:
     duplicate: bool
 
 
-def _seq(attempt_id: str) -> int:
-    return int(attempt_id.rsplit(".", 2)[1])
+def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
+    _campaign, seq, attempt = attempt_id.rsplit(".", 2)
+    return int(seq), int(attempt)
 
 
 def apply_results(batch_id: str, campaign_id: str, results: list[AttemptResult]) -> BatchOutcome:
@@ -45,45 +48,40 @@ def apply_results(batch_id: str, campaign_id: str, results: list[AttemptResult])
     if item is None:
         raise NotFound.of("campaign", campaign_id)
     now = clock.now()
-    recipients = recipient_store.load_many(campaign_id, (_seq(r.attempt_id) for r in results))
     finals: Counter[str] = Counter()
     charged = 0
     writes: list[RecipientItem] = []
     for result in results:
-        recipient = recipients.get(_seq(result.attempt_id))
-        if recipient is None or recipient.attempt_id != result.attempt_id or not is_final(result.outcome):
+        if not is_final(result.outcome):
             continue
-        cost = attempt_charge(
-            Channel(item.channel), result.outcome, units=int(recipient.units), tariff=int(item.tariff)
+        seq, attempt = _seq_and_attempt(result.attempt_id)
+        cost = attempt_charge(Channel(item.channel), result.outcome, units=result.units, tariff=int(item.tariff))
+        writes.append(
+            RecipientItem(
+                campaign_id,
+                seq,
+                number=result.number,
+                units=result.units,
+                status=result.outcome.value,
+                attempts=attempt,
+                attempt_id=result.attempt_id,
+                vote=result.vote,
+                listened_seconds=result.listened_seconds,
+                cost=cost,
+                updated_at=iso(now),
+            )
         )
-        recipient.status = result.outcome.value
-        recipient.vote = result.vote
-        recipient.listened_seconds = result.listened_seconds
-        recipient.cost = cost
-        recipient.updated_at = iso(now)
-        writes.append(recipient)
         finals[stat_key(result.outcome)] += 1
         charged += cost
         if releases_ad_cap(result.outcome):
-            release_ad_cap(recipient.number, result.attempt_id)
+            release_ad_cap(result.number, result.attempt_id)
         if opts_out_of_ads(item.category, result.vote):
-            suppression.add(SuppressionList.AD_OPT_OUT, recipient.number, added_at=iso(now), source=campaign_id)
+            suppression.add(SuppressionList.AD_OPT_OUT, result.number, added_at=iso(now), source=campaign_id)
     recipient_store.save_all(writes)
     applied = sum(finals.values())
-    tx = LabelledTransaction()
-    if charged > 0:
-        ledger_store.stage_posting(tx, credit.charge(item.account_id, campaign_id, charged, batch_id))
-    else:
-        ledger_store.stage_once(tx, item.account_id, f"charge:{campaign_id}:{batch_id}", iso(now))
-    campaign_store.stage_results(tx, campaign_id, applied=applied, charged=charged, finals=finals)
-    try:
-        tx.commit()
-    except TransactionFailed as failure:
-        if "once" in failure.failed:
-            return BatchOutcome(applied=0, charged=0, duplicate=True)
-        raise ledger_store.explain_failure(
-            credit.charge(item.account_id, campaign_id, max(charged, 1), batch_id), failure
-        ) from failure
+    first_time = campaign_store.record_results(campaign_id, batch_id, applied=applied, charged=charged, finals=finals)
+    if not first_time:
+        return BatchOutcome(applied=0, charged=0, duplicate=True)
     return BatchOutcome(applied=applied, charged=charged, duplicate=False)
 
 
@@ -98,10 +96,11 @@ def settle_campaign(campaign_id: str, *, actor: str, event: Trigger, reason: str
         return item
     now: datetime = clock.now()
     change = apply(item.status, event, at=now, actor=actor, reason=reason, in_flight=int(item.in_flight))
-    remaining = int(item.reserved) - int(item.charged) - int(item.released)
+    charged = int(item.charged)
+    remaining = int(item.reserved) - charged - int(item.released)
     tx = LabelledTransaction()
-    if remaining > 0:
-        ledger_store.stage_posting(tx, credit.refund(item.account_id, campaign_id, remaining))
+    if charged > 0 or remaining > 0:
+        ledger_store.stage_posting(tx, credit.settlement(item.account_id, campaign_id, charged, max(remaining, 0)))
     campaign_store.stage_settlement(tx, item, change.status.value, change.as_dict(), max(remaining, 0))
     try:
         tx.commit()

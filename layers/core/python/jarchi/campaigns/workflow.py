@@ -2,12 +2,20 @@
 definition in infra/statemachines/campaign.asl.json. Each answers {"campaign_id", "next", "resume_at"?}
 with next one of admit | wait | reconcile | end.
 
-Admission walks the recipients in order from the campaign's pointer. For each: account stop list, telecom
-blacklist, ad opt-out (advertising), the sending window in the recipient's local time, then the 24 h ad cap
-(claimed atomically). A recipient whose window is closed stops the walk there: the campaign waits for that
-window to open (no attempt is ever placed outside a window; a campaign spanning zones may wait for the
-earliest one in order). Admitted attempts ride many to an SQS message; the campaign item's pointer,
-counters and pacing change once per batch."""
+Admission walks the frozen audience in order from the campaign's pointer. For each recipient: account stop
+list, telecom blacklist, ad opt-out (advertising), the sending window in the recipient's local time, then the
+24 h ad cap (claimed atomically). A recipient whose window is closed stops the walk there: the campaign waits
+for that window to open (no attempt is ever placed outside a window; a campaign spanning zones may wait for
+the earliest one in order). Admitted attempts ride many to an SQS message; the campaign item's pointer,
+counters and pacing change once per batch.
+
+An admitted recipient gets no item until its result: behind the pointer and without an item means in
+progress. Pre-dial finals are written at once. Order of writes in one admission batch, so that a crash
+anywhere loses nothing and sends nothing twice: pre-dial final items → the campaign's pointer, counters and
+the batch's range marked `dispatching` → the dispatch messages → `dispatching` cleared. A crash before the
+pointer moves repeats the walk (claims and writes are idempotent per attempt id); a crash after it is found
+by the next task, which sends the marked range's attempts again (every recipient of the range without a
+pre-dial final), chunked the same way under the same batch ids: the dispatch handler places a batch once."""
 
 from __future__ import annotations
 
@@ -35,8 +43,12 @@ from jarchi.store import suppression
 from jarchi.store.adcap import claim_ad_cap
 from jarchi.store.campaigns import CampaignItem, RecipientItem, plain
 from jarchi.store.queues import send_messages
+from jarchi.store.recipients import AudienceEntry
 
-ATTEMPTS_PER_MESSAGE = 100
+# Many attempts ride one SQS message: fewer requests, and each results batch (one campaign-item write)
+# covers this many attempts. Bounded in bytes too, well inside SQS's message size.
+ATTEMPTS_PER_MESSAGE = 200
+MAX_MESSAGE_BYTES = 100_000  # ten to a SendMessageBatch stay under its 1 MiB
 MAX_ADMIT_PER_TASK = 2_000
 RESULTS_POLL = timedelta(seconds=10)  # how long to wait for in-flight results before looking again
 ACTIVE = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
@@ -56,14 +68,11 @@ def _change_status(item: CampaignItem, event: SystemEvent, now: datetime, reason
 
 
 def prepare(campaign_id: str) -> dict[str, Any]:
-    """Write the recipient items from the frozen audience (once) and set the campaign running."""
+    """Set the campaign running."""
     item = campaign_store.get_campaign_item(campaign_id)
     if item is None:
         raise LookupError(f"no campaign {campaign_id}")
     now = clock.now()
-    if not item.materialized:
-        recipient_store.materialize(campaign_id, recipient_store.read_audience(item.audience_key))
-        campaign_store.mark_materialized(item)
     status = CampaignStatus(item.status)
     if status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
         _change_status(item, SystemEvent.RUN, now)
@@ -84,13 +93,13 @@ class _Batch:
     blocked_until: datetime | None = None
 
 
-def _attempt(item: CampaignItem, recipient: RecipientItem) -> Attempt:
+def _attempt(item: CampaignItem, recipient: AudienceEntry, attempt_no: int = 1) -> Attempt:
     content = plain(item.content)
     text = content.get("sms_text")
     if text is not None and recipient.values:
-        text = fill(text, plain(recipient.values))
+        text = fill(text, recipient.values)
     return Attempt(
-        attempt_id=f"{item.id}.{int(recipient.seq)}.{int(recipient.attempts) + 1}",
+        attempt_id=f"{item.id}.{recipient.seq}.{attempt_no}",
         campaign_id=item.id,
         account_id=item.account_id,
         channel=Channel(item.channel),
@@ -103,18 +112,16 @@ def _attempt(item: CampaignItem, recipient: RecipientItem) -> Attempt:
         vote=bool(item.vote),
         sender=content.get("sender"),
         language=content.get("language"),
+        units=recipient.units,
     )
 
 
-def _walk(item: CampaignItem, recipients: list[RecipientItem], now: datetime) -> _Batch:
+def _walk(item: CampaignItem, recipients: list[AudienceEntry], now: datetime) -> _Batch:
     rule = WindowRule.of(item.windows or [], item.days_of_week or range(1, 8))
     lists = suppression.memberships((r.number for r in recipients), item.account_id)
     batch = _Batch(now=now, attempts=[], finals=Counter(), writes=[])
     category = Category(item.category)
     for recipient in recipients:
-        if recipient.status != "pending":
-            batch.walked += 1
-            continue
         on = lists.get(recipient.number, set())
         checks = RecipientChecks(
             on_account_stop_list=SuppressionList.ACCOUNT_STOP_LIST in on,
@@ -133,32 +140,44 @@ def _walk(item: CampaignItem, recipients: list[RecipientItem], now: datetime) ->
         )
         if decision.outcome is None and not won:
             decision = cap_claim_lost()
-        recipient.updated_at = iso(now)
         if decision.outcome is not None:
-            recipient.status = decision.outcome.value
-            recipient.reason = decision.reason
+            final = recipient.as_item(item.id)
+            final.status = decision.outcome.value
+            final.reason = decision.reason
+            final.updated_at = iso(now)
+            batch.writes.append(final)
             batch.finals[stat_key(decision.outcome)] += 1
         else:
-            recipient.status = "in_progress"
-            recipient.attempts = int(recipient.attempts) + 1
-            recipient.attempt_id = attempt.attempt_id
             batch.attempts.append(attempt)
-        batch.writes.append(recipient)
     return batch
 
 
+def _messages(attempts: list[Attempt]) -> list[list[dict[str, Any]]]:
+    """Attempts packed in order, up to ATTEMPTS_PER_MESSAGE and MAX_MESSAGE_BYTES a message."""
+    messages: list[list[dict[str, Any]]] = []
+    size = 0
+    for attempt in attempts:
+        body = attempt.to_message()
+        body_size = len(json.dumps(body))
+        if not messages or len(messages[-1]) == ATTEMPTS_PER_MESSAGE or size + body_size > MAX_MESSAGE_BYTES:
+            messages.append([])
+            size = 0
+        messages[-1].append(body)
+        size += body_size
+    return messages
+
+
 def _dispatch(item: CampaignItem, attempts: list[Attempt]) -> None:
-    bodies = []
-    for start in range(0, len(attempts), ATTEMPTS_PER_MESSAGE):
-        chunk = attempts[start : start + ATTEMPTS_PER_MESSAGE]
-        bodies.append(
-            {
-                "batch_id": f"{chunk[0].attempt_id}-{len(chunk)}",
-                "campaign_id": item.id,
-                "account_id": item.account_id,
-                "attempts": [a.to_message() for a in chunk],
-            }
-        )
+    """The chunks depend only on the attempts, so a re-send repeats the batch ids."""
+    bodies = [
+        {
+            "batch_id": f"{chunk[0]['attempt_id']}-{len(chunk)}",
+            "campaign_id": item.id,
+            "account_id": item.account_id,
+            "attempts": chunk,
+        }
+        for chunk in _messages(attempts)
+    ]
     send_messages(DISPATCH_QUEUE, bodies)
 
 
@@ -172,10 +191,24 @@ def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> None:
     )
 
 
+def _resend_dispatching(item: CampaignItem) -> None:
+    """A task crashed between moving the pointer and sending: send that batch's attempts again."""
+    first, end = (int(n) for n in item.dispatching)
+    audience = recipient_store.read_audience(item.audience_key, first, end - first)
+    stored = recipient_store.load_many(item.id, (e.seq for e in audience))
+    pre_dial_finals = {seq for seq, r in stored.items() if r.attempt_id is None}
+    attempts = [_attempt(item, e) for e in audience if e.seq not in pre_dial_finals]
+    if attempts:
+        _dispatch(item, attempts)
+    campaign_store.clear_dispatching(item)
+
+
 def admit(campaign_id: str) -> dict[str, Any]:
     item = campaign_store.get_campaign_item(campaign_id)
     if item is None:
         raise LookupError(f"no campaign {campaign_id}")
+    if item.dispatching:
+        _resend_dispatching(item)
     status = CampaignStatus(item.status)
     if status not in ACTIVE:
         return _answer(campaign_id, "end")
@@ -192,23 +225,28 @@ def admit(campaign_id: str) -> dict[str, Any]:
     count = min(plan.admit, MAX_ADMIT_PER_TASK)
     if count == 0:
         return _answer(campaign_id, "wait", plan.next_admission_at)
-    recipients = recipient_store.load_range(campaign_id, int(item.next_seq), count)
+    return _admit_batch(item, plan.state, count, now)
+
+
+def _admit_batch(item: CampaignItem, planned: PacingState, count: int, now: datetime) -> dict[str, Any]:
+    status = CampaignStatus(item.status)
+    recipients = recipient_store.read_audience(item.audience_key, int(item.next_seq), count)
     batch = _walk(item, recipients, now)
     recipient_store.save_all(batch.writes)
+    unused = count - len(batch.attempts) - sum(batch.finals.values())
+    _record(item, batch, give_back(planned, unused, int(item.speed_per_hour)) if unused > 0 else planned)
     if batch.attempts:
         _dispatch(item, batch.attempts)
-    unused = count - len(batch.attempts) - sum(batch.finals.values())
-    pacing = give_back(plan.state, unused, int(item.speed_per_hour)) if unused > 0 else plan.state
-    _record(item, batch, pacing)
+        campaign_store.clear_dispatching(item)
     if batch.blocked_until is not None and batch.walked == 0:
         if status is CampaignStatus.RUNNING:
             _change_status(item, SystemEvent.WINDOW_CLOSED, now)
-        return _answer(campaign_id, "wait", batch.blocked_until)
+        return _answer(item.id, "wait", batch.blocked_until)
     if status is CampaignStatus.WAITING_WINDOW:
         _change_status(item, SystemEvent.WINDOW_OPENED, now)
     if batch.blocked_until is not None:
-        return _answer(campaign_id, "wait", batch.blocked_until)
-    return _answer(campaign_id, "admit")
+        return _answer(item.id, "wait", batch.blocked_until)
+    return _answer(item.id, "admit")
 
 
 def reconcile(campaign_id: str) -> dict[str, Any]:

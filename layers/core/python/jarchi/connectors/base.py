@@ -55,6 +55,7 @@ class Attempt:
     validity_seconds: int | None = None
     language: str | None = None
     part: int = 0  # 0 = main send, n = smart retry part [n]
+    units: int = 1  # billable units if successful: SMS segments, voice pulses
 
     def __post_init__(self) -> None:
         contents = [c for c in (self.audio_key, self.tts_text, self.sms_text) if c is not None]
@@ -96,6 +97,7 @@ class AttemptResult:
     reference: str | None = None
     answering_machine: bool = False
     detail: str | None = None
+    units: int = 1  # the attempt's billable units, carried through for the charge
 
     @classmethod
     def of(
@@ -129,6 +131,7 @@ class AttemptResult:
             reference=reference,
             answering_machine=answering_machine,
             detail=detail,
+            units=attempt.units,
         )
 
     def to_message(self) -> dict[str, Any]:

@@ -1,12 +1,17 @@
-"""Dispatch: hand a batch of admitted attempts to the connector, send what it reports to the results queue."""
+"""Dispatch: hand a batch of admitted attempts to the connector, send what it reports to the results queue.
+
+A results message waits on the queue (SQS `DelaySeconds`) until its first results are due, i.e. until the
+platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.dispatch.due`)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from jarchi import clock
 from jarchi.connectors.base import Attempt, Connector, PlacementStatus
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
+from jarchi.dispatch.due import first_delivery_delay, results_message
 from jarchi.resources import RESULTS_QUEUE
 from jarchi.settings import get_settings
 from jarchi.store.queues import send_messages
@@ -30,8 +35,9 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
     placements = (connector or get_connector()).place(attempts)
     if any(p.status is PlacementStatus.RETRY for p in placements):
         raise PlacementRetry(f"{message['batch_id']}: the connector asked to retry")
-    results = [p.result.to_message() for p in placements if p.result is not None]
+    results = [p.result for p in placements if p.result is not None]
     if results:
-        body = {"batch_id": message["batch_id"], "campaign_id": message["campaign_id"], "results": results}
-        send_messages(RESULTS_QUEUE, [body])
+        delay = first_delivery_delay(results, clock.now(), cap=get_settings().result_delay_cap())
+        body = results_message(message["batch_id"], message["campaign_id"], results)
+        send_messages(RESULTS_QUEUE, [body], delay_seconds=delay)
     return len(results)

@@ -4,9 +4,14 @@ A campaign item holds its settings, status and history, money (estimated/reserve
 refunded) and counters. Counters and money move once per batch of attempts (never per attempt: one item
 takes at most ~1,000 writes/s). A recipient item (partition = campaign) holds one number's state.
 
-The audience is frozen at creation as a JSON Lines object in S3 (`audience_key`); the workflow's Prepare
-step writes the recipient items from it (idempotent), so creating a campaign is one transaction: the
-campaign item and its credit reservation, all or nothing."""
+The audience is frozen at creation as JSON Lines objects in S3 (`audience_key` is their prefix), so creating
+a campaign is one transaction: the campaign item and its credit reservation, all or nothing. A recipient
+item is written only when admission decides about the recipient (in progress, or a pre-dial final) and
+again with its result: two writes per attempt, none for a recipient still pending (the audience says who).
+
+Results batches are applied exactly once by one conditional UpdateItem on the campaign item: the batch id
+joins the `applied` set in the same write that moves the counters and the running charge. The ledger
+books the campaign's charge and refund together, once, at reconciliation."""
 
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -69,7 +76,7 @@ class CampaignItem(Model):
     history: ListAttribute[Any] = ListAttribute(default=list)  # [{"at", "status", "actor", "reason"}]
     # {"audio_id", "audio_key", "message_seconds", "pulses", "tts_text", "sms_text", "sender", "language"}
     content: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
-    audience_key = UnicodeAttribute()  # S3 key of the frozen recipients (JSON Lines)
+    audience_key = UnicodeAttribute()  # S3 prefix of the frozen recipients (JSON Lines chunks)
     contact_list_id = UnicodeAttribute(null=True)
     quick_send = BooleanAttribute(default=False)
     start_at = UnicodeAttribute(null=True)
@@ -89,8 +96,10 @@ class CampaignItem(Model):
     released = NumberAttribute(default=0)
     refunded = NumberAttribute(default=0)
     # Workflow state.
-    materialized = BooleanAttribute(default=False)
     next_seq = NumberAttribute(default=0)  # the admission pointer
+    # [first, end) of the last admission batch while its attempts are being sent (crash recovery).
+    dispatching: ListAttribute[Any] = ListAttribute(null=True)
+    applied = UnicodeSetAttribute(null=True)  # ids of the results batches already applied (never read back)
     in_flight = NumberAttribute(default=0)
     pacing = UnicodeAttribute(null=True)  # PacingState as JSON
     execution_arn = UnicodeAttribute(null=True)
@@ -112,13 +121,12 @@ class CampaignItem(Model):
 
 
 class RecipientItem(Model):
+    """One recipient's state once admission has decided about it (the audience holds who and what)."""
+
     Meta = table_meta(RECIPIENTS)
     campaign_id = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
     number = UnicodeAttribute()
-    type = UnicodeAttribute(null=True)
-    time_zone = UnicodeAttribute()
-    values: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]  # personalisation columns
     units = NumberAttribute()  # pulses or segments this recipient costs if successful
     status = UnicodeAttribute(default="pending")  # pending | in_progress | a final outcome
     attempts = NumberAttribute(default=0)
@@ -130,9 +138,12 @@ class RecipientItem(Model):
     updated_at = UnicodeAttribute(null=True)
 
 
+_READ_ATTRIBUTES = [name for name in CampaignItem.get_attributes() if name != "applied"]
+
+
 def get_campaign_item(campaign_id: str) -> CampaignItem | None:
     try:
-        return CampaignItem.get(campaign_id, consistent_read=True)
+        return CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_READ_ATTRIBUTES)
     except CampaignItem.DoesNotExist:
         return None
 
@@ -163,10 +174,6 @@ def record_status_change(item: CampaignItem, status: str, history_entry: dict[st
     )
 
 
-def mark_materialized(item: CampaignItem) -> None:
-    item.update(actions=[CampaignItem.materialized.set(True)])
-
-
 def set_execution(item: CampaignItem, execution_arn: str) -> None:
     item.update(actions=[CampaignItem.execution_arn.set(execution_arn)])
 
@@ -180,36 +187,50 @@ def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
 
 
 def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: str) -> None:
-    """One admission batch: pointer, in-flight, counters and pacing in one write. A single admitter per
-    campaign: the pointer it read must still be there."""
+    """One admission batch: pointer, in-flight, counters and pacing in one write, and the batch's range
+    marked as being sent. A single admitter per campaign: the pointer it read must still be there."""
+    first = int(item.next_seq)
     actions: list[Action] = [
         CampaignItem.next_seq.add(walked),
+        CampaignItem.dispatching.set([first, first + walked]) if admitted else CampaignItem.dispatching.remove(),
         CampaignItem.in_flight.add(admitted),
         CampaignItem.pacing.set(pacing),
         CampaignItem.n_pending.add(-(admitted + sum(finals.values()))),
         CampaignItem.n_in_progress.add(admitted),
         *_counter_actions(finals),
     ]
-    item.update(actions=actions, condition=CampaignItem.next_seq == int(item.next_seq))
+    item.update(actions=actions, condition=CampaignItem.next_seq == first)
 
 
-def stage_results(
-    tx: LabelledTransaction, campaign_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
-) -> None:
-    """One results batch's counters and money, in the caller's transaction (label "campaign")."""
+def clear_dispatching(item: CampaignItem) -> None:
+    """The admission batch's attempts are all on the dispatch queue."""
+    item.update(actions=[CampaignItem.dispatching.remove()])
+
+
+def record_results(campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]) -> bool:
+    """One results batch's counters and running charge, once: False if this batch was applied before."""
     actions: list[Action] = [
+        CampaignItem.applied.add({batch_id}),
         CampaignItem.in_flight.add(-applied),
         CampaignItem.n_in_progress.add(-applied),
         CampaignItem.charged.add(charged),
         *_counter_actions(finals),
     ]
-    tx.update("campaign", CampaignItem(campaign_id), actions)
+    condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
+    try:
+        CampaignItem(campaign_id).update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def stage_settlement(
     tx: LabelledTransaction, item: CampaignItem, status: str, history_entry: dict[str, Any], refunded: int
 ) -> None:
-    """Finish and mark reconciled, only once and only with nothing in flight (label "campaign")."""
+    """Finish and mark reconciled, only once and only with nothing in flight (label "campaign").
+    The condition also pins `charged`: a results batch landing meanwhile makes the caller try again."""
     tx.update(
         "campaign",
         CampaignItem(item.id),
@@ -219,7 +240,9 @@ def stage_settlement(
             CampaignItem.refunded.set(refunded),
             CampaignItem.reconciled.set(True),
         ],
-        (CampaignItem.reconciled == False) & (CampaignItem.in_flight == 0),  # noqa: E712
+        (CampaignItem.reconciled == False)  # noqa: E712
+        & (CampaignItem.in_flight == 0)
+        & (CampaignItem.charged == int(item.charged)),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -16,8 +17,16 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from jarchi.settings import get_settings
+
 _KINDS = ("check", "delete", "put", "update")
 _CONFLICT_RETRIES = 5
+
+
+@cache
+def _connection(region: str) -> Connection:
+    # One per container: a new Connection means a new botocore session and client (tens of ms).
+    return Connection(region=region)
 
 
 class TransactionFailed(Exception):
@@ -52,7 +61,7 @@ class LabelledTransaction:
         labels = [label for kind in _KINDS for label, _ in self._ops[kind]]
         for attempt in range(_CONFLICT_RETRIES):
             try:
-                with TransactWrite(connection=Connection()) as tx:
+                with TransactWrite(connection=_connection(get_settings().region)) as tx:
                     for kind in _KINDS:
                         for _, stage in self._ops[kind]:
                             stage(tx)
