@@ -100,13 +100,13 @@ def _run_campaign(log: RequestLog) -> tuple[Run, dict[str, Any]]:
     deadline = started + DEADLINE_SECONDS
     while time.perf_counter() < deadline:
         with log.ignoring():
-            item = get_campaign_item(campaign_id)
+            item = get_campaign_item(campaign_id, ["id", "reconciled", "next_seq", "total"])
         assert item is not None
         if item.reconciled:
             break
         if int(item.next_seq) >= int(item.total):
             clock.advance(10)  # type: ignore[attr-defined]  # the workflow's 10 s wait for in-flight results
-        time.sleep(0.25)
+        time.sleep(0.5)
     else:
         raise RuntimeError(f"campaign {campaign_id} not reconciled after {DEADLINE_SECONDS} s")
     elapsed = time.perf_counter() - started

@@ -43,8 +43,11 @@ def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
     return int(seq), int(attempt)
 
 
+_PRICING = ["id", "channel", "category", "tariff"]
+
+
 def apply_results(batch_id: str, campaign_id: str, results: list[AttemptResult]) -> BatchOutcome:
-    item = campaign_store.get_campaign_item(campaign_id)
+    item = campaign_store.get_campaign_item(campaign_id, _PRICING)
     if item is None:
         raise NotFound.of("campaign", campaign_id)
     now = clock.now()

@@ -1,0 +1,145 @@
+"""Admission without the pollers: the workflow's tasks called directly against moto, to see exactly what
+reaches the dispatch queue when a task crashes part way (R-DSP-1), and how the recipient list reads the
+frozen audience (R-REP-3)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from jarchi.campaigns import workflow
+from jarchi.resources import DISPATCH_QUEUE
+from jarchi.settings import Settings
+from jarchi.store import campaigns as campaign_store
+from jarchi.store import recipients as recipient_store
+from jarchi.store.campaigns import CampaignItem
+from tests.api import Api
+
+RECIPIENTS = 450
+
+
+def _campaign(admin: Api, count: int = RECIPIENTS) -> tuple[Api, str]:
+    shop = admin.new_account("Shop")
+    admin.top_up(shop["id"], 10**9)
+    as_shop = admin.as_(admin.new_token(shop["id"]))
+    sender = as_shop.post("/v1/senders", {"name": "Shop"}).json()
+    admin.post(f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
+    csv = "phone,name\n" + "".join(f"+98912{i:07d},n{i}\n" for i in range(count))
+    contacts = as_shop.post(
+        "/v1/contact-lists",
+        {"name": "Customers", "file": {"name": "c.csv", "content_base64": base64.b64encode(csv.encode()).decode()}},
+    )
+    assert contacts.status == 201, contacts.body
+    created = as_shop.post(
+        "/v1/campaigns",
+        {
+            "name": "Orders",
+            "channel": "sms",
+            "category": "service",
+            "sms_text": "Shop: hi #name#, your order is ready",
+            "sender": "Shop",
+            "contact_list_id": contacts.json()["id"],
+            "auto_start": False,
+            "speed_per_hour": 3_600_000,
+        },
+    )
+    assert created.status == 201, created.body
+    campaign_id: str = created.json()["id"]
+    workflow.prepare(campaign_id)
+    return as_shop, campaign_id
+
+
+def _drain_dispatch(settings: Settings) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=settings.region)
+    url = sqs.get_queue_url(QueueName=settings.queue_name(DISPATCH_QUEUE.logical))["QueueUrl"]
+    bodies: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        )
+    return bodies
+
+
+def _item(campaign_id: str) -> CampaignItem:
+    item = campaign_store.get_campaign_item(campaign_id)
+    assert item is not None
+    return item
+
+
+def _crash_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
+    real: Callable[..., Any] = getattr(owner, name)
+    calls = {"n": 0}
+
+    def crash_first(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError(f"injected: {name}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, crash_first)
+
+
+def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
+    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, campaign_id = _campaign(admin)
+    _crash_once(monkeypatch, workflow, "send_messages")
+    # WHEN the task crashes after the pointer moved but before anything was sent
+    with pytest.raises(ConnectionError):
+        workflow.admit(campaign_id)
+    crashed = _item(campaign_id)
+    assert int(crashed.next_seq) == RECIPIENTS and int(crashed.in_flight) == RECIPIENTS
+    assert list(crashed.dispatching or []) == [0, RECIPIENTS]
+    assert _drain_dispatch(aws) == []
+    # THEN the next task sends that batch's attempts, once, and clears the mark
+    assert workflow.admit(campaign_id)["next"] == "wait"
+    bodies = _drain_dispatch(aws)
+    attempts = [a for body in bodies for a in body["attempts"]]
+    assert sorted(a["attempt_id"] for a in attempts) == sorted(f"{campaign_id}.{i}.1" for i in range(RECIPIENTS))
+    assert [b["batch_id"] for b in bodies] == [
+        f"{campaign_id}.0.1-200",
+        f"{campaign_id}.200.1-200",
+        f"{campaign_id}.400.1-50",
+    ]
+    assert next(a for a in attempts if a["attempt_id"] == f"{campaign_id}.7.1")["sms_text"].startswith("Shop: hi n7,")
+    assert _item(campaign_id).dispatching is None
+    assert workflow.admit(campaign_id)["next"] == "wait" and _drain_dispatch(aws) == []
+
+
+def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_counting(
+    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, campaign_id = _campaign(admin)
+    _crash_once(monkeypatch, campaign_store, "record_admission")
+    with pytest.raises(ConnectionError):
+        workflow.admit(campaign_id)
+    assert int(_item(campaign_id).next_seq) == 0 and _drain_dispatch(aws) == []
+    workflow.admit(campaign_id)
+    item = _item(campaign_id)
+    assert int(item.next_seq) == RECIPIENTS and int(item.in_flight) == RECIPIENTS
+    assert int(item.n_pending) == 0 and int(item.n_in_progress) == RECIPIENTS
+    assert len({a["attempt_id"] for b in _drain_dispatch(aws) for a in b["attempts"]}) == RECIPIENTS
+
+
+def test_r_rep_3_recipient_pages_read_the_audience_and_the_stored_states(aws: Settings, admin: Api) -> None:
+    as_shop, campaign_id = _campaign(admin, count=2_300)  # three audience chunks
+    assert len(recipient_store.read_audience(_item(campaign_id).audience_key, 950, 100)) == 100
+    before = as_shop.get(f"/v1/campaigns/{campaign_id}/recipients", limit=200).json()
+    assert {r["status"] for r in before["items"]} == {"pending"} and before["next_cursor"]
+    workflow.admit(campaign_id)  # admits 2,000 (one task's most)
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = as_shop.get(f"/v1/campaigns/{campaign_id}/recipients", limit=200, cursor=cursor).json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [r["number"] for r in seen] == [f"+98912{i:07d}" for i in range(2_300)]
+    assert [r["status"] for r in seen] == ["in_progress"] * 2_000 + ["pending"] * 300
