@@ -16,7 +16,7 @@ metrics = Metrics()
 TASKS = {"prepare": workflow.prepare, "admit": workflow.admit, "reconcile": workflow.reconcile}
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -209,6 +209,18 @@ def test_r_dsp_4_overrides_force_outcomes_per_number(frozen: LocalClock) -> None
     assert got["att_000005"].listened_seconds == 40  # never more than the message
 
 
+def test_r_dsp_4_override_wins_over_an_answering_machine_draw(frozen: LocalClock) -> None:
+    # Every draw is an answering machine; the forced outcome must still be what comes back.
+    rates = {"answered": 0, "no_answer": 0, "busy": 0, "unreachable": 0, "failed": 0, "answering_machine": 1}
+    config = SimulatorConfig.model_validate(
+        {"voice": rates, "overrides": {"+989120000001": "busy", "+989120000002": {"outcome": "answered"}}}
+    )
+    got = results(SimulatorConnector(config, frozen), [voice(1), voice(2), voice(3)])
+    assert got["att_000001"].outcome is Outcome.BUSY
+    assert got["att_000002"].outcome is Outcome.ANSWERED and not got["att_000002"].answering_machine
+    assert got["att_000003"].answering_machine
+
+
 def test_r_dsp_4_override_rejects_pre_dial_outcomes() -> None:
     with pytest.raises(ValidationError):
         SimulatorConfig.model_validate({"overrides": {"+989120000001": "frequency_capped"}})

@@ -6,7 +6,8 @@ attempt's result does not depend on the batch it came in, the order, or the thre
 
 Results carry `completed_at` = the clock's now + a latency drawn from the configured range (0 by default:
 results are due at once); with `include_call_duration` an answered call also takes its listened seconds.
-The local runtime applies a result when the local clock reaches `completed_at`.
+A result is applied once the platform clock reaches `completed_at`; until then its message waits on the
+results queue (`jarchi.dispatch.due`), in the cloud as locally.
 
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
 "listens" to the whole message and never votes, flagged `answering_machine=True` on the result.
@@ -275,9 +276,10 @@ class SimulatorConnector:
         latency = rng.uniform(*config.voice_latency_seconds)
 
         machine = kind == "answering_machine" and (override is None or override.outcome is None)
-        outcome = Outcome.ANSWERED if machine else Outcome(kind)
         if override is not None and override.outcome is not None:
             outcome = override.outcome
+        else:
+            outcome = Outcome.ANSWERED if machine else Outcome(kind)
         if outcome is not Outcome.ANSWERED:
             return self._result(attempt, outcome, placed_at + timedelta(seconds=latency))
 
