@@ -28,11 +28,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
+def _config() -> IdempotencyConfig:
+    return IdempotencyConfig(event_key_jmespath="batch_id", expires_after_seconds=24 * 3600)
+
+
+@cache
 def _place_once() -> Any:
-    settings = get_settings()
-    config = IdempotencyConfig(event_key_jmespath="batch_id", expires_after_seconds=24 * 3600)
-    store = DynamoDBPersistenceLayer(table_name=settings.table_name(IDEMPOTENCY.logical))
-    return idempotent_function(data_keyword_argument="message", config=config, persistence_store=store)(place_batch)
+    store = DynamoDBPersistenceLayer(table_name=get_settings().table_name(IDEMPOTENCY.logical))
+    return idempotent_function(data_keyword_argument="message", config=_config(), persistence_store=store)(place_batch)
 
 
 def place_record(record: SQSRecord) -> int:
@@ -44,4 +47,5 @@ def place_record(record: SQSRecord) -> int:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    _config().register_lambda_context(context)  # an in-progress record expires with the invocation
     return process_partial_response(event=event, record_handler=place_record, processor=processor, context=context)
