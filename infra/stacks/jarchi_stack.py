@@ -113,6 +113,7 @@ class JarchiStack(Stack):
         dispatch.grant_send_messages(fns["dispatch"])  # connector retries with backoff
         dispatch.grant_send_messages(fns["results"])  # retry parts, follow-up SMS
         results.grant_send_messages(fns["dispatch"])  # the simulator's (and HTTPS connector's) results
+        results.grant_send_messages(fns["results"])  # results not due yet go back with a delay (R-DSP-4)
         self.workflow.state_machine.grant_start_execution(fns["api"])
         self.workflow.grant_schedule_campaigns(fns["api"])
         acknowledge(

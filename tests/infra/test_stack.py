@@ -223,6 +223,24 @@ def test_r_run_2_api_function_knows_the_workflow_and_scheduler(synth: Synth) -> 
     )
 
 
+def _queue_senders(synth: Synth, queue_logical: str) -> set[str]:
+    """The functions whose roles may send to a queue."""
+    queue_id = _logical_id(synth, "AWS::SQS::Queue", "QueueName", f"{RESOURCE_PREFIX}-{queue_logical}")
+    roles = {props["Role"]["Fn::GetAtt"][0]: props["FunctionName"] for props in _functions(synth).values()}
+    senders = set()
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        props = policy["Properties"]
+        for statement in props["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if "sqs:SendMessage" in actions and statement["Resource"] == {"Fn::GetAtt": [queue_id, "Arn"]}:
+                senders |= {roles[role["Ref"]] for role in props["Roles"] if role["Ref"] in roles}
+    return senders
+
+
+def test_r_dsp_4_results_not_due_yet_can_go_back_onto_the_results_queue(synth: Synth) -> None:
+    assert _queue_senders(synth, "results") == {f"{RESOURCE_PREFIX}-dispatch", f"{RESOURCE_PREFIX}-results"}
+
+
 def test_r_run_2_state_machine_runs_the_shared_asl_with_the_workflow_function(synth: Synth) -> None:
     (state_machine,) = synth.resources("AWS::StepFunctions::StateMachine").values()
     props = state_machine["Properties"]

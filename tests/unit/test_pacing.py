@@ -80,7 +80,7 @@ def test_r_dsp_2_state_round_trip_and_clock_going_back() -> None:
     assert back.admit == 0 and back.state.updated_at == START
 
 
-@pytest.mark.parametrize("speed", [0, -1, 360_001, True])
+@pytest.mark.parametrize("speed", [0, -1, 3_600_001, True])
 def test_r_dsp_2_invalid_speed(speed: int) -> None:
     with pytest.raises(Unprocessable) as error:
         validate_speed(speed)
