@@ -14,6 +14,15 @@ or after `failed_visibility_seconds` if set: the poller then calls ChangeMessage
 local retry is prompt (tests use 0). moto counts receives and, on the receive after `maxReceiveCount`
 deliveries, moves the message to the DLQ of the queue's RedrivePolicy, as SQS does.
 
+Dead letters are visible locally (in the cloud, CloudWatch alarms on the DLQs do this): every batch with
+failures logs a WARNING naming the queue and the failed message ids, a message failing its last allowed
+receive logs a WARNING naming the DLQ it goes to, and `dead_letters()` (also `LocalRuntime.dead_letters()`)
+answers how many messages each DLQ holds.
+
+Fault injection (off by default): `deliver_twice=True` hands every received batch to the handler twice
+before anything is deleted, a faithful stand-in for SQS's at-least-once delivery (a duplicate of every
+message). A message is deleted when either delivery succeeded, and stays (failed) only when both failed it.
+
 moto quirks this respects: ReceiveMessage uses WaitTimeSeconds=0 because the emulator serialises SQS
 requests and a long poll would hold that lock; idle pollers sleep outside it instead. moto recomputes
 queue attributes over every message on each send, so pollers keep the queues drained.
@@ -52,6 +61,8 @@ class BatchOutcome:
     deleted: int = 0
     failed_ids: list[str] = field(default_factory=list)
     handler_raised: bool = False
+    deliveries: int = 0  # handler calls for this batch: 1, or 2 with deliver_twice
+    last_receive_ids: list[str] = field(default_factory=list)  # failed on their last receive: DLQ next
 
 
 def _lambda_message_attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
@@ -120,14 +131,18 @@ class SqsPoller:
         *,
         failed_visibility_seconds: int | None = None,
         idle_seconds: float = IDLE_SECONDS,
+        deliver_twice: bool = False,
     ) -> None:
         self.settings = settings
         self.queue = queue
         self.function = function
         self.failed_visibility_seconds = failed_visibility_seconds
         self.idle_seconds = idle_seconds
+        self.deliver_twice = deliver_twice
         self._sqs: SQSClient = boto3.client("sqs", region_name=settings.region)
         self.queue_url = self._sqs.get_queue_url(QueueName=settings.queue_name(queue.logical))["QueueUrl"]
+        self.dlq_name = settings.queue_name(queue.dlq_logical)
+        self.dlq_url = self._sqs.get_queue_url(QueueName=self.dlq_name)["QueueUrl"]
         self.queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -149,13 +164,17 @@ class SqsPoller:
         if not messages:
             return outcome
         ids = {message["MessageId"] for message in messages}
-        failed = self._invoke(messages, outcome)
-        if failed is None:
-            failed = ids
+        failed = set(ids)
+        for _ in range(2 if self.deliver_twice else 1):
+            outcome.deliveries += 1
+            failed_now = self._invoke(messages, outcome)
+            failed &= ids if failed_now is None else failed_now
         succeeded = [message for message in messages if message["MessageId"] not in failed]
         outcome.deleted = self._delete(succeeded)
         outcome.failed_ids = sorted(failed)
-        self._after_failure([message for message in messages if message["MessageId"] in failed])
+        failures = [message for message in messages if message["MessageId"] in failed]
+        self._report_failures(failures, outcome)
+        self._after_failure(failures)
         return outcome
 
     def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:
@@ -181,6 +200,39 @@ class SqsPoller:
         for failure in response.get("Failed", []):
             LOG.warning("could not delete a message from %s: %s", self.queue.logical, failure)
         return len(response.get("Successful", []))
+
+    def _report_failures(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> None:
+        if not messages:
+            return
+        LOG.warning(
+            "%d of %d messages from %s failed in %s: %s",
+            len(messages),
+            outcome.received,
+            self.queue.logical,
+            self.function,
+            ", ".join(message["MessageId"] for message in messages),
+        )
+        limit = self.queue.max_receive_count
+        for message in messages:
+            receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            if receives >= limit:
+                outcome.last_receive_ids.append(message["MessageId"])
+                LOG.warning(
+                    "message %s from %s failed its last allowed receive (%d of %d): it goes to the DLQ %s",
+                    message["MessageId"],
+                    self.queue.logical,
+                    receives,
+                    limit,
+                    self.dlq_name,
+                )
+
+    def dead_letters(self) -> int:
+        """How many messages the queue's DLQ holds now (visible or not)."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self.dlq_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def _after_failure(self, messages: Sequence[MessageTypeDef]) -> None:
         if self.failed_visibility_seconds is None or not messages:

@@ -3,6 +3,13 @@
 Inside an already started `emulated_aws(settings)`: hooks moto's Lambda invoke and ASL Wait, deploys our
 functions and the campaign state machine into moto, then runs the SQS pollers (dispatch, results) and the
 scheduler loop as daemon threads. No business rules live here.
+
+`dead_letters()` answers how many messages each DLQ holds (by logical name, e.g. `dispatch-dlq`); the
+pollers also log a WARNING for every failed batch and every message sent towards a DLQ.
+
+Fault injection, off by default: `deliver_twice=True` makes both SQS pollers hand every batch to their
+function twice (a duplicate of every message, as SQS's at-least-once delivery may produce); see
+`local.pollers`.
 """
 
 from __future__ import annotations
@@ -34,9 +41,11 @@ class LocalRuntime:
         failed_visibility_seconds: int | None = DEFAULT_FAILED_VISIBILITY_SECONDS,
         run_pollers: bool = True,
         run_scheduler: bool = True,
+        deliver_twice: bool = False,
     ) -> None:
         self.settings = settings
         self.failed_visibility_seconds = failed_visibility_seconds
+        self.deliver_twice = deliver_twice
         self.run_pollers = run_pollers
         self.run_scheduler = run_scheduler
         self.function_arns: dict[str, str] = {}
@@ -53,7 +62,13 @@ class LocalRuntime:
         reset_settings()
         self.settings = self.settings.model_copy(update={"state_machine_arn": self.state_machine_arn})
         self.pollers = [
-            SqsPoller(self.settings, queue, function, failed_visibility_seconds=self.failed_visibility_seconds)
+            SqsPoller(
+                self.settings,
+                queue,
+                function,
+                failed_visibility_seconds=self.failed_visibility_seconds,
+                deliver_twice=self.deliver_twice,
+            )
             for queue, function in EVENT_SOURCES
         ]
         self.scheduler = LocalScheduler(self.settings)
@@ -64,6 +79,10 @@ class LocalRuntime:
             self.scheduler.start()
         LOG.info("local runtime started; state machine %s", self.state_machine_arn)
         return self
+
+    def dead_letters(self) -> dict[str, int]:
+        """Messages held by each DLQ, by its logical name (`dispatch-dlq`, `results-dlq`)."""
+        return {poller.queue.dlq_logical: poller.dead_letters() for poller in self.pollers}
 
     def stop(self, timeout_seconds: float = 5.0) -> None:
         for poller in self.pollers:

@@ -1,5 +1,7 @@
 """SQS dispatch queue → the telephony connector (R-DSP-1). Each message carries many attempts; a
-redelivered message (SQS is at least once) is answered from the idempotency table, never placed twice."""
+redelivered message (SQS is at least once) is answered from the idempotency table, never placed twice.
+Only the placement is idempotent: its results are stored with the record and sent on afterwards, so a
+failed send is retried from the record (the results side drops a batch it has seen)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jarchi.dispatch.placing import place_batch
+from jarchi.dispatch.placing import forward_results, place_batch
 from jarchi.settings import get_settings
 from jarchi.store.tables import IDEMPOTENCY
 
@@ -39,8 +41,8 @@ def _place_once() -> Any:
 
 
 def place_record(record: SQSRecord) -> int:
-    placed: int = _place_once()(message=record.json_body)
-    return placed
+    results: dict[str, Any] | None = _place_once()(message=record.json_body)
+    return forward_results(results)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -135,10 +135,13 @@ def _walk(item: CampaignItem, recipients: list[AudienceEntry], now: datetime) ->
             break
         batch.walked += 1
         attempt = _attempt(item, recipient)
-        won = not cap_applies(category) or claim_ad_cap(
-            recipient.number, attempt_id=attempt.attempt_id, campaign_id=item.id, now=now
+        # Only a recipient about to be called takes the number's cap.
+        won = (
+            decision.outcome is not None
+            or not cap_applies(category)
+            or claim_ad_cap(recipient.number, attempt_id=attempt.attempt_id, campaign_id=item.id, now=now)
         )
-        if decision.outcome is None and not won:
+        if not won:
             decision = cap_claim_lost()
         if decision.outcome is not None:
             final = recipient.as_item(item.id)

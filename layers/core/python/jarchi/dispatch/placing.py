@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from jarchi import clock
-from jarchi.connectors.base import Attempt, Connector, PlacementStatus
+from jarchi.connectors.base import Attempt, AttemptResult, Connector, PlacementStatus
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.dispatch.due import first_delivery_delay, results_message
 from jarchi.resources import RESULTS_QUEUE
@@ -29,15 +29,24 @@ class PlacementRetry(Exception):
     """Some attempts must be tried again: the message goes back to the queue."""
 
 
-def place_batch(message: dict[str, Any], connector: Connector | None = None) -> int:
-    """Place every attempt of one dispatch message once; returns how many results were sent on."""
+def place_batch(message: dict[str, Any], connector: Connector | None = None) -> dict[str, Any] | None:
+    """Place every attempt of one dispatch message; the results message to send on (None: nothing known yet).
+
+    This is the step the dispatch handler makes idempotent per batch id, with its answer stored: sending the
+    results is a separate step, so a failed send is retried from the stored answer, never by placing again."""
     attempts = [Attempt.from_message(a) for a in message["attempts"]]
     placements = (connector or get_connector()).place(attempts)
     if any(p.status is PlacementStatus.RETRY for p in placements):
         raise PlacementRetry(f"{message['batch_id']}: the connector asked to retry")
     results = [p.result for p in placements if p.result is not None]
-    if results:
-        delay = first_delivery_delay(results, clock.now(), cap=get_settings().result_delay_cap())
-        body = results_message(message["batch_id"], message["campaign_id"], results)
-        send_messages(RESULTS_QUEUE, [body], delay_seconds=delay)
+    return results_message(message["batch_id"], message["campaign_id"], results) if results else None
+
+
+def forward_results(body: dict[str, Any] | None) -> int:
+    """Send a placed batch's results on, held back until the first of them is due; how many were sent."""
+    if body is None:
+        return 0
+    results = [AttemptResult.from_message(r) for r in body["results"]]
+    delay = first_delivery_delay(results, clock.now(), cap=get_settings().result_delay_cap())
+    send_messages(RESULTS_QUEUE, [body], delay_seconds=delay)
     return len(results)

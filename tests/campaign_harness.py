@@ -1,0 +1,249 @@
+"""Campaigns driven through the whole local platform, for the reliability and property tests.
+
+- `new_customer`: an account with credit, a token and an approved SMS sender.
+- `recording_connector`: the simulator connector behind the dispatch handler (the `get_connector` cache
+  bypassed), wrapped so every attempt it places is recorded with the local clock's instant (`Placed`).
+  The simulator's latencies stay 0: results are due at once, which `run_to_end` relies on.
+- `run_to_end`: waits until campaigns are finished. It moves the frozen local clock only when every
+  unfinished campaign's workflow sits in its Wait state with nothing in flight, and then straight to the
+  earliest `resume_at`: so an attempt is always placed at the instant it was admitted, and a campaign
+  waiting for a window a day away finishes in a few real seconds.
+- `assert_reconciled`: the money and status checks every finished campaign must pass (R-BIL-3, R-DSP-1).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from unittest import mock
+
+import boto3
+
+from jarchi.billing.ledger import EntryType, totals_of
+from jarchi.clock import LocalClock, now
+from jarchi.compliance.categories import Category, Channel
+from jarchi.connectors.base import Attempt, Connector, Placement
+from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
+from jarchi.dispatch import placing
+from jarchi.dispatch.outcomes import Outcome
+from jarchi.store import campaigns as campaign_store
+from jarchi.store import ledger
+from jarchi.store.campaigns import STAT_KEYS, CampaignItem, RecipientItem, stat_attribute
+from tests.api import Api
+
+DEADLINE_SECONDS = 45.0
+POLL_SECONDS = 0.05
+FINAL_STATUSES = frozenset(o.value for o in Outcome) - {Outcome.SENT.value}
+
+
+@dataclass(frozen=True)
+class Customer:
+    account_id: str
+    api: Api
+    sender: str
+
+
+def new_customer(admin: Api, name: str, credit: int = 10_000_000) -> Customer:
+    account = admin.new_account(name)
+    admin.top_up(account["id"], credit)
+    api = admin.as_(admin.new_token(account["id"]))
+    sender = api.post("/v1/senders", {"name": name}).json()
+    approved = admin.post(f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
+    assert approved.status == 200, approved.body
+    return Customer(account["id"], api, name)
+
+
+def create(customer: Customer, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /v1/campaigns (an SMS body gets the customer's sender); answers the created campaign."""
+    if body.get("channel") == "sms":
+        body = {"sender": customer.sender, **body}
+    response = customer.api.post("/v1/campaigns", body)
+    assert response.status == 201, response.body
+    created: dict[str, Any] = response.json()
+    return created
+
+
+# --- the connector -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One attempt the connector placed. `order` counts placements across the run."""
+
+    order: int
+    attempt_id: str
+    campaign_id: str
+    account_id: str
+    number: str
+    channel: Channel
+    category: Category
+    placed_at: datetime
+    outcome: Outcome | None
+
+
+class RecordingConnector:
+    """A `Connector` that records every attempt the wrapped one places."""
+
+    def __init__(self, inner: Connector) -> None:
+        self.inner = inner
+        self.placed: list[Placed] = []
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
+        placed_at = now()
+        placements = self.inner.place(attempts)
+        with self._lock:
+            for attempt, placement in zip(attempts, placements, strict=True):
+                result = placement.result
+                self.placed.append(
+                    Placed(
+                        order=len(self.placed),
+                        attempt_id=attempt.attempt_id,
+                        campaign_id=attempt.campaign_id,
+                        account_id=attempt.account_id,
+                        number=attempt.number,
+                        channel=Channel(attempt.channel),
+                        category=Category(attempt.category),
+                        placed_at=placed_at,
+                        outcome=result.outcome if result is not None else None,
+                    )
+                )
+        return placements
+
+    def placements_per_attempt(self) -> Counter[str]:
+        with self._lock:
+            return Counter(p.attempt_id for p in self.placed)
+
+
+@contextmanager
+def recording_connector(config: SimulatorConfig | None = None) -> Iterator[RecordingConnector]:
+    """The dispatch handler places through a recording simulator (the `get_connector` cache is bypassed)."""
+    connector = RecordingConnector(SimulatorConnector(config or SimulatorConfig()))
+    with mock.patch.object(placing, "get_connector", lambda: connector):
+        yield connector
+
+
+# --- driving campaigns to their end ------------------------------------------------------------------
+
+
+@cache
+def _stepfunctions(region: str) -> Any:
+    return boto3.client("stepfunctions", region_name=region)  # creating a client costs more than a request
+
+
+def _workflow_wait(execution_arn: str, region: str) -> datetime | None:
+    """The instant the campaign's workflow waits for, if it is in its Wait state now."""
+    events = _stepfunctions(region).get_execution_history(executionArn=execution_arn)["events"]
+    last = max(events, key=lambda event: event["id"])
+    if last["type"] == "ExecutionFailed":
+        raise AssertionError(f"the workflow failed: {last.get('executionFailedEventDetails')}")
+    if last["type"] != "WaitStateEntered":
+        return None
+    state: dict[str, Any] = json.loads(last["stateEnteredEventDetails"]["input"])
+    return datetime.fromisoformat(state["resume_at"])
+
+
+# What the driver reads of a campaign on each poll (the whole item is much dearer to read in moto).
+_DRIVER_ATTRIBUTES = ["id", "status", "in_flight", "reconciled", "execution_arn"]
+_STOPPED = frozenset({"error", "stopped", "paused"})
+
+
+def _light(ids: list[str]) -> list[CampaignItem]:
+    return [CampaignItem.get(i, consistent_read=True, attributes_to_get=_DRIVER_ATTRIBUTES) for i in ids]
+
+
+def _resume_at(states: list[CampaignItem], region: str) -> datetime | None:
+    """When to move the clock to: the earliest resume_at, if every unfinished workflow waits with nothing in
+    flight; else None."""
+    waiting = [s for s in states if not s.reconciled]
+    for state in waiting:
+        assert state.status not in _STOPPED, (state.id, state.status)
+        if int(state.in_flight) != 0 or not state.execution_arn:
+            return None
+    resumes = []
+    for state in waiting:
+        resume_at = _workflow_wait(state.execution_arn, region)
+        if resume_at is None:
+            return None
+        resumes.append(resume_at)
+    return min(resumes)
+
+
+def run_to_end(
+    clock: LocalClock, campaign_ids: Iterable[str], *, region: str, deadline_seconds: float = DEADLINE_SECONDS
+) -> list[CampaignItem]:
+    """Wait until every campaign is reconciled; answer their items (see the module docstring)."""
+    ids = list(campaign_ids)
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        states = _light(ids)
+        if all(state.reconciled for state in states):
+            items = [campaign_store.get_campaign_item(campaign_id) for campaign_id in ids]
+            return [item for item in items if item is not None]
+        resume_at = _resume_at(states, region)
+        if resume_at is not None:
+            clock.advance(max(0.0, (resume_at - clock.now()).total_seconds()))
+        time.sleep(POLL_SECONDS)
+    progress = {state.id: (state.status, int(state.in_flight)) for state in _light(ids)}
+    raise AssertionError(f"campaigns did not finish within {deadline_seconds} s: {progress}")
+
+
+# --- checks ----------------------------------------------------------------------------------------------
+
+
+def recipients_of(item: CampaignItem) -> list[RecipientItem]:
+    """The stored recipient items of a campaign, in audience order (one per recipient admission decided
+    about: a finished campaign has one per recipient)."""
+    return list(RecipientItem.query(item.id, consistent_read=True))
+
+
+def assert_reconciled(item: CampaignItem) -> None:
+    """A finished campaign: every recipient final, counters consistent, money exact (R-BIL-3, R-DSP-1)."""
+    assert item.status == "finished" and item.reconciled, (item.id, item.status)
+    reserved, charged = int(item.reserved), int(item.charged)
+    assert reserved == charged + int(item.released) + int(item.refunded), (item.id, item.attribute_values)
+    assert int(item.in_flight) == 0
+    rows = recipients_of(item)
+    assert len(rows) == int(item.total)
+    assert [r.status for r in rows if r.status not in FINAL_STATUSES] == []
+    assert sum(int(r.cost) for r in rows) == charged
+    stats = {key: int(getattr(item, stat_attribute(key))) for key in STAT_KEYS}
+    assert stats["pending"] == 0 and stats["in_progress"] == 0, stats
+    assert sum(stats.values()) == int(item.total), stats
+    # The ledger holds the same money as the campaign item, each movement booked once.
+    entries = [e for e in ledger.all_entries(item.account_id) if e.campaign_id == item.id]
+    booked = Counter[str]()
+    for entry in entries:
+        booked[entry.type.value] += entry.amount
+    assert dict(booked) == {
+        kind: amount
+        for kind, amount in (
+            (EntryType.RESERVATION.value, reserved),
+            (EntryType.CHARGE.value, charged),
+            (EntryType.RELEASE.value, int(item.released)),
+            (EntryType.REFUND.value, int(item.refunded)),
+        )
+        if amount
+    }, (item.id, [(e.type.value, e.amount, e.reference) for e in entries])
+    keys = [(e.type, e.reference) for e in entries]
+    assert len(keys) == len(set(keys)), f"money booked twice for {item.id}: {keys}"
+
+
+def assert_ledger_exact(account_ids: Iterable[str]) -> None:
+    """Each account's balance item is the sum of its ledger, with nothing left reserved (R-BIL-1)."""
+    for account_id in account_ids:
+        balance = ledger.get_balance(account_id)
+        assert balance == totals_of(ledger.all_entries(account_id)), account_id
+        assert balance.reserved == 0, (account_id, balance)
