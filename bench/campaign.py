@@ -5,7 +5,8 @@ campaign state machine runs on moto's Step Functions engine, the SQS pollers fee
 Lambdas, the simulator connector answers at zero latency. Timed from `POST /v1/campaigns` until the
 campaign is reconciled. The local clock starts at 10:00 Tehran time (inside the advertising SMS window)
 and ticks, so the speed limit (1,000/s, above what is reached) refills as it would; once every recipient is
-admitted the benchmark moves it 10 s at a time so the workflow's wait for in-flight results passes. A 50-recipient campaign runs first, untimed, as warm Lambda containers would.
+admitted the benchmark moves it 10 s at a time so the workflow's wait for in-flight results passes.
+A 50-recipient campaign runs first, untimed, as warm Lambda containers would.
 
 In the same run, against the same moto, the bare minimum AWS calls for the same number of attempts: a
 conditional PutItem claiming the ad cap, the attempt's item written (BatchWriteItem), the attempt enqueued

@@ -36,12 +36,44 @@ _emulator_lock = threading.RLock()
 _original_call = BotocoreStubber.__call__
 
 
+# Long polling without holding the lock: a poller whose receive came back empty waits until some
+# SendMessage(Batch) passes here (or its timeout), instead of asking again and again.
+_sqs_sends = threading.Condition()
+_sqs_send_count = 0
+_SEND_TARGETS = (b"AmazonSQS.SendMessage", b"AmazonSQS.SendMessageBatch")
+
+
+def _is_sqs_send(request: Any) -> bool:
+    target = request.headers.get("X-Amz-Target", b"")
+    return (target if isinstance(target, bytes) else str(target).encode()) in _SEND_TARGETS
+
+
+def sqs_sends_so_far() -> int:
+    return _sqs_send_count
+
+
+def wait_for_sqs_send(after: int, timeout_seconds: float) -> None:
+    """Return once a send happened after the `after`-th one, or on `wake_sqs_waiters()`, or at the timeout."""
+    with _sqs_sends:
+        _sqs_sends.wait_for(lambda: _sqs_send_count != after, timeout_seconds)
+
+
+def wake_sqs_waiters() -> None:
+    global _sqs_send_count
+    with _sqs_sends:
+        _sqs_send_count += 1
+        _sqs_sends.notify_all()
+
+
 def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
     host = request.url.split("://", 1)[-1]
     if not host.startswith(_SERIALISED_HOSTS):
         return _original_call(self, event_name, request, **kwargs)
     with _emulator_lock:
-        return _original_call(self, event_name, request, **kwargs)
+        response = _original_call(self, event_name, request, **kwargs)
+    if host.startswith("sqs.") and _is_sqs_send(request):
+        wake_sqs_waiters()
+    return response
 
 
 def install_request_serialisation() -> None:

@@ -24,7 +24,8 @@ before anything is deleted, a faithful stand-in for SQS's at-least-once delivery
 message). A message is deleted when either delivery succeeded, and stays (failed) only when both failed it.
 
 moto quirks this respects: ReceiveMessage uses WaitTimeSeconds=0 because the emulator serialises SQS
-requests and a long poll would hold that lock; idle pollers sleep outside it instead. moto recomputes
+requests and a long poll would hold that lock; an idle poller waits outside it, until the emulator sees a
+send (`local.emulator.wait_for_sqs_send`) or for at most `idle_seconds`. moto recomputes
 queue attributes over every message on each send, so pollers keep the queues drained.
 """
 
@@ -43,6 +44,7 @@ import boto3
 
 from jarchi.resources import QueueSpec
 from jarchi.settings import Settings
+from local.emulator import sqs_sends_so_far, wait_for_sqs_send, wake_sqs_waiters
 from local.functions import function_name, make_context, resolve_handler
 
 if TYPE_CHECKING:
@@ -51,7 +53,9 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-IDLE_SECONDS = 0.05
+# An idle poller waits this long for a send before receiving again (a long poll; delayed messages and
+# messages whose visibility ran out appear without a send, so it is short).
+IDLE_SECONDS = 0.5
 ERROR_BACKOFF_SECONDS = 0.5
 
 
@@ -264,14 +268,15 @@ class SqsPoller:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            sends = sqs_sends_so_far()
             try:
                 outcome = self.run_once()
             except Exception:
                 LOG.exception("poller for %s failed; backing off", self.queue.logical)
                 self._stop.wait(ERROR_BACKOFF_SECONDS)
                 continue
-            if not outcome.received:
-                self._stop.wait(self.idle_seconds)
+            if not outcome.received and not self._stop.is_set():
+                wait_for_sqs_send(sends, self.idle_seconds)
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -282,6 +287,7 @@ class SqsPoller:
 
     def stop(self, timeout_seconds: float = 5.0) -> None:
         self._stop.set()
+        wake_sqs_waiters()
         if self._thread is not None:
             self._thread.join(timeout_seconds)
             if self._thread.is_alive():
