@@ -93,6 +93,8 @@ def _until_reconciled(as_shop: Any, body: dict[str, Any], log: RequestLog) -> tu
         raise RuntimeError(f"create failed: {created.status} {created.body!r}")
     campaign_id: str = created.json()["id"]
     deadline = started + DEADLINE_SECONDS
+    admitted_at: float | None = None
+    print(f"created in {time.perf_counter() - started:.1f} s", flush=True)
     while time.perf_counter() < deadline:
         with log.ignoring():
             item = get_campaign_item(campaign_id, ["id", "reconciled", "next_seq", "total"])
@@ -100,6 +102,9 @@ def _until_reconciled(as_shop: Any, body: dict[str, Any], log: RequestLog) -> tu
         if item.reconciled:
             return campaign_id, time.perf_counter() - started
         if int(item.next_seq) >= int(item.total):
+            if admitted_at is None:
+                admitted_at = time.perf_counter() - started
+                print(f"every recipient admitted after {admitted_at:.1f} s", flush=True)
             clock.advance(10)  # type: ignore[attr-defined]  # the workflow's 10 s wait for in-flight results
         time.sleep(0.2)
     raise RuntimeError(f"campaign {campaign_id} not reconciled after {DEADLINE_SECONDS} s")

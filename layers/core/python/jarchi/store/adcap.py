@@ -6,12 +6,17 @@ condition compares `expires_at` itself."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+import boto3
+from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from jarchi.compliance.adcap import cap_expiry
+from jarchi.settings import get_settings
 from jarchi.store.base import table_meta
 from jarchi.store.tables import AD_CAP
 
@@ -25,26 +30,37 @@ class AdCapItem(Model):
     expires_at = NumberAttribute()  # epoch seconds; also the table's TTL attribute
 
 
+@cache
+def _dynamodb(region: str) -> Any:
+    return boto3.client("dynamodb", region_name=region)
+
+
 def claim_ad_cap(number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
-    """True if this attempt now holds the number's cap (also when it already held it: a retried claim)."""
-    item = AdCapItem(
-        number,
-        attempt_id=attempt_id,
-        campaign_id=campaign_id,
-        claimed_at=now.isoformat(),
-        expires_at=int(cap_expiry(now).timestamp()),
-    )
-    free = (
-        AdCapItem.number.does_not_exist()
-        | (AdCapItem.expires_at <= int(now.timestamp()))
-        | (AdCapItem.attempt_id == attempt_id)
-    )
+    """True if this attempt now holds the number's cap (also when it already held it: a retried claim).
+
+    The hottest write of the campaign path (one per advertising attempt), so it is one plain PutItem with
+    the shortest condition; a refused claim's current holder comes back with the refusal."""
+    moment = int(now.timestamp())
     try:
-        item.save(condition=free)
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+        _dynamodb(get_settings().region).put_item(
+            TableName=AdCapItem.Meta.table_name,
+            Item={
+                "number": {"S": number},
+                "attempt_id": {"S": attempt_id},
+                "campaign_id": {"S": campaign_id},
+                "claimed_at": {"S": now.isoformat()},
+                "expires_at": {"N": str(int(cap_expiry(now).timestamp()))},
+            },
+            ConditionExpression="attribute_not_exists(#number) OR expires_at <= :now",
+            ExpressionAttributeNames={"#number": "number"},
+            ExpressionAttributeValues={":now": {"N": str(moment)}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        current: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+        return bool(current.get("attempt_id", {}).get("S") == attempt_id)
     return True
 
 
