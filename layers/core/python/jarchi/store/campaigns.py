@@ -219,7 +219,10 @@ def record_results(campaign_id: str, batch_id: str, *, applied: int, charged: in
     ]
     condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
     try:
-        CampaignItem(campaign_id).update(actions=actions, condition=condition)
+        # No item comes back: it would carry the whole (growing) applied set on every batch.
+        CampaignItem._get_connection().update_item(
+            campaign_id, actions=actions, condition=condition, return_values="NONE"
+        )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
