@@ -36,7 +36,7 @@ from jarchi.dispatch import placing
 from jarchi.dispatch.outcomes import Outcome
 from jarchi.store import campaigns as campaign_store
 from jarchi.store import ledger
-from jarchi.store.campaigns import STAT_KEYS, CampaignItem, RecipientItem, stat_attribute
+from jarchi.store.campaigns import CampaignItem, RecipientItem, stats
 from tests.api import Api
 
 DEADLINE_SECONDS = 45.0
@@ -219,9 +219,9 @@ def assert_reconciled(item: CampaignItem) -> None:
     assert len(rows) == int(item.total)
     assert [r.status for r in rows if r.status not in FINAL_STATUSES] == []
     assert sum(int(r.cost) for r in rows) == charged
-    stats = {key: int(getattr(item, stat_attribute(key))) for key in STAT_KEYS}
-    assert stats["pending"] == 0 and stats["in_progress"] == 0, stats
-    assert sum(stats.values()) == int(item.total), stats
+    counts = stats(item)
+    assert counts["pending"] == 0 and counts["in_progress"] == 0, counts
+    assert sum(counts.values()) == int(item.total), counts
     # The ledger holds the same money as the campaign item, each movement booked once.
     entries = [e for e in ledger.all_entries(item.account_id) if e.campaign_id == item.id]
     booked = Counter[str]()

@@ -123,7 +123,7 @@ def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_count
     workflow.admit(campaign_id)
     item = _item(campaign_id)
     assert int(item.next_seq) == RECIPIENTS and int(item.in_flight) == RECIPIENTS
-    assert int(item.n_pending) == 0 and int(item.n_in_progress) == RECIPIENTS
+    assert campaign_store.stats(item)["pending"] == 0 and campaign_store.stats(item)["in_progress"] == RECIPIENTS
     assert len({a["attempt_id"] for b in _drain_dispatch(aws) for a in b["attempts"]}) == RECIPIENTS
 
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.compliance.categories import Category, Channel
-from jarchi.store.campaigns import STAT_KEYS, CampaignItem, RecipientItem, plain, stat_attribute
+from jarchi.store.campaigns import CampaignItem, RecipientItem, plain
+from jarchi.store.campaigns import stats as campaign_stats
 
 
 class HistoryOut(BaseModel):
@@ -48,7 +49,6 @@ class CampaignOut(BaseModel):
 
     @classmethod
     def of(cls, item: CampaignItem) -> CampaignOut:
-        stats = {key: int(getattr(item, stat_attribute(key))) for key in STAT_KEYS}
         return cls(
             id=item.id,
             campaign_id=item.id,
@@ -60,7 +60,7 @@ class CampaignOut(BaseModel):
             start_at=item.start_at,
             quick_send=bool(item.quick_send),
             history=[HistoryOut(**plain(h)) for h in (item.history or [])],
-            stats={"total": int(item.total), **stats},
+            stats={"total": int(item.total), **campaign_stats(item)},
             cost=CostOut(
                 estimated=int(item.estimated),
                 reserved=int(item.reserved),

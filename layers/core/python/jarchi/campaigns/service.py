@@ -122,7 +122,6 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
         total=len(audience),
         estimated=estimated,
         reserved=estimated,
-        n_pending=len(audience),
     )
     tx = LabelledTransaction()
     campaign_store.put_new(tx, item)

@@ -35,7 +35,8 @@ from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 from jarchi.store.transactions import LabelledTransaction
 
-# Counter attributes, one per stats key of the API (SPEC §11), maintained with ADD per batch.
+# The stats keys of the API (SPEC §11). Final outcomes are counter attributes maintained with ADD per
+# batch; pending and in progress follow from the admission pointer and the in-flight count (see `stats`).
 STAT_KEYS = (
     "pending",
     "in_progress",
@@ -53,6 +54,12 @@ STAT_KEYS = (
 
 def stat_attribute(key: str) -> str:
     return f"n_{key}"
+
+
+def stats(item: CampaignItem) -> dict[str, int]:
+    """Recipients by state: pending = not yet reached by admission, in progress = admitted, no result yet."""
+    derived = {"pending": int(item.total) - int(item.next_seq), "in_progress": int(item.in_flight)}
+    return {key: derived[key] if key in derived else int(getattr(item, stat_attribute(key))) for key in STAT_KEYS}
 
 
 class _ByAccount(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
@@ -105,9 +112,7 @@ class CampaignItem(Model):
     execution_arn = UnicodeAttribute(null=True)
     schedule_name = UnicodeAttribute(null=True)
     reconciled = BooleanAttribute(default=False)
-    # Counters (see STAT_KEYS).
-    n_pending = NumberAttribute(default=0)
-    n_in_progress = NumberAttribute(default=0)
+    # Counters of final outcomes (see STAT_KEYS and `stats`).
     n_answered = NumberAttribute(default=0)
     n_delivered = NumberAttribute(default=0)
     n_no_answer = NumberAttribute(default=0)
@@ -196,8 +201,6 @@ def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: 
         CampaignItem.dispatching.set([first, first + walked]) if admitted else CampaignItem.dispatching.remove(),
         CampaignItem.in_flight.add(admitted),
         CampaignItem.pacing.set(pacing),
-        CampaignItem.n_pending.add(-(admitted + sum(finals.values()))),
-        CampaignItem.n_in_progress.add(admitted),
         *_counter_actions(finals),
     ]
     item.update(actions=actions, condition=CampaignItem.next_seq == first)
@@ -213,7 +216,6 @@ def record_results(campaign_id: str, batch_id: str, *, applied: int, charged: in
     actions: list[Action] = [
         CampaignItem.applied.add({batch_id}),
         CampaignItem.in_flight.add(-applied),
-        CampaignItem.n_in_progress.add(-applied),
         CampaignItem.charged.add(charged),
         *_counter_actions(finals),
     ]

@@ -116,9 +116,3 @@ def page(
     stored = load_many(campaign_id, (e.seq for e in entries)) if entries else {}
     end = first + len(entries)
     return _merged(campaign_id, entries, stored, admitted_below), (_cursor(end) if entries and end < total else None)
-
-
-def all_of(campaign_id: str, prefix: str, *, total: int, admitted_below: int) -> list[RecipientItem]:
-    entries = read_audience(prefix, 0, total)
-    stored = {int(item.seq): item for item in RecipientItem.query(campaign_id, consistent_read=True)}
-    return _merged(campaign_id, entries, stored, admitted_below)
