@@ -146,6 +146,8 @@ def _stepfunctions(region: str) -> Any:
 def _workflow_wait(execution_arn: str, region: str) -> datetime | None:
     """The instant the campaign's workflow waits for, if it is in its Wait state now."""
     events = _stepfunctions(region).get_execution_history(executionArn=execution_arn)["events"]
+    if not events:
+        return None  # moto's worker thread writes the first events after StartExecution has answered
     last = max(events, key=lambda event: event["id"])
     if last["type"] == "ExecutionFailed":
         raise AssertionError(f"the workflow failed: {last.get('executionFailedEventDetails')}")
