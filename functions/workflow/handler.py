@@ -13,14 +13,20 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-TASKS = {"prepare": workflow.prepare, "admit": workflow.admit, "reconcile": workflow.reconcile}
-
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(campaign_id=event.get("campaign_id"), task=event.get("task"))
-    if event.get("task") == "fail":
-        return workflow.fail(event["campaign_id"], event.get("error"))
-    return TASKS[event["task"]](event["campaign_id"])
+    campaign_id: str = event["campaign_id"]
+    match event["task"]:
+        case "prepare":
+            return workflow.prepare(campaign_id, run=int(event["run"]), execution_arn=event["execution_arn"])
+        case "admit":
+            return workflow.admit(campaign_id, run=int(event["run"]))
+        case "reconcile":
+            return workflow.reconcile(campaign_id)
+        case "fail":
+            return workflow.fail(campaign_id, event.get("error"))
+    raise ValueError(f"unknown workflow task {event['task']!r}")

@@ -21,6 +21,8 @@ from jarchi.store.campaigns import CampaignItem
 from tests.api import Api
 
 RECIPIENTS = 450
+# The workflow tasks are called by hand here: a campaign created with auto_start false has had no run yet.
+BY_HAND = 0
 
 
 def _campaign(admin: Api, count: int = RECIPIENTS) -> tuple[Api, str]:
@@ -50,7 +52,7 @@ def _campaign(admin: Api, count: int = RECIPIENTS) -> tuple[Api, str]:
     )
     assert created.status == 201, created.body
     campaign_id: str = created.json()["id"]
-    workflow.prepare(campaign_id)
+    workflow.prepare(campaign_id, run=BY_HAND, execution_arn="by-hand")
     return as_shop, campaign_id
 
 
@@ -92,13 +94,13 @@ def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
     _crash_once(monkeypatch, workflow, "send_messages")
     # WHEN the task crashes after the pointer moved but before anything was sent
     with pytest.raises(ConnectionError):
-        workflow.admit(campaign_id)
+        workflow.admit(campaign_id, run=BY_HAND)
     crashed = _item(campaign_id)
     assert int(crashed.next_seq) == RECIPIENTS and int(crashed.in_flight) == RECIPIENTS
     assert list(crashed.dispatching or []) == [0, RECIPIENTS]
     assert _drain_dispatch(aws) == []
     # THEN the next task sends that batch's attempts, once, and clears the mark
-    assert workflow.admit(campaign_id)["next"] == "wait"
+    assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "wait"
     bodies = _drain_dispatch(aws)
     attempts = [a for body in bodies for a in body["attempts"]]
     assert sorted(a["attempt_id"] for a in attempts) == sorted(f"{campaign_id}.{i}.1" for i in range(RECIPIENTS))
@@ -109,7 +111,7 @@ def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
     ]
     assert next(a for a in attempts if a["attempt_id"] == f"{campaign_id}.7.1")["sms_text"].startswith("Shop: hi n7,")
     assert _item(campaign_id).dispatching is None
-    assert workflow.admit(campaign_id)["next"] == "wait" and _drain_dispatch(aws) == []
+    assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "wait" and _drain_dispatch(aws) == []
 
 
 def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_counting(
@@ -118,13 +120,44 @@ def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_count
     _, campaign_id = _campaign(admin)
     _crash_once(monkeypatch, campaign_store, "record_admission")
     with pytest.raises(ConnectionError):
-        workflow.admit(campaign_id)
+        workflow.admit(campaign_id, run=BY_HAND)
     assert int(_item(campaign_id).next_seq) == 0 and _drain_dispatch(aws) == []
-    workflow.admit(campaign_id)
+    workflow.admit(campaign_id, run=BY_HAND)
     item = _item(campaign_id)
     assert int(item.next_seq) == RECIPIENTS and int(item.in_flight) == RECIPIENTS
     assert campaign_store.stats(item)["pending"] == 0 and campaign_store.stats(item)["in_progress"] == RECIPIENTS
     assert len({a["attempt_id"] for b in _drain_dispatch(aws) for a in b["attempts"]}) == RECIPIENTS
+
+
+def test_r_dsp_1_an_execution_of_an_earlier_run_ends_without_admitting(aws: Settings, admin: Api) -> None:
+    # GIVEN a campaign whose current run is 0 (an execution of another run is left over from a pause)
+    _, campaign_id = _campaign(admin)
+    # WHEN that execution's tasks run
+    assert workflow.prepare(campaign_id, run=BY_HAND + 1, execution_arn="stale")["next"] == "end"
+    assert workflow.admit(campaign_id, run=BY_HAND + 1)["next"] == "end"
+    # THEN nothing was admitted, sent or recorded
+    item = _item(campaign_id)
+    assert int(item.next_seq) == 0 and int(item.in_flight) == 0 and item.execution_arn == "by-hand"
+    assert _drain_dispatch(aws) == []
+
+
+def test_r_dsp_1_an_admitter_that_loses_the_pointer_reads_again_and_sends_nothing(
+    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a second admitter holding the campaign as it was before the first admitted everything
+    _, campaign_id = _campaign(admin)
+    stale = _item(campaign_id)
+    workflow.admit(campaign_id, run=BY_HAND)
+    sent = _drain_dispatch(aws)
+    monkeypatch.setattr(campaign_store, "get_campaign_item", lambda *args, **kwargs: stale)
+    # WHEN it walks the same recipients: its pointer write is refused, and it asks to read again
+    assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "admit"
+    monkeypatch.undo()
+    # THEN nothing more was sent or counted
+    assert _drain_dispatch(aws) == []
+    assert len({a["attempt_id"] for b in sent for a in b["attempts"]}) == RECIPIENTS
+    item = _item(campaign_id)
+    assert int(item.next_seq) == RECIPIENTS and int(item.in_flight) == RECIPIENTS and item.dispatching is None
 
 
 def test_r_rep_3_recipient_pages_read_the_audience_and_the_stored_states(aws: Settings, admin: Api) -> None:
@@ -132,7 +165,7 @@ def test_r_rep_3_recipient_pages_read_the_audience_and_the_stored_states(aws: Se
     assert len(recipient_store.read_audience(_item(campaign_id).audience_key, 950, 100)) == 100
     before = as_shop.get(f"/v1/campaigns/{campaign_id}/recipients", limit=200).json()
     assert {r["status"] for r in before["items"]} == {"pending"} and before["next_cursor"]
-    workflow.admit(campaign_id)  # admits 2,000 (one task's most)
+    workflow.admit(campaign_id, run=BY_HAND)  # admits 2,000 (one task's most)
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:

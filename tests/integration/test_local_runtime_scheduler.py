@@ -42,7 +42,7 @@ def schedule_start(settings: Settings, machine: str, name: str, at: str, action:
         Target={
             "Arn": machine,
             "RoleArn": settings.scheduler_role_arn,
-            "Input": json.dumps({"campaign_id": name}),
+            "Input": json.dumps({"campaign_id": name, "run": 1}),
         },
         ActionAfterCompletion=action,  # type: ignore[arg-type]
     )
@@ -78,7 +78,7 @@ def test_r_cmp_2_a_one_time_schedule_fires_once_when_the_clock_passes_it(
     assert fire_due_schedules(aws) == 1
     assert fire_due_schedules(aws) == 0
     started = executions(aws, machine)
-    assert [json.loads(item["input"]) for item in started] == [{"campaign_id": "cmp-7"}]
+    assert [json.loads(item["input"]) for item in started] == [{"campaign_id": "cmp-7", "run": 1}]
     scheduler = boto3.client("scheduler", region_name=aws.region)
     assert scheduler.list_schedules()["Schedules"] == []
 

@@ -57,7 +57,7 @@ def test_r_run_2_the_runtime_feeds_both_queues_and_runs_the_workflow(
 
         sfn = boto3.client("stepfunctions", region_name=aws.region)
         execution = sfn.start_execution(
-            stateMachineArn=runtime.state_machine_arn, input=json.dumps({"campaign_id": "cmp-1"})
+            stateMachineArn=runtime.state_machine_arn, input=json.dumps({"campaign_id": "cmp-1", "run": 1})
         )["executionArn"]
         eventually(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED")
     finally:

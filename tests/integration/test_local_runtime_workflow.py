@@ -52,7 +52,7 @@ def start(settings: Settings, workflow: ScriptedWorkflow, campaign_id: str = "cm
     register_function("workflow", workflow)
     machine = deploy_state_machine(settings, deploy_functions(settings, ["workflow"]))
     sfn = boto3.client("stepfunctions", region_name=settings.region)
-    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"campaign_id": campaign_id}))
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"campaign_id": campaign_id, "run": 1}))
     return sfn, execution["executionArn"]
 
 

@@ -96,6 +96,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
     key = recipient_store.audience_key(account.id, campaign_id)
     recipient_store.put_audience(key, audience)  # an orphan object if the transaction fails: harmless
     estimated = prepared.estimate.estimated
+    starts = status is CampaignStatus.SCHEDULED or draft.auto_start
     item = CampaignItem(
         campaign_id,
         account_id=account.id,
@@ -122,6 +123,7 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
         total=len(audience),
         estimated=estimated,
         reserved=estimated,
+        run=1 if starts else 0,
     )
     tx = LabelledTransaction()
     campaign_store.put_new(tx, item)
@@ -135,14 +137,14 @@ def create_campaign(caller: Caller, draft: CampaignDraft, *, quick_send: bool = 
     if prepared.audio is not None:
         mark_audio_used(prepared.audio.id)
     if status is CampaignStatus.SCHEDULED and draft.start_at is not None:
-        campaign_store.set_schedule(item, workflows.schedule_start(campaign_id, draft.start_at))
+        campaign_store.set_schedule(item, workflows.schedule_start(campaign_id, int(item.run), draft.start_at))
     elif draft.auto_start:
         _start_workflow(item)
     return _reload(campaign_id)
 
 
 def _start_workflow(item: CampaignItem) -> None:
-    arn = workflows.start_execution(item.id, len(item.history or []))
+    arn = workflows.start_execution(item.id, int(item.run))
     campaign_store.set_execution(item, arn)
 
 
@@ -181,7 +183,12 @@ def perform_action(caller: Caller, campaign_id: str, action_name: str) -> Campai
     if action is CampaignAction.FINISH:
         return settle_campaign(campaign_id, actor=_actor(caller), event=action)
     change = apply(item.status, action, at=now, actor=_actor(caller), in_flight=int(item.in_flight))
-    campaign_store.record_status_change(item, change.status.value, change.as_dict())
-    if action in _RESTARTS:
+    restarts = action in _RESTARTS
+    campaign_store.record_status_change(item, change.status.value, change.as_dict(), new_run=restarts)
+    if item.schedule_name and change.status is not CampaignStatus.SCHEDULED:
+        # Started by hand or stopped: the scheduled start is no longer wanted (its run is stale anyway).
+        workflows.delete_schedule(item.schedule_name)
+        campaign_store.clear_schedule(item)
+    if restarts:
         _start_workflow(item)
     return _reload(campaign_id)

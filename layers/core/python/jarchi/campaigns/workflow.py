@@ -67,11 +67,21 @@ def _change_status(item: CampaignItem, event: SystemEvent, now: datetime, reason
     campaign_store.record_status_change(item, change.status.value, change.as_dict())
 
 
-def prepare(campaign_id: str) -> dict[str, Any]:
-    """Set the campaign running."""
+def _superseded(item: CampaignItem, run: int) -> bool:
+    """This execution's run is no longer the campaign's: it was paused and resumed, or started by hand
+    before its schedule fired. The current run's execution carries on alone."""
+    return int(item.run) != run
+
+
+def prepare(campaign_id: str, *, run: int, execution_arn: str) -> dict[str, Any]:
+    """Set the campaign running, as the current run's execution."""
     item = campaign_store.get_campaign_item(campaign_id)
     if item is None:
         raise LookupError(f"no campaign {campaign_id}")
+    if _superseded(item, run):
+        return _answer(campaign_id, "end")
+    if item.execution_arn != execution_arn:
+        campaign_store.set_execution(item, execution_arn)  # a scheduled start: the scheduler started it
     now = clock.now()
     status = CampaignStatus(item.status)
     if status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
@@ -184,8 +194,8 @@ def _dispatch(item: CampaignItem, attempts: list[Attempt]) -> None:
     send_messages(DISPATCH_QUEUE, bodies)
 
 
-def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> None:
-    campaign_store.record_admission(
+def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> bool:
+    return campaign_store.record_admission(
         item,
         walked=batch.walked,
         admitted=len(batch.attempts),
@@ -206,10 +216,12 @@ def _resend_dispatching(item: CampaignItem) -> None:
     campaign_store.clear_dispatching(item)
 
 
-def admit(campaign_id: str) -> dict[str, Any]:
+def admit(campaign_id: str, *, run: int) -> dict[str, Any]:
     item = campaign_store.get_campaign_item(campaign_id)
     if item is None:
         raise LookupError(f"no campaign {campaign_id}")
+    if _superseded(item, run):
+        return _answer(campaign_id, "end")
     if item.dispatching:
         _resend_dispatching(item)
     status = CampaignStatus(item.status)
@@ -237,7 +249,10 @@ def _admit_batch(item: CampaignItem, planned: PacingState, count: int, now: date
     batch = _walk(item, recipients, now)
     recipient_store.save_all(batch.writes)
     unused = count - len(batch.attempts) - sum(batch.finals.values())
-    _record(item, batch, give_back(planned, unused, int(item.speed_per_hour)) if unused > 0 else planned)
+    if not _record(item, batch, give_back(planned, unused, int(item.speed_per_hour)) if unused > 0 else planned):
+        # Another admitter moved the pointer first (its claims and writes for these recipients are the
+        # same, keyed by attempt id): read again and carry on from where it left off.
+        return _answer(item.id, "admit")
     if batch.attempts:
         _dispatch(item, batch.attempts)
         campaign_store.clear_dispatching(item)

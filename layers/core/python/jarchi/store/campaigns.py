@@ -109,6 +109,9 @@ class CampaignItem(Model):
     applied = UnicodeSetAttribute(null=True)  # ids of the results batches already applied (never read back)
     in_flight = NumberAttribute(default=0)
     pacing = UnicodeAttribute(null=True)  # PacingState as JSON
+    # The workflow run that may act on the campaign: raised by every start/resume, carried in the execution's
+    # input, so an execution left behind by an earlier run (a pause, a manual start) ends itself.
+    run = NumberAttribute(default=0)
     execution_arn = UnicodeAttribute(null=True)
     schedule_name = UnicodeAttribute(null=True)
     reconciled = BooleanAttribute(default=False)
@@ -172,16 +175,26 @@ def plain(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def record_status_change(item: CampaignItem, status: str, history_entry: dict[str, Any]) -> None:
-    """Move the campaign to `status` and append the history line, if nobody moved it meanwhile."""
-    item.update(
-        actions=[CampaignItem.status.set(status), CampaignItem.history.set([*(item.history or []), history_entry])],
-        condition=CampaignItem.status == item.status,
-    )
+def record_status_change(
+    item: CampaignItem, status: str, history_entry: dict[str, Any], *, new_run: bool = False
+) -> None:
+    """Move the campaign to `status` and append the history line, if nobody moved it meanwhile; with
+    `new_run`, a new workflow run takes over (`item.run` is the new one afterwards)."""
+    actions: list[Action] = [
+        CampaignItem.status.set(status),
+        CampaignItem.history.set([*(item.history or []), history_entry]),
+    ]
+    if new_run:
+        actions.append(CampaignItem.run.add(1))
+    item.update(actions=actions, condition=CampaignItem.status == item.status)
 
 
 def set_execution(item: CampaignItem, execution_arn: str) -> None:
     item.update(actions=[CampaignItem.execution_arn.set(execution_arn)])
+
+
+def clear_schedule(item: CampaignItem) -> None:
+    item.update(actions=[CampaignItem.schedule_name.remove()])
 
 
 def set_schedule(item: CampaignItem, schedule_name: str) -> None:
@@ -192,9 +205,10 @@ def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
     return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
 
 
-def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: str) -> None:
+def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: str) -> bool:
     """One admission batch: pointer, in-flight, counters and pacing in one write, and the batch's range
-    marked as being sent. A single admitter per campaign: the pointer it read must still be there."""
+    marked as being sent. The pointer it read must still be there: False (nothing written) if another
+    admitter moved it meanwhile."""
     first = int(item.next_seq)
     actions: list[Action] = [
         CampaignItem.next_seq.add(walked),
@@ -203,7 +217,13 @@ def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: 
         CampaignItem.pacing.set(pacing),
         *_counter_actions(finals),
     ]
-    item.update(actions=actions, condition=CampaignItem.next_seq == first)
+    try:
+        item.update(actions=actions, condition=CampaignItem.next_seq == first)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def clear_dispatching(item: CampaignItem) -> None:

@@ -1,4 +1,7 @@
-"""Starting the campaign workflow: now (Step Functions StartExecution) or at a time (EventBridge Scheduler)."""
+"""Starting the campaign workflow: now (Step Functions StartExecution) or at a time (EventBridge Scheduler).
+
+Every execution's input names its run (`{"campaign_id", "run"}`): the workflow's tasks act only while it is
+the campaign's current run (see `CampaignItem.run`)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from jarchi.settings import get_settings
 
@@ -22,13 +26,17 @@ def start_execution(campaign_id: str, run: int) -> str:
     response = _client("stepfunctions", settings.region).start_execution(
         stateMachineArn=settings.state_machine_arn,
         name=f"{campaign_id}-{run}",
-        input=json.dumps({"campaign_id": campaign_id}),
+        input=json.dumps(_input(campaign_id, run)),
     )
     arn: str = response["executionArn"]
     return arn
 
 
-def schedule_start(campaign_id: str, at: datetime) -> str:
+def _input(campaign_id: str, run: int) -> dict[str, Any]:
+    return {"campaign_id": campaign_id, "run": run}
+
+
+def schedule_start(campaign_id: str, run: int, at: datetime) -> str:
     """A one-time schedule that starts the workflow at `at` and deletes itself."""
     settings = get_settings()
     name = f"start-{campaign_id}"
@@ -42,7 +50,17 @@ def schedule_start(campaign_id: str, at: datetime) -> str:
         Target={
             "Arn": settings.state_machine_arn,
             "RoleArn": settings.scheduler_role_arn,
-            "Input": json.dumps({"campaign_id": campaign_id}),
+            "Input": json.dumps(_input(campaign_id, run)),
         },
     )
     return name
+
+
+def delete_schedule(name: str) -> None:
+    """Drop a start that is no longer wanted (started by hand, stopped); gone already is fine."""
+    settings = get_settings()
+    try:
+        _client("scheduler", settings.region).delete_schedule(Name=name, GroupName=settings.scheduler_group)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
