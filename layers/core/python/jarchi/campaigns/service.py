@@ -25,7 +25,7 @@ from jarchi.campaigns.statuses import (
 )
 from jarchi.clock import iso
 from jarchi.content.audio_service import mark_audio_used, store_campaign_speech
-from jarchi.errors import NotFound
+from jarchi.errors import BadRequest, NotFound
 from jarchi.ids import new_id
 from jarchi.store import campaigns as campaign_store
 from jarchi.store import ledger as ledger_store
@@ -174,11 +174,16 @@ def list_campaigns(
 
 
 _RESTARTS = {CampaignAction.START, CampaignAction.RESUME}
+# In the status model but not carried out yet: each needs new attempts per recipient (retry parts). Refused
+# before anything changes, so a campaign never sits `running` with no workflow behind it.
+_NOT_AVAILABLE_YET = {CampaignAction.RESET, CampaignAction.RESUME_UNFINISHED, CampaignAction.RETRY_FAILED}
 
 
 def perform_action(caller: Caller, campaign_id: str, action_name: str) -> CampaignItem:
     item = visible_campaign(caller, campaign_id)
     action = parse_action(action_name)
+    if action in _NOT_AVAILABLE_YET:
+        raise BadRequest("action_not_available", f"{action.value} is not available yet", action=action.value)
     now = clock.now()
     if action is CampaignAction.FINISH:
         return settle_campaign(campaign_id, actor=_actor(caller), event=action)
