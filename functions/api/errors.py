@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from functions.api.media import JSON, non_json_content_type
 from jarchi.errors import JarchiError
 
 logger = Logger(child=True)
@@ -40,6 +41,11 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[Any]:
+        # curl's default is a form: say so, rather than list the JSON text as an unknown form field
+        content_type = non_json_content_type(app.current_event)
+        if content_type is not None:
+            message = f"request bodies are JSON: send them with 'Content-Type: {JSON}' (got {content_type!r})"
+            return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
         fields = [_field(dict(e)) for e in error.errors()]
         if any(f["type"] == "json_invalid" for f in fields):
             return error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "the request body is not valid JSON")

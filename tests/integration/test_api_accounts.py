@@ -96,6 +96,13 @@ def test_r_api_account_validation_errors_use_the_error_contract(admin: Api) -> N
     )
     assert_error(admin.post("/v1/accounts", raw=b"{not json"), 400, "invalid_json")
     assert_error(admin.post("/v1/accounts", raw=b"[1, 2]"), 422, "validation_error")
+    # curl without -H 'content-type: application/json' sends a form: told so, not a field list
+    as_form = {"content-type": "application/x-www-form-urlencoded"}
+    body = b'{"name": "x", "type": "customer"}'
+    form = assert_error(admin.post("/v1/accounts", raw=body, headers=as_form), 415, "unsupported_media_type")
+    assert "application/json" in form["message"]
+    charset = {"content-type": "application/json; charset=utf-8"}
+    assert admin.post("/v1/accounts", raw=body, headers=charset).status == 201
     assert_error(admin.get("/v1/nowhere"), 404, "route_not_found")
     # like API Gateway with an authorizer: authentication comes before routing
     assert_error(admin.as_(None).get("/v1/nowhere"), 401, "unauthorized")
