@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from jarchi.accounts.models import Caller
 from jarchi.accounts.service import authenticate
+from jarchi.errors import Unauthorized
 
 PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs"})
 
@@ -36,3 +37,16 @@ def authenticate_request(app: APIGatewayRestResolver, next_middleware: NextMiddl
         return next_middleware(app)
     finally:
         _caller.reset(token)
+
+
+def authentication_refused(app: APIGatewayRestResolver) -> Unauthorized | None:
+    """Why this request is not authenticated, if it is not. For answers given before the middleware runs
+    (Powertools validates the body first): a caller without a valid token hears 401, never how to fix
+    the body."""
+    if app.current_event.path in PUBLIC_PATHS:
+        return None
+    try:
+        authenticate(app.current_event.headers.get("Authorization"))
+    except Unauthorized as refused:
+        return refused
+    return None

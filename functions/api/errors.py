@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from functions.api.auth import authentication_refused
 from functions.api.media import JSON, non_json_content_type
 from jarchi.errors import JarchiError
 
@@ -41,6 +42,9 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[Any]:
+        unauthenticated = authentication_refused(app)
+        if unauthenticated is not None:
+            return error_response(unauthenticated.status, unauthenticated.code, unauthenticated.message)
         # curl's default is a form: say so, rather than list the JSON text as an unknown form field
         content_type = non_json_content_type(app.current_event)
         if content_type is not None:

@@ -106,6 +106,9 @@ def test_r_api_account_validation_errors_use_the_error_contract(admin: Api) -> N
     assert_error(admin.get("/v1/nowhere"), 404, "route_not_found")
     # like API Gateway with an authorizer: authentication comes before routing
     assert_error(admin.as_(None).get("/v1/nowhere"), 401, "unauthorized")
+    # and before validation: a caller without a valid token learns nothing about the body
+    assert_error(admin.as_(None).post("/v1/accounts", {"colour": 1}), 401, "unauthorized")
+    assert_error(admin.as_("jk_wrong").post("/v1/accounts", raw=b"{not json"), 401, "unauthorized")
     assert_error(admin.get("/v1/accounts", limit=0), 422, "validation_error")
     assert_error(admin.get("/v1/accounts", cursor="%%%"), 400, "invalid_cursor")
 
