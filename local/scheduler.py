@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -95,7 +96,9 @@ class LocalScheduler:
         LOG.info("firing schedule %s -> %s", schedule["Name"], arn)
         if arn.startswith("arn:aws:states:"):
             sfn: Any = boto3.client("stepfunctions", region_name=self.settings.region)
-            sfn.start_execution(stateMachineArn=arn, input=payload)
+            # EventBridge Scheduler names each execution it starts; moto's ASL engine would name it "None"
+            # (so a second schedule's start collides with the first).
+            sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex, input=payload)
         elif arn.startswith("arn:aws:lambda:"):
             lambda_client: Any = boto3.client("lambda", region_name=self.settings.region)
             lambda_client.invoke(FunctionName=arn, InvocationType="Event", Payload=payload.encode())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from functions.api.auth import current_caller
 from functions.api.schemas.campaign_views import (
+    ActionBody,
     CampaignOut,
     CampaignPage,
     QuickSendBody,
@@ -54,8 +55,9 @@ def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = No
 
 
 @router.post("/campaigns/<campaign_id>/<action>", tags=["campaigns"], summary="start|pause|resume|stop|finish|archive")
-def campaign_action(campaign_id: str, action: str) -> CampaignOut:
-    return CampaignOut.of(service.perform_action(current_caller(), campaign_id, action))
+def campaign_action(campaign_id: str, action: str, body: Annotated[ActionBody | None, Body()] = None) -> CampaignOut:
+    reason = body.reason if body is not None else None
+    return CampaignOut.of(service.perform_action(current_caller(), campaign_id, action, reason))
 
 
 @router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")

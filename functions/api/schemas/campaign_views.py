@@ -111,6 +111,12 @@ class RecipientPage(BaseModel):
     next_cursor: str | None
 
 
+class ActionBody(Request):
+    """`POST /v1/campaigns/{id}/{action}` may say why; the reason goes into the campaign's history."""
+
+    reason: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+
+
 class QuickSendBody(Request):
     channel: Channel
     category: Category

@@ -173,21 +173,24 @@ def list_campaigns(
     return campaign_store.list_for_account(account.id, limit, cursor)
 
 
+OWNER_REQUEST = "owner_request"
 _RESTARTS = {CampaignAction.START, CampaignAction.RESUME}
 # In the status model but not carried out yet: each needs new attempts per recipient (retry parts). Refused
 # before anything changes, so a campaign never sits `running` with no workflow behind it.
 _NOT_AVAILABLE_YET = {CampaignAction.RESET, CampaignAction.RESUME_UNFINISHED, CampaignAction.RETRY_FAILED}
 
 
-def perform_action(caller: Caller, campaign_id: str, action_name: str) -> CampaignItem:
+def perform_action(caller: Caller, campaign_id: str, action_name: str, reason: str | None = None) -> CampaignItem:
+    """The owner's action; recorded with the owner's reason, or `owner_request` when none is given."""
+    reason = reason or OWNER_REQUEST
     item = visible_campaign(caller, campaign_id)
     action = parse_action(action_name)
     if action in _NOT_AVAILABLE_YET:
         raise BadRequest("action_not_available", f"{action.value} is not available yet", action=action.value)
     now = clock.now()
     if action is CampaignAction.FINISH:
-        return settle_campaign(campaign_id, actor=_actor(caller), event=action)
-    change = apply(item.status, action, at=now, actor=_actor(caller), in_flight=int(item.in_flight))
+        return settle_campaign(campaign_id, actor=_actor(caller), event=action, reason=reason)
+    change = apply(item.status, action, at=now, actor=_actor(caller), reason=reason, in_flight=int(item.in_flight))
     restarts = action in _RESTARTS
     campaign_store.record_status_change(item, change.status.value, change.as_dict(), new_run=restarts)
     if item.schedule_name and change.status is not CampaignStatus.SCHEDULED:
