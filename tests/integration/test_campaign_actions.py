@@ -42,6 +42,7 @@ from tests.campaign_harness import (
     new_customer,
     recipients_of,
     recording_connector,
+    run_to_end,
 )
 
 DEADLINE_SECONDS = 30.0
@@ -608,3 +609,26 @@ def test_r_cmp_4_an_action_the_status_does_not_allow_is_an_invalid_transition_an
     assert set(connector.placements_per_attempt().values()) == {1}
     assert _get(shop, waiting["id"])["status"] == "accepted"
     assert _executions(platform, waiting["id"]) == []
+
+
+# --- R-DSP-2: pacing ---------------------------------------------------------------------------------------
+
+
+def test_r_dsp_2_a_campaign_keeps_to_its_speed_limit(shop: Customer, platform: LocalRuntime, clock: LocalClock) -> None:
+    # GIVEN a campaign of 30 at 600 an hour: batches of 10 (a minute's worth), one a minute
+    speed, numbers = 600, [f"+98935{i:07d}" for i in range(30)]
+    started = clock.now()
+    with recording_connector(SimulatorConfig(seed=2, sms=ALL_DELIVERED)) as connector:
+        created = create(shop, _body(shop, numbers, speed_per_hour=speed))
+        (item,) = run_to_end(clock, [created["id"]], region=platform.settings.region)
+    assert_reconciled(item)
+    # THEN in any span of d seconds at most one batch plus speed × d / 3600 attempts were placed
+    instants = sorted(p.placed_at for p in connector.placed)
+    assert len(instants) == len(numbers)
+    batch = speed * 60 // 3600
+    for first, opened in enumerate(instants):
+        for last in range(first, len(instants)):
+            span = (instants[last] - opened).total_seconds()
+            assert last - first + 1 <= batch + speed * span / 3600, (first, last, span)
+    # AND it took the two minutes the limit asks for, not more than a few seconds over
+    assert 120 <= (instants[-1] - started).total_seconds() <= 125
