@@ -9,12 +9,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from functions.api.auth import authentication_refused
-from functions.api.media import JSON, non_json_content_type
 from jarchi.errors import JarchiError
 
 logger = Logger(child=True)
+JSON = content_types.APPLICATION_JSON
 
 
 def error_response(status: int, code: str, message: str, /, **details: Any) -> Response[Any]:
@@ -23,6 +24,14 @@ def error_response(status: int, code: str, message: str, /, **details: Any) -> R
         content_type=content_types.APPLICATION_JSON,
         body={"error": {"code": code, "message": message, **details}},
     )
+
+
+def _non_json_content_type(event: APIGatewayProxyEvent) -> str | None:
+    """The declared content type of a body that is not JSON (None: JSON, no body, or no type declared)."""
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if not event.body or not content_type or content_type == JSON or content_type.endswith("+json"):
+        return None
+    return content_type
 
 
 def _field(error: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +55,7 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         if unauthenticated is not None:
             return error_response(unauthenticated.status, unauthenticated.code, unauthenticated.message)
         # curl's default is a form: say so, rather than list the JSON text as an unknown form field
-        content_type = non_json_content_type(app.current_event)
+        content_type = _non_json_content_type(app.current_event)
         if content_type is not None:
             message = f"request bodies are JSON: send them with 'Content-Type: {JSON}' (got {content_type!r})"
             return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)

@@ -298,13 +298,17 @@ def test_r_cmp_2_two_campaigns_scheduled_for_the_same_time_both_start(
     assert_ledger_exact([shop.account_id])
 
 
+def _scheduled_in_an_hour(shop: Customer, clock: LocalClock) -> dict[str, Any]:
+    """A campaign created now (10:00) to start at 11:00, with its schedule waiting."""
+    return create(shop, _body(shop, start_at=(clock.now() + timedelta(hours=1)).isoformat()))
+
+
 def test_r_cmp_4_starting_a_scheduled_campaign_by_hand_drops_its_schedule(
     shop: Customer, platform: LocalRuntime, clock: LocalClock
 ) -> None:
     # GIVEN a campaign scheduled for 11:00, started by its owner at 10:00
-    start_at = clock.now() + timedelta(hours=1)
     with recording_connector(SimulatorConfig(seed=2)) as connector:
-        created = create(shop, _body(shop, start_at=start_at.isoformat()))
+        created = _scheduled_in_an_hour(shop, clock)
         started = _act(shop, created["id"], "start")
         assert _statuses(started)[-1] in ("running", "finished")
         assert started["history"][2]["actor"] == f"account:{shop.account_id}"
@@ -326,9 +330,8 @@ def test_r_cmp_4_stopping_a_scheduled_campaign_drops_its_schedule_and_finish_ref
     shop: Customer, platform: LocalRuntime, clock: LocalClock
 ) -> None:
     # GIVEN a campaign scheduled for 11:00, stopped by its owner at 10:00
-    start_at = clock.now() + timedelta(hours=1)
     with recording_connector(SimulatorConfig(seed=7)) as connector:
-        created = create(shop, _body(shop, start_at=start_at.isoformat()))
+        created = _scheduled_in_an_hour(shop, clock)
         stopped = _act(shop, created["id"], "stop")
         assert stopped["status"] == "stopped"
         # THEN its schedule is gone, and when 11:00 comes nothing runs or is placed

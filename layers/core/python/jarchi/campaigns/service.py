@@ -192,11 +192,11 @@ def perform_action(caller: Caller, campaign_id: str, action_name: str, reason: s
         return settle_campaign(campaign_id, actor=_actor(caller), event=action, reason=reason)
     change = apply(item.status, action, at=now, actor=_actor(caller), reason=reason, in_flight=int(item.in_flight))
     restarts = action in _RESTARTS
+    leaves_schedule = item.status == CampaignStatus.SCHEDULED and item.schedule_name
     campaign_store.record_status_change(item, change.status.value, change.as_dict(), new_run=restarts)
-    if item.schedule_name and change.status is not CampaignStatus.SCHEDULED:
-        # Started by hand or stopped: the scheduled start is no longer wanted (its run is stale anyway).
+    if leaves_schedule:
+        # Started by hand or stopped before its time: the scheduled start is not wanted (its run is stale).
         workflows.delete_schedule(item.schedule_name)
-        campaign_store.clear_schedule(item)
     if restarts:
         _start_workflow(item)
     return _reload(campaign_id)

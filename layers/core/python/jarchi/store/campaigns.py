@@ -15,7 +15,7 @@ books the campaign's charge and refund together, once, at reconciliation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pynamodb.attributes import (
@@ -193,12 +193,19 @@ def set_execution(item: CampaignItem, execution_arn: str) -> None:
     item.update(actions=[CampaignItem.execution_arn.set(execution_arn)])
 
 
-def clear_schedule(item: CampaignItem) -> None:
-    item.update(actions=[CampaignItem.schedule_name.remove()])
-
-
 def set_schedule(item: CampaignItem, schedule_name: str) -> None:
     item.update(actions=[CampaignItem.schedule_name.set(schedule_name)])
+
+
+def _updated_if(update: Callable[[], object]) -> bool:
+    """Run a conditional update: False if its condition refused it (nothing written)."""
+    try:
+        update()
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
@@ -217,13 +224,7 @@ def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: 
         CampaignItem.pacing.set(pacing),
         *_counter_actions(finals),
     ]
-    try:
-        item.update(actions=actions, condition=CampaignItem.next_seq == first)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return _updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
 
 
 def clear_dispatching(item: CampaignItem) -> None:
@@ -240,16 +241,12 @@ def record_results(campaign_id: str, batch_id: str, *, applied: int, charged: in
         *_counter_actions(finals),
     ]
     condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
-    try:
-        # No item comes back: it would carry the whole (growing) applied set on every batch.
-        CampaignItem._get_connection().update_item(
+    # No item comes back: it would carry the whole (growing) applied set on every batch.
+    return _updated_if(
+        lambda: CampaignItem._get_connection().update_item(
             campaign_id, actions=actions, condition=condition, return_values="NONE"
         )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def stage_settlement(
