@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from aws_cdk.aws_logs import RetentionDays
 
@@ -39,15 +39,12 @@ POWERTOOLS_LAYER_VERSION: Final = 27
 POWERTOOLS_METRICS_NAMESPACE: Final = "Jarchi"
 
 # --- Lambda functions ------------------------------------------------------------------------------------
-FunctionName = Literal["api", "workflow", "dispatch", "results"]
+# The functions themselves (name, handler, trigger, memory, timeout) are `jarchi.resources.ALL_FUNCTIONS`,
+# read by the local runtime too; here only what they may touch in the cloud (least-privilege IAM grants).
 
 
 @dataclass(frozen=True)
-class FunctionSpec:
-    name: FunctionName
-    handler: str  # relative to the asset root (the repo root, only functions/ included)
-    memory_mb: int
-    timeout_seconds: int
+class Access:
     # Logical table names (jarchi.store.tables) the function reads and writes.
     tables: tuple[str, ...]
     # Logical bucket names (jarchi.resources) the function reads and writes.
@@ -56,38 +53,15 @@ class FunctionSpec:
 
 ALL_TABLE_NAMES: Final = tuple(spec.logical for spec in ALL_TABLES)
 
-API_FUNCTION: Final = FunctionSpec(
-    "api",
-    "functions/api/handler.handler",
-    memory_mb=1024,
-    timeout_seconds=29,  # the API Gateway integration limit
-    tables=ALL_TABLE_NAMES,
-    buckets=("media", "lists"),
-)
-WORKFLOW_FUNCTION: Final = FunctionSpec(
-    "workflow",
-    "functions/workflow/handler.handler",
-    memory_mb=1024,
-    timeout_seconds=300,
-    tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"),
-    buckets=("lists",),
-)
-DISPATCH_FUNCTION: Final = FunctionSpec(
-    "dispatch",
-    "functions/dispatch/handler.handler",
-    memory_mb=512,
-    timeout_seconds=20,  # AWS advice: the dispatch queue's visibility timeout (120 s) >= 6 x this
-    tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"),
-    buckets=("media",),
-)
-RESULTS_FUNCTION: Final = FunctionSpec(
-    "results",
-    "functions/results/handler.handler",
-    memory_mb=512,
-    timeout_seconds=20,  # AWS advice: the results queue's visibility timeout (120 s) >= 6 x this
-    tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency"),
-)
-ALL_FUNCTIONS: Final = (API_FUNCTION, WORKFLOW_FUNCTION, DISPATCH_FUNCTION, RESULTS_FUNCTION)
+# One entry per function of `jarchi.resources.ALL_FUNCTIONS` (tests/infra/test_stack.py checks).
+FUNCTION_ACCESS: Final[dict[str, Access]] = {
+    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists")),
+    "workflow": Access(tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"), buckets=("lists",)),
+    "dispatch": Access(
+        tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"), buckets=("media",)
+    ),
+    "results": Access(tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency")),
+}
 
 LOG_RETENTION: Final = RetentionDays.ONE_MONTH
 DLQ_RETENTION_DAYS: Final = 14
@@ -108,46 +82,44 @@ API_THROTTLE_RATE: Final = 200
 API_THROTTLE_BURST: Final = 400
 
 # The cloud API surface: every public route of functions/api, one API Gateway method each (Lambda proxy
-# integration to the one api Lambda). The local-only clock route (R-RUN-3) is deliberately absent.
+# integration to the one api Lambda), with the app's own path parameter names. The local-only clock route
+# (R-RUN-3) is deliberately absent. tests/infra/test_api_routes.py checks this against the routes the
+# resolver serves: a route is added here in the change that makes the app serve it.
 API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/accounts"),
     ("GET", "/v1/accounts"),
-    ("GET", "/v1/accounts/{id}"),
+    ("GET", "/v1/accounts/{account_id}"),
     ("GET", "/v1/accounts/me"),
-    ("POST", "/v1/accounts/{id}/tokens"),
-    ("GET", "/v1/accounts/{id}/tokens"),
-    ("DELETE", "/v1/accounts/{id}/tokens/{token_id}"),
-    ("POST", "/v1/accounts/{id}/credit"),
+    ("POST", "/v1/accounts/{account_id}/tokens"),
+    ("GET", "/v1/accounts/{account_id}/tokens"),
+    ("DELETE", "/v1/accounts/{account_id}/tokens/{token_id}"),
+    ("POST", "/v1/accounts/{account_id}/credit"),
     ("GET", "/v1/credit"),
     ("GET", "/v1/credit/transactions"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("POST", "/v1/audio"),
     ("GET", "/v1/audio"),
-    ("GET", "/v1/audio/{id}"),
-    ("DELETE", "/v1/audio/{id}"),
-    ("POST", "/v1/audio/{id}/moderation"),
+    ("GET", "/v1/audio/{audio_id}"),
+    ("DELETE", "/v1/audio/{audio_id}"),
+    ("POST", "/v1/audio/{audio_id}/moderation"),
     ("POST", "/v1/contact-lists"),
-    ("GET", "/v1/contact-lists/{id}"),
+    ("GET", "/v1/contact-lists/{list_id}"),
     ("GET", "/v1/contact-lists"),
-    ("GET", "/v1/contact-lists/{id}/recipients"),
-    ("GET", "/v1/senders/{id}"),
+    ("GET", "/v1/contact-lists/{list_id}/recipients"),
     ("POST", "/v1/contact-lists/uploads"),
-    ("POST", "/v1/contact-lists/uploads/{id}/complete"),
+    ("POST", "/v1/contact-lists/uploads/{upload_id}/complete"),
     ("POST", "/v1/senders"),
     ("GET", "/v1/senders"),
-    ("POST", "/v1/senders/{id}/moderation"),
+    ("GET", "/v1/senders/{sender_id}"),
+    ("POST", "/v1/senders/{sender_id}/moderation"),
     ("POST", "/v1/estimates"),
     ("POST", "/v1/campaigns"),
     ("GET", "/v1/campaigns"),
-    ("GET", "/v1/campaigns/{id}"),
-    ("POST", "/v1/campaigns/{id}/{action}"),
-    ("GET", "/v1/campaigns/{id}/recipients"),
-    ("GET", "/v1/campaigns/{id}/export"),
+    ("GET", "/v1/campaigns/{campaign_id}"),
+    ("POST", "/v1/campaigns/{campaign_id}/{action}"),
+    ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("POST", "/v1/quick-send"),
-    ("POST", "/v1/otp"),
-    ("POST", "/v1/domains"),
-    ("GET", "/v1/domains"),
 )
 
 # --- observability ---------------------------------------------------------------------------------------

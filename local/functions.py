@@ -1,6 +1,7 @@
 """Our Lambda functions by logical name, and a Lambda context good enough for Powertools.
 
-The cloud stack deploys one Lambda per entry below; locally the same handlers are called in-process.
+The functions are `jarchi.resources.ALL_FUNCTIONS`: the cloud stack deploys one Lambda per entry; locally
+the same handlers are called in-process.
 Handlers are imported lazily, so the local runtime works before (or without) every function module.
 Tests register their own handlers with `register_function` and remove them with `unregister_function`.
 """
@@ -11,19 +12,17 @@ import importlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
+
+from jarchi.resources import ALL_FUNCTIONS
 
 Handler = Callable[[Any, Any], Any]
 
 # logical name -> "module:attribute"
-HANDLER_PATHS: dict[str, str] = {
-    "api": "functions.api.handler:handler",
-    "workflow": "functions.workflow.handler:handler",
-    "dispatch": "functions.dispatch.handler:handler",
-    "results": "functions.results.handler:handler",
-}
+HANDLER_PATHS: Final[Mapping[str, str]] = MappingProxyType({spec.name: spec.import_path for spec in ALL_FUNCTIONS})
 
 DEFAULT_TIMEOUT_SECONDS = 60
 DEFAULT_MEMORY_MB = 512

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 
-from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE, QueueSpec
+from jarchi.resources import ALL_FUNCTIONS, QueueSpec
 from jarchi.settings import Settings, reset_settings
 from local.lambdas import deploy_functions, install_lambda_hook
 from local.pollers import SqsPoller
@@ -30,7 +30,10 @@ STATE_MACHINE_ARN_ENV = "JARCHI_STATE_MACHINE_ARN"
 # Locally a failed SQS message comes back after this many seconds instead of the queue's 120 s.
 DEFAULT_FAILED_VISIBILITY_SECONDS = 5
 
-EVENT_SOURCES: tuple[tuple[QueueSpec, str], ...] = ((DISPATCH_QUEUE, "dispatch"), (RESULTS_QUEUE, "results"))
+# (queue, logical function name): one SQS poller per queue-triggered function of the registry.
+EVENT_SOURCES: tuple[tuple[QueueSpec, str], ...] = tuple(
+    (spec.queue, spec.name) for spec in ALL_FUNCTIONS if spec.queue is not None
+)
 
 
 class LocalRuntime:

@@ -1,6 +1,8 @@
-"""The four Lambda functions, their log groups, environment and SQS event source mappings."""
+"""The Lambda functions of `jarchi.resources.ALL_FUNCTIONS`, their log groups, environment and SQS event sources."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Duration, IgnoreMode, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
@@ -10,7 +12,6 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constants import (
-    ALL_FUNCTIONS,
     ASSET_EXCLUDES,
     CLOUD_CONNECTOR,
     LOG_RETENTION,
@@ -18,11 +19,10 @@ from infra.constants import (
     REPO_ROOT,
     RESOURCE_PREFIX,
     STAGE,
-    FunctionSpec,
 )
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
-from jarchi.resources import QueueSpec
+from jarchi.resources import ALL_FUNCTIONS, FunctionSpec, Trigger
 
 # The asset is the repo root with only functions/ kept, so handlers import as `functions.<name>...`
 # in the cloud exactly as they do locally.
@@ -34,7 +34,7 @@ def functions_code() -> lambda_.Code:
 
 
 class Functions(Construct):
-    """api, workflow, dispatch and results: Python 3.12 on arm64, X-Ray active, Powertools configured."""
+    """One Lambda per registered function: Python 3.12 on arm64, X-Ray active, Powertools configured."""
 
     def __init__(
         self,
@@ -72,7 +72,7 @@ class Functions(Construct):
             function_name=function_name,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=spec.handler,
+            handler=spec.lambda_handler,
             code=code,
             layers=layers,
             memory_size=spec.memory_mb,
@@ -106,13 +106,22 @@ class Functions(Construct):
         )
         return function
 
-    def consume(self, name: str, queue: sqs.IQueue, spec: QueueSpec) -> None:
-        """SQS → Lambda with partial batch failures (BatchProcessor reports the failed message ids)."""
-        self.by_name[name].add_event_source(
-            event_sources.SqsEventSource(
-                queue,
-                batch_size=spec.batch_size,
-                report_batch_item_failures=True,
-                max_batching_window=Duration.seconds(1),
+    def by_trigger(self, trigger: Trigger) -> lambda_.Function:
+        """The one function the API (or the campaign state machine) invokes."""
+        (spec,) = (spec for spec in ALL_FUNCTIONS if spec.trigger is trigger)
+        return self.by_name[spec.name]
+
+    def consume(self, queues: Mapping[str, sqs.IQueue]) -> None:
+        """SQS → Lambda for every queue-triggered function, with partial batch failures (BatchProcessor
+        reports the failed message ids)."""
+        for spec in ALL_FUNCTIONS:
+            if spec.queue is None:
+                continue
+            self.by_name[spec.name].add_event_source(
+                event_sources.SqsEventSource(
+                    queues[spec.queue.logical],
+                    batch_size=spec.queue.batch_size,
+                    report_batch_item_failures=True,
+                    max_batching_window=Duration.seconds(1),
+                )
             )
-        )

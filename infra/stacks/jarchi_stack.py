@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constants import (
+    FUNCTION_ACCESS,
     POWERTOOLS_LAYER_VERSION,
     RESOURCE_PREFIX,
     SCHEDULE_GROUP_NAME,
@@ -23,6 +24,7 @@ from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 from infra.constructs.workflow import CampaignWorkflow
+from jarchi.resources import Trigger
 
 # The action groups of Bucket.grant_read_write, as cdk-nag reports them.
 S3_READ_WRITE_WILDCARDS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
@@ -59,12 +61,13 @@ class JarchiStack(Stack):
             },
         )
         fns = self.functions.by_name
-        self.workflow = CampaignWorkflow(self, "Workflow", definition=definition, workflow_function=fns["workflow"])
-        self.api = PublicApi(self, "Api", handler=fns["api"])
+        workflow_fn = self.functions.by_trigger(Trigger.WORKFLOW)
+        self.workflow = CampaignWorkflow(self, "Workflow", definition=definition, workflow_function=workflow_fn)
+        api_fn = self.functions.by_trigger(Trigger.API)
+        self.api = PublicApi(self, "Api", handler=api_fn)
         self._grant()
-        self._consume()
+        self.functions.consume(self.queues.by_logical)
 
-        api_fn = fns["api"]
         api_fn.add_environment("JARCHI_STATE_MACHINE_ARN", self.workflow.state_machine.state_machine_arn)
         api_fn.add_environment("JARCHI_SCHEDULER_ROLE_ARN", self.workflow.scheduler_role.role_arn)
         api_fn.add_environment("JARCHI_SCHEDULER_GROUP", SCHEDULE_GROUP_NAME)
@@ -81,10 +84,10 @@ class JarchiStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
 
     def _grant(self) -> None:
-        """Least privilege: each function gets the tables and buckets its spec names, and its queues."""
+        """Least privilege: each function gets the tables and buckets its `FUNCTION_ACCESS` names, and its queues."""
         for name, function in self.functions.by_name.items():
-            spec = self.functions.specs[name]
-            for logical in spec.tables:
+            access = FUNCTION_ACCESS[name]
+            for logical in access.tables:
                 table = self.tables.by_logical[logical]
                 table.grant_read_write_data(function)
                 acknowledge(
@@ -92,7 +95,7 @@ class JarchiStack(Stack):
                     f"AwsSolutions-IAM5[Resource::{arn_ref(table)}/index/*]",
                     f"Queries on the {logical} table's own GSIs (all of them are read by this function).",
                 )
-            for logical in spec.buckets:
+            for logical in access.buckets:
                 bucket = self.buckets.by_logical[logical]
                 bucket.grant_read_write(function)
                 acknowledge(
@@ -100,7 +103,7 @@ class JarchiStack(Stack):
                     f"AwsSolutions-IAM5[Resource::{arn_ref(bucket)}/*]",
                     f"Objects are keyed per account and per upload inside the {logical} bucket.",
                 )
-            if spec.buckets:
+            if access.buckets:
                 for action in S3_READ_WRITE_WILDCARDS:
                     acknowledge(
                         function,
@@ -122,7 +125,3 @@ class JarchiStack(Stack):
             f"schedule/{SCHEDULE_GROUP_NAME}/*]",
             "One-time schedules are created per campaign; the grant is limited to the campaign schedule group.",
         )
-
-    def _consume(self) -> None:
-        for logical in ("dispatch", "results"):
-            self.functions.consume(logical, self.queues.by_logical[logical], self.queues.specs[logical])

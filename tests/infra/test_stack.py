@@ -10,15 +10,14 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 
 from infra.constants import (
-    ALL_FUNCTIONS,
-    API_ROUTES,
+    FUNCTION_ACCESS,
     POWERTOOLS_LAYER_NAME,
     RESOURCE_PREFIX,
     SCHEDULE_GROUP_NAME,
     WORKFLOW_SUBSTITUTION,
 )
 from infra.constructs.layers import ensure_deps_layer_dir
-from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
+from jarchi.resources import ALL_BUCKETS, ALL_FUNCTIONS, ALL_QUEUES, Trigger
 from jarchi.store.tables import ALL_TABLES, Key, TableSpec
 from tests.infra.conftest import Synth
 
@@ -122,22 +121,54 @@ def test_r_run_2_every_queue_denies_plain_http(synth: Synth) -> None:
         )
 
 
+def _function_id(synth: Synth, name: str) -> str:
+    return _logical_id(synth, "AWS::Lambda::Function", "FunctionName", f"{RESOURCE_PREFIX}-{name}")
+
+
 def test_r_run_2_event_source_mappings_report_batch_item_failures(synth: Synth) -> None:
     mappings = synth.resources("AWS::Lambda::EventSourceMapping")
-    function_ids = {
-        name: _logical_id(synth, "AWS::Lambda::Function", "FunctionName", f"{RESOURCE_PREFIX}-{name}")
-        for name in ("dispatch", "results")
-    }
-    queue_ids = {
-        spec.logical: _logical_id(synth, "AWS::SQS::Queue", "QueueName", f"{RESOURCE_PREFIX}-{spec.logical}")
-        for spec in ALL_QUEUES
-    }
     seen = {}
     for mapping in mappings.values():
         props = mapping["Properties"]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         seen[props["EventSourceArn"]["Fn::GetAtt"][0]] = (props["FunctionName"]["Ref"], props["BatchSize"])
-    assert seen == {queue_ids[spec.logical]: (function_ids[spec.logical], spec.batch_size) for spec in ALL_QUEUES}
+    expected = {
+        _logical_id(synth, "AWS::SQS::Queue", "QueueName", f"{RESOURCE_PREFIX}-{spec.queue.logical}"): (
+            _function_id(synth, spec.name),
+            spec.queue.batch_size,
+        )
+        for spec in ALL_FUNCTIONS
+        if spec.queue is not None
+    }
+    assert seen == expected
+    assert {spec.queue for spec in ALL_FUNCTIONS if spec.queue is not None} == set(ALL_QUEUES)
+
+
+def test_r_run_2_stack_deploys_exactly_the_function_registry(synth: Synth) -> None:
+    # One Lambda per registered function, with the registry's handler, and each one wired to its trigger.
+    functions = _functions(synth)
+    assert {name: props["Handler"] for name, props in functions.items()} == {
+        f"{RESOURCE_PREFIX}-{spec.name}": spec.lambda_handler for spec in ALL_FUNCTIONS
+    }
+    assert set(FUNCTION_ACCESS) == {spec.name for spec in ALL_FUNCTIONS}
+    by_trigger = {trigger: {spec.name for spec in ALL_FUNCTIONS if spec.trigger is trigger} for trigger in Trigger}
+    # API: every method proxies to the API function.
+    (api,) = by_trigger[Trigger.API]
+    integrations = {
+        json.dumps(m["Properties"]["Integration"]["Uri"]) for m in synth.resources("AWS::ApiGateway::Method").values()
+    }
+    assert integrations and all(_function_id(synth, api) in uri for uri in integrations)
+    # Step Functions: the state machine's tasks call the workflow function.
+    (workflow,) = by_trigger[Trigger.WORKFLOW]
+    (state_machine,) = synth.resources("AWS::StepFunctions::StateMachine").values()
+    assert state_machine["Properties"]["DefinitionSubstitutions"] == {
+        WORKFLOW_SUBSTITUTION: {"Fn::GetAtt": [_function_id(synth, workflow), "Arn"]}
+    }
+    # SQS: queue functions and only they have an event source mapping.
+    consumers = {
+        m["Properties"]["FunctionName"]["Ref"] for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+    }
+    assert consumers == {_function_id(synth, name) for name in by_trigger[Trigger.QUEUE]}
 
 
 def test_r_run_2_buckets_are_private_encrypted_and_account_scoped(synth: Synth) -> None:
@@ -171,7 +202,7 @@ def test_r_run_2_lambdas_are_python312_arm64_traced_with_powertools(synth: Synth
         props = functions[f"{RESOURCE_PREFIX}-{spec.name}"]
         assert props["Runtime"] == "python3.12"
         assert props["Architectures"] == ["arm64"]
-        assert props["Handler"] == f"functions/{spec.name}/handler.handler"
+        assert props["Handler"] == spec.lambda_handler == f"functions/{spec.name}/handler.handler"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["MemorySize"] == spec.memory_mb
         assert props["Timeout"] == spec.timeout_seconds
@@ -188,8 +219,9 @@ def test_r_run_2_lambdas_are_python312_arm64_traced_with_powertools(synth: Synth
 def test_r_run_2_queue_consumers_time_out_well_before_their_messages_reappear(synth: Synth) -> None:
     # AWS advice for SQS event sources: visibility timeout >= 6 x the function timeout.
     functions = _functions(synth)
-    for spec in ALL_QUEUES:
-        assert 6 * functions[f"{RESOURCE_PREFIX}-{spec.logical}"]["Timeout"] <= spec.visibility_timeout_seconds
+    for spec in ALL_FUNCTIONS:
+        if spec.queue is not None:
+            assert 6 * functions[f"{RESOURCE_PREFIX}-{spec.name}"]["Timeout"] <= spec.queue.visibility_timeout_seconds
 
 
 def test_r_run_2_function_asset_holds_only_the_functions_package(synth: Synth) -> None:
@@ -244,7 +276,7 @@ def test_r_dsp_4_results_not_due_yet_can_go_back_onto_the_results_queue(synth: S
 def test_r_run_2_state_machine_runs_the_shared_asl_with_the_workflow_function(synth: Synth) -> None:
     (state_machine,) = synth.resources("AWS::StepFunctions::StateMachine").values()
     props = state_machine["Properties"]
-    workflow_id = _logical_id(synth, "AWS::Lambda::Function", "FunctionName", f"{RESOURCE_PREFIX}-workflow")
+    workflow_id = _function_id(synth, "workflow")
     assert props["DefinitionSubstitutions"] == {WORKFLOW_SUBSTITUTION: {"Fn::GetAtt": [workflow_id, "Arn"]}}
     assert "${" + WORKFLOW_SUBSTITUTION + "}" in props["DefinitionString"]
     assert props["StateMachineType"] == "STANDARD"
@@ -285,13 +317,18 @@ def _api_paths(synth: Synth) -> dict[str, str]:
     return paths
 
 
-def test_r_run_3_api_serves_exactly_the_declared_routes(synth: Synth) -> None:
+def declared_routes(synth: Synth) -> set[tuple[str, str]]:
+    """(method, path) of every API Gateway method of the synthesized stack."""
     paths = _api_paths(synth)
-    methods = {
+    return {
         (m["Properties"]["HttpMethod"], paths[m["Properties"]["ResourceId"]["Ref"]])
         for m in synth.resources("AWS::ApiGateway::Method").values()
     }
-    assert methods == set(API_ROUTES)
+
+
+def test_r_run_3_every_api_method_proxies_to_the_api_lambda(synth: Synth) -> None:
+    # That they are exactly the routes the app serves: tests/infra/test_api_routes.py.
+    assert declared_routes(synth)
     for method in synth.resources("AWS::ApiGateway::Method").values():
         integration = method["Properties"]["Integration"]
         assert integration["Type"] == "AWS_PROXY"

@@ -1,8 +1,9 @@
-"""Queues and buckets, defined once for the CDK stack and the local runtime."""
+"""Queues, buckets and Lambda functions, defined once for the CDK stack and the local runtime."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,72 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (DISPATCH_QUEUE, RESULTS_QUEUE)
 MEDIA_BUCKET = BucketSpec("media")  # audio uploads and generated speech
 LISTS_BUCKET = BucketSpec("lists")  # uploaded contact-list files and their parsed form
 ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET)
+
+
+# --- Lambda functions ------------------------------------------------------------------------------------
+# One registry read by the CDK stack (infra/constructs/functions.py: one Lambda each, the SQS event source
+# mappings, the state machine's task, the API integration) and by the local runtime (local/functions.py:
+# the handler behind each name; local/runtime.py: one SQS poller per queue trigger). Which tables and
+# buckets a function may touch is a cloud (IAM) fact: infra/constants.FUNCTION_ACCESS, keyed by these names.
+
+
+class Trigger(StrEnum):
+    """What invokes a function: API Gateway's proxy events, an SQS event source, the campaign state machine."""
+
+    API = "api"
+    QUEUE = "queue"
+    WORKFLOW = "workflow"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # logical name; deployed as f"{resource_prefix}-{name}"
+    module: str  # the entry point's module, e.g. "functions.api.handler"
+    trigger: Trigger
+    memory_mb: int
+    timeout_seconds: int
+    queue: QueueSpec | None = None  # the queue a QUEUE function consumes (batch size: queue.batch_size)
+    attribute: str = "handler"
+
+    def __post_init__(self) -> None:
+        if (self.queue is not None) != (self.trigger is Trigger.QUEUE):
+            raise ValueError(f"{self.name}: a queue goes with the queue trigger, and only with it")
+
+    @property
+    def lambda_handler(self) -> str:
+        """The Lambda `Handler` setting: a path relative to the asset root, then the attribute."""
+        return f"{self.module.replace('.', '/')}.{self.attribute}"
+
+    @property
+    def import_path(self) -> str:
+        """`module:attribute`, how the local runtime imports the same handler."""
+        return f"{self.module}:{self.attribute}"
+
+
+API_FUNCTION = FunctionSpec(
+    "api",
+    "functions.api.handler",
+    Trigger.API,
+    memory_mb=1024,
+    timeout_seconds=29,  # the API Gateway integration limit
+)
+WORKFLOW_FUNCTION = FunctionSpec(
+    "workflow", "functions.workflow.handler", Trigger.WORKFLOW, memory_mb=1024, timeout_seconds=300
+)
+DISPATCH_FUNCTION = FunctionSpec(
+    "dispatch",
+    "functions.dispatch.handler",
+    Trigger.QUEUE,
+    memory_mb=512,
+    timeout_seconds=20,  # AWS advice: the queue's visibility timeout (120 s) >= 6 x this
+    queue=DISPATCH_QUEUE,
+)
+RESULTS_FUNCTION = FunctionSpec(
+    "results",
+    "functions.results.handler",
+    Trigger.QUEUE,
+    memory_mb=512,
+    timeout_seconds=20,  # AWS advice: the queue's visibility timeout (120 s) >= 6 x this
+    queue=RESULTS_QUEUE,
+)
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (API_FUNCTION, WORKFLOW_FUNCTION, DISPATCH_FUNCTION, RESULTS_FUNCTION)
