@@ -27,16 +27,15 @@ from unittest import mock
 
 import boto3
 
+from jarchi.attempts import Attempt, Outcome, Placement
 from jarchi.billing.ledger import EntryType, totals_of
+from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock, now
-from jarchi.compliance.categories import Category, Channel
-from jarchi.connectors.base import Attempt, Connector, Placement
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.dispatch import placing
-from jarchi.dispatch.outcomes import Outcome
-from jarchi.store import campaigns as campaign_store
+from jarchi.ports import Connector
 from jarchi.store import ledger
-from jarchi.store.campaigns import CampaignItem, RecipientItem, stats
+from jarchi.store.campaigns import CampaignItem, RecipientItem, to_campaign
 from tests.api import Api
 
 DEADLINE_SECONDS = 45.0
@@ -192,8 +191,7 @@ def run_to_end(
     while time.monotonic() < deadline:
         states = _light(ids)
         if all(state.reconciled for state in states):
-            items = [campaign_store.get_campaign_item(campaign_id) for campaign_id in ids]
-            return [item for item in items if item is not None]
+            return [CampaignItem.get(campaign_id, consistent_read=True) for campaign_id in ids]
         resume_at = _resume_at(states, region)
         if resume_at is not None:
             clock.advance(max(0.0, (resume_at - clock.now()).total_seconds()))
@@ -221,7 +219,7 @@ def assert_reconciled(item: CampaignItem) -> None:
     assert len(rows) == int(item.total)
     assert [r.status for r in rows if r.status not in FINAL_STATUSES] == []
     assert sum(int(r.cost) for r in rows) == charged
-    counts = stats(item)
+    counts = to_campaign(item).stats()
     assert counts["pending"] == 0 and counts["in_progress"] == 0, counts
     assert sum(counts.values()) == int(item.total), counts
     # The ledger holds the same money as the campaign item, each movement booked once.

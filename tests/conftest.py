@@ -13,12 +13,15 @@ os.environ.setdefault("JARCHI_STAGE", "local")
 os.environ.setdefault("JARCHI_RESOURCE_PREFIX", "jarchi-test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 
+from jarchi import wiring
 from jarchi.clock import LocalClock, use_clock
 from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
 from local.stepfunctions import stop_executions
 from tests.api import Api
+
+wiring.install()
 
 # 2026-03-02 is a Monday; 10:00 in Tehran.
 DEFAULT_NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")

@@ -1,28 +1,34 @@
 """SQS results queue → final statuses, charges and counters, each batch applied exactly once (R-DSP-1).
 
 Results not due yet (their `completed_at` is after the platform clock's now, R-DSP-4) go back onto the
-queue with an SQS delay; `jarchi.dispatch.receiving` decides."""
+queue with an SQS delay; `jarchi.results.receiving` decides."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jarchi.dispatch.receiving import receive_results
+from functions.emf import count, counted
+from jarchi import wiring
+from jarchi.metrics import Metric
+from jarchi.results.receiving import receive_results
 
+wiring.install()
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def apply_record(record: SQSRecord) -> int:
     received = receive_results(record.json_body)
+    count(Metric.RESULTS_APPLIED, received.applied)
+    count(Metric.RESULT_DUPLICATES, received.duplicates)
+    count(Metric.RESULTS_DEFERRED, received.deferred)
     if received.deferred:
         logger.debug(
             "results not due yet",
@@ -35,6 +41,6 @@ def apply_record(record: SQSRecord) -> int:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@counted
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)

@@ -1,17 +1,30 @@
-"""Step Functions campaign workflow tasks: prepare | admit | reconcile | fail."""
+"""Step Functions campaign workflow tasks: prepare | admit | reconcile | fail (`jarchi.campaigns.protocol`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jarchi import wiring
 from jarchi.campaigns import workflow
+from jarchi.campaigns.protocol import WorkflowTask
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+wiring.install()
+
+TASKS: Mapping[WorkflowTask, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    WorkflowTask.PREPARE: lambda e: workflow.prepare(
+        e["campaign_id"], run=int(e["run"]), execution_arn=e["execution_arn"]
+    ),
+    WorkflowTask.ADMIT: lambda e: workflow.admit(e["campaign_id"], run=int(e["run"])),
+    WorkflowTask.RECONCILE: lambda e: workflow.reconcile(e["campaign_id"]),
+    WorkflowTask.FAIL: lambda e: workflow.fail(e["campaign_id"], e.get("error")),
+}
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -19,14 +32,8 @@ metrics = Metrics()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(campaign_id=event.get("campaign_id"), task=event.get("task"))
-    campaign_id: str = event["campaign_id"]
-    match event["task"]:
-        case "prepare":
-            return workflow.prepare(campaign_id, run=int(event["run"]), execution_arn=event["execution_arn"])
-        case "admit":
-            return workflow.admit(campaign_id, run=int(event["run"]))
-        case "reconcile":
-            return workflow.reconcile(campaign_id)
-        case "fail":
-            return workflow.fail(campaign_id, event.get("error"))
-    raise ValueError(f"unknown workflow task {event['task']!r}")
+    try:
+        task = WorkflowTask(event["task"])
+    except ValueError:
+        raise ValueError(f"unknown workflow task {event['task']!r}") from None
+    return TASKS[task](event)

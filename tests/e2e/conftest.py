@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 import pytest
 import uvicorn
 
+from jarchi import wiring
 from jarchi.clock import LocalClock, use_clock
-from jarchi.dispatch.placing import get_connector
 from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
@@ -163,7 +163,7 @@ def _start_server(sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread
 def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
     monkeypatch.setenv("JARCHI_SIMULATOR_CONFIG", json.dumps(SIMULATOR_CONFIG))
     reset_settings()
-    get_connector.cache_clear()  # the dispatch function caches its connector per process
+    wiring.reset()  # the dispatch function caches its connector per process
     settings = get_settings()
     clock = LocalClock(START, ticking=False)
     use_clock(clock)
@@ -188,7 +188,7 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
         sock.close()
         monkeypatch.undo()
         reset_settings()
-        get_connector.cache_clear()
+        wiring.reset()
 
 
 @pytest.fixture

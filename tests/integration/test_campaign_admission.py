@@ -12,12 +12,12 @@ from typing import Any
 import boto3
 import pytest
 
+from jarchi.aws.sqs import SqsQueue
 from jarchi.campaigns import workflow
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
-from jarchi.store import campaigns as campaign_store
-from jarchi.store import recipients as recipient_store
-from jarchi.store.campaigns import CampaignItem
+from jarchi.store.campaigns import CampaignItem, DynamoCampaigns, to_campaign
+from jarchi.store.recipients import S3DynamoRecipients
 from tests.api import Api
 
 RECIPIENTS = 450
@@ -69,9 +69,7 @@ def _drain_dispatch(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _item(campaign_id: str) -> CampaignItem:
-    item = campaign_store.get_campaign_item(campaign_id)
-    assert item is not None
-    return item
+    return CampaignItem.get(campaign_id, consistent_read=True)
 
 
 def _crash_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
@@ -91,7 +89,7 @@ def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
     aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, campaign_id = _campaign(admin)
-    _crash_once(monkeypatch, workflow, "send_messages")
+    _crash_once(monkeypatch, SqsQueue, "send")
     # WHEN the task crashes after the pointer moved but before anything was sent
     with pytest.raises(ConnectionError):
         workflow.admit(campaign_id, run=BY_HAND)
@@ -118,14 +116,15 @@ def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_count
     aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, campaign_id = _campaign(admin)
-    _crash_once(monkeypatch, campaign_store, "record_admission")
+    _crash_once(monkeypatch, DynamoCampaigns, "record_admission")
     with pytest.raises(ConnectionError):
         workflow.admit(campaign_id, run=BY_HAND)
     assert int(_item(campaign_id).next_seq) == 0 and _drain_dispatch(aws) == []
     workflow.admit(campaign_id, run=BY_HAND)
     item = _item(campaign_id)
     assert int(item.next_seq) == RECIPIENTS and int(item.in_flight) == RECIPIENTS
-    assert campaign_store.stats(item)["pending"] == 0 and campaign_store.stats(item)["in_progress"] == RECIPIENTS
+    stats = to_campaign(item).stats()
+    assert stats["pending"] == 0 and stats["in_progress"] == RECIPIENTS
     assert len({a["attempt_id"] for b in _drain_dispatch(aws) for a in b["attempts"]}) == RECIPIENTS
 
 
@@ -149,7 +148,7 @@ def test_r_dsp_1_an_admitter_that_loses_the_pointer_reads_again_and_sends_nothin
     stale = _item(campaign_id)
     workflow.admit(campaign_id, run=BY_HAND)
     sent = _drain_dispatch(aws)
-    monkeypatch.setattr(campaign_store, "get_campaign_item", lambda *args, **kwargs: stale)
+    monkeypatch.setattr(DynamoCampaigns, "get", lambda *args, **kwargs: to_campaign(stale))
     # WHEN it walks the same recipients: its pointer write is refused, and it asks to read again
     assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "admit"
     monkeypatch.undo()
@@ -162,7 +161,7 @@ def test_r_dsp_1_an_admitter_that_loses_the_pointer_reads_again_and_sends_nothin
 
 def test_r_rep_3_recipient_pages_read_the_audience_and_the_stored_states(aws: Settings, admin: Api) -> None:
     as_shop, campaign_id = _campaign(admin, count=2_300)  # three audience chunks
-    assert len(recipient_store.read_audience(_item(campaign_id).audience_key, 950, 100)) == 100
+    assert len(S3DynamoRecipients().read_audience(_item(campaign_id).audience_key, 950, 100)) == 100
     before = as_shop.get(f"/v1/campaigns/{campaign_id}/recipients", limit=200).json()
     assert {r["status"] for r in before["items"]} == {"pending"} and before["next_cursor"]
     workflow.admit(campaign_id, run=BY_HAND)  # admits 2,000 (one task's most)

@@ -31,16 +31,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
+from jarchi.attempts import Outcome
+from jarchi.channels import Category
 from jarchi.clock import LocalClock, iso
-from jarchi.compliance.adcap import AD_CAP_PERIOD, SuppressionList
-from jarchi.compliance.categories import Category
+from jarchi.compliance.adcap import AD_CAP_PERIOD, SuppressionList, releases_ad_cap
 from jarchi.compliance.windows import WindowPolicy, WindowRule
 from jarchi.connectors.simulator import SimulatorConfig, SmsRates, VoiceRates
-from jarchi.dispatch.outcomes import Outcome, releases_ad_cap
-from jarchi.store import suppression
 from jarchi.store.adcap import AdCapItem
 from jarchi.store.campaigns import CampaignItem, RecipientItem
-from jarchi.store.suppression import SuppressionItem
+from jarchi.store.suppression import DynamoSuppression, SuppressionItem
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import (
@@ -159,7 +158,7 @@ def test_r_dsp_1_r_cpl_1_2_r_bil_3_random_campaigns_lose_nothing_and_do_nothing_
     started = _fresh_start(clock, scenario.start_minute)
     customers = [new_customer(admin, name) for name in ACCOUNTS]
     for kind, number, account in scenario.suppressed:
-        suppression.add(kind, number, account_id=customers[account].account_id, added_at=iso(started))
+        DynamoSuppression().add(kind, number, account_id=customers[account].account_id, added_at=iso(started))
     with recording_connector(scenario.simulator) as connector:
         created = [create(customers[spec.account], spec.body(customers[spec.account])) for spec in scenario.campaigns]
         items = run_to_end(clock, [c["id"] for c in created], region=platform.settings.region)
@@ -254,7 +253,7 @@ def _check_suppression(
     telecom = {n for kind, n, _ in scenario.suppressed if kind is SuppressionList.TELECOM_BLACKLIST}
     opted_out = {n for kind, n, _ in scenario.suppressed if kind is SuppressionList.AD_OPT_OUT}
     advertising = spec.category == Category.ADVERTISING
-    lists = suppression.memberships((r.number for r in rows), customers[spec.account].account_id)
+    lists = DynamoSuppression().memberships((r.number for r in rows), customers[spec.account].account_id)
     for row in rows:
         expected = None
         if row.number in stop or (advertising and row.number in telecom):

@@ -22,16 +22,17 @@ from unittest import mock
 import boto3
 import pytest
 
+from jarchi.attempts import Outcome
+from jarchi.aws.sqs import SqsQueue
 from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import SuppressionList
-from jarchi.connectors.base import ConnectorError
 from jarchi.connectors.simulator import SimulatorConfig, SmsRates, VoiceRates
-from jarchi.dispatch.outcomes import Outcome
+from jarchi.ports import ConnectorError
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.settings import Settings
-from jarchi.store import campaigns as campaign_store
-from jarchi.store import suppression
 from jarchi.store.adcap import AdCapItem
+from jarchi.store.campaigns import DynamoCampaigns
+from jarchi.store.suppression import DynamoSuppression
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import (
@@ -134,7 +135,9 @@ def test_r_cpl_2_a_recipient_who_is_never_called_does_not_take_the_numbers_ad_ca
     # GIVEN Alpha's stop list holds the number, and Alpha advertises to it first (it is not called)
     alpha, beta = customers
     number = NUMBERS[0]
-    suppression.add(SuppressionList.ACCOUNT_STOP_LIST, number, account_id=alpha.account_id, added_at="2026-03-01")
+    DynamoSuppression().add(
+        SuppressionList.ACCOUNT_STOP_LIST, number, account_id=alpha.account_id, added_at="2026-03-01"
+    )
     with recording_connector(NO_RELEASE) as connector:
         first = create(alpha, _body(alpha, "sms", "advertising", [number]))
         (first_item,) = run_to_end(clock, [first["id"]], region=platform.settings.region)
@@ -237,36 +240,34 @@ def _crash_results_before_the_campaign_write(monkeypatch: pytest.MonkeyPatch) ->
     """apply_results has saved the recipients' final states, then dies before the campaign item's
     once-per-batch write (counters, running charge), once per campaign."""
     crashed: list[str] = []
-    real = campaign_store.record_results
+    real = DynamoCampaigns.record_results
 
-    def crash_once(campaign_id: str, batch_id: str, **kwargs: Any) -> bool:
+    def crash_once(self: DynamoCampaigns, campaign_id: str, batch_id: str, **kwargs: Any) -> bool:
         if campaign_id not in crashed:
             crashed.append(campaign_id)
             raise RuntimeError("crashed between the recipients and the campaign write")
-        return real(campaign_id, batch_id, **kwargs)
+        return real(self, campaign_id, batch_id, **kwargs)
 
-    monkeypatch.setattr(campaign_store, "record_results", crash_once)
+    monkeypatch.setattr(DynamoCampaigns, "record_results", crash_once)
     return crashed
 
 
 def _crash_admission(name: str) -> Callable[[pytest.MonkeyPatch], list[str]]:
-    """The workflow's Admit task dies once, at `name` (a function of jarchi.campaigns.workflow's store or
-    queue modules); Step Functions retries the task."""
+    """The workflow's Admit task dies once, at `name` (a method of the campaign repository, or `send` of
+    the dispatch queue); Step Functions retries the task."""
 
     def install(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-        from jarchi.campaigns import workflow
-
         crashed: list[str] = []
-        module = workflow if name == "send_messages" else campaign_store
-        real = getattr(module, name)
+        owner: Any = SqsQueue if name == "send" else DynamoCampaigns
+        real = getattr(owner, name)
 
         def crash_once(*args: Any, **kwargs: Any) -> Any:
-            if not crashed:
+            if not crashed and (owner is not SqsQueue or args[1] == DISPATCH_QUEUE):
                 crashed.append(name)
                 raise RuntimeError(f"the admission step died in {name}")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(module, name, crash_once)
+        monkeypatch.setattr(owner, name, crash_once)
         return crashed
 
     return install
@@ -275,7 +276,7 @@ def _crash_admission(name: str) -> Callable[[pytest.MonkeyPatch], list[str]]:
 CRASHES: dict[str, Callable[[pytest.MonkeyPatch], list[str]]] = {
     # admission: before the pointer moves / after it moved, before sending / after sending, before clearing
     "admit-before-the-pointer": _crash_admission("record_admission"),
-    "admit-before-sending": _crash_admission("send_messages"),
+    "admit-before-sending": _crash_admission("send"),
     "admit-after-sending": _crash_admission("clear_dispatching"),
     "dispatch-after-placing": _crash_dispatch_after_placing,
     "results-after-applying": _crash_results_after_applying,
@@ -339,18 +340,16 @@ def test_r_dsp_1_a_crash_mid_batch_is_redelivered_and_applied_exactly_once(
 def test_r_dsp_1_a_crash_after_the_connector_placed_does_not_place_again(
     admin: Api, platform: LocalRuntime, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jarchi.dispatch import placing
-
-    real = placing.send_messages
+    real = SqsQueue.send
     failures: list[int] = []
 
-    def results_queue_down_once(*args: Any, **kwargs: Any) -> None:
-        if not failures:
+    def results_queue_down_once(self: SqsQueue, queue: Any, *args: Any, **kwargs: Any) -> None:
+        if not failures and queue == RESULTS_QUEUE:
             failures.append(1)
             raise RuntimeError("results queue unavailable")
-        real(*args, **kwargs)
+        real(self, queue, *args, **kwargs)
 
-    monkeypatch.setattr(placing, "send_messages", results_queue_down_once)
+    monkeypatch.setattr(SqsQueue, "send", results_queue_down_once)
     alpha = new_customer(admin, "Alpha")
     with recording_connector(SimulatorConfig(seed=3)) as connector:
         created = create(alpha, _body(alpha, "sms", "service", NUMBERS[:3]))

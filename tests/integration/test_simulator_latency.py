@@ -13,16 +13,15 @@ from typing import Any
 import boto3
 import pytest
 
+from jarchi import wiring
+from jarchi.attempts import AttemptResult, DeliveryStatus, Outcome
+from jarchi.aws.sqs import send_messages
 from jarchi.clock import LocalClock
-from jarchi.connectors.base import AttemptResult
-from jarchi.dispatch.due import results_message
-from jarchi.dispatch.outcomes import DeliveryStatus, Outcome
-from jarchi.dispatch.placing import get_connector
-from jarchi.dispatch.receiving import receive_results
 from jarchi.resources import RESULTS_QUEUE
+from jarchi.results.due import results_message
+from jarchi.results.receiving import receive_results
 from jarchi.settings import Settings, reset_settings
 from jarchi.store import ledger
-from jarchi.store.queues import send_messages
 from local.runtime import LocalRuntime
 from tests.api import Api
 
@@ -38,11 +37,11 @@ def sms_latency(platform: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> Iter
     config = {"sms_latency_seconds": [LATENCY_SECONDS, LATENCY_SECONDS], "sms": every_sms_delivered}
     monkeypatch.setenv("JARCHI_SIMULATOR_CONFIG", json.dumps(config))
     reset_settings()
-    get_connector.cache_clear()  # the dispatch function caches its connector per process
+    wiring.reset()  # the dispatch function caches its connector per process
     yield
     monkeypatch.undo()
     reset_settings()
-    get_connector.cache_clear()
+    wiring.reset()
 
 
 def _campaign(api: Api, campaign_id: str) -> dict[str, Any]:

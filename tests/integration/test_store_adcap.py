@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from jarchi.settings import Settings
-from jarchi.store.adcap import AdCapItem, claim_ad_cap, release_ad_cap
+from jarchi.store.adcap import AdCapItem, DynamoAdCap
+
+claim_ad_cap = DynamoAdCap().claim
+release_ad_cap = DynamoAdCap().release
 
 NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")
 NUMBER = "+989120000001"

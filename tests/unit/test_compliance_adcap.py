@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jarchi.attempts import Outcome
+from jarchi.channels import Category
 from jarchi.compliance.adcap import (
     AD_CAP_PERIOD,
     RecipientChecks,
@@ -19,8 +21,6 @@ from jarchi.compliance.adcap import (
     lists_to_check,
     pre_dial_check,
 )
-from jarchi.compliance.categories import Category
-from jarchi.dispatch.outcomes import Outcome
 
 NOW = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 

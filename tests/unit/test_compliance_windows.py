@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jarchi.compliance.categories import Category, Channel
+from jarchi.channels import Category, Channel
 from jarchi.compliance.windows import (
     TimeWindow,
     WindowPolicy,

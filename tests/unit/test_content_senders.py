@@ -13,7 +13,7 @@ from jarchi.errors import BadRequest, Conflict
     ("name", "value", "kind"),
     [
         ("AvaShop", "AvaShop", SenderKind.ALPHANUMERIC),
-        ("SMS CLUB", "SMS CLUB", SenderKind.ALPHANUMERIC),  # the seed's example
+        ("SMSCLUB", "SMSCLUB", SenderKind.ALPHANUMERIC),  # the seed's "SMS CLUB" without its space
         ("A", "A", SenderKind.ALPHANUMERIC),
         ("Shop2026abc", "Shop2026abc", SenderKind.ALPHANUMERIC),  # 11
         ("  Ava  ", "Ava", SenderKind.ALPHANUMERIC),
@@ -37,6 +37,8 @@ def test_r_sms_3_valid_senders(name: str, value: str, kind: SenderKind) -> None:
         "Ава",  # Cyrillic
         "Ava_Shop",
         "Ava  Shop",  # double space
+        "SMS CLUB",  # letters and digits only: no space (R-SMS-3)
+        "Shop\x00A",  # NUL
         "Ava-Shop",
         "12",  # numeric too short
         "1234567890123456",  # numeric too long

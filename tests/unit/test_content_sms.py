@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jarchi.attempts import DeliveryStatus
 from jarchi.content.sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -17,7 +18,7 @@ from jarchi.content.sms import (
     measure_sms,
     split_sms,
 )
-from jarchi.content.sms_types import DeliveryStatus, ValidityPeriod
+from jarchi.content.sms_types import ValidityPeriod
 from jarchi.errors import BadRequest
 
 PERSIAN = "سلام"  # 4 chars

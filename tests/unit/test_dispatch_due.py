@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jarchi.connectors.base import AttemptResult
-from jarchi.dispatch.due import (
+from jarchi.attempts import AttemptResult, DeliveryStatus, Outcome
+from jarchi.results.due import (
     MAX_WINDOWS,
     MIN_WINDOW_SECONDS,
     delay_seconds,
@@ -22,7 +22,6 @@ from jarchi.dispatch.due import (
     window_batch_id,
     window_seconds_for,
 )
-from jarchi.dispatch.outcomes import DeliveryStatus, Outcome
 
 PLACED = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 

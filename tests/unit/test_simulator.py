@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from jarchi.attempts import Attempt, AttemptResult, DeliveryStatus, Outcome, Placement, PlacementStatus
+from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
-from jarchi.compliance.categories import Category, Channel
-from jarchi.connectors.base import Attempt, AttemptResult, Connector, Placement, PlacementStatus
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
-from jarchi.dispatch.outcomes import DeliveryStatus, Outcome
+from jarchi.ports import Connector
 
 START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 

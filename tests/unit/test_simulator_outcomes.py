@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from jarchi.compliance.categories import Category, Channel
-from jarchi.dispatch.outcomes import (
-    PRE_DIAL_OUTCOMES,
-    DeliveryStatus,
-    Outcome,
-    attempt_charge,
-    is_billable,
-    is_final,
-    opts_out_of_ads,
-    pulses,
-    releases_ad_cap,
-    sms_outcome,
-    stat_key,
-    vote_code,
-)
+from jarchi.attempts import PRE_DIAL_OUTCOMES, DeliveryStatus, Outcome, is_final, sms_outcome, stat_key, vote_code
+from jarchi.billing.charges import attempt_charge, is_billable
+from jarchi.channels import Category, Channel
+from jarchi.compliance.adcap import opts_out_of_ads, releases_ad_cap
+from jarchi.content.audio import pulses_for
 
 STATS_KEYS = {
     "total",
@@ -92,14 +82,13 @@ def test_r_bil_3_only_answered_calls_are_charged() -> None:
 
 
 def test_r_aud_2_pulses_are_started_30_seconds() -> None:
-    assert [pulses(s) for s in (1, 29, 30, 31, 60, 61, 90.5)] == [1, 1, 1, 2, 2, 3, 4]
-    with pytest.raises(ValueError):
-        pulses(0)
+    # One rule for pulses: the measured audio's (`content.audio.pulses_for`, milliseconds).
+    assert [pulses_for(ms) for ms in (1_000, 29_000, 30_000, 31_000, 60_000, 61_000, 90_500)] == [1, 1, 1, 2, 2, 3, 4]
 
 
 def test_r_bil_2_attempt_charge() -> None:
     # A 31 s message is 2 pulses; answered pays the whole message at 100 per pulse.
-    assert attempt_charge(Channel.VOICE, Outcome.ANSWERED, units=pulses(31), tariff=100) == 200
+    assert attempt_charge(Channel.VOICE, Outcome.ANSWERED, units=pulses_for(31_000), tariff=100) == 200
     assert attempt_charge("voice", Outcome.NO_ANSWER, units=2, tariff=100) == 0
     assert attempt_charge("voice", Outcome.FREQUENCY_CAPPED, units=2, tariff=100) == 0
     # SMS: 3 segments at 25.

@@ -18,7 +18,6 @@ from functions.api.schemas.campaign_views import (
 )
 from functions.api.schemas.campaigns import CampaignBody
 from jarchi.campaigns import service
-from jarchi.store import recipients
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -42,15 +41,7 @@ def get_campaign(campaign_id: str) -> CampaignOut:
 
 @router.get("/campaigns/<campaign_id>/recipients", tags=["campaigns"], summary="Per-recipient results")
 def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
-    campaign = service.visible_campaign(current_caller(), campaign_id)
-    items, next_cursor = recipients.page(
-        campaign.id,
-        campaign.audience_key,
-        total=int(campaign.total),
-        admitted_below=int(campaign.next_seq),
-        limit=limit,
-        cursor=cursor,
-    )
+    items, next_cursor = service.recipients_page(current_caller(), campaign_id, limit=limit, cursor=cursor)
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
 
 

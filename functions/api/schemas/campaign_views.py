@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.compliance.categories import Category, Channel
-from jarchi.store.campaigns import CampaignItem, RecipientItem, plain
-from jarchi.store.campaigns import stats as campaign_stats
+from jarchi.campaigns.models import Campaign, RecipientState
+from jarchi.channels import Category, Channel
+from jarchi.clock import iso
 
 
 class HistoryOut(BaseModel):
@@ -48,31 +48,32 @@ class CampaignOut(BaseModel):
     comment: str | None
 
     @classmethod
-    def of(cls, item: CampaignItem) -> CampaignOut:
+    def of(cls, campaign: Campaign) -> CampaignOut:
+        money, settings = campaign.money, campaign.settings
         return cls(
-            id=item.id,
-            campaign_id=item.id,
-            name=item.name,
-            status=item.status,
-            channel=item.channel,
-            category=item.category,
-            created_at=item.created_at,
-            start_at=item.start_at,
-            quick_send=bool(item.quick_send),
-            history=[HistoryOut(**plain(h)) for h in (item.history or [])],
-            stats={"total": int(item.total), **campaign_stats(item)},
+            id=campaign.id,
+            campaign_id=campaign.id,
+            name=campaign.name,
+            status=campaign.status.value,
+            channel=campaign.channel.value,
+            category=campaign.category.value,
+            created_at=iso(campaign.created_at),
+            start_at=iso(settings.start_at) if settings.start_at else None,
+            quick_send=campaign.quick_send,
+            history=[HistoryOut(**h.as_dict()) for h in campaign.history],
+            stats={"total": campaign.progress.total, **campaign.stats()},
             cost=CostOut(
-                estimated=int(item.estimated),
-                reserved=int(item.reserved),
-                charged=int(item.charged),
-                released=int(item.released),
-                refunded=int(item.refunded),
+                estimated=money.estimated,
+                reserved=money.reserved,
+                charged=money.charged,
+                released=money.released,
+                refunded=money.refunded,
             ),
-            windows=[plain(w) for w in (item.windows or [])],
-            days_of_week=[int(d) for d in (item.days_of_week or [])],
-            speed_per_hour=int(item.speed_per_hour),
-            vote=bool(item.vote),
-            comment=item.comment,
+            windows=[w.as_dict() for w in settings.windows],
+            days_of_week=list(settings.days_of_week),
+            speed_per_hour=settings.speed_per_hour,
+            vote=settings.vote,
+            comment=campaign.comment,
         )
 
 
@@ -91,18 +92,15 @@ class RecipientOut(BaseModel):
     reason: str | None
 
     @classmethod
-    def of(cls, item: RecipientItem) -> RecipientOut:
-        def optional(value: Any) -> int | None:
-            return None if value is None else int(value)
-
+    def of(cls, state: RecipientState) -> RecipientOut:
         return cls(
-            number=item.number,
-            status=item.status,
-            attempts=int(item.attempts),
-            vote=optional(item.vote),
-            listened_seconds=optional(item.listened_seconds),
-            cost=int(item.cost),
-            reason=item.reason,
+            number=state.number,
+            status=state.status,
+            attempts=state.attempts,
+            vote=state.vote,
+            listened_seconds=state.listened_seconds,
+            cost=state.cost,
+            reason=state.reason,
         )
 
 

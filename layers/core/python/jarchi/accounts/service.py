@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -82,6 +83,27 @@ def seed_account(request: NewAccount) -> Account:
 
 def visible_account(caller: Caller, account_id: str) -> Account:
     return access.require_visible(caller, store.get_account(account_id), account_id)
+
+
+class Owned(Protocol):
+    @property
+    def account_id(self) -> str: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=Owned)
+
+
+def require_owned(caller: Caller, resource: OwnedT | None, kind: str, resource_id: str) -> OwnedT:
+    """The one tenant check (R-ACC-2): the resource, if the caller may see the account that owns it (admin,
+    the owner itself, a reseller above it); else `<kind>_not_found`, exactly as if it did not exist."""
+    if resource is None:
+        raise NotFound.of(kind, resource_id)
+    if caller.account.is_admin or resource.account_id == caller.account_id:
+        return resource
+    owner = store.get_account(resource.account_id)
+    if owner is None or not access.can_see(caller, owner):
+        raise NotFound.of(kind, resource_id)
+    return resource
 
 
 def list_accounts(caller: Caller, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:

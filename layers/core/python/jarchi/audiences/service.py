@@ -26,12 +26,12 @@ from jarchi.audiences.records import (
     ListStatus,
     RecipientView,
 )
+from jarchi.aws import media
 from jarchi.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from jarchi.ids import new_id
 from jarchi.settings import get_settings
 from jarchi.store import accounts as account_store
 from jarchi.store import contact_lists as store
-from jarchi.store import media
 
 
 @dataclass(frozen=True, slots=True)

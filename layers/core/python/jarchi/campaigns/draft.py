@@ -40,7 +40,7 @@ from jarchi.audiences.service import load_list_recipients
 from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
 from jarchi.billing.tariffs import Tariff, tariff_for
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR, validate_speed
-from jarchi.compliance.categories import Category, Channel
+from jarchi.channels import Category, Channel
 from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
 from jarchi.content.audio_service import SynthesizedSpeech, get_usable_audio, synthesize
 from jarchi.content.personalisation import compile_text

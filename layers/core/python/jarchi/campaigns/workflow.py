@@ -1,6 +1,6 @@
 """The campaign workflow's tasks (R-CMP-2, R-CPL-1..3, R-DSP-1/2, R-BIL-3), run by the Step Functions
-definition in infra/statemachines/campaign.asl.json. Each answers {"campaign_id", "next", "resume_at"?}
-with next one of admit | wait | reconcile | end.
+definition in infra/statemachines/campaign.asl.json. Each answers a `TaskAnswer`
+(`jarchi.campaigns.protocol`): next admit | wait | reconcile | end.
 
 Admission walks the frozen audience in order from the campaign's pointer. For each recipient: account stop
 list, telecom blacklist, ad opt-out (advertising), the sending window in the recipient's local time, then the
@@ -21,29 +21,31 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi import clock
+from jarchi.attempts import Attempt, Outcome, stat_key
+from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
 from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
+from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.protocol import Next, TaskAnswer
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
-from jarchi.clock import iso
-from jarchi.compliance.adcap import RecipientChecks, SuppressionList, cap_applies, cap_claim_lost, pre_dial_check
-from jarchi.compliance.categories import Category, Channel
-from jarchi.compliance.windows import WindowRule
-from jarchi.connectors.base import Attempt
+from jarchi.channels import Category, Channel
+from jarchi.compliance.adcap import (
+    PreDialDecision,
+    RecipientChecks,
+    SuppressionList,
+    cap_applies,
+    cap_claim_lost,
+    pre_dial_check,
+)
+from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
-from jarchi.dispatch.outcomes import stat_key
 from jarchi.resources import DISPATCH_QUEUE
-from jarchi.store import campaigns as campaign_store
-from jarchi.store import recipients as recipient_store
-from jarchi.store import suppression
-from jarchi.store.adcap import claim_ad_cap
-from jarchi.store.campaigns import CampaignItem, RecipientItem, plain
-from jarchi.store.queues import send_messages
-from jarchi.store.recipients import AudienceEntry
 
 # Many attempts ride one SQS message: fewer requests, and each results batch (one campaign-item write)
 # covers this many attempts. Bounded in bytes too, well inside SQS's message size.
@@ -54,83 +56,74 @@ RESULTS_POLL = timedelta(seconds=10)  # how long to wait for in-flight results b
 ACTIVE = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
 
 
-def _answer(campaign_id: str, next_: str, resume_at: datetime | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"campaign_id": campaign_id, "next": next_}
-    if resume_at is not None:
-        # The ASL Wait reads a UTC timestamp without offset.
-        answer["resume_at"] = resume_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return answer
+def _answer(campaign_id: str, next_: Next, resume_at: datetime | None = None) -> dict[str, Any]:
+    return TaskAnswer(campaign_id, next_, resume_at).as_output()
 
 
-def _change_status(item: CampaignItem, event: SystemEvent, now: datetime, reason: str | None = None) -> None:
-    change = apply(item.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=int(item.in_flight))
-    campaign_store.record_status_change(item, change.status.value, change.as_dict())
+def _load(ports: CampaignPorts, campaign_id: str) -> Campaign:
+    campaign = ports.campaigns.get(campaign_id)
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    return campaign
 
 
-def _superseded(item: CampaignItem, run: int) -> bool:
+def _change_status(
+    ports: CampaignPorts, campaign: Campaign, event: SystemEvent, now: datetime, reason: str | None = None
+) -> None:
+    change = apply(
+        campaign.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=campaign.progress.in_flight
+    )
+    ports.campaigns.record_status_change(campaign, change)
+
+
+def _superseded(campaign: Campaign, run: int) -> bool:
     """This execution's run is no longer the campaign's: it was paused and resumed, or started by hand
     before its schedule fired. The current run's execution carries on alone."""
-    return int(item.run) != run
+    return campaign.progress.run != run
 
 
-def prepare(campaign_id: str, *, run: int, execution_arn: str) -> dict[str, Any]:
+def prepare(campaign_id: str, *, run: int, execution_arn: str, ports: CampaignPorts | None = None) -> dict[str, Any]:
     """Set the campaign running, as the current run's execution."""
-    item = campaign_store.get_campaign_item(campaign_id)
-    if item is None:
-        raise LookupError(f"no campaign {campaign_id}")
-    if _superseded(item, run):
-        return _answer(campaign_id, "end")
-    if item.execution_arn != execution_arn:
-        campaign_store.set_execution(item, execution_arn)  # a scheduled start: the scheduler started it
-    now = clock.now()
-    status = CampaignStatus(item.status)
-    if status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
-        _change_status(item, SystemEvent.RUN, now)
-    elif status not in ACTIVE:
-        return _answer(campaign_id, "end")
-    return _answer(campaign_id, "admit")
+    ports = ports or CampaignPorts.wired()
+    campaign = _load(ports, campaign_id)
+    if _superseded(campaign, run):
+        return _answer(campaign_id, Next.END)
+    if campaign.progress.execution_arn != execution_arn:
+        ports.campaigns.set_execution(campaign_id, execution_arn)  # a scheduled start: the scheduler started it
+    if campaign.status in (CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED):
+        _change_status(ports, campaign, SystemEvent.RUN, clock.now())
+    elif campaign.status not in ACTIVE:
+        return _answer(campaign_id, Next.END)
+    return _answer(campaign_id, Next.ADMIT)
 
 
-@dataclass
-class _Batch:
-    """What one admission step decided."""
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A recipient's pre-dial decision, before any cap claim."""
 
-    now: datetime
-    attempts: list[Attempt]
-    finals: Counter[str]
-    writes: list[RecipientItem]
-    walked: int = 0
-    blocked_until: datetime | None = None
+    recipient: AudienceEntry
+    decision: PreDialDecision
 
 
-def _attempt(item: CampaignItem, recipient: AudienceEntry, attempt_no: int = 1) -> Attempt:
-    content = plain(item.content)
-    text = content.get("sms_text")
-    if text is not None and recipient.values:
-        text = fill(text, recipient.values)
-    return Attempt(
-        attempt_id=f"{item.id}.{recipient.seq}.{attempt_no}",
-        campaign_id=item.id,
-        account_id=item.account_id,
-        channel=Channel(item.channel),
-        category=Category(item.category),
-        number=recipient.number,
-        audio_key=content.get("audio_key") if item.channel == Channel.VOICE else None,
-        tts_text=content.get("tts_text") if item.channel == Channel.VOICE and not content.get("audio_key") else None,
-        sms_text=text if item.channel == Channel.SMS else None,
-        message_seconds=int(content.get("message_seconds") or 0),
-        vote=bool(item.vote),
-        sender=content.get("sender"),
-        language=content.get("language"),
-        units=recipient.units,
-    )
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The recipients admission may decide about now, in order, and when the first one whose window is
+    closed can go (None: none was)."""
+
+    screened: tuple[Screened, ...]
+    blocked_until: datetime | None
 
 
-def _walk(item: CampaignItem, recipients: list[AudienceEntry], now: datetime) -> _Batch:
-    rule = WindowRule.of(item.windows or [], item.days_of_week or range(1, 8))
-    lists = suppression.memberships((r.number for r in recipients), item.account_id)
-    batch = _Batch(now=now, attempts=[], finals=Counter(), writes=[])
-    category = Category(item.category)
+def screen(
+    recipients: Sequence[AudienceEntry],
+    category: Category,
+    lists: dict[str, set[SuppressionList]],
+    rule: WindowRule,
+    now: datetime,
+) -> Screening:
+    """The pre-dial checks of each recipient in order (R-CPL-1..3), up to the first whose window is closed:
+    the walk stops there, so no attempt is placed outside a window. Pure: the cap claims come after."""
+    screened: list[Screened] = []
     for recipient in recipients:
         on = lists.get(recipient.number, set())
         checks = RecipientChecks(
@@ -141,24 +134,82 @@ def _walk(item: CampaignItem, recipients: list[AudienceEntry], now: datetime) ->
         )
         decision = pre_dial_check(category, checks)
         if decision.wait:
-            batch.blocked_until = rule.next_opening(now, recipient.time_zone)
-            break
-        batch.walked += 1
-        attempt = _attempt(item, recipient)
+            return Screening(tuple(screened), rule.next_opening(now, recipient.time_zone))
+        screened.append(Screened(recipient, decision))
+    return Screening(tuple(screened), None)
+
+
+@dataclass
+class _Batch:
+    """What one admission step decided."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    finals: Counter[str] = field(default_factory=Counter)
+    writes: list[RecipientState] = field(default_factory=list)
+    walked: int = 0
+    blocked_until: datetime | None = None
+
+
+def attempt_for(campaign: Campaign, recipient: AudienceEntry, attempt_no: int = 1) -> Attempt:
+    content = campaign.content
+    voice = campaign.channel is Channel.VOICE
+    text = content.sms_text
+    if text is not None and recipient.values:
+        text = fill(text, dict(recipient.values))
+    return Attempt(
+        attempt_id=f"{campaign.id}.{recipient.seq}.{attempt_no}",
+        campaign_id=campaign.id,
+        account_id=campaign.account_id,
+        channel=campaign.channel,
+        category=campaign.category,
+        number=recipient.number,
+        audio_key=content.audio_key if voice else None,
+        tts_text=content.tts_text if voice and not content.audio_key else None,
+        sms_text=text if not voice else None,
+        message_seconds=content.message_seconds,
+        vote=campaign.settings.vote,
+        sender=content.sender,
+        language=content.language,
+        units=recipient.units,
+    )
+
+
+def _pre_dial_final(
+    campaign: Campaign, recipient: AudienceEntry, outcome: Outcome, reason: str, now: datetime
+) -> RecipientState:
+    return RecipientState(
+        campaign.id,
+        recipient.seq,
+        recipient.number,
+        recipient.units,
+        status=outcome.value,
+        reason=reason,
+        updated_at=now,
+    )
+
+
+def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEntry], now: datetime) -> _Batch:
+    settings = campaign.settings
+    rule = WindowRule.of(
+        [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
+    )
+    lists = ports.suppression.memberships((r.number for r in recipients), campaign.account_id)
+    screening = screen(recipients, campaign.category, lists, rule, now)
+    batch = _Batch(walked=len(screening.screened), blocked_until=screening.blocked_until)
+    capped = cap_applies(campaign.category)
+    for screened in screening.screened:
+        recipient, decision = screened.recipient, screened.decision
+        attempt = attempt_for(campaign, recipient)
         # Only a recipient about to be called takes the number's cap.
         won = (
             decision.outcome is not None
-            or not cap_applies(category)
-            or claim_ad_cap(recipient.number, attempt_id=attempt.attempt_id, campaign_id=item.id, now=now)
+            or not capped
+            or ports.ad_cap.claim(recipient.number, attempt_id=attempt.attempt_id, campaign_id=campaign.id, now=now)
         )
         if not won:
             decision = cap_claim_lost()
         if decision.outcome is not None:
-            final = recipient.as_item(item.id)
-            final.status = decision.outcome.value
-            final.reason = decision.reason
-            final.updated_at = iso(now)
-            batch.writes.append(final)
+            batch.writes.append(_pre_dial_final(campaign, recipient, decision.outcome, decision.reason, now))
             batch.finals[stat_key(decision.outcome)] += 1
         else:
             batch.attempts.append(attempt)
@@ -180,103 +231,99 @@ def _messages(attempts: list[Attempt]) -> list[list[dict[str, Any]]]:
     return messages
 
 
-def _dispatch(item: CampaignItem, attempts: list[Attempt]) -> None:
+def _dispatch(ports: CampaignPorts, campaign: Campaign, attempts: list[Attempt]) -> None:
     """The chunks depend only on the attempts, so a re-send repeats the batch ids."""
     bodies = [
         {
             "batch_id": f"{chunk[0]['attempt_id']}-{len(chunk)}",
-            "campaign_id": item.id,
-            "account_id": item.account_id,
+            "campaign_id": campaign.id,
+            "account_id": campaign.account_id,
             "attempts": chunk,
         }
         for chunk in _messages(attempts)
     ]
-    send_messages(DISPATCH_QUEUE, bodies)
+    ports.queue.send(DISPATCH_QUEUE, bodies)
 
 
-def _record(item: CampaignItem, batch: _Batch, pacing: PacingState) -> bool:
-    return campaign_store.record_admission(
-        item,
+def _resend_dispatching(ports: CampaignPorts, campaign: Campaign, dispatching: tuple[int, int]) -> None:
+    """A task crashed between moving the pointer and sending: send that batch's attempts again."""
+    first, end = dispatching
+    audience = ports.recipients.read_audience(campaign.audience_key, first, end - first)
+    stored = ports.recipients.load_many(campaign.id, (e.seq for e in audience))
+    pre_dial_finals = {seq for seq, state in stored.items() if state.attempt_id is None}
+    attempts = [attempt_for(campaign, e) for e in audience if e.seq not in pre_dial_finals]
+    if attempts:
+        _dispatch(ports, campaign, attempts)
+    ports.campaigns.clear_dispatching(campaign.id)
+
+
+def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> dict[str, Any]:
+    ports = ports or CampaignPorts.wired()
+    campaign = _load(ports, campaign_id)
+    if _superseded(campaign, run):
+        return _answer(campaign_id, Next.END)
+    if campaign.progress.dispatching:
+        _resend_dispatching(ports, campaign, campaign.progress.dispatching)
+    if campaign.status not in ACTIVE:
+        return _answer(campaign_id, Next.END)
+    now = clock.now()
+    progress = campaign.progress
+    if progress.waiting <= 0:
+        if progress.in_flight == 0:
+            return _answer(campaign_id, Next.RECONCILE)
+        return _answer(campaign_id, Next.WAIT, now + RESULTS_POLL)
+    speed = campaign.settings.speed_per_hour
+    plan = plan_admission(progress.pacing, now, progress.waiting, speed)
+    count = min(plan.admit, MAX_ADMIT_PER_TASK)
+    if count == 0:
+        return _answer(campaign_id, Next.WAIT, plan.next_admission_at)
+    return _admit_batch(ports, campaign, plan.state, count, now)
+
+
+def _admit_batch(
+    ports: CampaignPorts, campaign: Campaign, planned: PacingState, count: int, now: datetime
+) -> dict[str, Any]:
+    recipients = ports.recipients.read_audience(campaign.audience_key, campaign.progress.next_seq, count)
+    batch = _walk(ports, campaign, recipients, now)
+    ports.recipients.save_all(batch.writes)
+    unused = count - len(batch.attempts) - sum(batch.finals.values())
+    speed = campaign.settings.speed_per_hour
+    recorded = ports.campaigns.record_admission(
+        campaign,
         walked=batch.walked,
         admitted=len(batch.attempts),
         finals=batch.finals,
-        pacing=json.dumps(pacing.as_dict()),
+        pacing=give_back(planned, unused, speed) if unused > 0 else planned,
     )
-
-
-def _resend_dispatching(item: CampaignItem) -> None:
-    """A task crashed between moving the pointer and sending: send that batch's attempts again."""
-    first, end = (int(n) for n in item.dispatching)
-    audience = recipient_store.read_audience(item.audience_key, first, end - first)
-    stored = recipient_store.load_many(item.id, (e.seq for e in audience))
-    pre_dial_finals = {seq for seq, r in stored.items() if r.attempt_id is None}
-    attempts = [_attempt(item, e) for e in audience if e.seq not in pre_dial_finals]
-    if attempts:
-        _dispatch(item, attempts)
-    campaign_store.clear_dispatching(item)
-
-
-def admit(campaign_id: str, *, run: int) -> dict[str, Any]:
-    item = campaign_store.get_campaign_item(campaign_id)
-    if item is None:
-        raise LookupError(f"no campaign {campaign_id}")
-    if _superseded(item, run):
-        return _answer(campaign_id, "end")
-    if item.dispatching:
-        _resend_dispatching(item)
-    status = CampaignStatus(item.status)
-    if status not in ACTIVE:
-        return _answer(campaign_id, "end")
-    now = clock.now()
-    waiting = int(item.total) - int(item.next_seq)
-    if waiting <= 0:
-        return (
-            _answer(campaign_id, "reconcile")
-            if int(item.in_flight) == 0
-            else _answer(campaign_id, "wait", now + RESULTS_POLL)
-        )
-    pacing_state = PacingState.from_dict(json.loads(item.pacing)) if item.pacing else None
-    plan = plan_admission(pacing_state, now, waiting, int(item.speed_per_hour))
-    count = min(plan.admit, MAX_ADMIT_PER_TASK)
-    if count == 0:
-        return _answer(campaign_id, "wait", plan.next_admission_at)
-    return _admit_batch(item, plan.state, count, now)
-
-
-def _admit_batch(item: CampaignItem, planned: PacingState, count: int, now: datetime) -> dict[str, Any]:
-    status = CampaignStatus(item.status)
-    recipients = recipient_store.read_audience(item.audience_key, int(item.next_seq), count)
-    batch = _walk(item, recipients, now)
-    recipient_store.save_all(batch.writes)
-    unused = count - len(batch.attempts) - sum(batch.finals.values())
-    if not _record(item, batch, give_back(planned, unused, int(item.speed_per_hour)) if unused > 0 else planned):
+    if not recorded:
         # Another admitter moved the pointer first (its claims and writes for these recipients are the
         # same, keyed by attempt id): read again and carry on from where it left off.
-        return _answer(item.id, "admit")
+        return _answer(campaign.id, Next.ADMIT)
     if batch.attempts:
-        _dispatch(item, batch.attempts)
-        campaign_store.clear_dispatching(item)
+        _dispatch(ports, campaign, batch.attempts)
+        ports.campaigns.clear_dispatching(campaign.id)
     if batch.blocked_until is not None and batch.walked == 0:
-        if status is CampaignStatus.RUNNING:
-            _change_status(item, SystemEvent.WINDOW_CLOSED, now)
-        return _answer(item.id, "wait", batch.blocked_until)
-    if status is CampaignStatus.WAITING_WINDOW:
-        _change_status(item, SystemEvent.WINDOW_OPENED, now)
+        if campaign.status is CampaignStatus.RUNNING:
+            _change_status(ports, campaign, SystemEvent.WINDOW_CLOSED, now)
+        return _answer(campaign.id, Next.WAIT, batch.blocked_until)
+    if campaign.status is CampaignStatus.WAITING_WINDOW:
+        _change_status(ports, campaign, SystemEvent.WINDOW_OPENED, now)
     if batch.blocked_until is not None:
-        return _answer(item.id, "wait", batch.blocked_until)
-    return _answer(item.id, "admit")
+        return _answer(campaign.id, Next.WAIT, batch.blocked_until)
+    return _answer(campaign.id, Next.ADMIT)
 
 
-def reconcile(campaign_id: str) -> dict[str, Any]:
+def reconcile(campaign_id: str, *, ports: CampaignPorts | None = None) -> dict[str, Any]:
     """Return the unused reservation exactly once and finish (R-BIL-3)."""
-    settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE)
-    return _answer(campaign_id, "end")
+    settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE, ports=ports)
+    return _answer(campaign_id, Next.END)
 
 
-def fail(campaign_id: str, error: dict[str, Any] | None) -> dict[str, Any]:
+def fail(campaign_id: str, error: dict[str, Any] | None, *, ports: CampaignPorts | None = None) -> dict[str, Any]:
     """The workflow gave up: mark the campaign `error` (its reservation stays until an owner finishes it)."""
-    item = campaign_store.get_campaign_item(campaign_id)
-    if item is not None and CampaignStatus(item.status) in (CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW):
+    ports = ports or CampaignPorts.wired()
+    campaign = ports.campaigns.get(campaign_id)
+    if campaign is not None and campaign.status in ACTIVE:
         reason = str((error or {}).get("Error") or "workflow_failed")[:200]
-        _change_status(item, SystemEvent.FAIL, clock.now(), reason)
-    return _answer(campaign_id, "end")
+        _change_status(ports, campaign, SystemEvent.FAIL, clock.now(), reason)
+    return _answer(campaign_id, Next.END)

@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from jarchi.compliance.categories import Category
-from jarchi.dispatch.outcomes import Outcome
+from jarchi.attempts import VOTE_AD_OPT_OUT, Outcome
+from jarchi.channels import Category
 
 AD_CAP_PERIOD: Final = timedelta(hours=24)
 CAPPED_CATEGORIES: Final = frozenset({Category.ADVERTISING})
@@ -127,3 +127,13 @@ def pre_dial_check(category: Category | str, checks: RecipientChecks) -> PreDial
 def cap_claim_lost() -> PreDialDecision:
     """What the admission records when the store's conditional cap claim fails."""
     return _final(Outcome.FREQUENCY_CAPPED, "ad_cap")
+
+
+def releases_ad_cap(outcome: Outcome) -> bool:
+    """The attempt never reached the network, so its ad-cap claim is given back (R-CPL-2)."""
+    return outcome in {Outcome.FAILED, Outcome.REJECTED}
+
+
+def opts_out_of_ads(category: Category | str, vote: int) -> bool:
+    """Vote 11 in an advertising call puts the number on the platform's ad opt-out list (R-CPL-3)."""
+    return Category(category) is Category.ADVERTISING and vote == VOTE_AD_OPT_OUT

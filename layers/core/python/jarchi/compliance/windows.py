@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema, field_validator
 
-from jarchi.compliance.categories import Category, Channel
+from jarchi.channels import Category, Channel
 from jarchi.errors import Unprocessable
 
 MINUTES_PER_DAY: Final = 24 * 60

@@ -7,7 +7,7 @@ attempt's result does not depend on the batch it came in, the order, or the thre
 Results carry `completed_at` = the clock's now + a latency drawn from the configured range (0 by default:
 results are due at once); with `include_call_duration` an answered call also takes its listened seconds.
 A result is applied once the platform clock reaches `completed_at`; until then its message waits on the
-results queue (`jarchi.dispatch.due`), in the cloud as locally.
+results queue (`jarchi.results.due`), in the cloud as locally.
 
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
 "listens" to the whole message and never votes, flagged `answering_machine=True` on the result.
@@ -24,10 +24,18 @@ from typing import Annotated, Final, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from jarchi.attempts import (
+    VOICE_OUTCOMES,
+    Attempt,
+    AttemptResult,
+    DeliveryStatus,
+    Outcome,
+    Placement,
+    PlacementStatus,
+    sms_outcome,
+)
+from jarchi.channels import Category, Channel
 from jarchi.clock import Clock, get_clock
-from jarchi.compliance.categories import Category, Channel
-from jarchi.connectors.base import Attempt, AttemptResult, Placement, PlacementStatus
-from jarchi.dispatch.outcomes import VOICE_OUTCOMES, DeliveryStatus, Outcome, sms_outcome
 
 CONNECTOR_NAME: Final = "simulator"
 _E164 = re.compile(r"\+[1-9]\d{6,14}")

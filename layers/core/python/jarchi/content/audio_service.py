@@ -25,6 +25,7 @@ from functools import cache
 from jarchi import clock
 from jarchi.accounts import access
 from jarchi.accounts.models import Account, Caller
+from jarchi.aws import media
 from jarchi.content.audio import AudioFormat, AudioInfo, probe_audio
 from jarchi.content.moderation import ModerationOutcome, ModerationStatus, moderate
 from jarchi.content.records import AudioRecord, AudioSource
@@ -34,7 +35,6 @@ from jarchi.ids import new_id
 from jarchi.settings import get_settings
 from jarchi.store import accounts as account_store
 from jarchi.store import audio as store
-from jarchi.store import media
 
 CONTENT_TYPES = {
     AudioFormat.MP3: "audio/mpeg",

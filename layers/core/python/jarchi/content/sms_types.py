@@ -28,39 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from jarchi.errors import BadRequest
 
 DEFAULT_VALIDITY_HOURS = 24
 MIN_VALIDITY_HOURS = 1
 MAX_VALIDITY_HOURS = 72
-
-
-class DeliveryStatus(StrEnum):
-    ENROUTE = "ENROUTE"
-    DELIVRD = "DELIVRD"
-    FAILED = "FAILED"
-    EXPIRED = "EXPIRED"
-    UNDELIV = "UNDELIV"
-    NOREPORT = "NOREPORT"
-    REJECTD = "REJECTD"
-
-    @property
-    def is_final(self) -> bool:
-        return self is not DeliveryStatus.ENROUTE
-
-    @property
-    def is_billable(self) -> bool:
-        """Accepted by the operator (R-BIL-3)."""
-        return self not in _NOT_ACCEPTED
-
-    @property
-    def is_delivered(self) -> bool:
-        return self is DeliveryStatus.DELIVRD
-
-
-_NOT_ACCEPTED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.REJECTD})
 
 
 @dataclass(frozen=True, slots=True)

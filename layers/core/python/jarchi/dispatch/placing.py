@@ -1,28 +1,23 @@
 """Dispatch: hand a batch of admitted attempts to the connector, send what it reports to the results queue.
 
 A results message waits on the queue (SQS `DelaySeconds`) until its first results are due, i.e. until the
-platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.dispatch.due`)."""
+platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.results.due`)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from jarchi import clock
-from jarchi.connectors.base import Attempt, AttemptResult, Connector, PlacementStatus
-from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
-from jarchi.dispatch.due import first_delivery_delay, results_message
+from jarchi.attempts import Attempt, AttemptResult, PlacementStatus
+from jarchi.ports import Connector, MessageQueue, resolve
 from jarchi.resources import RESULTS_QUEUE
+from jarchi.results.due import first_delivery_delay, results_message
 from jarchi.settings import get_settings
-from jarchi.store.queues import send_messages
 
 
-@cache
 def get_connector() -> Connector:
-    settings = get_settings()
-    if settings.connector != "simulator":
-        raise NotImplementedError(f"the {settings.connector} connector is not built yet")
-    return SimulatorConnector(SimulatorConfig.load(settings.simulator_config))
+    """The deployment's connector (chosen by `jarchi.wiring` from the settings)."""
+    return resolve(Connector)
 
 
 class PlacementRetry(Exception):
@@ -42,11 +37,11 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
     return results_message(message["batch_id"], message["campaign_id"], results) if results else None
 
 
-def forward_results(body: dict[str, Any] | None) -> int:
+def forward_results(body: dict[str, Any] | None, queue: MessageQueue | None = None) -> int:
     """Send a placed batch's results on, held back until the first of them is due; how many were sent."""
     if body is None:
         return 0
     results = [AttemptResult.from_message(r) for r in body["results"]]
     delay = first_delivery_delay(results, clock.now(), cap=get_settings().result_delay_cap())
-    send_messages(RESULTS_QUEUE, [body], delay_seconds=delay)
+    (queue or resolve(MessageQueue)).send(RESULTS_QUEUE, [body], delay_seconds=delay)
     return len(results)

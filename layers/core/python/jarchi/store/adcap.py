@@ -35,39 +35,41 @@ def _dynamodb(region: str) -> Any:
     return boto3.client("dynamodb", region_name=region)
 
 
-def claim_ad_cap(number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
-    """True if this attempt now holds the number's cap (also when it already held it: a retried claim).
+class DynamoAdCap:
+    """The ad-cap port on the `ad_cap` table."""
 
-    The hottest write of the campaign path (one per advertising attempt), so it is one plain PutItem with
-    the shortest condition; a refused claim's current holder comes back with the refusal."""
-    moment = int(now.timestamp())
-    try:
-        _dynamodb(get_settings().region).put_item(
-            TableName=AdCapItem.Meta.table_name,
-            Item={
-                "number": {"S": number},
-                "attempt_id": {"S": attempt_id},
-                "campaign_id": {"S": campaign_id},
-                "claimed_at": {"S": now.isoformat()},
-                "expires_at": {"N": str(int(cap_expiry(now).timestamp()))},
-            },
-            ConditionExpression="attribute_not_exists(#number) OR expires_at <= :now",
-            ExpressionAttributeNames={"#number": "number"},
-            ExpressionAttributeValues={":now": {"N": str(moment)}},
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        current: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
-        return bool(current.get("attempt_id", {}).get("S") == attempt_id)
-    return True
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+        """True if this attempt now holds the number's cap (also when it already held it: a retried claim).
 
+        The hottest write of the campaign path (one per advertising attempt), so it is one plain PutItem with
+        the shortest condition; a refused claim's current holder comes back with the refusal."""
+        moment = int(now.timestamp())
+        try:
+            _dynamodb(get_settings().region).put_item(
+                TableName=AdCapItem.Meta.table_name,
+                Item={
+                    "number": {"S": number},
+                    "attempt_id": {"S": attempt_id},
+                    "campaign_id": {"S": campaign_id},
+                    "claimed_at": {"S": now.isoformat()},
+                    "expires_at": {"N": str(int(cap_expiry(now).timestamp()))},
+                },
+                ConditionExpression="attribute_not_exists(#number) OR expires_at <= :now",
+                ExpressionAttributeNames={"#number": "number"},
+                ExpressionAttributeValues={":now": {"N": str(moment)}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            return bool(current.get("attempt_id", {}).get("S") == attempt_id)
+        return True
 
-def release_ad_cap(number: str, attempt_id: str) -> None:
-    """Give the number back when the attempt never reached the network; only the holder can."""
-    try:
-        AdCapItem(number).delete(condition=AdCapItem.attempt_id == attempt_id)
-    except DeleteError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    def release(self, number: str, attempt_id: str) -> None:
+        """Give the number back when the attempt never reached the network; only the holder can."""
+        try:
+            AdCapItem(number).delete(condition=AdCapItem.attempt_id == attempt_id)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise

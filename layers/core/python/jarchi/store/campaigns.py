@@ -15,7 +15,9 @@ books the campaign's charge and refund together, once, at reconciliation."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -31,35 +33,26 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from jarchi.billing.ledger import Posting
+from jarchi.campaigns.models import (
+    FINAL_STAT_KEYS,
+    Campaign,
+    CampaignContent,
+    CampaignMoney,
+    CampaignProgress,
+    CampaignSettings,
+    RecipientState,
+    SendingWindow,
+)
+from jarchi.campaigns.pacing import PacingState
+from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
+from jarchi.campaigns.statuses import CampaignStatus, StatusChange
+from jarchi.channels import Category, Channel
+from jarchi.clock import iso
+from jarchi.store import ledger as ledger_store
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
-from jarchi.store.transactions import LabelledTransaction
-
-# The stats keys of the API (SPEC §11). Final outcomes are counter attributes maintained with ADD per
-# batch; pending and in progress follow from the admission pointer and the in-flight count (see `stats`).
-STAT_KEYS = (
-    "pending",
-    "in_progress",
-    "answered",
-    "delivered",
-    "no_answer",
-    "busy",
-    "failed",
-    "frequency_capped",
-    "opted_out",
-    "blacklisted",
-    "invalid",
-)
-
-
-def stat_attribute(key: str) -> str:
-    return f"n_{key}"
-
-
-def stats(item: CampaignItem) -> dict[str, int]:
-    """Recipients by state: pending = not yet reached by admission, in progress = admitted, no result yet."""
-    derived = {"pending": int(item.total) - int(item.next_seq), "in_progress": int(item.in_flight)}
-    return {key: derived[key] if key in derived else int(getattr(item, stat_attribute(key))) for key in STAT_KEYS}
+from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 
 class _ByAccount(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
@@ -115,7 +108,7 @@ class CampaignItem(Model):
     execution_arn = UnicodeAttribute(null=True)
     schedule_name = UnicodeAttribute(null=True)
     reconciled = BooleanAttribute(default=False)
-    # Counters of final outcomes (see STAT_KEYS and `stats`).
+    # Counters of final outcomes (`FINAL_STAT_KEYS`, attribute `n_<key>`).
     n_answered = NumberAttribute(default=0)
     n_delivered = NumberAttribute(default=0)
     n_no_answer = NumberAttribute(default=0)
@@ -146,27 +139,16 @@ class RecipientItem(Model):
     updated_at = UnicodeAttribute(null=True)
 
 
+def stat_attribute(key: str) -> str:
+    return f"n_{key}"
+
+
 _READ_ATTRIBUTES = [name for name in CampaignItem.get_attributes() if name != "applied"]
+_PRICING = ["id", "channel", "category", "tariff"]
+_CONTENT_KEYS = ("message_seconds", "audio_id", "audio_key", "pulses", "tts_text", "language", "sms_text", "sender")
 
 
-def get_campaign_item(campaign_id: str, attributes: list[str] | None = None) -> CampaignItem | None:
-    """The campaign, consistently read; only `attributes` if given (a smaller read for hot paths)."""
-    try:
-        return CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=attributes or _READ_ATTRIBUTES)
-    except CampaignItem.DoesNotExist:
-        return None
-
-
-def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[CampaignItem], str | None]:
-    """Newest first."""
-    start = decode_cursor(cursor)
-    if start is not None and start.get("account_id", {}).get("S") != account_id:
-        start = None
-    result = CampaignItem.by_account.query(account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
-    return list(result), encode_cursor(result.last_evaluated_key)
-
-
-def plain(value: Any) -> dict[str, Any]:
+def _plain(value: Any) -> dict[str, Any]:
     """A map attribute's content as a plain dict (pynamodb hands raw maps back as MapAttribute)."""
     if value is None:
         return {}
@@ -175,26 +157,119 @@ def plain(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def record_status_change(
-    item: CampaignItem, status: str, history_entry: dict[str, Any], *, new_run: bool = False
-) -> None:
-    """Move the campaign to `status` and append the history line, if nobody moved it meanwhile; with
-    `new_run`, a new workflow run takes over (`item.run` is the new one afterwards)."""
-    actions: list[Action] = [
-        CampaignItem.status.set(status),
-        CampaignItem.history.set([*(item.history or []), history_entry]),
-    ]
-    if new_run:
-        actions.append(CampaignItem.run.add(1))
-    item.update(actions=actions, condition=CampaignItem.status == item.status)
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
-def set_execution(item: CampaignItem, execution_arn: str) -> None:
-    item.update(actions=[CampaignItem.execution_arn.set(execution_arn)])
+def _change(raw: Any) -> StatusChange:
+    entry = _plain(raw)
+    return StatusChange(
+        at=datetime.fromisoformat(entry["at"]),
+        status=CampaignStatus(entry["status"]),
+        actor=entry["actor"],
+        reason=entry.get("reason"),
+    )
 
 
-def set_schedule(item: CampaignItem, schedule_name: str) -> None:
-    item.update(actions=[CampaignItem.schedule_name.set(schedule_name)])
+def _content(raw: Any) -> CampaignContent:
+    content = _plain(raw)
+    return CampaignContent(
+        message_seconds=int(content.get("message_seconds") or 0),
+        audio_id=content.get("audio_id"),
+        audio_key=content.get("audio_key"),
+        pulses=_optional_int(content.get("pulses")),
+        tts_text=content.get("tts_text"),
+        language=content.get("language"),
+        sms_text=content.get("sms_text"),
+        sender=content.get("sender"),
+    )
+
+
+def _content_map(content: CampaignContent) -> dict[str, Any]:
+    values = {key: getattr(content, key) for key in _CONTENT_KEYS}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def to_campaign(item: CampaignItem) -> Campaign:
+    dispatching = item.dispatching
+    return Campaign(
+        id=item.id,
+        account_id=item.account_id,
+        created_at=datetime.fromisoformat(item.created_at),
+        name=item.name,
+        channel=Channel(item.channel),
+        category=Category(item.category),
+        status=CampaignStatus(item.status),
+        history=tuple(_change(h) for h in item.history or []),
+        content=_content(item.content),
+        settings=CampaignSettings(
+            start_at=datetime.fromisoformat(item.start_at) if item.start_at else None,
+            auto_start=bool(item.auto_start),
+            windows=tuple(SendingWindow(**_plain(w)) for w in item.windows or []),
+            days_of_week=tuple(int(d) for d in item.days_of_week or []),
+            vote=bool(item.vote),
+            speed_per_hour=int(item.speed_per_hour),
+            time_zones=tuple(item.time_zones or []),
+        ),
+        money=CampaignMoney(
+            unit=item.unit,
+            tariff=int(item.tariff),
+            estimated=int(item.estimated),
+            reserved=int(item.reserved),
+            charged=int(item.charged),
+            released=int(item.released),
+            refunded=int(item.refunded),
+        ),
+        progress=CampaignProgress(
+            total=int(item.total),
+            next_seq=int(item.next_seq),
+            in_flight=int(item.in_flight),
+            dispatching=(int(dispatching[0]), int(dispatching[1])) if dispatching else None,
+            pacing=PacingState.from_dict(json.loads(item.pacing)) if item.pacing else None,
+            run=int(item.run),
+            execution_arn=item.execution_arn,
+            schedule_name=item.schedule_name,
+            reconciled=bool(item.reconciled),
+        ),
+        audience_key=item.audience_key,
+        counts={key: int(getattr(item, stat_attribute(key))) for key in FINAL_STAT_KEYS},
+        contact_list_id=item.contact_list_id,
+        quick_send=bool(item.quick_send),
+        comment=item.comment,
+    )
+
+
+def to_item(campaign: Campaign) -> CampaignItem:
+    """A new campaign's item (progress and counters start at their defaults)."""
+    settings, money = campaign.settings, campaign.money
+    return CampaignItem(
+        campaign.id,
+        account_id=campaign.account_id,
+        created_at=iso(campaign.created_at),
+        name=campaign.name,
+        channel=campaign.channel.value,
+        category=campaign.category.value,
+        status=campaign.status.value,
+        history=[h.as_dict() for h in campaign.history],
+        content=_content_map(campaign.content),
+        audience_key=campaign.audience_key,
+        contact_list_id=campaign.contact_list_id,
+        quick_send=campaign.quick_send,
+        start_at=iso(settings.start_at) if settings.start_at else None,
+        auto_start=settings.auto_start,
+        windows=[w.as_dict() for w in settings.windows],
+        days_of_week=list(settings.days_of_week),
+        time_zones=list(settings.time_zones),
+        vote=settings.vote,
+        speed_per_hour=settings.speed_per_hour,
+        comment=campaign.comment,
+        unit=money.unit,
+        tariff=money.tariff,
+        total=campaign.progress.total,
+        estimated=money.estimated,
+        reserved=money.reserved,
+        run=campaign.progress.run,
+    )
 
 
 def _updated_if(update: Callable[[], object]) -> bool:
@@ -212,62 +287,149 @@ def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
     return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
 
 
-def record_admission(item: CampaignItem, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: str) -> bool:
-    """One admission batch: pointer, in-flight, counters and pacing in one write, and the batch's range
-    marked as being sent. The pointer it read must still be there: False (nothing written) if another
-    admitter moved it meanwhile."""
-    first = int(item.next_seq)
-    actions: list[Action] = [
-        CampaignItem.next_seq.add(walked),
-        CampaignItem.dispatching.set([first, first + walked]) if admitted else CampaignItem.dispatching.remove(),
-        CampaignItem.in_flight.add(admitted),
-        CampaignItem.pacing.set(pacing),
-        *_counter_actions(finals),
-    ]
-    return _updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
+def _history_with(campaign: Campaign, change: StatusChange) -> list[dict[str, str | None]]:
+    return [h.as_dict() for h in (*campaign.history, change)]
 
 
-def clear_dispatching(item: CampaignItem) -> None:
-    """The admission batch's attempts are all on the dispatch queue."""
-    item.update(actions=[CampaignItem.dispatching.remove()])
+class DynamoCampaigns:
+    """The campaign repository on the `campaigns` table (with the ledger in its transactions)."""
 
+    def get(self, campaign_id: str) -> Campaign | None:
+        try:
+            item = CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_READ_ATTRIBUTES)
+        except CampaignItem.DoesNotExist:
+            return None
+        return to_campaign(item)
 
-def record_results(campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]) -> bool:
-    """One results batch's counters and running charge, once: False if this batch was applied before."""
-    actions: list[Action] = [
-        CampaignItem.applied.add({batch_id}),
-        CampaignItem.in_flight.add(-applied),
-        CampaignItem.charged.add(charged),
-        *_counter_actions(finals),
-    ]
-    condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
-    # No item comes back: it would carry the whole (growing) applied set on every batch.
-    return _updated_if(
-        lambda: CampaignItem._get_connection().update_item(
-            campaign_id, actions=actions, condition=condition, return_values="NONE"
+    def pricing(self, campaign_id: str) -> CampaignPricing | None:
+        try:
+            item = CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_PRICING)
+        except CampaignItem.DoesNotExist:
+            return None
+        return CampaignPricing(item.id, Channel(item.channel), Category(item.category), int(item.tariff))
+
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            start = None
+        result = CampaignItem.by_account.query(
+            account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False
         )
+        return [to_campaign(item) for item in result], encode_cursor(result.last_evaluated_key)
+
+    def create(self, campaign: Campaign, reservation: Posting | None) -> None:
+        tx = LabelledTransaction()
+        tx.put("campaign", to_item(campaign), CampaignItem.id.does_not_exist())
+        if reservation is not None:
+            ledger_store.stage_posting(tx, reservation)
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            raise (ledger_store.explain_failure(reservation, failure) if reservation else failure) from failure
+
+    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+        actions: list[Action] = [
+            CampaignItem.status.set(change.status.value),
+            CampaignItem.history.set(_history_with(campaign, change)),
+        ]
+        if new_run:
+            actions.append(CampaignItem.run.add(1))
+        condition = CampaignItem.status == campaign.status.value
+        if not _updated_if(lambda: CampaignItem(campaign.id).update(actions=actions, condition=condition)):
+            raise CampaignChanged(campaign.id)
+
+    def set_execution(self, campaign_id: str, execution_arn: str) -> None:
+        CampaignItem(campaign_id).update(actions=[CampaignItem.execution_arn.set(execution_arn)])
+
+    def set_schedule(self, campaign_id: str, schedule_name: str) -> None:
+        CampaignItem(campaign_id).update(actions=[CampaignItem.schedule_name.set(schedule_name)])
+
+    def record_admission(
+        self, campaign: Campaign, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: PacingState
+    ) -> bool:
+        first = campaign.progress.next_seq
+        actions: list[Action] = [
+            CampaignItem.next_seq.add(walked),
+            CampaignItem.dispatching.set([first, first + walked]) if admitted else CampaignItem.dispatching.remove(),
+            CampaignItem.in_flight.add(admitted),
+            CampaignItem.pacing.set(json.dumps(pacing.as_dict())),
+            *_counter_actions(finals),
+        ]
+        item = CampaignItem(campaign.id)
+        return _updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
+
+    def clear_dispatching(self, campaign_id: str) -> None:
+        CampaignItem(campaign_id).update(actions=[CampaignItem.dispatching.remove()])
+
+    def record_results(
+        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+    ) -> bool:
+        actions: list[Action] = [
+            CampaignItem.applied.add({batch_id}),
+            CampaignItem.in_flight.add(-applied),
+            CampaignItem.charged.add(charged),
+            *_counter_actions(finals),
+        ]
+        condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
+        # No item comes back: it would carry the whole (growing) applied set on every batch.
+        return _updated_if(
+            lambda: CampaignItem._get_connection().update_item(
+                campaign_id, actions=actions, condition=condition, return_values="NONE"
+            )
+        )
+
+    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+        tx = LabelledTransaction()
+        if posting is not None:
+            ledger_store.stage_posting(tx, posting)
+        tx.update(
+            "campaign",
+            CampaignItem(campaign.id),
+            [
+                CampaignItem.status.set(change.status.value),
+                CampaignItem.history.set(_history_with(campaign, change)),
+                CampaignItem.refunded.set(refunded),
+                CampaignItem.reconciled.set(True),
+            ],
+            (CampaignItem.reconciled == False)  # noqa: E712
+            & (CampaignItem.in_flight == 0)
+            & (CampaignItem.charged == campaign.money.charged),
+        )
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            raise SettlementRefused(str(failure)) from failure
+
+
+def to_state(item: RecipientItem) -> RecipientState:
+    return RecipientState(
+        campaign_id=item.campaign_id,
+        seq=int(item.seq),
+        number=item.number,
+        units=int(item.units),
+        status=item.status,
+        attempts=int(item.attempts),
+        attempt_id=item.attempt_id,
+        vote=_optional_int(item.vote),
+        listened_seconds=_optional_int(item.listened_seconds),
+        cost=int(item.cost),
+        reason=item.reason,
+        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
     )
 
 
-def stage_settlement(
-    tx: LabelledTransaction, item: CampaignItem, status: str, history_entry: dict[str, Any], refunded: int
-) -> None:
-    """Finish and mark reconciled, only once and only with nothing in flight (label "campaign").
-    The condition also pins `charged`: a results batch landing meanwhile makes the caller try again."""
-    tx.update(
-        "campaign",
-        CampaignItem(item.id),
-        [
-            CampaignItem.status.set(status),
-            CampaignItem.history.set([*(item.history or []), history_entry]),
-            CampaignItem.refunded.set(refunded),
-            CampaignItem.reconciled.set(True),
-        ],
-        (CampaignItem.reconciled == False)  # noqa: E712
-        & (CampaignItem.in_flight == 0)
-        & (CampaignItem.charged == int(item.charged)),
+def to_recipient_item(state: RecipientState) -> RecipientItem:
+    return RecipientItem(
+        state.campaign_id,
+        state.seq,
+        number=state.number,
+        units=state.units,
+        status=state.status,
+        attempts=state.attempts,
+        attempt_id=state.attempt_id,
+        vote=state.vote,
+        listened_seconds=state.listened_seconds,
+        cost=state.cost,
+        reason=state.reason,
+        updated_at=iso(state.updated_at) if state.updated_at else None,
     )
-
-
-def put_new(tx: LabelledTransaction, item: CampaignItem) -> None:
-    tx.put("campaign", item, CampaignItem.id.does_not_exist())

@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import InvalidLine, Recipient
 from jarchi.audiences.records import ContactList, ListStatus
-from jarchi.store import media
+from jarchi.aws import media
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CONTACT_LISTS
 

@@ -25,15 +25,19 @@ def list_id(kind: SuppressionList, account_id: str) -> str:
     return f"{kind.value}#{account_id}" if kind is SuppressionList.ACCOUNT_STOP_LIST else kind.value
 
 
-def add(kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None) -> None:
-    SuppressionItem(list_id(kind, account_id), number, added_at=added_at, source=source).save()
+class DynamoSuppression:
+    """The suppression-lists port on the `suppression` table."""
 
+    def add(
+        self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
+    ) -> None:
+        SuppressionItem(list_id(kind, account_id), number, added_at=added_at, source=source).save()
 
-def memberships(numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
-    """For each number, the lists it is on (one BatchGetItem round per 100 keys, reads only)."""
-    wanted = {list_id(kind, account_id): kind for kind in SuppressionList}
-    keys = [(lid, number) for number in set(numbers) for lid in wanted]
-    found: dict[str, set[SuppressionList]] = {}
-    for item in SuppressionItem.batch_get(keys):
-        found.setdefault(item.number, set()).add(wanted[item.list_id])
-    return found
+    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
+        """One BatchGetItem round per 100 keys, reads only."""
+        wanted = {list_id(kind, account_id): kind for kind in SuppressionList}
+        keys = [(lid, number) for number in set(numbers) for lid in wanted]
+        found: dict[str, set[SuppressionList]] = {}
+        for item in SuppressionItem.batch_get(keys):
+            found.setdefault(item.number, set()).add(wanted[item.list_id])
+        return found

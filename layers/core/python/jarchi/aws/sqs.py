@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -37,8 +37,17 @@ def _delays(count: int, delay_seconds: int | Sequence[int]) -> list[int]:
     return delays
 
 
+class SqsQueue:
+    """The message-queue port on SQS (SendMessageBatch, 10 at a time)."""
+
+    def send(
+        self, queue: QueueSpec, bodies: Sequence[Mapping[str, Any]], *, delay_seconds: int | Sequence[int] = 0
+    ) -> None:
+        send_messages(queue, bodies, delay_seconds=delay_seconds)
+
+
 def send_messages(
-    queue: QueueSpec, bodies: Sequence[dict[str, Any]], *, delay_seconds: int | Sequence[int] = 0
+    queue: QueueSpec, bodies: Sequence[Mapping[str, Any]], *, delay_seconds: int | Sequence[int] = 0
 ) -> None:
     """Send every body (SendMessageBatch, 10 at a time); raise if any is refused.
 

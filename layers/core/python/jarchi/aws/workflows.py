@@ -21,6 +21,19 @@ def _client(service: str, region: str) -> Any:
     return boto3.client(service, region_name=region)  # type: ignore[call-overload]
 
 
+class StepFunctionsRuns:
+    """The workflow-runs port: Step Functions executions, EventBridge Scheduler one-time schedules."""
+
+    def start(self, campaign_id: str, run: int) -> str:
+        return start_execution(campaign_id, run)
+
+    def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
+        return schedule_start(campaign_id, run, at)
+
+    def delete_schedule(self, name: str) -> None:
+        delete_schedule(name)
+
+
 def start_execution(campaign_id: str, run: int) -> str:
     settings = get_settings()
     response = _client("stepfunctions", settings.region).start_execution(

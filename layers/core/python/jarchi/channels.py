@@ -1,7 +1,7 @@
 """What kind of message a send is: the channel it travels on and its regulatory category (SPEC §1).
 
-Compliance rules (windows, the ad cap, opt-out) are keyed by these two, so they live here; the campaign
-and connector models import them from this module.
+Compliance rules (windows, the ad cap, opt-out), prices and connectors are keyed by these two; the lowest
+module of the domain, so that every package can import it.
 """
 
 from __future__ import annotations

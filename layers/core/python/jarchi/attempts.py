@@ -1,6 +1,24 @@
-"""The one interface every telephony connector implements (R-DSP-4): the simulator locally; Chime SDK PSTN
-audio, AWS End User Messaging and a generic HTTPS provider in the cloud.
+"""What one attempt is and how it ended: the vocabulary that admission, connectors, results, compliance and
+billing all speak (R-OUT, R-SMS-5, R-DSP-4). No rules about money or caps here: charges live in
+`jarchi.billing.charges`, cap release and opt-out in `jarchi.compliance.adcap`.
 
+Decisions where the spec is silent:
+
+- `unreachable` (switched off, out of coverage) counts under the `no_answer` stat: the subscriber was not
+  available, a later retry may reach them (retry-failed re-calls it), and `failed` stays the signal of a
+  technical failure (ours, the connector's or the route's) that ops should look at.
+- An answering machine counts as `answered` (the network connected the call and charges for it); the
+  connector flags it on the result (`AttemptResult.answering_machine`).
+- SMS: `delivered` = accepted by the operator and reported DELIVRD, or accepted with no report
+  (NOREPORT); `undelivered` = accepted by the operator, then reported UNDELIV / EXPIRED / FAILED: charged
+  (R-BIL-3 charges what the operator accepted), counted under `failed`; `rejected` = refused by the operator
+  (REJECTD) or at submission: not charged, counted under `failed`. ENROUTE is `sent`: accepted, not final.
+- A pressed `0` reads as vote code 0, the same as "answered without voting" (the seed's codes cannot tell
+  them apart): surveys should not offer 0 as a choice.
+- Releasing the ad cap: only an attempt that never reached the network (`failed`, `rejected`) gives its
+  claim back (R-CPL-2); a ringing, busy or unreachable subscriber was contacted by the network.
+
+Connectors place `Attempt`s and answer `Placement`s (see `jarchi.ports.Connector`):
 The dispatch handler takes a batch of `Attempt`s off the dispatch queue and calls `connector.place(batch)`.
 Each attempt comes back as one `Placement`:
 
@@ -19,14 +37,127 @@ dispatch handler's to drop (by attempt id), not the connector's. Messages on the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Final, Self
 
-from jarchi.compliance.categories import Category, Channel
-from jarchi.dispatch.outcomes import DeliveryStatus, Outcome, vote_code
+from jarchi.channels import Category, Channel
+
+
+class Outcome(StrEnum):
+    # Voice, from the network.
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"  # technical failure before the subscriber was reached (voice or SMS submission)
+    # SMS, from the operator.
+    SENT = "sent"  # accepted by the operator, no final delivery report yet (ENROUTE)
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"  # accepted, then not delivered (UNDELIV, EXPIRED, FAILED)
+    REJECTED = "rejected"  # refused by the operator (REJECTD)
+    # Pre-dial: decided before any attempt reaches a connector.
+    FREQUENCY_CAPPED = "frequency_capped"
+    OPTED_OUT = "opted_out"
+    BLACKLISTED = "blacklisted"
+    INVALID = "invalid"
+
+
+class DeliveryStatus(StrEnum):
+    """SMS delivery report statuses (R-SMS-5; see `jarchi.content.sms_types` for their meaning)."""
+
+    ENROUTE = "ENROUTE"
+    DELIVRD = "DELIVRD"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
+    UNDELIV = "UNDELIV"
+    NOREPORT = "NOREPORT"
+    REJECTD = "REJECTD"
+
+    @property
+    def is_final(self) -> bool:
+        return self is not DeliveryStatus.ENROUTE
+
+    @property
+    def is_billable(self) -> bool:
+        """Accepted by the operator (R-BIL-3)."""
+        return self not in _NOT_ACCEPTED
+
+    @property
+    def is_delivered(self) -> bool:
+        return self is DeliveryStatus.DELIVRD
+
+
+_NOT_ACCEPTED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.REJECTD})
+
+
+PRE_DIAL_OUTCOMES: Final = frozenset(
+    {Outcome.FREQUENCY_CAPPED, Outcome.OPTED_OUT, Outcome.BLACKLISTED, Outcome.INVALID}
+)
+VOICE_OUTCOMES: Final = frozenset(
+    {Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE, Outcome.FAILED}
+)
+SMS_OUTCOMES: Final = frozenset(
+    {Outcome.SENT, Outcome.DELIVERED, Outcome.UNDELIVERED, Outcome.REJECTED, Outcome.FAILED}
+)
+# Outcomes retry-failed / smart retry parts call again (R-CMP-4/5).
+RETRYABLE_OUTCOMES: Final = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE, Outcome.FAILED})
+
+# The campaign `stats` key each outcome counts under (SPEC §11); `sent` is still in progress.
+STAT_KEYS: Final[dict[Outcome, str]] = {
+    Outcome.ANSWERED: "answered",
+    Outcome.NO_ANSWER: "no_answer",
+    Outcome.BUSY: "busy",
+    Outcome.UNREACHABLE: "no_answer",
+    Outcome.FAILED: "failed",
+    Outcome.SENT: "in_progress",
+    Outcome.DELIVERED: "delivered",
+    Outcome.UNDELIVERED: "failed",
+    Outcome.REJECTED: "failed",
+    Outcome.FREQUENCY_CAPPED: "frequency_capped",
+    Outcome.OPTED_OUT: "opted_out",
+    Outcome.BLACKLISTED: "blacklisted",
+    Outcome.INVALID: "invalid",
+}
+
+_SMS_BY_STATUS: Final[dict[DeliveryStatus, Outcome]] = {
+    DeliveryStatus.ENROUTE: Outcome.SENT,
+    DeliveryStatus.DELIVRD: Outcome.DELIVERED,
+    DeliveryStatus.NOREPORT: Outcome.DELIVERED,
+    DeliveryStatus.UNDELIV: Outcome.UNDELIVERED,
+    DeliveryStatus.EXPIRED: Outcome.UNDELIVERED,
+    DeliveryStatus.FAILED: Outcome.UNDELIVERED,
+    DeliveryStatus.REJECTD: Outcome.REJECTED,
+}
+
+VOTE_NOT_ANSWERED: Final = -1
+VOTE_NONE: Final = 0
+VOTE_AD_OPT_OUT: Final = 11
+
+
+def is_final(outcome: Outcome) -> bool:
+    """Every outcome but `sent` ends its attempt."""
+    return outcome is not Outcome.SENT
+
+
+def stat_key(outcome: Outcome) -> str:
+    return STAT_KEYS[outcome]
+
+
+def sms_outcome(status: DeliveryStatus | str) -> Outcome:
+    """The outcome of an SMS the operator accepted (or refused), from its delivery status."""
+    return _SMS_BY_STATUS[DeliveryStatus(status)]
+
+
+def vote_code(outcome: Outcome, digits: str | None = None) -> int:
+    """The report's vote code (R-OUT-2): -1 not answered, 0 answered without voting, else the digits pressed
+    (11 = opted out of ads). Non-digit keys (`*`, `#`) are ignored."""
+    if outcome is not Outcome.ANSWERED:
+        return VOTE_NOT_ANSWERED
+    pressed = "".join(ch for ch in digits or "" if ch in "0123456789")
+    return int(pressed) if pressed else VOTE_NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,25 +301,3 @@ class Placement:
     def __post_init__(self) -> None:
         if (self.status is PlacementStatus.COMPLETED) != (self.result is not None):
             raise ValueError("a completed placement carries its result, and only a completed one")
-
-
-class ConnectorError(Exception):
-    """The whole batch could not be placed (provider down, credentials, throttled as a whole).
-
-    `retryable` errors let SQS redeliver the batch; others send it towards the DLQ."""
-
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
-@runtime_checkable
-class Connector(Protocol):
-    """A telephony connector. `name` is recorded on every result (`simulator`, `chime`, …)."""
-
-    @property
-    def name(self) -> str: ...
-
-    def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
-        """Place each attempt once; one `Placement` per attempt, in the same order."""
-        ...

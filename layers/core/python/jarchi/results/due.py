@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from jarchi.connectors.base import AttemptResult
+from jarchi.attempts import AttemptResult
 
 MIN_WINDOW_SECONDS: Final = 5
 MAX_WINDOWS: Final = 4

@@ -1,0 +1,189 @@
+"""A campaign as the domain sees it: settings, content, money, progress and counters (R-CMP, R-BIL-3), and
+a recipient's state. Frozen values: a service reads one, decides, and hands the repository what changes.
+`jarchi.store.campaigns` is the one place that maps them to and from DynamoDB items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+from jarchi.campaigns.pacing import PacingState
+from jarchi.campaigns.statuses import CampaignStatus, StatusChange
+from jarchi.channels import Category, Channel
+
+# The stats keys of the API (SPEC §11). Final outcomes are counters moved once per batch; pending and in
+# progress follow from the admission pointer and the in-flight count (see `Campaign.stats`).
+STAT_KEYS: Final = (
+    "pending",
+    "in_progress",
+    "answered",
+    "delivered",
+    "no_answer",
+    "busy",
+    "failed",
+    "frequency_capped",
+    "opted_out",
+    "blacklisted",
+    "invalid",
+)
+FINAL_STAT_KEYS: Final = tuple(key for key in STAT_KEYS if key not in ("pending", "in_progress"))
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignContent:
+    """What is sent: an approved audio (`audio_key` in the media bucket; generated speech is stored as
+    audio too, with its `tts_text`), or an SMS text and its sender. `message_seconds` is the voice
+    message's length, for pulses and the quality gate."""
+
+    message_seconds: int = 0
+    audio_id: str | None = None
+    audio_key: str | None = None
+    pulses: int | None = None
+    tts_text: str | None = None
+    language: str | None = None
+    sms_text: str | None = None
+    sender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendingWindow:
+    start: str  # "HH:MM"
+    end: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSettings:
+    """How the owner asked it to be sent (the windows are already narrowed to the policy's)."""
+
+    start_at: datetime | None = None
+    auto_start: bool = True
+    windows: tuple[SendingWindow, ...] = ()
+    days_of_week: tuple[int, ...] = ()
+    vote: bool = False
+    speed_per_hour: int = 800
+    time_zones: tuple[str, ...] = ()  # the recipients' distinct zones
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignMoney:
+    """Minor units. `reserved = charged + released + refunded` once reconciled (R-BIL-3)."""
+
+    unit: str  # "pulse" | "segment"
+    tariff: int  # per unit
+    estimated: int = 0
+    reserved: int = 0
+    charged: int = 0
+    released: int = 0
+    refunded: int = 0
+
+    @property
+    def unspent(self) -> int:
+        """What reconciliation gives back."""
+        return max(self.reserved - self.charged - self.released, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignProgress:
+    """The workflow's state: the admission pointer over the frozen audience, attempts in flight, the batch
+    being sent (`dispatching`, for crash recovery), pacing, and which workflow run may act (`run`: raised by
+    every start/resume, so an execution left behind by an earlier run ends itself)."""
+
+    total: int
+    next_seq: int = 0
+    in_flight: int = 0
+    dispatching: tuple[int, int] | None = None  # [first, end) of the last admission batch while being sent
+    pacing: PacingState | None = None
+    run: int = 0
+    execution_arn: str | None = None
+    schedule_name: str | None = None
+    reconciled: bool = False
+
+    @property
+    def waiting(self) -> int:
+        """Recipients admission has not reached yet."""
+        return self.total - self.next_seq
+
+
+def _frozen_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType({key: int(counts.get(key, 0)) for key in FINAL_STAT_KEYS})
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: str
+    account_id: str
+    created_at: datetime
+    name: str
+    channel: Channel
+    category: Category
+    status: CampaignStatus
+    history: tuple[StatusChange, ...]
+    content: CampaignContent
+    settings: CampaignSettings
+    money: CampaignMoney
+    progress: CampaignProgress
+    audience_key: str  # where the frozen audience lives (see `AudienceEntry`)
+    counts: Mapping[str, int] = field(default_factory=dict)  # final outcomes by stat key
+    contact_list_id: str | None = None
+    quick_send: bool = False
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", _frozen_counts(self.counts))
+
+    def stats(self) -> dict[str, int]:
+        """Recipients by state: pending = not yet reached by admission, in progress = admitted, no result
+        yet, then the final outcomes."""
+        derived = {"pending": self.progress.waiting, "in_progress": self.progress.in_flight}
+        return {key: derived[key] if key in derived else self.counts[key] for key in STAT_KEYS}
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceEntry:
+    """One recipient of the frozen audience: who, in which zone, with which personalisation values, and
+    how many billable units a successful attempt costs."""
+
+    seq: int
+    number: str
+    time_zone: str
+    units: int
+    type: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+IN_PROGRESS: Final = "in_progress"
+PENDING: Final = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientState:
+    """What happened to one recipient: `pending`, `in_progress`, or a final outcome with its attempt."""
+
+    campaign_id: str
+    seq: int
+    number: str
+    units: int
+    status: str = PENDING
+    attempts: int = 0
+    attempt_id: str | None = None
+    vote: int | None = None
+    listened_seconds: int | None = None
+    cost: int = 0
+    reason: str | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def unrecorded(cls, campaign_id: str, entry: AudienceEntry, status: str = PENDING) -> RecipientState:
+        """The state of a recipient with nothing stored: pending, or in progress behind the pointer."""
+        return cls(campaign_id, entry.seq, number=entry.number, units=entry.units, status=status)
+
+    @property
+    def pre_dial(self) -> bool:
+        """Decided at admission, never placed (no attempt id)."""
+        return self.status not in (PENDING, IN_PROGRESS) and self.attempt_id is None

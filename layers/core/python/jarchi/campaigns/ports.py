@@ -1,0 +1,144 @@
+"""What campaigns need from outside (R-CMP, R-DSP-1, R-BIL-2/3): the campaign and recipient repositories, the
+workflow's starts and schedules, and the bundle the campaign services take. DynamoDB/S3 adapters are in
+`jarchi.store.campaigns` and `jarchi.store.recipients`, Step Functions and Scheduler in `jarchi.aws.workflows`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from jarchi.billing.ledger import Posting
+from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
+from jarchi.campaigns.pacing import PacingState
+from jarchi.campaigns.statuses import StatusChange
+from jarchi.channels import Category, Channel
+from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.errors import Conflict
+from jarchi.ports import MessageQueue, resolve
+
+
+class CampaignChanged(Conflict):
+    """The campaign moved on between our read and our write (another actor changed its status)."""
+
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__("campaign_changed", f"campaign {campaign_id} changed meanwhile; read it again")
+
+
+class SettlementRefused(Exception):
+    """Settlement's conditions did not hold (already reconciled, attempts in flight, or a results batch
+    moved the charge meanwhile): nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPricing:
+    """The little the results side reads per batch."""
+
+    id: str
+    channel: Channel
+    category: Category
+    tariff: int
+
+
+class CampaignRepository(Protocol):
+    def get(self, campaign_id: str) -> Campaign | None:
+        """Consistently read."""
+        ...
+
+    def pricing(self, campaign_id: str) -> CampaignPricing | None: ...
+
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        """Newest first."""
+        ...
+
+    def create(self, campaign: Campaign, reservation: Posting | None) -> None:
+        """The campaign and its credit reservation, all or nothing (`InsufficientCredit` if the account
+        cannot cover it)."""
+        ...
+
+    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+        """Move to `change.status` and append it to the history if the status is still `campaign.status`
+        (else `CampaignChanged`); with `new_run`, a new workflow run takes over."""
+        ...
+
+    def set_execution(self, campaign_id: str, execution_arn: str) -> None: ...
+
+    def set_schedule(self, campaign_id: str, schedule_name: str) -> None: ...
+
+    def record_admission(
+        self, campaign: Campaign, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: PacingState
+    ) -> bool:
+        """One admission batch in one write: pointer, in-flight, counters, pacing, and the batch's range
+        marked as being sent. False (nothing written) if the pointer moved since `campaign` was read."""
+        ...
+
+    def clear_dispatching(self, campaign_id: str) -> None:
+        """The admission batch's attempts are all on the dispatch queue."""
+        ...
+
+    def record_results(
+        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+    ) -> bool:
+        """One results batch's counters and running charge, once: False if this batch was applied before."""
+        ...
+
+    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+        """Finish, mark reconciled and book `posting` (charge and refund) in one transaction, only if not
+        reconciled yet, nothing is in flight and the charge is still `campaign.money.charged`; else
+        `SettlementRefused`, nothing written."""
+        ...
+
+
+class RecipientRepository(Protocol):
+    """The frozen audience (written once at creation, read in ranges) and each recipient's stored state
+    (written when admission decides about it, and with its result)."""
+
+    def put_audience(self, account_id: str, campaign_id: str, entries: Sequence[AudienceEntry]) -> str:
+        """Store the audience; its key."""
+        ...
+
+    def read_audience(self, audience_key: str, first: int, count: int) -> list[AudienceEntry]:
+        """Entries `first .. first + count - 1` (fewer at the end)."""
+        ...
+
+    def save_all(self, states: Sequence[RecipientState]) -> None: ...
+
+    def load_many(self, campaign_id: str, seqs: Iterable[int]) -> dict[int, RecipientState]: ...
+
+
+class WorkflowRuns(Protocol):
+    """Starting the campaign workflow now, or at a time. Every execution's input names its run."""
+
+    def start(self, campaign_id: str, run: int) -> str:
+        """The execution's id (ARN)."""
+        ...
+
+    def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
+        """A one-time schedule that starts the run at `at`; its name."""
+        ...
+
+    def delete_schedule(self, name: str) -> None:
+        """Gone already is fine."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPorts:
+    campaigns: CampaignRepository
+    recipients: RecipientRepository
+    workflows: WorkflowRuns
+    queue: MessageQueue
+    ad_cap: AdCap
+    suppression: SuppressionLists
+
+    @classmethod
+    def wired(cls) -> CampaignPorts:
+        return cls(
+            campaigns=resolve(CampaignRepository),
+            recipients=resolve(RecipientRepository),
+            workflows=resolve(WorkflowRuns),
+            queue=resolve(MessageQueue),
+            ad_cap=resolve(AdCap),
+            suppression=resolve(SuppressionLists),
+        )

@@ -1,0 +1,31 @@
+"""What compliance needs from outside: the ad cap's atomic claims (R-CPL-2) and the suppression lists
+(R-CPL-3). DynamoDB adapters: `jarchi.store.adcap`, `jarchi.store.suppression`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from jarchi.compliance.adcap import SuppressionList
+
+
+class AdCap(Protocol):
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+        """True if this attempt now holds the number's cap (also when it already did: a retried claim).
+        Of two attempts racing for one number, exactly one wins."""
+        ...
+
+    def release(self, number: str, attempt_id: str) -> None:
+        """Give the number back; only the holder can."""
+        ...
+
+
+class SuppressionLists(Protocol):
+    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
+        """For each listed number, the lists it is on (the account's stop list, the platform's)."""
+        ...
+
+    def add(
+        self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
+    ) -> None: ...

@@ -1,0 +1,79 @@
+"""Applying one due window of results to its campaign, exactly once (R-DSP-1, R-BIL-3, R-CPL-2/3).
+
+The recipients' final states are written first (BatchWriteItem, no reads: each result carries its number
+and units; rewriting the same values is harmless), then one conditional write on the campaign adds the batch
+id to its applied set and moves the counters and the running charge. A duplicate delivery fails that
+condition and changes nothing. Per result: the charge (`jarchi.billing.charges`), giving back the ad cap of
+an attempt that never reached the network and the ad opt-out of a vote 11 (`jarchi.compliance.adcap`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jarchi import clock
+from jarchi.attempts import AttemptResult, is_final, stat_key
+from jarchi.billing.charges import attempt_charge
+from jarchi.campaigns.models import RecipientState
+from jarchi.campaigns.ports import CampaignPorts
+from jarchi.clock import iso
+from jarchi.compliance.adcap import SuppressionList, opts_out_of_ads, releases_ad_cap
+from jarchi.errors import NotFound
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    applied: int
+    charged: int
+    duplicate: bool
+
+
+def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
+    _campaign, seq, attempt = attempt_id.rsplit(".", 2)
+    return int(seq), int(attempt)
+
+
+def apply_results(
+    batch_id: str, campaign_id: str, results: Sequence[AttemptResult], *, ports: CampaignPorts | None = None
+) -> BatchOutcome:
+    ports = ports or CampaignPorts.wired()
+    pricing = ports.campaigns.pricing(campaign_id)
+    if pricing is None:
+        raise NotFound.of("campaign", campaign_id)
+    now = clock.now()
+    finals: Counter[str] = Counter()
+    charged = 0
+    writes: list[RecipientState] = []
+    for result in results:
+        if not is_final(result.outcome):
+            continue
+        seq, attempt = _seq_and_attempt(result.attempt_id)
+        cost = attempt_charge(pricing.channel, result.outcome, units=result.units, tariff=pricing.tariff)
+        writes.append(
+            RecipientState(
+                campaign_id,
+                seq,
+                number=result.number,
+                units=result.units,
+                status=result.outcome.value,
+                attempts=attempt,
+                attempt_id=result.attempt_id,
+                vote=result.vote,
+                listened_seconds=result.listened_seconds,
+                cost=cost,
+                updated_at=now,
+            )
+        )
+        finals[stat_key(result.outcome)] += 1
+        charged += cost
+        if releases_ad_cap(result.outcome):
+            ports.ad_cap.release(result.number, result.attempt_id)
+        if opts_out_of_ads(pricing.category, result.vote):
+            ports.suppression.add(SuppressionList.AD_OPT_OUT, result.number, added_at=iso(now), source=campaign_id)
+    ports.recipients.save_all(writes)
+    applied = sum(finals.values())
+    first_time = ports.campaigns.record_results(campaign_id, batch_id, applied=applied, charged=charged, finals=finals)
+    if not first_time:
+        return BatchOutcome(applied=0, charged=0, duplicate=True)
+    return BatchOutcome(applied=applied, charged=charged, duplicate=False)
