@@ -313,10 +313,11 @@ def _admit_batch(
     return _answer(campaign.id, Next.ADMIT)
 
 
-def reconcile(campaign_id: str, *, ports: CampaignPorts | None = None) -> dict[str, Any]:
-    """Return the unused reservation exactly once and finish (R-BIL-3)."""
-    settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE, ports=ports)
-    return _answer(campaign_id, Next.END)
+def reconcile(campaign_id: str, *, ports: CampaignPorts | None = None) -> tuple[dict[str, Any], Campaign]:
+    """Return the unused reservation exactly once and finish (R-BIL-3); the answer and the settled campaign
+    (whose money the handler reports)."""
+    settled = settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE, ports=ports)
+    return _answer(campaign_id, Next.END), settled
 
 
 def fail(campaign_id: str, error: dict[str, Any] | None, *, ports: CampaignPorts | None = None) -> dict[str, Any]:
