@@ -9,16 +9,19 @@ pollers also log a WARNING for every failed batch and every message sent towards
 
 Fault injection, off by default: `deliver_twice=True` makes both SQS pollers hand every batch to their
 function twice (a duplicate of every message, as SQS's at-least-once delivery may produce); see
-`local.pollers`.
+`local.pollers`. `JARCHI_FAULTS` (a `local.faults` plan as JSON, validated by `start()`) wraps the named
+ports' adapters in fault-injecting ones for the runtime's life.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from contextlib import ExitStack
 
 from jarchi.resources import ALL_FUNCTIONS, QueueSpec
 from jarchi.settings import Settings, reset_settings
+from local.faults import injected, plan_from_env
 from local.lambdas import deploy_functions, install_lambda_hook
 from local.pollers import SqsPoller
 from local.scheduler import LocalScheduler
@@ -55,8 +58,10 @@ class LocalRuntime:
         self.state_machine_arn = ""
         self.pollers: list[SqsPoller] = []
         self.scheduler: LocalScheduler | None = None
+        self._faults = ExitStack()
 
     def start(self) -> LocalRuntime:
+        faults = plan_from_env()  # FaultPlanError names the variable and the key before anything starts
         install_lambda_hook()
         install_wait_hook()
         self.function_arns = deploy_functions(self.settings)
@@ -75,6 +80,9 @@ class LocalRuntime:
             for queue, function in EVENT_SOURCES
         ]
         self.scheduler = LocalScheduler(self.settings)
+        if faults:
+            self._faults.enter_context(injected(faults))
+            LOG.warning("fault injection on: %s", faults.as_json())
         if self.run_pollers:
             for poller in self.pollers:
                 poller.start()
@@ -96,6 +104,7 @@ class LocalRuntime:
             stop_executions(self.settings)
         except Exception:
             LOG.exception("could not stop the running executions")
+        self._faults.close()
         LOG.info("local runtime stopped")
 
     def __enter__(self) -> LocalRuntime:

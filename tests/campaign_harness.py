@@ -1,8 +1,8 @@
 """Campaigns driven through the whole local platform, for the reliability and property tests.
 
 - `new_customer`: an account with credit, a token and an approved SMS sender.
-- `recording_connector`: the simulator connector behind the dispatch handler (the `get_connector` cache
-  bypassed), wrapped so every attempt it places is recorded with the local clock's instant (`Placed`).
+- `recording_connector`: the simulator connector behind the dispatch handler (the `Connector` port
+  overridden), wrapped so every attempt it places is recorded with the local clock's instant (`Placed`).
   The simulator's latencies stay 0: results are due at once, which `run_to_end` relies on.
 - `run_to_end`: waits until campaigns are finished. It moves the frozen local clock only when every
   unfinished campaign's workflow sits in its Wait state with nothing in flight, and then straight to the
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
-from unittest import mock
 
 import boto3
 
@@ -32,8 +31,7 @@ from jarchi.billing.ledger import EntryType, totals_of
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock, now
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
-from jarchi.dispatch import placing
-from jarchi.ports import Connector
+from jarchi.ports import Connector, override
 from jarchi.store import ledger
 from jarchi.store.campaigns import CampaignItem, RecipientItem, to_campaign
 from tests.api import Api
@@ -128,9 +126,10 @@ class RecordingConnector:
 
 @contextmanager
 def recording_connector(config: SimulatorConfig | None = None) -> Iterator[RecordingConnector]:
-    """The dispatch handler places through a recording simulator (the `get_connector` cache is bypassed)."""
+    """The dispatch handler places through a recording simulator (the `Connector` port is overridden; fault
+    wrappers installed inside the block wrap it)."""
     connector = RecordingConnector(SimulatorConnector(config or SimulatorConfig()))
-    with mock.patch.object(placing, "get_connector", lambda: connector):
+    with override(Connector, connector):
         yield connector
 
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 
-from jarchi.aws.sqs import SqsQueue
 from jarchi.campaigns import workflow
+from jarchi.campaigns.models import Campaign
+from jarchi.campaigns.ports import CampaignRepository
+from jarchi.ports import override, resolve
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
-from jarchi.store.campaigns import CampaignItem, DynamoCampaigns, to_campaign
+from jarchi.store.campaigns import CampaignItem, to_campaign
 from jarchi.store.recipients import S3DynamoRecipients
+from local.faults import InjectedCrash, injected, one_fault
 from tests.api import Api
 
 RECIPIENTS = 450
@@ -72,26 +74,24 @@ def _item(campaign_id: str) -> CampaignItem:
     return CampaignItem.get(campaign_id, consistent_read=True)
 
 
-def _crash_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
-    real: Callable[..., Any] = getattr(owner, name)
-    calls = {"n": 0}
+class _StaleCampaigns:
+    """The campaign repository as a second admitter sees it: every read answers `stale`."""
 
-    def crash_first(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise ConnectionError(f"injected: {name}")
-        return real(*args, **kwargs)
+    def __init__(self, inner: CampaignRepository, stale: Campaign) -> None:
+        self.inner = inner
+        self.stale = stale
 
-    monkeypatch.setattr(owner, name, crash_first)
+    def get(self, campaign_id: str) -> Campaign | None:
+        return self.stale
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
-def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
-    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(aws: Settings, admin: Api) -> None:
     _, campaign_id = _campaign(admin)
-    _crash_once(monkeypatch, SqsQueue, "send")
     # WHEN the task crashes after the pointer moved but before anything was sent
-    with pytest.raises(ConnectionError):
+    with injected(one_fault("MessageQueue.send", "crash_before")), pytest.raises(InjectedCrash):
         workflow.admit(campaign_id, run=BY_HAND)
     crashed = _item(campaign_id)
     assert int(crashed.next_seq) == RECIPIENTS and int(crashed.in_flight) == RECIPIENTS
@@ -112,12 +112,10 @@ def test_r_dsp_1_crash_after_the_pointer_moved_resends_the_same_batches(
     assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "wait" and _drain_dispatch(aws) == []
 
 
-def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_counting(
-    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_r_dsp_1_crash_before_the_pointer_moved_walks_again_without_double_counting(aws: Settings, admin: Api) -> None:
     _, campaign_id = _campaign(admin)
-    _crash_once(monkeypatch, DynamoCampaigns, "record_admission")
-    with pytest.raises(ConnectionError):
+    crash = one_fault("CampaignRepository.record_admission", "crash_before")
+    with injected(crash), pytest.raises(InjectedCrash):
         workflow.admit(campaign_id, run=BY_HAND)
     assert int(_item(campaign_id).next_seq) == 0 and _drain_dispatch(aws) == []
     workflow.admit(campaign_id, run=BY_HAND)
@@ -140,18 +138,15 @@ def test_r_dsp_1_an_execution_of_an_earlier_run_ends_without_admitting(aws: Sett
     assert _drain_dispatch(aws) == []
 
 
-def test_r_dsp_1_an_admitter_that_loses_the_pointer_reads_again_and_sends_nothing(
-    aws: Settings, admin: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_r_dsp_1_an_admitter_that_loses_the_pointer_reads_again_and_sends_nothing(aws: Settings, admin: Api) -> None:
     # GIVEN a second admitter holding the campaign as it was before the first admitted everything
     _, campaign_id = _campaign(admin)
-    stale = _item(campaign_id)
+    stale = to_campaign(_item(campaign_id))
     workflow.admit(campaign_id, run=BY_HAND)
     sent = _drain_dispatch(aws)
-    monkeypatch.setattr(DynamoCampaigns, "get", lambda *args, **kwargs: to_campaign(stale))
     # WHEN it walks the same recipients: its pointer write is refused, and it asks to read again
-    assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "admit"
-    monkeypatch.undo()
+    with override(CampaignRepository, _StaleCampaigns(resolve(CampaignRepository), stale)):
+        assert workflow.admit(campaign_id, run=BY_HAND)["next"] == "admit"
     # THEN nothing more was sent or counted
     assert _drain_dispatch(aws) == []
     assert len({a["attempt_id"] for b in sent for a in b["attempts"]}) == RECIPIENTS

@@ -14,25 +14,21 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import boto3
 import pytest
 
 from jarchi.attempts import Outcome
-from jarchi.aws.sqs import SqsQueue
 from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import SuppressionList
 from jarchi.connectors.simulator import SimulatorConfig, SmsRates, VoiceRates
-from jarchi.ports import ConnectorError
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.settings import Settings
 from jarchi.store.adcap import AdCapItem
-from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.suppression import DynamoSuppression
+from local.faults import injected
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import (
@@ -208,126 +204,37 @@ def test_r_dsp_1_every_message_delivered_twice_places_and_charges_once(
 # --- 3. crashes mid-batch -------------------------------------------------------------------------------
 
 
-def _crash_after(module: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The record function runs, then raises on its first delivery of each message (before the ack)."""
-    crashed: list[str] = []
-    real = getattr(module, name)
-
-    def then_crash(record: Any) -> Any:
-        answer = real(record)
-        if record.message_id not in crashed:
-            crashed.append(record.message_id)
-            raise RuntimeError("crashed after the work, before the ack")
-        return answer
-
-    monkeypatch.setattr(module, name, then_crash)
-    return crashed
-
-
-def _crash_dispatch_after_placing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import functions.dispatch.handler as dispatch_handler
-
-    return _crash_after(dispatch_handler, "place_record", monkeypatch)
-
-
-def _crash_results_after_applying(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import functions.results.handler as results_handler
-
-    return _crash_after(results_handler, "apply_record", monkeypatch)
-
-
-def _crash_results_before_the_campaign_write(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """apply_results has saved the recipients' final states, then dies before the campaign item's
-    once-per-batch write (counters, running charge), once per campaign."""
-    crashed: list[str] = []
-    real = DynamoCampaigns.record_results
-
-    def crash_once(self: DynamoCampaigns, campaign_id: str, batch_id: str, **kwargs: Any) -> bool:
-        if campaign_id not in crashed:
-            crashed.append(campaign_id)
-            raise RuntimeError("crashed between the recipients and the campaign write")
-        return real(self, campaign_id, batch_id, **kwargs)
-
-    monkeypatch.setattr(DynamoCampaigns, "record_results", crash_once)
-    return crashed
-
-
-def _crash_admission(name: str) -> Callable[[pytest.MonkeyPatch], list[str]]:
-    """The workflow's Admit task dies once, at `name` (a method of the campaign repository, or `send` of
-    the dispatch queue); Step Functions retries the task."""
-
-    def install(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-        crashed: list[str] = []
-        owner: Any = SqsQueue if name == "send" else DynamoCampaigns
-        real = getattr(owner, name)
-
-        def crash_once(*args: Any, **kwargs: Any) -> Any:
-            if not crashed and (owner is not SqsQueue or args[1] == DISPATCH_QUEUE):
-                crashed.append(name)
-                raise RuntimeError(f"the admission step died in {name}")
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, crash_once)
-        return crashed
-
-    return install
-
-
-CRASHES: dict[str, Callable[[pytest.MonkeyPatch], list[str]]] = {
+# Each crash is a fault plan on the ports (`local.faults`): the platform's own retries must absorb it (Step
+# Functions retries the workflow task, SQS redelivers the failed message).
+CRASHES: dict[str, dict[str, Any]] = {
     # admission: before the pointer moves / after it moved, before sending / after sending, before clearing
-    "admit-before-the-pointer": _crash_admission("record_admission"),
-    "admit-before-sending": _crash_admission("send"),
-    "admit-after-sending": _crash_admission("clear_dispatching"),
-    "dispatch-after-placing": _crash_dispatch_after_placing,
-    "results-after-applying": _crash_results_after_applying,
-    "results-before-the-campaign-write": _crash_results_before_the_campaign_write,
+    "admit-before-the-pointer": {"CampaignRepository.record_admission": {"crash_before": 1}},
+    "admit-before-sending": {"MessageQueue.send@dispatch": {"crash_before": 1}},
+    "admit-after-sending": {"CampaignRepository.clear_dispatching": {"crash_before": 1}},
+    # the dispatch handler placed the batch and sent its results, then died before the ack
+    "dispatch-after-placing": {"MessageQueue.send@results": {"crash_after": 1}},
+    # the results handler applied the batch, then died before the ack
+    "results-after-applying": {"CampaignRepository.record_results": {"crash_after": 1}},
+    # the recipients' final states are saved, then the campaign item's once-per-batch write fails (twice)
+    "results-before-the-campaign-write": {"CampaignRepository.record_results": {"crash_before": [1, 2]}},
+    # the provider is down for the first batch
+    "connector-down-once": {"Connector.place": {"timeout": 1}},
 }
 
 
-class _FlakyConnector:
-    """Wraps the recording connector: its first call for each batch fails before placing anything."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.failed: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return str(self.inner.name)
-
-    def place(self, attempts: Any) -> Any:
-        first = attempts[0].attempt_id
-        if first not in self.failed:
-            self.failed.append(first)
-            raise ConnectorError("provider unavailable")
-        return self.inner.place(attempts)
-
-
-@pytest.mark.parametrize("crash", [*CRASHES, "connector-down-once"])
+@pytest.mark.parametrize("crash", list(CRASHES))
 def test_r_dsp_1_a_crash_mid_batch_is_redelivered_and_applied_exactly_once(
-    crash: str,
-    admin: Api,
-    platform: LocalRuntime,
-    clock: LocalClock,
-    monkeypatch: pytest.MonkeyPatch,
+    crash: str, admin: Api, platform: LocalRuntime, clock: LocalClock
 ) -> None:
-    from jarchi.dispatch import placing
-
-    crashed = CRASHES[crash](monkeypatch) if crash in CRASHES else []
     alpha = new_customer(admin, "Alpha")
-    with ExitStack() as stack:
-        connector = stack.enter_context(recording_connector(SimulatorConfig(seed=3)))
-        if crash == "connector-down-once":
-            flaky = _FlakyConnector(connector)
-            stack.enter_context(mock.patch.object(placing, "get_connector", lambda: flaky))
-            crashed = flaky.failed
+    with recording_connector(SimulatorConfig(seed=3)) as connector, injected(CRASHES[crash]) as faults:
         ids = [
             create(alpha, _body(alpha, "sms", "service", NUMBERS))["id"],
             create(alpha, _body(alpha, "voice", "service", NUMBERS[:4], vote=True))["id"],
         ]
         items = run_to_end(clock, ids, region=platform.settings.region)
 
-    assert crashed, "the crash was never injected"
+    assert faults.log.entries, "the crash was never injected"
     placements = connector.placements_per_attempt()
     assert len(placements) == len(NUMBERS) + 4 and set(placements.values()) == {1}
     for item in items:
@@ -338,23 +245,14 @@ def test_r_dsp_1_a_crash_mid_batch_is_redelivered_and_applied_exactly_once(
 
 
 def test_r_dsp_1_a_crash_after_the_connector_placed_does_not_place_again(
-    admin: Api, platform: LocalRuntime, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
+    admin: Api, platform: LocalRuntime, clock: LocalClock
 ) -> None:
-    real = SqsQueue.send
-    failures: list[int] = []
-
-    def results_queue_down_once(self: SqsQueue, queue: Any, *args: Any, **kwargs: Any) -> None:
-        if not failures and queue == RESULTS_QUEUE:
-            failures.append(1)
-            raise RuntimeError("results queue unavailable")
-        real(self, queue, *args, **kwargs)
-
-    monkeypatch.setattr(SqsQueue, "send", results_queue_down_once)
     alpha = new_customer(admin, "Alpha")
-    with recording_connector(SimulatorConfig(seed=3)) as connector:
+    results_queue_down_once = {"MessageQueue.send@results": {"crash_before": 1}}
+    with recording_connector(SimulatorConfig(seed=3)) as connector, injected(results_queue_down_once) as faults:
         created = create(alpha, _body(alpha, "sms", "service", NUMBERS[:3]))
         items = run_to_end(clock, [created["id"]], region=platform.settings.region)
-    assert failures
+    assert faults.log.entries
     assert_reconciled(items[0])  # the money is right: the results batch is applied once
     assert set(connector.placements_per_attempt().values()) == {1}  # and no SMS went out twice
 
