@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
-from jarchi.compliance.categories import Category, Channel
+from jarchi.channels import Category, Channel
 
 
 class WindowIn(Request):
