@@ -9,7 +9,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.api.app import build_app
+from jarchi import wiring
 
+wiring.install()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
