@@ -84,7 +84,7 @@ def _campaign_body(count: int, prefix: str) -> dict[str, Any]:
 def _until_reconciled(as_shop: Any, body: dict[str, Any], log: RequestLog) -> tuple[str, float]:
     """Create the campaign and wait for its reconciliation; the campaign id and the seconds it took."""
     from jarchi.clock import get_clock
-    from jarchi.store.campaigns import get_campaign_item
+    from jarchi.store.campaigns import CampaignItem
 
     clock = get_clock()
     started = time.perf_counter()
@@ -97,8 +97,9 @@ def _until_reconciled(as_shop: Any, body: dict[str, Any], log: RequestLog) -> tu
     print(f"created in {time.perf_counter() - started:.1f} s", flush=True)
     while time.perf_counter() < deadline:
         with log.ignoring():
-            item = get_campaign_item(campaign_id, ["id", "reconciled", "next_seq", "total"])
-        assert item is not None
+            item = CampaignItem.get(
+                campaign_id, consistent_read=True, attributes_to_get=["id", "reconciled", "next_seq", "total"]
+            )
         if item.reconciled:
             return campaign_id, time.perf_counter() - started
         if int(item.next_seq) >= int(item.total):
