@@ -9,6 +9,7 @@ from typing import Final
 
 from aws_cdk.aws_logs import RetentionDays
 
+from jarchi.metrics import NAMESPACE
 from jarchi.store.tables import ALL_TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.py
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
 POWERTOOLS_LAYER_NAME: Final = "AWSLambdaPowertoolsPythonV3-python312-arm64"
 POWERTOOLS_LAYER_VERSION: Final = 27
-POWERTOOLS_METRICS_NAMESPACE: Final = "Jarchi"
+POWERTOOLS_METRICS_NAMESPACE: Final = NAMESPACE  # the metric names themselves: jarchi.metrics
 
 # --- Lambda functions ------------------------------------------------------------------------------------
 # The functions themselves (name, handler, trigger, memory, timeout) are `jarchi.resources.ALL_FUNCTIONS`,
@@ -126,6 +127,3 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
 DASHBOARD_NAME: Final = f"{RESOURCE_PREFIX}-operations"
 QUEUE_AGE_ALARM_SECONDS: Final = 300
 LAMBDA_ERROR_ALARM_THRESHOLD: Final = 5
-# EMF metric (namespace Jarchi, dimension service=jarchi) the reconciliation step emits: the absolute
-# difference reserved - (charged + refunded) of a reconciled campaign, in minor units (R-BIL-3, R-OPS).
-RECONCILIATION_DRIFT_METRIC: Final = "ReconciliationDrift"

@@ -22,6 +22,7 @@ from infra.constants import (
 )
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
+from jarchi.metrics import SERVICE
 from jarchi.resources import ALL_FUNCTIONS, FunctionSpec, Trigger
 
 # The asset is the repo root with only functions/ kept, so handlers import as `functions.<name>...`
@@ -84,7 +85,7 @@ class Functions(Construct):
                 "JARCHI_STAGE": STAGE,
                 "JARCHI_RESOURCE_PREFIX": RESOURCE_PREFIX,
                 "JARCHI_CONNECTOR": CLOUD_CONNECTOR,
-                "POWERTOOLS_SERVICE_NAME": "jarchi",
+                "POWERTOOLS_SERVICE_NAME": SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },

@@ -12,13 +12,30 @@ from constructs import Construct
 from infra.constants import (
     DASHBOARD_NAME,
     LAMBDA_ERROR_ALARM_THRESHOLD,
-    POWERTOOLS_METRICS_NAMESPACE,
     QUEUE_AGE_ALARM_SECONDS,
-    RECONCILIATION_DRIFT_METRIC,
     RESOURCE_PREFIX,
 )
+from jarchi.channels import Channel
+from jarchi.metrics import NAMESPACE, SERVICE, Dimension, Metric
 
 _PERIOD = Duration.minutes(1)
+
+
+def jarchi_metric(
+    metric: Metric, *, statistic: str = "Sum", period: Duration = _PERIOD, channel: Channel | None = None
+) -> cw.Metric:
+    """One of our EMF metrics (`jarchi.metrics`), as the handlers emit it: `service` and maybe `channel`."""
+    dimensions = {Dimension.SERVICE.value: SERVICE}
+    if channel is not None:
+        dimensions[Dimension.CHANNEL.value] = channel.value
+    return cw.Metric(
+        namespace=NAMESPACE,
+        metric_name=metric.value,
+        dimensions_map=dimensions,
+        statistic=statistic,
+        period=period,
+        label=f"{metric.value} {channel.value}" if channel is not None else None,  # none: alarms take it plain
+    )
 
 
 class Observability(Construct):
@@ -39,17 +56,24 @@ class Observability(Construct):
         depth = [q.metric_approximate_number_of_messages_visible(period=_PERIOD) for q in queues.values()]
         age = [q.metric_approximate_age_of_oldest_message(period=_PERIOD) for q in queues.values()]
         dlq_depth = [q.metric_approximate_number_of_messages_visible(period=_PERIOD) for q in dlqs.values()]
-        drift = cw.Metric(
-            namespace=POWERTOOLS_METRICS_NAMESPACE,
-            metric_name=RECONCILIATION_DRIFT_METRIC,
-            dimensions_map={"service": "jarchi"},
-            statistic="Maximum",
-            period=Duration.minutes(5),
-        )
+        drift = jarchi_metric(Metric.RECONCILIATION_DRIFT, statistic="Maximum", period=Duration.minutes(5))
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Queue depth", left=depth, width=8),
             cw.GraphWidget(title="Oldest message age (s)", left=age, width=8),
             cw.GraphWidget(title="DLQ depth", left=dlq_depth, width=8),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Attempts placed",
+                left=[jarchi_metric(Metric.ATTEMPTS_PLACED, channel=channel) for channel in Channel],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="Results",
+                left=[jarchi_metric(Metric.RESULTS_APPLIED), jarchi_metric(Metric.RESULTS_DEFERRED)],
+                right=[jarchi_metric(Metric.RESULT_DUPLICATES)],
+                width=12,
+            ),
         )
         self.dashboard.add_widgets(
             cw.GraphWidget(

@@ -17,6 +17,7 @@ from infra.constants import (
     WORKFLOW_SUBSTITUTION,
 )
 from infra.constructs.layers import ensure_deps_layer_dir
+from jarchi.connectors.registry import CONNECTORS
 from jarchi.resources import ALL_BUCKETS, ALL_FUNCTIONS, ALL_QUEUES, Trigger
 from jarchi.store.tables import ALL_TABLES, Key, TableSpec
 from tests.infra.conftest import Synth
@@ -222,6 +223,11 @@ def test_r_run_2_queue_consumers_time_out_well_before_their_messages_reappear(sy
     for spec in ALL_FUNCTIONS:
         if spec.queue is not None:
             assert 6 * functions[f"{RESOURCE_PREFIX}-{spec.name}"]["Timeout"] <= spec.queue.visibility_timeout_seconds
+
+
+def test_r_run_2_every_function_uses_a_registered_connector(synth: Synth) -> None:
+    for name, props in _functions(synth).items():
+        assert props["Environment"]["Variables"]["JARCHI_CONNECTOR"] in CONNECTORS, name
 
 
 def test_r_run_2_function_asset_holds_only_the_functions_package(synth: Synth) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 ENV_PREFIX = "JARCHI_"
 LOCAL_RESULT_DELAY_CAP_SECONDS = 1
@@ -23,7 +23,7 @@ class Settings(BaseModel):
     region: str = Field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"))
     # Locally: where the clock starts (ISO 8601 with offset); R-RUN-3.
     now: datetime | None = None
-    connector: Literal["simulator", "chime", "end_user_messaging"] = "simulator"
+    connector: str = "simulator"  # a name of jarchi.connectors.registry.CONNECTORS
     simulator_config: str | None = None
     # The longest SQS delay a results message waits before its due time is checked again (R-DSP-4).
     # None: 900 s (SQS's maximum) in the cloud, 1 s locally, where the clock can jump but a delay cannot.
@@ -36,6 +36,15 @@ class Settings(BaseModel):
     contact_file_max_bytes: int = 20 * 1024 * 1024
     # S3 names are global: the cloud stack passes JARCHI_BUCKET_SUFFIX="-{account}-{region}"; empty locally.
     bucket_suffix: str = ""
+
+    @field_validator("connector")
+    @classmethod
+    def _connector_known(cls, value: str) -> str:
+        from jarchi.connectors.registry import CONNECTORS
+
+        if value not in CONNECTORS:
+            raise ValueError(f"no connector named {value!r}; known: {', '.join(CONNECTORS)}")
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -11,7 +11,7 @@ from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
 from jarchi.compliance.ports import AdCap, SuppressionLists
-from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
+from jarchi.connectors.registry import connector_from
 from jarchi.ports import Connector, MessageQueue, provide
 from jarchi.settings import get_settings
 from jarchi.store.adcap import DynamoAdCap
@@ -52,10 +52,7 @@ def suppression() -> SuppressionLists:
 
 @cache
 def connector() -> Connector:
-    settings = get_settings()
-    if settings.connector != "simulator":
-        raise NotImplementedError(f"the {settings.connector} connector is not built yet")
-    return SimulatorConnector(SimulatorConfig.load(settings.simulator_config))
+    return connector_from(get_settings())
 
 
 def install() -> None:

@@ -1,0 +1,33 @@
+"""Connectors by name: the one list that settings validation (`JARCHI_CONNECTOR`), the wiring and the cloud
+stack's choice (`infra.constants.CLOUD_CONNECTOR`) read. A connector (Chime PSTN, End User Messaging, a
+generic HTTPS provider) becomes selectable by adding its factory here: a function of the settings.
+
+`jarchi.settings` validates against `CONNECTORS`, so this module imports nothing heavy at import time: each
+factory imports its adapter when it is called."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from jarchi.ports import Connector
+    from jarchi.settings import Settings
+
+ConnectorFactory = Callable[["Settings"], "Connector"]
+
+
+def _simulator(settings: Settings) -> Connector:
+    from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
+
+    return SimulatorConnector(SimulatorConfig.load(settings.simulator_config))
+
+
+# name -> factory; the name is also what the connector records on every result (`Connector.name`).
+CONNECTORS: Final[Mapping[str, ConnectorFactory]] = MappingProxyType({"simulator": _simulator})
+
+
+def connector_from(settings: Settings) -> Connector:
+    """The connector `settings.connector` names (settings validation refuses any name not in `CONNECTORS`)."""
+    return CONNECTORS[settings.connector](settings)

@@ -1,0 +1,28 @@
+"""The connector registry (R-DSP-4): one list of connector names, read by settings validation and the wiring."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from jarchi.connectors.registry import CONNECTORS, connector_from
+from jarchi.ports import Connector
+from jarchi.settings import Settings
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_each_registered_connector_builds_from_the_settings_and_answers_to_its_name(name: str) -> None:
+    connector = connector_from(Settings(connector=name))
+    assert isinstance(connector, Connector)
+    assert connector.name == name  # the name recorded on every result is the one it is chosen by
+
+
+def test_the_simulator_is_the_default_connector() -> None:
+    assert Settings().connector == "simulator" and "simulator" in CONNECTORS
+
+
+def test_a_connector_the_registry_does_not_know_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(ValidationError, match="no connector named 'chime'; known: simulator"):
+        Settings(connector="chime")
+    with pytest.raises(ValueError, match="no connector named 'carrier-pigeon'"):  # ConfigurationError, a ValueError
+        Settings.from_env({"JARCHI_CONNECTOR": "carrier-pigeon"})
