@@ -62,6 +62,7 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
         tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"), buckets=("media",)
     ),
     "results": Access(tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency")),
+    "connector_events": Access(tables=("idempotency",)),  # report claims; sends to the results queue
 }
 
 LOG_RETENTION: Final = RetentionDays.ONE_MONTH

@@ -117,6 +117,7 @@ class JarchiStack(Stack):
         dispatch.grant_send_messages(fns["results"])  # retry parts, follow-up SMS
         results.grant_send_messages(fns["dispatch"])  # the simulator's (and HTTPS connector's) results
         results.grant_send_messages(fns["results"])  # results not due yet go back with a delay (R-DSP-4)
+        results.grant_send_messages(fns["connector_events"])  # provider reports, grouped (jarchi.connectors.callbacks)
         self.workflow.state_machine.grant_start_execution(fns["api"])
         self.workflow.grant_schedule_campaigns(fns["api"])
         acknowledge(

@@ -25,7 +25,12 @@ class BucketSpec:
 
 DISPATCH_QUEUE = QueueSpec("dispatch", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10)
 RESULTS_QUEUE = QueueSpec("results", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10)
-ALL_QUEUES: tuple[QueueSpec, ...] = (DISPATCH_QUEUE, RESULTS_QUEUE)
+# Provider reports (End User Messaging events via SNS, the SIP media application's call results, signed HTTPS
+# callbacks), grouped into results messages by functions/connector_events (jarchi.connectors.callbacks).
+CONNECTOR_EVENTS_QUEUE = QueueSpec(
+    "connector-events", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10
+)
+ALL_QUEUES: tuple[QueueSpec, ...] = (DISPATCH_QUEUE, RESULTS_QUEUE, CONNECTOR_EVENTS_QUEUE)
 
 MEDIA_BUCKET = BucketSpec("media")  # audio uploads and generated speech
 LISTS_BUCKET = BucketSpec("lists")  # uploaded contact-list files and their parsed form
@@ -98,4 +103,18 @@ RESULTS_FUNCTION = FunctionSpec(
     timeout_seconds=20,  # AWS advice: the queue's visibility timeout (120 s) >= 6 x this
     queue=RESULTS_QUEUE,
 )
-ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (API_FUNCTION, WORKFLOW_FUNCTION, DISPATCH_FUNCTION, RESULTS_FUNCTION)
+CONNECTOR_EVENTS_FUNCTION = FunctionSpec(
+    "connector_events",
+    "functions.connector_events.handler",
+    Trigger.QUEUE,
+    memory_mb=512,
+    timeout_seconds=20,  # AWS advice: the queue's visibility timeout (120 s) >= 6 x this
+    queue=CONNECTOR_EVENTS_QUEUE,
+)
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    API_FUNCTION,
+    WORKFLOW_FUNCTION,
+    DISPATCH_FUNCTION,
+    RESULTS_FUNCTION,
+    CONNECTOR_EVENTS_FUNCTION,
+)

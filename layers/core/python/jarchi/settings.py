@@ -25,6 +25,9 @@ class Settings(BaseModel):
     now: datetime | None = None
     connector: str = "simulator"  # a name of jarchi.connectors.registry.CONNECTORS
     simulator_config: str | None = None
+    # The cloud connectors' settings, inline JSON or a file: {"end_user_messaging": {…}, "chime": {…},
+    # "https": {…}} (jarchi.connectors.config.ConnectorConfig).
+    connector_config: str | None = None
     # The longest SQS delay a results message waits before its due time is checked again (R-DSP-4).
     # None: 900 s (SQS's maximum) in the cloud, 1 s locally, where the clock can jump but a delay cannot.
     result_delay_cap_seconds: int | None = Field(default=None, ge=1, le=900)

@@ -11,12 +11,14 @@ from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
 from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
 from jarchi.ports import Connector, MessageQueue, provide
 from jarchi.settings import get_settings
 from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.recipients import S3DynamoRecipients
+from jarchi.store.report_claims import DynamoReportClaims
 from jarchi.store.suppression import DynamoSuppression
 
 
@@ -55,6 +57,11 @@ def connector() -> Connector:
     return connector_from(get_settings())
 
 
+@cache
+def report_claims() -> ReportClaims:
+    return DynamoReportClaims()
+
+
 def install() -> None:
     """Provide every port's adapter (idempotent)."""
     provide(CampaignRepository, campaigns)
@@ -64,9 +71,10 @@ def install() -> None:
     provide(AdCap, ad_cap)
     provide(SuppressionLists, suppression)
     provide(Connector, connector)
+    provide(ReportClaims, report_claims)
 
 
 def reset() -> None:
     """Forget the cached adapters (settings changed: a new emulator, another simulator configuration)."""
-    for getter in (campaigns, recipients, workflows, queue, ad_cap, suppression, connector):
+    for getter in (campaigns, recipients, workflows, queue, ad_cap, suppression, connector, report_claims):
         getter.cache_clear()

@@ -24,8 +24,18 @@ def _simulator(settings: Settings) -> Connector:
     return SimulatorConnector(SimulatorConfig.load(settings.simulator_config))
 
 
+def _end_user_messaging(settings: Settings) -> Connector:
+    from jarchi.connectors.config import ConnectorConfig
+    from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConnector
+
+    config = ConnectorConfig.load(settings.connector_config).end_user_messaging
+    return EndUserMessagingConnector(config, region=settings.region)
+
+
 # name -> factory; the name is also what the connector records on every result (`Connector.name`).
-CONNECTORS: Final[Mapping[str, ConnectorFactory]] = MappingProxyType({"simulator": _simulator})
+CONNECTORS: Final[Mapping[str, ConnectorFactory]] = MappingProxyType(
+    {"simulator": _simulator, "end_user_messaging": _end_user_messaging}
+)
 
 
 def connector_from(settings: Settings) -> Connector:

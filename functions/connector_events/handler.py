@@ -1,0 +1,28 @@
+"""SQS `connector-events` → results messages: End User Messaging delivery events (through SNS), the SIP media
+application's call results and signed HTTPS callbacks, each provider report applied exactly once
+(`jarchi.connectors.callbacks`). The batch succeeds or fails as a whole: the claims make a retried batch
+safe, whatever SQS regroups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.emf import counted
+from jarchi import wiring
+from jarchi.connectors.reports import forward_bodies
+
+wiring.install()
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@counted
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[Any]]:
+    forwarded = forward_bodies([record["body"] for record in event["Records"]])
+    logger.info("provider reports forwarded", sent=forwarded.sent, resent=forwarded.resent, ignored=forwarded.ignored)
+    return {"batchItemFailures": []}

@@ -1,0 +1,1 @@
+"""Amazon Chime SDK PSTN audio: CreateSipMediaApplicationCall out, the SIP media application's events back."""
