@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from jarchi import clock
@@ -50,34 +51,18 @@ def _actor(caller: Caller) -> str:
 
 def _content(account: Account, prepared: PreparedCampaign) -> CampaignContent:
     draft = prepared.draft
-    sms_text, sender = None, None
+    content = CampaignContent(message_seconds=prepared.message_seconds)
     if draft.sms_text is not None:
-        sms_text, sender = draft.sms_text, (prepared.sender.name if prepared.sender else draft.sender)
-    if prepared.audio is not None:
-        audio = prepared.audio
-        return CampaignContent(
-            message_seconds=prepared.message_seconds,
-            audio_id=audio.id,
-            audio_key=audio.key,
-            pulses=audio.pulses,
-            sms_text=sms_text,
-            sender=sender,
-        )
-    if prepared.speech is not None:
+        sender = prepared.sender.name if prepared.sender else draft.sender
+        content = replace(content, sms_text=draft.sms_text, sender=sender)
+    audio, speech = prepared.audio, prepared.speech
+    if audio is None and speech is not None:
         # The text is the content the owner wrote; its generated speech is kept as audio for the record.
-        speech = prepared.speech
-        stored = store_campaign_speech(account, speech.text, speech.language, speech=speech, approved=True)
-        return CampaignContent(
-            message_seconds=prepared.message_seconds,
-            audio_id=stored.id,
-            audio_key=stored.key,
-            pulses=stored.pulses,
-            tts_text=speech.text,
-            language=speech.language,
-            sms_text=sms_text,
-            sender=sender,
-        )
-    return CampaignContent(message_seconds=prepared.message_seconds, sms_text=sms_text, sender=sender)
+        audio = store_campaign_speech(account, speech.text, speech.language, speech=speech, approved=True)
+        content = replace(content, tts_text=speech.text, language=speech.language)
+    if audio is not None:
+        content = replace(content, audio_id=audio.id, audio_key=audio.key, pulses=audio.pulses)
+    return content
 
 
 def _audience(account: Account, prepared: PreparedCampaign) -> list[AudienceEntry]:

@@ -250,7 +250,7 @@ def _resend_dispatching(ports: CampaignPorts, campaign: Campaign, dispatching: t
     first, end = dispatching
     audience = ports.recipients.read_audience(campaign.audience_key, first, end - first)
     stored = ports.recipients.load_many(campaign.id, (e.seq for e in audience))
-    pre_dial_finals = {seq for seq, state in stored.items() if state.attempt_id is None}
+    pre_dial_finals = {seq for seq, state in stored.items() if state.pre_dial}
     attempts = [attempt_for(campaign, e) for e in audience if e.seq not in pre_dial_finals]
     if attempts:
         _dispatch(ports, campaign, attempts)
