@@ -276,7 +276,9 @@ def _queue_senders(synth: Synth, queue_logical: str) -> set[str]:
 
 
 def test_r_dsp_4_results_not_due_yet_can_go_back_onto_the_results_queue(synth: Synth) -> None:
-    assert _queue_senders(synth, "results") == {f"{RESOURCE_PREFIX}-dispatch", f"{RESOURCE_PREFIX}-results"}
+    # dispatch: the simulator's results; results: waiting ones; connector_events: provider reports, grouped
+    senders = {f"{RESOURCE_PREFIX}-dispatch", f"{RESOURCE_PREFIX}-results", f"{RESOURCE_PREFIX}-connector_events"}
+    assert _queue_senders(synth, "results") == senders
 
 
 def test_r_run_2_state_machine_runs_the_shared_asl_with_the_workflow_function(synth: Synth) -> None:

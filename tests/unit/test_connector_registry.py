@@ -22,7 +22,7 @@ def test_the_simulator_is_the_default_connector() -> None:
 
 
 def test_a_connector_the_registry_does_not_know_is_refused_when_the_settings_are_read() -> None:
-    with pytest.raises(ValidationError, match="no connector named 'chime'; known: simulator"):
-        Settings(connector="chime")
+    with pytest.raises(ValidationError, match="no connector named 'twilio'; known: simulator, "):
+        Settings(connector="twilio")
     with pytest.raises(ValueError, match="no connector named 'carrier-pigeon'"):  # ConfigurationError, a ValueError
         Settings.from_env({"JARCHI_CONNECTOR": "carrier-pigeon"})

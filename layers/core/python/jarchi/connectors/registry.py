@@ -32,9 +32,24 @@ def _end_user_messaging(settings: Settings) -> Connector:
     return EndUserMessagingConnector(config, region=settings.region)
 
 
+def _chime(settings: Settings) -> Connector:
+    from jarchi.connectors.chime.connector import ChimeConnector
+    from jarchi.connectors.config import ConnectorConfig
+
+    return ChimeConnector(ConnectorConfig.load(settings.connector_config).chime, region=settings.region)
+
+
+def _aws(settings: Settings) -> Connector:
+    """Voice through Chime PSTN audio, SMS through End User Messaging."""
+    from jarchi.channels import Channel
+    from jarchi.connectors.by_channel import ByChannel
+
+    return ByChannel("aws", {Channel.VOICE: _chime(settings), Channel.SMS: _end_user_messaging(settings)})
+
+
 # name -> factory; the name is also what the connector records on every result (`Connector.name`).
 CONNECTORS: Final[Mapping[str, ConnectorFactory]] = MappingProxyType(
-    {"simulator": _simulator, "end_user_messaging": _end_user_messaging}
+    {"simulator": _simulator, "end_user_messaging": _end_user_messaging, "chime": _chime, "aws": _aws}
 )
 
 

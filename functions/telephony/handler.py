@@ -1,0 +1,28 @@
+"""The Chime SDK SIP media application's Lambda: each call event in, the call's next actions out; at HANGUP
+the attempt's result goes to the results path (`jarchi.connectors.chime.sma` is the call script)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.emf import counted
+from jarchi import wiring
+from jarchi.connectors.chime.telephony import handle_sma_event
+
+wiring.install()
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@counted
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(
+        invocation=event.get("InvocationEventType"),
+        transaction_id=(event.get("CallDetails") or {}).get("TransactionId"),
+    )
+    return handle_sma_event(event)

@@ -1,0 +1,165 @@
+"""The Amazon Chime SDK PSTN audio connector (R-DSP-4, R-DSP-5): one `CreateSipMediaApplicationCall` per
+voice attempt. The SIP media application then invokes our telephony function with the call's events
+(`jarchi.connectors.chime.sma`), which plays the message, gathers the vote and reports the result.
+
+- The caller ID is the attempt's own (chosen from the account's pool at admission) when it is one of the
+  deployment's numbers, else one of `caller_ids` picked by the attempt id (the carousel: spread, and stable
+  for a retried placement).
+- `ArgumentsMap` carries what the call script needs: campaign, attempt, part, the content (an S3 key or the
+  TTS text), its length, whether to gather digits, the category and the billable units.
+
+Throttling (`ThrottledClientException`), the concurrent-call limit (`ResourceLimitExceededException`) and
+service failures are retried inside the budget; a `BadRequestException` for one number is a final free
+`failed`; anything else (credentials, an unknown SIP media application) sends the batch back.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from jarchi.attempts import Attempt, Placement
+from jarchi.channels import Category, Channel
+from jarchi.connectors.chime.config import ChimeConfig
+from jarchi.connectors.placements import refused, retry, submitted
+from jarchi.connectors.retrying import Budget, BudgetSpent, Verdict, with_retries
+from jarchi.ports import ConnectorError
+
+if TYPE_CHECKING:
+    from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
+
+CONNECTOR_NAME: Final = "chime"
+
+# ArgumentsMap keys (the call script reads them back).
+ATTEMPT: Final = "jarchi_attempt"
+CAMPAIGN: Final = "jarchi_campaign"
+NUMBER: Final = "jarchi_number"
+PART: Final = "jarchi_part"
+UNITS: Final = "jarchi_units"
+SECONDS: Final = "jarchi_seconds"
+GATHER: Final = "jarchi_gather"
+CATEGORY: Final = "jarchi_category"
+AUDIO: Final = "jarchi_audio"
+TTS: Final = "jarchi_tts"
+LANGUAGE: Final = "jarchi_language"
+
+_RETRY_CODES: Final = frozenset(
+    {
+        "ThrottledClientException",
+        "ResourceLimitExceededException",
+        "ServiceUnavailableException",
+        "ServiceFailureException",
+    }
+)
+_REFUSED_CODES: Final = frozenset({"BadRequestException"})
+
+
+def judge(error: Exception) -> Verdict:
+    if not isinstance(error, ClientError):
+        return Verdict.BROKEN
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in _RETRY_CODES:
+        return Verdict.RETRY
+    return Verdict.REFUSED if code in _REFUSED_CODES else Verdict.BROKEN
+
+
+def gathers_digits(attempt: Attempt) -> bool:
+    """A vote, or an advertising call (pressing 11 opts out of ads, R-CPL-3), listens for digits."""
+    return attempt.vote or Category(attempt.category) is Category.ADVERTISING
+
+
+def arguments(attempt: Attempt) -> dict[str, str]:
+    args = {
+        ATTEMPT: attempt.attempt_id,
+        CAMPAIGN: attempt.campaign_id,
+        NUMBER: attempt.number,
+        PART: str(attempt.part),
+        UNITS: str(attempt.units),
+        SECONDS: str(attempt.message_seconds),
+        GATHER: "1" if gathers_digits(attempt) else "0",
+        CATEGORY: str(attempt.category),
+    }
+    if attempt.audio_key is not None:
+        args[AUDIO] = attempt.audio_key
+    if attempt.tts_text is not None:
+        args[TTS] = attempt.tts_text
+    if attempt.language:
+        args[LANGUAGE] = attempt.language
+    return args
+
+
+class ChimeConnector:
+    """`Connector` for voice through a SIP media application. `client` and `budget` are for tests."""
+
+    def __init__(
+        self,
+        config: ChimeConfig,
+        *,
+        region: str,
+        client: ChimeSDKVoiceClient | None = None,
+        budget: Callable[[], Budget] | None = None,
+    ) -> None:
+        self.config = config
+        self._region = config.region or region
+        self._client = client
+        self._budget = budget or (lambda: Budget(config.budget_seconds))
+
+    @property
+    def name(self) -> str:
+        return CONNECTOR_NAME
+
+    @cached_property
+    def client(self) -> ChimeSDKVoiceClient:
+        if self._client is not None:
+            return self._client
+        import boto3
+
+        return boto3.client("chime-sdk-voice", region_name=self._region)
+
+    def caller_id(self, attempt: Attempt) -> str:
+        pool = self.config.caller_ids
+        if attempt.caller_id and attempt.caller_id in pool:
+            return attempt.caller_id
+        index = int(hashlib.sha256(attempt.attempt_id.encode()).hexdigest(), 16) % len(pool)
+        return pool[index]
+
+    def request(self, attempt: Attempt) -> dict[str, Any]:
+        return {
+            "FromPhoneNumber": self.caller_id(attempt),
+            "ToPhoneNumber": attempt.number,
+            "SipMediaApplicationId": self.config.sip_media_application_id,
+            "ArgumentsMap": arguments(attempt),
+        }
+
+    def call(self, params: dict[str, Any]) -> str | None:
+        answer = self.client.create_sip_media_application_call(**params)
+        return answer.get("SipMediaApplicationCall", {}).get("TransactionId")
+
+    def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
+        if not self.config.sip_media_application_id or not self.config.caller_ids:
+            raise ConnectorError("the chime connector needs sip_media_application_id and caller_ids", retryable=False)
+        budget = self._budget()
+        placements: list[Placement] = []
+        for index, attempt in enumerate(attempts):
+            if Channel(attempt.channel) is not Channel.VOICE:
+                placements.append(refused(attempt, CONNECTOR_NAME, "channel_not_supported"))
+                continue
+            try:
+                transaction = with_retries(functools.partial(self.call, self.request(attempt)), judge, budget)
+            except BudgetSpent as spent:
+                return placements + [retry(a, str(spent.cause)) for a in attempts[index:]]
+            except ClientError as error:
+                if judge(error) is Verdict.REFUSED:
+                    code = error.response.get("Error", {}).get("Code", "")
+                    placements.append(refused(attempt, CONNECTOR_NAME, f"refused:{code}"))
+                    continue
+                if not placements:
+                    raise ConnectorError(f"Chime refused the batch: {error}", retryable=True) from error
+                return placements + [retry(a, str(error)) for a in attempts[index:]]
+            placements.append(submitted(attempt, transaction))
+        return placements

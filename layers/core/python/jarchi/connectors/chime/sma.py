@@ -1,0 +1,212 @@
+"""The call script: the SIP media application's events in, actions out, and the attempt's result at HANGUP.
+
+Events (`InvocationEventType`) and what the script answers:
+- NEW_OUTBOUND_CALL — the call we created is being dialled: no action; the attempt's arguments (our
+  `ArgumentsMap`) become the call's `TransactionAttributes`, which the SIP media application hands back on
+  every later event.
+- RINGING — nothing to do.
+- CALL_ANSWERED — note when (`jarchi_answered_at`), then play the message: `PlayAudio` from the media bucket
+  or `Speak` for TTS; when digits are gathered (a vote, or any advertising call, where 11 opts out: R-CPL-3)
+  `PlayAudioAndGetDigits` / `SpeakAndGetDigits` with the 4–5 s pause for input after the message (R-OUT-2).
+- ACTION_SUCCESSFUL — the message played to its end (`jarchi_played`); the digits pressed, if any
+  (`ReceivedDigits`); then `Hangup`.
+- ACTION_FAILED — the message could not play (audio missing or unreadable, a TTS error): noted
+  (`jarchi_failed`), then `Hangup`.
+- HANGUP — the result goes to the results path (`connector-events`): `answered` with the listened seconds
+  (all of the message when it played to the end, else the time since the answer) and the vote; an
+  unanswered call by its SIP response code: 486/600 busy, 404/410/484/604 failed (not a number), anything
+  else no_answer; an answered call whose message failed to play is `failed` (nothing was heard: not
+  charged). The report's event id is the transaction id, so a repeated HANGUP counts once.
+- NEW_INBOUND_CALL — a subscriber calls a pool number back (R-OUT-4): routed to `callback_actions`, a stub
+  that hangs up until the callback rule (connect within 1 hour, charged to the campaign) is built.
+
+TTS language (R-TTS-1): the attempt's language when a Polly voice is configured for it, else
+`fallback_language`; the result's `detail` says which (`tts:<language>`), Persian having no Polly voice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from jarchi.attempts import AttemptResult, Outcome, vote_code
+from jarchi.connectors.callbacks import ProviderReport
+from jarchi.connectors.chime.config import ChimeConfig
+from jarchi.connectors.chime.connector import (
+    ATTEMPT,
+    AUDIO,
+    CAMPAIGN,
+    CONNECTOR_NAME,
+    GATHER,
+    LANGUAGE,
+    NUMBER,
+    SECONDS,
+    TTS,
+    UNITS,
+)
+
+SCHEMA_VERSION: Final = "1.0"
+ANSWERED_AT: Final = "jarchi_answered_at"  # epoch milliseconds
+PLAYED: Final = "jarchi_played"
+DIGITS: Final = "jarchi_digits"
+FAILED: Final = "jarchi_failed"
+
+BUSY_CODES: Final = frozenset({"486", "600"})
+NOT_A_NUMBER_CODES: Final = frozenset({"404", "410", "484", "604"})
+INTER_DIGIT_MILLISECONDS: Final = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class CallScript:
+    config: ChimeConfig
+    media_bucket: str
+
+
+@dataclass(frozen=True, slots=True)
+class SmaAnswer:
+    response: dict[str, Any]  # what the Lambda returns to the SIP media application
+    report: ProviderReport | None = None  # the attempt's result, at HANGUP
+
+
+def attributes_of(event: Mapping[str, Any]) -> dict[str, str]:
+    """The call's attributes: what we returned before (`TransactionAttributes`), and the `ArgumentsMap` of
+    `CreateSipMediaApplicationCall`, wherever this event carries it."""
+    details = event.get("CallDetails") or {}
+    parameters = (event.get("ActionData") or {}).get("Parameters") or {}
+    found: dict[str, str] = {}
+    for source in (parameters.get("Arguments") or {}, details.get("TransactionAttributes") or {}):
+        found.update({str(k): str(v) for k, v in source.items() if str(k).startswith("jarchi_")})
+    return found
+
+
+def answer(event: Mapping[str, Any], script: CallScript, now: datetime) -> SmaAnswer:
+    kind = str(event.get("InvocationEventType"))
+    attributes = attributes_of(event)
+    call_id = _leg_a(event).get("CallId", "")
+    if kind == "NEW_INBOUND_CALL":
+        return SmaAnswer(_response(callback_actions(event), {}))
+    if kind == "CALL_ANSWERED":
+        attributes[ANSWERED_AT] = str(int(now.timestamp() * 1000))
+        return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
+    if kind == "ACTION_SUCCESSFUL":
+        attributes[PLAYED] = "1"
+        digits = (event.get("ActionData") or {}).get("ReceivedDigits")
+        if digits:
+            attributes[DIGITS] = str(digits)
+        return SmaAnswer(_response([hangup(call_id)], attributes))
+    if kind == "ACTION_FAILED":
+        attributes[FAILED] = str((event.get("ActionData") or {}).get("ErrorType") or "action_failed")
+        return SmaAnswer(_response([hangup(call_id)], attributes))
+    if kind == "HANGUP":
+        return SmaAnswer(_response([], attributes), call_report(event, attributes, script.config, now))
+    return SmaAnswer(_response([], attributes))  # NEW_OUTBOUND_CALL, RINGING, anything newer
+
+
+def _response(actions: list[dict[str, Any]], attributes: Mapping[str, str]) -> dict[str, Any]:
+    response: dict[str, Any] = {"SchemaVersion": SCHEMA_VERSION, "Actions": actions}
+    if attributes:
+        response["TransactionAttributes"] = dict(attributes)
+    return response
+
+
+def _leg_a(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    participants = (event.get("CallDetails") or {}).get("Participants") or [{}]
+    legs = [p for p in participants if str(p.get("ParticipantTag", "")).upper() == "LEG-A"]
+    leg: Mapping[str, Any] = (legs or participants)[0]
+    return leg
+
+
+def speech(text: str, language: str | None, config: ChimeConfig) -> tuple[dict[str, str], str]:
+    """Speak parameters for `text`, and the language actually used (R-TTS-1)."""
+    wanted = (language or config.fallback_language).split("-")[0].lower()
+    used = wanted if wanted in config.speak_voices else config.fallback_language
+    parameters = {
+        "Text": text,
+        "Engine": config.speak_engine,
+        "LanguageCode": config.speak_languages.get(used, "en-US"),
+        "TextType": "text",
+        "VoiceId": config.speak_voices.get(used, "Joanna"),
+    }
+    return parameters, used
+
+
+def play_action(attributes: Mapping[str, str], call_id: str, config: ChimeConfig, bucket: str) -> dict[str, Any]:
+    gather = attributes.get(GATHER) == "1"
+    digits = {
+        "InputDigitsRegex": rf"^\d{{1,{config.vote_max_digits}}}$",
+        "MinNumberOfDigits": 1,
+        "MaxNumberOfDigits": config.vote_max_digits,
+        "TerminatorDigits": ["#"],
+        "InBetweenDigitsDurationInMilliseconds": INTER_DIGIT_MILLISECONDS,
+        "Repeat": 1,
+        "RepeatDurationInMilliseconds": config.vote_pause_milliseconds,  # the pause for input (R-OUT-2)
+    }
+    if AUDIO in attributes:
+        source = {"Type": "S3", "BucketName": bucket, "Key": attributes[AUDIO]}
+        if gather:
+            parameters = {"CallId": call_id, "AudioSource": source, "FailureAudioSource": source, **digits}
+            return {"Type": "PlayAudioAndGetDigits", "Parameters": parameters}
+        return {
+            "Type": "PlayAudio",
+            "Parameters": {"CallId": call_id, "ParticipantTag": "LEG-A", "AudioSource": source},
+        }
+    spoken, _ = speech(attributes.get(TTS, ""), attributes.get(LANGUAGE), config)
+    if gather:
+        parameters = {"CallId": call_id, "SpeechParameters": spoken, "FailureSpeechParameters": spoken, **digits}
+        return {"Type": "SpeakAndGetDigits", "Parameters": parameters}
+    return {"Type": "Speak", "Parameters": {"CallId": call_id, **spoken}}
+
+
+def hangup(call_id: str) -> dict[str, Any]:
+    return {"Type": "Hangup", "Parameters": {"CallId": call_id, "SipResponseCode": "0"}}
+
+
+def callback_actions(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A subscriber calling a pool number (R-OUT-4). Stub: the callback rule (connect within an hour of our
+    call, charged to the campaign's account) is not built yet, so the call is ended politely."""
+    return [hangup(str(_leg_a(event).get("CallId", "")))]
+
+
+def call_report(
+    event: Mapping[str, Any], attributes: Mapping[str, str], config: ChimeConfig, now: datetime
+) -> ProviderReport | None:
+    """The attempt's result from the call's attributes at HANGUP (None: not a call Jarchi placed)."""
+    if ATTEMPT not in attributes or CAMPAIGN not in attributes:
+        return None
+    transaction = str((event.get("CallDetails") or {}).get("TransactionId", ""))
+    seconds = int(attributes.get(SECONDS, "0"))
+    listened = 0
+    digits: str | None = None
+    detail: str | None = None
+    if ANSWERED_AT in attributes and FAILED in attributes:
+        outcome, detail = Outcome.FAILED, f"message_not_played:{attributes[FAILED]}"
+    elif ANSWERED_AT in attributes:
+        outcome = Outcome.ANSWERED
+        elapsed = max(0, int(now.timestamp() * 1000) - int(attributes[ANSWERED_AT])) // 1000
+        listened = seconds if attributes.get(PLAYED) == "1" else min(seconds, elapsed)
+        digits = attributes.get(DIGITS)
+    else:
+        code = str(((event.get("ActionData") or {}).get("Parameters") or {}).get("SipResponseCode", ""))
+        outcome = (
+            Outcome.BUSY if code in BUSY_CODES else Outcome.FAILED if code in NOT_A_NUMBER_CODES else Outcome.NO_ANSWER
+        )
+        detail = f"sip:{code}" if code else None
+    if TTS in attributes and outcome is Outcome.ANSWERED:
+        detail = f"tts:{speech('', attributes.get(LANGUAGE), config)[1]}"
+    result = AttemptResult(
+        attempt_id=attributes[ATTEMPT],
+        campaign_id=attributes[CAMPAIGN],
+        number=attributes.get(NUMBER) or str(_leg_a(event).get("To", "")),
+        outcome=outcome,
+        completed_at=now.astimezone(UTC),
+        connector=CONNECTOR_NAME,
+        listened_seconds=listened,
+        vote=vote_code(outcome, digits),
+        digits=digits if outcome is Outcome.ANSWERED else None,
+        reference=transaction or None,
+        detail=detail,
+        units=int(attributes.get(UNITS, "1")),
+    )
+    return ProviderReport(event_id=f"chime:{transaction}", result=result)

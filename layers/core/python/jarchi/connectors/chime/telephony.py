@@ -1,0 +1,37 @@
+"""The SIP media application's Lambda, behind its thin handler (`functions/telephony`): the deployment's
+call script, the answer to one event, and the result sent to `connector-events` at HANGUP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jarchi import clock
+from jarchi.connectors.chime.sma import CallScript, answer
+from jarchi.connectors.config import ConnectorConfig
+from jarchi.ports import MessageQueue, resolve
+from jarchi.resources import CONNECTOR_EVENTS_QUEUE, MEDIA_BUCKET
+from jarchi.settings import get_settings
+
+
+@cache
+def _script(connector_config: str | None, media_bucket: str) -> CallScript:
+    return CallScript(ConnectorConfig.load(connector_config).chime, media_bucket)
+
+
+def call_script() -> CallScript:
+    settings = get_settings()
+    return _script(settings.connector_config, settings.bucket_name(MEDIA_BUCKET.logical))
+
+
+def handle_sma_event(
+    event: Mapping[str, Any], *, queue: MessageQueue | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The actions for one SIP media application event; at HANGUP the result is sent on first (a failed send
+    raises, and the invocation fails rather than losing the result)."""
+    reply = answer(event, call_script(), now or clock.now())
+    if reply.report is not None:
+        (queue or resolve(MessageQueue)).send(CONNECTOR_EVENTS_QUEUE, [reply.report.to_message("chime")])
+    return reply.response

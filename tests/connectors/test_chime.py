@@ -1,0 +1,224 @@
+"""The Chime SDK PSTN audio connector (R-DSP-4/5, R-OUT-1/2, R-TTS-1): CreateSipMediaApplicationCall checked by
+Stubber against the service model; the call script replayed over the recorded SIP media application events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from jarchi.attempts import Attempt, Outcome, PlacementStatus
+from jarchi.channels import Category, Channel
+from jarchi.compliance.adcap import releases_ad_cap
+from jarchi.connectors.chime.config import ChimeConfig
+from jarchi.connectors.chime.connector import ChimeConnector, arguments
+from jarchi.connectors.retrying import Budget
+from jarchi.ports import ConnectorError
+from tests.connectors.chime_calls import replay
+from tests.connectors.events import load_event
+
+POOL = ("+13125550100", "+13125550101", "+13125550102")
+CONFIG = ChimeConfig(sip_media_application_id="a1b2c3d4-5678-90ab-cdef-111122223333", caller_ids=POOL)
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def call(seq: int, **kw: Any) -> Attempt:
+    content = {"audio_key": "audio/acc-1/aud-1.wav"} if "tts_text" not in kw else {}
+    return Attempt(
+        attempt_id=f"cmp-voice.{seq}.1",
+        campaign_id="cmp-voice",
+        account_id="acc-1",
+        channel=Channel.VOICE,
+        category=kw.pop("category", Category.ADVERTISING),
+        number=f"+98912000{seq:04d}",
+        message_seconds=24,
+        **content,
+        **kw,
+    )
+
+
+@pytest.fixture
+def stubbed() -> Iterator[tuple[ChimeConnector, Stubber]]:
+    client = boto3.client("chime-sdk-voice", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        connector = ChimeConnector(
+            CONFIG, region="us-east-1", client=client, budget=lambda: Budget(2.0, sleep=lambda _: None)
+        )
+        yield connector, stubber
+        stubber.assert_no_pending_responses()
+
+
+def created(transaction: str) -> dict[str, Any]:
+    return {"SipMediaApplicationCall": {"TransactionId": transaction}}
+
+
+def test_r_dsp_4_a_call_is_created_on_the_sip_media_application_with_the_attempt_as_arguments(stubbed) -> None:
+    connector, stubber = stubbed
+    attempt = call(1, vote=True, part=2)
+    expected = {
+        "FromPhoneNumber": ANY,
+        "ToPhoneNumber": attempt.number,
+        "SipMediaApplicationId": CONFIG.sip_media_application_id,
+        "ArgumentsMap": {
+            "jarchi_attempt": "cmp-voice.1.1",
+            "jarchi_campaign": "cmp-voice",
+            "jarchi_number": attempt.number,
+            "jarchi_part": "2",
+            "jarchi_units": "1",
+            "jarchi_seconds": "24",
+            "jarchi_gather": "1",
+            "jarchi_category": "advertising",
+            "jarchi_audio": "audio/acc-1/aud-1.wav",
+        },
+    }
+    stubber.add_response("create_sip_media_application_call", created("tx-1"), expected)
+    [placement] = connector.place([attempt])
+    assert placement.status is PlacementStatus.SUBMITTED and placement.reference == "tx-1"
+
+
+def test_r_dsp_5_the_caller_id_comes_from_the_pool(stubbed) -> None:
+    connector, _ = stubbed
+    assert connector.caller_id(call(1, caller_id=POOL[2])) == POOL[2]
+    picked = {connector.caller_id(call(n)) for n in range(30)}
+    assert picked == set(POOL)  # rotated over the pool
+    assert connector.caller_id(call(1, caller_id="+15550000000")) in POOL  # not ours: the carousel decides
+    assert connector.caller_id(call(7)) == connector.caller_id(call(7))  # stable for a retried placement
+
+
+def test_only_service_calls_without_a_vote_skip_gathering_digits() -> None:
+    assert arguments(call(1, category=Category.SERVICE))["jarchi_gather"] == "0"
+    assert arguments(call(1, category=Category.SERVICE, vote=True))["jarchi_gather"] == "1"
+    assert arguments(call(1))["jarchi_gather"] == "1"  # advertising: 11 opts out (R-CPL-3)
+
+
+def test_throttling_and_the_call_limit_are_retried(stubbed) -> None:
+    connector, stubber = stubbed
+    stubber.add_client_error("create_sip_media_application_call", "ThrottledClientException", http_status_code=429)
+    stubber.add_client_error(
+        "create_sip_media_application_call", "ResourceLimitExceededException", http_status_code=400
+    )
+    stubber.add_response("create_sip_media_application_call", created("tx-1"))
+    [placement] = connector.place([call(1)])
+    assert placement.status is PlacementStatus.SUBMITTED
+
+
+def test_a_bad_request_for_one_number_is_a_final_free_failure(stubbed) -> None:
+    connector, stubber = stubbed
+    stubber.add_client_error("create_sip_media_application_call", "BadRequestException", http_status_code=400)
+    stubber.add_response("create_sip_media_application_call", created("tx-2"))
+    first, second = connector.place([call(1), call(2)])
+    assert first.result is not None and first.result.outcome is Outcome.FAILED
+    assert first.result.detail == "refused:BadRequestException" and releases_ad_cap(first.result.outcome)
+    assert second.status is PlacementStatus.SUBMITTED
+
+
+def test_an_unconfigured_or_forbidden_connector_sends_the_batch_back(stubbed) -> None:
+    connector, stubber = stubbed
+    stubber.add_client_error("create_sip_media_application_call", "ForbiddenException", http_status_code=403)
+    with pytest.raises(ConnectorError):
+        connector.place([call(1)])
+    with pytest.raises(ConnectorError, match="sip_media_application_id"):
+        ChimeConnector(ChimeConfig(), region="us-east-1").place([call(1)])
+
+
+def test_an_sms_attempt_is_refused_without_a_request(stubbed) -> None:
+    connector, _ = stubbed
+    text = Attempt("cmp-1.1.1", "cmp-1", "acc-1", Channel.SMS, Category.SERVICE, "+989120000001", sms_text="Hi")
+    [placement] = connector.place([text])
+    assert placement.result is not None and placement.result.detail == "channel_not_supported"
+
+
+# --- the call script over the recorded SIP media application events ----------------------------------------
+
+
+def test_r_out_2_an_answered_vote_plays_the_audio_waits_for_digits_and_reports_the_vote() -> None:
+    outbound, ringing, answered, played, hung_up = replay(
+        [
+            ("NEW_OUTBOUND_CALL", 0),
+            ("RINGING", 2),
+            ("CALL_ANSWERED", 9),
+            ("ACTION_SUCCESSFUL_PlayAudioAndGetDigits", 36),
+            ("HANGUP", 37),
+        ],
+        start=START,
+    )
+    assert outbound.response["Actions"] == [] and ringing.response["Actions"] == []
+    assert outbound.response["TransactionAttributes"]["jarchi_attempt"] == "cmp-voice.1.1"
+    [play] = answered.response["Actions"]
+    assert play["Type"] == "PlayAudioAndGetDigits"
+    assert play["Parameters"]["AudioSource"] == {
+        "Type": "S3",
+        "BucketName": "jarchi-media",
+        "Key": "audio/acc-1/aud-1.wav",
+    }
+    assert play["Parameters"]["RepeatDurationInMilliseconds"] == 4500  # the 4–5 s pause for input
+    assert [a["Type"] for a in played.response["Actions"]] == ["Hangup"]
+    assert hung_up.response["Actions"] == []
+    report = hung_up.report
+    assert report is not None and report.event_id == "chime:6b2e1c7a-4f0d-4a55-9d7e-2f3a9c1b0e11"
+    result = report.result
+    assert (result.outcome, result.listened_seconds, result.vote, result.digits) == (Outcome.ANSWERED, 24, 2, "2")
+    assert (result.attempt_id, result.campaign_id, result.number) == ("cmp-voice.1.1", "cmp-voice", "+989120000001")
+
+
+def test_r_tts_1_a_persian_tts_call_speaks_in_the_fallback_language_and_says_so() -> None:
+    args = {**load_event("chime/NEW_OUTBOUND_CALL")["ActionData"]["Parameters"]["Arguments"]}
+    del args["jarchi_audio"]
+    args |= {"jarchi_tts": "سلام", "jarchi_language": "fa"}
+    *_, answered, _, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("ACTION_SUCCESSFUL_SpeakAndGetDigits", 20), ("HANGUP", 21)],
+        start=START,
+        arguments=args,
+    )
+    [speak] = answered.response["Actions"]
+    assert speak["Type"] == "SpeakAndGetDigits"
+    assert speak["Parameters"]["SpeechParameters"]["LanguageCode"] == "en-US"
+    assert hung_up.report is not None
+    assert (hung_up.report.result.vote, hung_up.report.result.detail) == (11, "tts:en")  # 11: ad opt-out
+
+
+def test_r_out_1_a_caller_who_hangs_up_early_listened_until_then() -> None:
+    args = {**load_event("chime/NEW_OUTBOUND_CALL")["ActionData"]["Parameters"]["Arguments"], "jarchi_gather": "0"}
+    *_, answered, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("HANGUP", 15.6)], start=START, arguments=args
+    )
+    assert [a["Type"] for a in answered.response["Actions"]] == ["PlayAudio"]
+    assert hung_up.report is not None
+    assert (hung_up.report.result.outcome, hung_up.report.result.listened_seconds) == (Outcome.ANSWERED, 10)
+    assert hung_up.report.result.vote == 0  # answered without voting
+
+
+@pytest.mark.parametrize(
+    ("hangup", "outcome"),
+    [("HANGUP_busy", Outcome.BUSY), ("HANGUP_no_answer", Outcome.NO_ANSWER), ("HANGUP_not_a_number", Outcome.FAILED)],
+)
+def test_r_out_1_an_unanswered_call_ends_by_its_sip_response(hangup: str, outcome: Outcome) -> None:
+    *_, hung_up = replay([("NEW_OUTBOUND_CALL", 0), ("RINGING", 1), (hangup, 30)], start=START)
+    assert hung_up.report is not None
+    result = hung_up.report.result
+    assert (result.outcome, result.listened_seconds, result.vote) == (outcome, 0, -1)
+
+
+def test_a_message_that_failed_to_play_is_a_free_failure() -> None:
+    *_, failed, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("ACTION_FAILED_PlayAudio", 6), ("HANGUP", 7)], start=START
+    )
+    assert [a["Type"] for a in failed.response["Actions"]] == ["Hangup"]
+    assert hung_up.report is not None
+    assert hung_up.report.result.outcome is Outcome.FAILED
+    assert hung_up.report.result.detail == "message_not_played:InvalidAudioSource"
+
+
+def test_r_out_4_an_inbound_call_goes_to_the_callback_rule() -> None:
+    [inbound] = replay([("NEW_INBOUND_CALL", 0)], start=START)
+    assert [a["Type"] for a in inbound.response["Actions"]] == ["Hangup"] and inbound.report is None
+
+
+def test_every_recorded_event_is_answered_in_schema_1_0() -> None:
+    for name in ("NEW_OUTBOUND_CALL", "RINGING", "CALL_ANSWERED", "HANGUP", "NEW_INBOUND_CALL"):
+        [reply] = replay([(name, 0)], start=START)
+        assert reply.response["SchemaVersion"] == "1.0"
