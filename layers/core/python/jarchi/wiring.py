@@ -7,18 +7,29 @@ from __future__ import annotations
 
 from functools import cache
 
+from jarchi.accounts.ports import AccountRepository
+from jarchi.audiences.ports import ContactListRepository, ListFiles
+from jarchi.aws.media import S3ListFiles, S3MediaStore
 from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
+from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
 from jarchi.compliance.ports import AdCap, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
+from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
+from jarchi.content.tts import SpeechEngine, local_speech_engine
 from jarchi.ports import Connector, MessageQueue, provide
 from jarchi.settings import get_settings
+from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
+from jarchi.store.audio import DynamoAudio
 from jarchi.store.campaigns import DynamoCampaigns
+from jarchi.store.contact_lists import DynamoContactLists
+from jarchi.store.ledger import DynamoLedger
 from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.report_claims import DynamoReportClaims
+from jarchi.store.senders import DynamoSenders
 from jarchi.store.suppression import DynamoSuppression
 
 
@@ -62,6 +73,52 @@ def report_claims() -> ReportClaims:
     return DynamoReportClaims()
 
 
+@cache
+def accounts() -> AccountRepository:
+    return DynamoAccounts()
+
+
+@cache
+def ledger() -> Ledger:
+    return DynamoLedger()
+
+
+@cache
+def audio() -> AudioRepository:
+    return DynamoAudio()
+
+
+@cache
+def senders() -> SenderRepository:
+    return DynamoSenders()
+
+
+@cache
+def media() -> MediaStore:
+    return S3MediaStore()
+
+
+@cache
+def list_files() -> ListFiles:
+    return S3ListFiles()
+
+
+@cache
+def contact_lists() -> ContactListRepository:
+    return DynamoContactLists(list_files())
+
+
+@cache
+def speech() -> SpeechEngine:
+    """espeak-ng (or a tone) on the local platform, Amazon Polly in the cloud (R-TTS-1)."""
+    settings = get_settings()
+    if settings.stage == "local":
+        return local_speech_engine()
+    from jarchi.connectors.polly import PollyEngine
+
+    return PollyEngine(region=settings.region)
+
+
 def install() -> None:
     """Provide every port's adapter (idempotent)."""
     provide(CampaignRepository, campaigns)
@@ -72,9 +129,21 @@ def install() -> None:
     provide(SuppressionLists, suppression)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
+    provide(AccountRepository, accounts)
+    provide(Ledger, ledger)
+    provide(AudioRepository, audio)
+    provide(SenderRepository, senders)
+    provide(MediaStore, media)
+    provide(ListFiles, list_files)
+    provide(ContactListRepository, contact_lists)
+    provide(SpeechEngine, speech)
 
 
 def reset() -> None:
     """Forget the cached adapters (settings changed: a new emulator, another simulator configuration)."""
-    for getter in (campaigns, recipients, workflows, queue, ad_cap, suppression, connector, report_claims):
+    getters = (campaigns, recipients, workflows, queue, ad_cap, suppression, connector, report_claims)
+    content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech)
+    for getter in getters:
         getter.cache_clear()
+    for content_getter in content:
+        content_getter.cache_clear()

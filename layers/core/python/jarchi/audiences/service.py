@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from jarchi import clock
-from jarchi.accounts import access
 from jarchi.accounts.models import Account, Caller
+from jarchi.accounts.ports import AccountRepository
+from jarchi.accounts.service import require_owned, visible_account
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.audiences.parsing import ContactImport, Recipient, parse_contact_file, parse_inline
+from jarchi.audiences.ports import ContactListPorts
 from jarchi.audiences.records import (
     MAX_STORED_INVALID_LINES,
     MAX_STORED_VALUE_CHARS,
@@ -26,12 +28,10 @@ from jarchi.audiences.records import (
     ListStatus,
     RecipientView,
 )
-from jarchi.aws import media
 from jarchi.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from jarchi.ids import new_id
+from jarchi.ports import resolve
 from jarchi.settings import get_settings
-from jarchi.store import accounts as account_store
-from jarchi.store import contact_lists as store
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,14 @@ class ListUpload:
     expires_at: datetime
 
 
-def _owner(caller: Caller, account_id: str) -> Account | None:
-    """The account, when the caller may see it."""
-    if account_id == caller.account_id:
+def _owner(caller: Caller, contact_list: ContactList, accounts: AccountRepository | None) -> Account:
+    """The account owning a list the caller may see (its time zone applies to the numbers)."""
+    if contact_list.account_id == caller.account_id:
         return caller.account
-    owner = account_store.get_account(account_id)
-    return owner if owner is not None and access.can_see(caller, owner) else None
+    owner = (accounts or resolve(AccountRepository)).get(contact_list.account_id)
+    if owner is None:
+        raise NotFound.of("contact_list", contact_list.id)
+    return owner
 
 
 def _clean_name(name: str) -> str:
@@ -93,8 +95,11 @@ def _ready(base: ContactList, parsed: ContactImport) -> ContactList:
     )
 
 
-def create_contact_list(caller: Caller, request: NewContactList) -> ContactList:
+def create_contact_list(
+    caller: Caller, request: NewContactList, *, ports: ContactListPorts | None = None
+) -> ContactList:
     """`POST /v1/contact-lists`: parse, then store the objects, then the item."""
+    ports = ports or ContactListPorts.wired()
     account = caller.account
     name = _clean_name(request.name)
     if (request.numbers is None) == (request.data is None):
@@ -111,32 +116,33 @@ def create_contact_list(caller: Caller, request: NewContactList) -> ContactList:
         name=name,
         status=ListStatus.READY,
         created_at=clock.now(),
-        recipients_key=media.list_recipients_key(account.id, list_id),
+        recipients_key=ports.files.recipients_key(account.id, list_id),
         file_name=request.file_name,
     )
     if request.data is not None:
-        original_key = media.list_original_key(account.id, list_id)
-        media.put_list_object(original_key, request.data)
+        original_key = ports.files.original_key(account.id, list_id)
+        ports.files.put(original_key, request.data)
         base = replace(base, original_key=original_key)
-    store.put_recipients(base.recipients_key, parsed.recipients)
+    ports.lists.put_recipients(base.recipients_key, parsed.recipients)
     contact_list = _ready(base, parsed)
-    store.put_contact_list(contact_list)
+    ports.lists.put(contact_list)
     return contact_list
 
 
-def create_upload(caller: Caller, name: str, file_name: str) -> ListUpload:
+def create_upload(caller: Caller, name: str, file_name: str, *, ports: ContactListPorts | None = None) -> ListUpload:
     """`POST /v1/contact-lists/uploads`: a presigned PUT URL for a big file."""
+    ports = ports or ContactListPorts.wired()
     account = caller.account
     list_id = new_id("lst")
-    presigned = media.presign_list_upload(media.list_original_key(account.id, list_id))
-    store.put_contact_list(
+    presigned = ports.files.presign_upload(ports.files.original_key(account.id, list_id))
+    ports.lists.put(
         ContactList(
             id=list_id,
             account_id=account.id,
             name=_clean_name(name),
             status=ListStatus.AWAITING_UPLOAD,
             created_at=clock.now(),
-            recipients_key=media.list_recipients_key(account.id, list_id),
+            recipients_key=ports.files.recipients_key(account.id, list_id),
             original_key=presigned.key,
             file_name=file_name,
             upload_expires_at=presigned.expires_at,
@@ -145,15 +151,16 @@ def create_upload(caller: Caller, name: str, file_name: str) -> ListUpload:
     return ListUpload(list_id, presigned.url, presigned.expires_at)
 
 
-def complete_upload(caller: Caller, upload_id: str) -> ContactList:
+def complete_upload(caller: Caller, upload_id: str, *, ports: ContactListPorts | None = None) -> ContactList:
     """Read the uploaded object, parse it like an inline file, and make the list (same id)."""
-    pending = store.get_contact_list(upload_id)
+    ports = ports or ContactListPorts.wired()
+    pending = ports.lists.get(upload_id)
     if pending is None or pending.account_id != caller.account_id:
         raise NotFound.of("upload", upload_id)
     if pending.status is not ListStatus.AWAITING_UPLOAD:
         raise Conflict("upload_already_completed", f"upload {upload_id!r} is already the list {pending.id!r}")
-    key = pending.original_key or media.list_original_key(pending.account_id, pending.id)
-    size = media.list_object_size(key)
+    key = pending.original_key or ports.files.original_key(pending.account_id, pending.id)
+    size = ports.files.size(key)
     if size is None:
         raise Conflict("upload_incomplete", "no file was uploaded to the upload URL yet", upload_id=upload_id)
     max_bytes = get_settings().contact_file_max_bytes
@@ -164,36 +171,43 @@ def complete_upload(caller: Caller, upload_id: str) -> ContactList:
             size_bytes=size,
             max_bytes=max_bytes,
         )
-    data = media.get_list_object(key)
+    data = ports.files.get(key)
     if data is None:
         raise Conflict("upload_incomplete", "no file was uploaded to the upload URL yet", upload_id=upload_id)
     parsed = _parse_file(caller.account, data)
-    store.put_recipients(pending.recipients_key, parsed.recipients)
+    ports.lists.put_recipients(pending.recipients_key, parsed.recipients)
     contact_list = _ready(pending, parsed)
-    if not store.complete_contact_list(contact_list):
+    if not ports.lists.complete(contact_list):
         raise Conflict("upload_already_completed", f"upload {upload_id!r} was completed at the same time")
     return contact_list
 
 
-def _visible_list(caller: Caller, list_id: str) -> tuple[ContactList, Account]:
-    found = store.get_contact_list(list_id)
-    owner = _owner(caller, found.account_id) if found is not None else None
-    if found is None or owner is None or found.status is not ListStatus.READY:
-        raise NotFound.of("contact_list", list_id)
-    return found, owner
+def _visible_list(
+    caller: Caller, list_id: str, ports: ContactListPorts, accounts: AccountRepository | None
+) -> ContactList:
+    found = ports.lists.get(list_id)
+    ready = found if found is not None and found.status is ListStatus.READY else None
+    return require_owned(caller, ready, "contact_list", list_id, accounts=accounts)
 
 
-def get_contact_list(caller: Caller, list_id: str) -> ContactList:
-    return _visible_list(caller, list_id)[0]
+def get_contact_list(
+    caller: Caller, list_id: str, *, ports: ContactListPorts | None = None, accounts: AccountRepository | None = None
+) -> ContactList:
+    return _visible_list(caller, list_id, ports or ContactListPorts.wired(), accounts)
 
 
 def list_contact_lists(
-    caller: Caller, account_id: str | None, limit: int, cursor: str | None
+    caller: Caller,
+    account_id: str | None,
+    limit: int,
+    cursor: str | None,
+    *,
+    ports: ContactListPorts | None = None,
+    accounts: AccountRepository | None = None,
 ) -> tuple[list[ContactList], str | None]:
-    owner = account_id or caller.account_id
-    if _owner(caller, owner) is None:
-        raise NotFound.of("account", owner)
-    return store.list_contact_lists(owner, limit, cursor)
+    ports = ports or ContactListPorts.wired()
+    account = visible_account(caller, account_id or caller.account_id, accounts=accounts)
+    return ports.lists.list_for_account(account.id, limit, cursor)
 
 
 def _offset(cursor: str | None) -> int:
@@ -217,19 +231,30 @@ def _view(recipient: Recipient, columns: tuple[str, ...], account: Account) -> R
 
 
 def recipients_page(
-    caller: Caller, list_id: str, limit: int, cursor: str | None
+    caller: Caller,
+    list_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    ports: ContactListPorts | None = None,
+    accounts: AccountRepository | None = None,
 ) -> tuple[ContactList, list[RecipientView], str | None]:
     """A page of the list's numbers with type, region and time zone (R-LST-3); the cursor is an offset."""
-    contact_list, owner = _visible_list(caller, list_id)
+    ports = ports or ContactListPorts.wired()
+    contact_list = _visible_list(caller, list_id, ports, accounts)
+    owner = _owner(caller, contact_list, accounts)
     offset = _offset(cursor)
-    recipients, more = store.recipients_slice(contact_list.recipients_key, offset, limit)
+    recipients, more = ports.lists.recipients_slice(contact_list.recipients_key, offset, limit)
     views = [_view(r, contact_list.columns, owner) for r in recipients]
     return contact_list, views, str(offset + limit) if more else None
 
 
-def load_list_recipients(account_id: str, list_id: str) -> tuple[tuple[str, ...], list[Recipient]]:
+def load_list_recipients(
+    account_id: str, list_id: str, *, ports: ContactListPorts | None = None
+) -> tuple[tuple[str, ...], list[Recipient]]:
     """The account's ready list for a campaign: its columns and recipients (404 for any other list)."""
-    found = store.get_contact_list(list_id)
+    ports = ports or ContactListPorts.wired()
+    found = ports.lists.get(list_id)
     if found is None or found.account_id != account_id or found.status is not ListStatus.READY:
         raise NotFound.of("contact_list", list_id)
-    return found.columns, store.load_recipients(found.recipients_key)
+    return found.columns, ports.lists.load_recipients(found.recipients_key)

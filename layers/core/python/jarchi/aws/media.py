@@ -1,6 +1,8 @@
 """S3 objects of the two content buckets: audio (`media`) and contact lists (`lists`).
 
-The one place that talks to S3. Keys are made here too, so that every writer and reader agrees:
+The one place that talks to S3: `S3MediaStore` (the content's `MediaStore` port) and `S3ListFiles` (the
+contact lists' `ListFiles` port); the campaign audience (`jarchi.store.recipients`) uses the list-object
+functions. Keys are made here too, so that every writer and reader agrees:
 
 - ``audio/{account_id}/{audio_id}.{format}`` in the media bucket (uploads and generated speech);
 - ``lists/{account_id}/{list_id}/original`` (the file as the client sent it) and
@@ -10,8 +12,7 @@ The one place that talks to S3. Keys are made here too, so that every writer and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from jarchi import clock
+from jarchi.audiences.ports import PresignedUpload
 from jarchi.resources import LISTS_BUCKET, MEDIA_BUCKET, BucketSpec
 from jarchi.settings import get_settings
 
@@ -27,13 +29,6 @@ if TYPE_CHECKING:
 
 UPLOAD_URL_SECONDS = 15 * 60
 _MISSING = {"404", "NoSuchKey", "NotFound"}
-
-
-@dataclass(frozen=True, slots=True)
-class PresignedUpload:
-    url: str
-    key: str
-    expires_at: datetime
 
 
 @cache
@@ -87,22 +82,45 @@ def _size(spec: BucketSpec, key: str) -> int | None:
     return int(head["ContentLength"])
 
 
-# --- audio -----------------------------------------------------------------------------------------
+class S3MediaStore:
+    """The media store on the media bucket (audio files)."""
+
+    def audio_key(self, account_id: str, audio_id: str, extension: str) -> str:
+        return audio_key(account_id, audio_id, extension)
+
+    def put_audio(self, key: str, data: bytes, content_type: str) -> None:
+        _put(MEDIA_BUCKET, key, data, content_type)
+
+    def get_audio(self, key: str) -> bytes | None:
+        return _get(MEDIA_BUCKET, key)
+
+    def delete_audio(self, key: str) -> None:
+        _s3().delete_object(Bucket=_bucket(MEDIA_BUCKET), Key=key)
 
 
-def put_audio(key: str, data: bytes, content_type: str) -> None:
-    _put(MEDIA_BUCKET, key, data, content_type)
+class S3ListFiles:
+    """The list files on the lists bucket (originals, parsed recipients, presigned uploads)."""
+
+    def original_key(self, account_id: str, list_id: str) -> str:
+        return list_original_key(account_id, list_id)
+
+    def recipients_key(self, account_id: str, list_id: str) -> str:
+        return list_recipients_key(account_id, list_id)
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        put_list_object(key, data, content_type)
+
+    def get(self, key: str) -> bytes | None:
+        return get_list_object(key)
+
+    def size(self, key: str) -> int | None:
+        return _size(LISTS_BUCKET, key)
+
+    def presign_upload(self, key: str) -> PresignedUpload:
+        return presign_list_upload(key)
 
 
-def get_audio(key: str) -> bytes | None:
-    return _get(MEDIA_BUCKET, key)
-
-
-def delete_audio(key: str) -> None:
-    _s3().delete_object(Bucket=_bucket(MEDIA_BUCKET), Key=key)
-
-
-# --- contact lists ---------------------------------------------------------------------------------
+# --- objects of the lists bucket (also the campaign audience's) ------------------------------------
 
 
 def put_list_object(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
@@ -111,10 +129,6 @@ def put_list_object(key: str, data: bytes, content_type: str = "application/octe
 
 def get_list_object(key: str) -> bytes | None:
     return _get(LISTS_BUCKET, key)
-
-
-def list_object_size(key: str) -> int | None:
-    return _size(LISTS_BUCKET, key)
 
 
 def presign_list_upload(key: str, seconds: int = UPLOAD_URL_SECONDS) -> PresignedUpload:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from jarchi import clock
 from jarchi.accounts.models import Caller
+from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.service import visible_account
 from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
+from jarchi.billing.ports import Ledger
 from jarchi.errors import Forbidden, Unprocessable
 from jarchi.ids import new_id
-from jarchi.store import ledger as store
+from jarchi.ports import resolve
 
 MAX_SINGLE_AMOUNT = 10**15  # keeps every sum far inside DynamoDB's number precision
 
@@ -48,11 +50,23 @@ def _check_amount(amount: int) -> None:
         raise Unprocessable("invalid_amount", f"amounts are integers in minor units up to {MAX_SINGLE_AMOUNT}")
 
 
-def add_credit(caller: Caller, account_id: str, amount: int, reference: str | None) -> CreditResult:
+def _ledger(ledger: Ledger | None) -> Ledger:
+    return ledger or resolve(Ledger)
+
+
+def add_credit(
+    caller: Caller,
+    account_id: str,
+    amount: int,
+    reference: str | None,
+    *,
+    ledger: Ledger | None = None,
+    accounts: AccountRepository | None = None,
+) -> CreditResult:
     """Admin: a top-up (positive) or an adjustment (negative). A reseller: a top-up of its own customer,
     paid from its own available credit in the same transaction."""
     _check_amount(amount)
-    target = visible_account(caller, account_id)
+    target = visible_account(caller, account_id, accounts=accounts)
     actor = caller.account_id
     if caller.account.is_admin:
         kind = EntryType.TOP_UP if amount > 0 else EntryType.ADJUSTMENT
@@ -66,23 +80,38 @@ def add_credit(caller: Caller, account_id: str, amount: int, reference: str | No
         posting = Posting((entry, paid))
     else:
         raise Forbidden("credit_not_allowed", "credit is added by admin, or by a reseller for its customers")
-    store.post(posting)
-    return CreditResult(entry=entry, balance=store.get_balance(target.id))
+    book = _ledger(ledger)
+    book.post(posting)
+    return CreditResult(entry=entry, balance=book.balance(target.id))
 
 
-def credit_of(caller: Caller, account_id: str | None = None) -> Balance:
-    return store.get_balance(visible_account(caller, account_id or caller.account_id).id)
+def credit_of(
+    caller: Caller,
+    account_id: str | None = None,
+    *,
+    ledger: Ledger | None = None,
+    accounts: AccountRepository | None = None,
+) -> Balance:
+    return _ledger(ledger).balance(visible_account(caller, account_id or caller.account_id, accounts=accounts).id)
 
 
 def transactions(
-    caller: Caller, account_id: str | None, campaign_id: str | None, limit: int, cursor: str | None
+    caller: Caller,
+    account_id: str | None,
+    campaign_id: str | None,
+    limit: int,
+    cursor: str | None,
+    *,
+    ledger: Ledger | None = None,
+    accounts: AccountRepository | None = None,
 ) -> tuple[list[LedgerEntry], str | None]:
-    account = visible_account(caller, account_id or caller.account_id)
-    return store.list_entries(account.id, campaign_id, limit, cursor)
+    account = visible_account(caller, account_id or caller.account_id, accounts=accounts)
+    return _ledger(ledger).entries(account.id, campaign_id, limit, cursor)
 
 
 # The campaign path's money movements. Each returns a Posting so that the caller can write it in the
-# same transaction as the campaign change it pays for (store.ledger.stage_posting), or post it alone.
+# same transaction as the campaign change it pays for (the campaign repository's create and settle), or
+# post it alone.
 
 
 def reservation(account_id: str, campaign_id: str, amount: int) -> Posting:
@@ -119,5 +148,5 @@ def refund(account_id: str, campaign_id: str, amount: int) -> Posting:
     return Posting((entry,), once_key=f"reconcile:{campaign_id}")
 
 
-def post(posting: Posting) -> None:
-    store.post(posting)
+def post(posting: Posting, *, ledger: Ledger | None = None) -> None:
+    _ledger(ledger).post(posting)

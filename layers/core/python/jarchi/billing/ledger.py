@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from jarchi.errors import Unprocessable
+from jarchi.errors import Conflict, Unprocessable
 
 
 class EntryType(StrEnum):
@@ -118,6 +118,23 @@ class Posting:
         for entry in self.entries:
             totals[entry.account_id] = totals[entry.account_id] + entry.effect
         object.__setattr__(self, "effects", dict(totals))
+
+
+class AlreadyPosted(Conflict):
+    """A posting with this `once_key` (or an entry with this id) was already made: nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("already_posted", "this posting was already made")
+
+
+class ReservationExceeded(Conflict):
+    """A posting would take back more than the account has reserved: nothing was written."""
+
+    def __init__(self, account_id: str, reserved: int) -> None:
+        super().__init__(
+            "reservation_exceeded",
+            f"account {account_id} has {reserved} reserved, less than this posting takes back",
+        )
 
 
 def totals_of(entries: list[LedgerEntry]) -> Balance:

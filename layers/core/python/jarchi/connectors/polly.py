@@ -1,4 +1,5 @@
-"""Amazon Polly as the cloud's text-to-speech engine (R-TTS-1): a `SpeechEngine` (jarchi.content.tts).
+"""Amazon Polly as the cloud's text-to-speech engine (R-TTS-1): a `SpeechEngine` (jarchi.content.tts), picked
+by `jarchi.wiring` outside the local stage.
 
 MP3 output; the voice and engine (standard / neural) come from `polly_voice_for`, which refuses languages
 Polly cannot speak (Persian, Ukrainian) with `tts_language_unsupported`."""
@@ -21,7 +22,15 @@ class PollyEngine:
     engine_name = "polly"
 
     def __init__(self, client: PollyClient | None = None, region: str | None = None) -> None:
-        self._client: PollyClient = client or boto3.client("polly", region_name=region)
+        self._given = client
+        self._region = region
+
+    @property
+    def _client(self) -> PollyClient:
+        """The client it was given, else one made on first use (the wiring creates no client)."""
+        if self._given is None:
+            self._given = boto3.client("polly", region_name=self._region)
+        return self._given
 
     def synthesize(self, text: str, language: SpeechLanguage) -> Speech:
         voice = polly_voice_for(language.value)

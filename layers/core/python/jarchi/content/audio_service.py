@@ -11,8 +11,9 @@ Decisions:
   inline `tts_text` is stored at campaign creation through `store_campaign_speech`, `pending` by default;
   the campaign work passes `approved=True` only for texts the platform itself writes (OTP codes read by
   `otp_speech_text`).
-- The engine: the local platform speaks with espeak-ng (or a tone of speech length when it is missing),
-  the cloud with Amazon Polly (jarchi.connectors.polly). Durations always come from the produced file.
+- The engine is a port (`SpeechEngine`) chosen by the wiring: the local platform speaks with espeak-ng (or a
+  tone of speech length when it is missing), the cloud with Amazon Polly. Durations always come from the
+  produced file.
 - Deleting removes the item first (conditionally: only while no campaign uses it), then the S3 object: an
   orphan object is harmless, an item pointing to a missing file is not.
 """
@@ -20,21 +21,19 @@ Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from jarchi import clock
 from jarchi.accounts import access
 from jarchi.accounts.models import Account, Caller
-from jarchi.aws import media
+from jarchi.accounts.ports import AccountRepository
+from jarchi.accounts.service import AccountScope, require_owned
 from jarchi.content.audio import AudioFormat, AudioInfo, probe_audio
 from jarchi.content.moderation import ModerationOutcome, ModerationStatus, moderate
+from jarchi.content.ports import AudioPorts, DeleteOutcome
 from jarchi.content.records import AudioRecord, AudioSource
-from jarchi.content.tts import Speech, SpeechEngine, local_speech_engine, speak, speech_language
+from jarchi.content.tts import Speech, speak, speech_language
 from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
-from jarchi.settings import get_settings
-from jarchi.store import accounts as account_store
-from jarchi.store import audio as store
 
 CONTENT_TYPES = {
     AudioFormat.MP3: "audio/mpeg",
@@ -67,28 +66,17 @@ class SynthesizedSpeech:
     info: AudioInfo
 
 
-@cache
-def _engine(stage: str, region: str) -> SpeechEngine:
-    if stage == "local":
-        return local_speech_engine()
-    from jarchi.connectors.polly import PollyEngine
-
-    return PollyEngine(region=region)
-
-
-def speech_engine() -> SpeechEngine:
-    settings = get_settings()
-    return _engine(settings.stage, settings.region)
-
-
 def default_language(account: Account) -> str:
     return REGION_LANGUAGES.get(account.default_region.upper(), DEFAULT_LANGUAGE)
 
 
-def synthesize(account: Account, text: str, language: str | None = None) -> SynthesizedSpeech:
+def synthesize(
+    account: Account, text: str, language: str | None = None, *, ports: AudioPorts | None = None
+) -> SynthesizedSpeech:
     """Speak `text` (in the account's language unless told) and measure the result; nothing is stored."""
+    ports = ports or AudioPorts.wired()
     chosen = speech_language(language or default_language(account)).value
-    speech, info = speak(speech_engine(), text, chosen)
+    speech, info = speak(ports.speech, text, chosen)
     return SynthesizedSpeech(text.strip(), chosen, speech, info)
 
 
@@ -104,14 +92,8 @@ def decide(current: ModerationStatus, decision: str, reason: str | None) -> Mode
         raise Conflict(error.code, error.message, **details) from None
 
 
-def _visible(caller: Caller, account_id: str) -> bool:
-    if caller.account.is_admin or caller.account_id == account_id:
-        return True
-    owner = account_store.get_account(account_id)
-    return owner is not None and access.can_see(caller, owner)
-
-
 def _store(
+    ports: AudioPorts,
     account: Account,
     title: str,
     audio: bytes,
@@ -121,7 +103,7 @@ def _store(
     status: ModerationStatus = ModerationStatus.PENDING,
 ) -> AudioRecord:
     audio_id = new_id("aud")
-    key = media.audio_key(account.id, audio_id, info.format.value)
+    key = ports.media.audio_key(account.id, audio_id, info.format.value)
     now = clock.now()
     record = AudioRecord(
         id=audio_id,
@@ -139,23 +121,24 @@ def _store(
         language=tts.language if tts else None,
         tts_text=tts.text if tts else None,
     )
-    media.put_audio(key, audio, CONTENT_TYPES[info.format])  # the file first, the item last
-    store.put_audio(record)
+    ports.media.put_audio(key, audio, CONTENT_TYPES[info.format])  # the file first, the item last
+    ports.audio.put(record)
     return record
 
 
-def create_audio(caller: Caller, request: NewAudio) -> AudioRecord:
+def create_audio(caller: Caller, request: NewAudio, *, ports: AudioPorts | None = None) -> AudioRecord:
     """`POST /v1/audio`: an upload (probed: R-AUD-1, R-AUD-2) or text-to-speech (R-TTS-1); `pending`."""
+    ports = ports or AudioPorts.wired()
     title = request.title.strip()
     if not title:
         raise Unprocessable("invalid_title", "an audio needs a title")
     if (request.data is None) == (request.tts_text is None):
         raise Unprocessable("audio_content_required", "give exactly one of content_base64 and tts_text")
     if request.data is not None:
-        return _store(caller.account, title, request.data, probe_audio(request.data))
+        return _store(ports, caller.account, title, request.data, probe_audio(request.data))
     assert request.tts_text is not None
-    spoken = synthesize(caller.account, request.tts_text, request.language)
-    return _store(caller.account, title, spoken.speech.audio, spoken.info, tts=spoken)
+    spoken = synthesize(caller.account, request.tts_text, request.language, ports=ports)
+    return _store(ports, caller.account, title, spoken.speech.audio, spoken.info, tts=spoken)
 
 
 def store_campaign_speech(
@@ -165,60 +148,81 @@ def store_campaign_speech(
     *,
     speech: SynthesizedSpeech | None = None,
     approved: bool = False,
+    ports: AudioPorts | None = None,
 ) -> AudioRecord:
     """Store a campaign's text-to-speech message as the account's audio (source `tts`).
 
     Pass the `speech` that `prepare_campaign` measured to store exactly what was estimated instead of
     synthesizing again. `pending` unless `approved` (only for texts the platform writes, e.g. OTP)."""
-    spoken = speech or synthesize(account, text, language)
+    ports = ports or AudioPorts.wired()
+    spoken = speech or synthesize(account, text, language, ports=ports)
     title = spoken.text if len(spoken.text) <= 80 else spoken.text[:79] + "…"
     status = ModerationStatus.APPROVED if approved else ModerationStatus.PENDING
-    return _store(account, title, spoken.speech.audio, spoken.info, tts=spoken, status=status)
+    return _store(ports, account, title, spoken.speech.audio, spoken.info, tts=spoken, status=status)
 
 
-def get_audio(caller: Caller, audio_id: str) -> AudioRecord:
-    record = store.get_audio(audio_id)
-    if record is None or not _visible(caller, record.account_id):
-        raise NotFound.of("audio", audio_id)
-    return record
+def get_audio(
+    caller: Caller, audio_id: str, *, ports: AudioPorts | None = None, accounts: AccountRepository | None = None
+) -> AudioRecord:
+    ports = ports or AudioPorts.wired()
+    return require_owned(caller, ports.audio.get(audio_id), "audio", audio_id, accounts=accounts)
 
 
 def list_audio(
-    caller: Caller, account_id: str | None, limit: int, cursor: str | None
+    caller: Caller,
+    account_id: str | None,
+    limit: int,
+    cursor: str | None,
+    *,
+    ports: AudioPorts | None = None,
+    accounts: AccountRepository | None = None,
 ) -> tuple[list[AudioRecord], str | None]:
     """The caller's audio (or a visible account's), newest first."""
+    ports = ports or AudioPorts.wired()
     owner = account_id or caller.account_id
-    if not _visible(caller, owner):
-        raise NotFound.of("account", owner)
-    return store.list_audio(owner, limit, cursor)
+    require_owned(caller, AccountScope(owner), "account", owner, accounts=accounts)
+    return ports.audio.list_for_account(owner, limit, cursor)
 
 
-def delete_audio(caller: Caller, audio_id: str) -> None:
-    record = get_audio(caller, audio_id)
-    outcome = store.delete_unused_audio(record.id)
-    if outcome is store.DeleteOutcome.IN_USE:
+def delete_audio(
+    caller: Caller, audio_id: str, *, ports: AudioPorts | None = None, accounts: AccountRepository | None = None
+) -> None:
+    ports = ports or AudioPorts.wired()
+    record = get_audio(caller, audio_id, ports=ports, accounts=accounts)
+    outcome = ports.audio.delete_unused(record.id)
+    if outcome is DeleteOutcome.IN_USE:
         raise Conflict("audio_in_use", "this audio is used by a campaign and is kept for the record", audio_id=audio_id)
-    if outcome is store.DeleteOutcome.MISSING:
+    if outcome is DeleteOutcome.MISSING:
         raise NotFound.of("audio", audio_id)
-    media.delete_audio(record.key)
+    ports.media.delete_audio(record.key)
 
 
-def moderate_audio(caller: Caller, audio_id: str, decision: str, reason: str | None) -> AudioRecord:
+def moderate_audio(
+    caller: Caller,
+    audio_id: str,
+    decision: str,
+    reason: str | None,
+    *,
+    ports: AudioPorts | None = None,
+    accounts: AccountRepository | None = None,
+) -> AudioRecord:
     """The operator's decision (R-AUD-3): visible first (404), then admin only (403)."""
-    record = get_audio(caller, audio_id)
+    ports = ports or AudioPorts.wired()
+    record = get_audio(caller, audio_id, ports=ports, accounts=accounts)
     access.require_admin(caller)
     outcome = decide(record.status, decision, reason)
-    if not store.set_moderation(record.id, record.status, outcome.status, outcome.reason, clock.now()):
+    if not ports.audio.set_moderation(record.id, record.status, outcome.status, outcome.reason, clock.now()):
         raise Conflict("moderation_conflict", "another decision was made at the same time; read the audio again")
-    updated = store.get_audio(record.id)
+    updated = ports.audio.get(record.id)
     if updated is None:
         raise NotFound.of("audio", audio_id)
     return updated
 
 
-def get_usable_audio(account_id: str, audio_id: str) -> AudioRecord:
+def get_usable_audio(account_id: str, audio_id: str, *, ports: AudioPorts | None = None) -> AudioRecord:
     """The account's approved audio for a campaign: 404 when it is not the account's, 422 unless approved."""
-    record = store.get_audio(audio_id)
+    ports = ports or AudioPorts.wired()
+    record = ports.audio.get(audio_id)
     if record is None or record.account_id != account_id:
         raise NotFound.of("audio", audio_id)
     if not record.status.is_usable:
@@ -231,6 +235,6 @@ def get_usable_audio(account_id: str, audio_id: str) -> AudioRecord:
     return record
 
 
-def mark_audio_used(audio_id: str) -> None:
+def mark_audio_used(audio_id: str, *, ports: AudioPorts | None = None) -> None:
     """A campaign now uses this audio: it is kept for the record and can no longer be deleted."""
-    store.mark_audio_used(audio_id)
+    (ports or AudioPorts.wired()).audio.mark_used(audio_id)

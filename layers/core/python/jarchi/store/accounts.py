@@ -1,11 +1,11 @@
-"""Accounts and API-token hashes: the `accounts` table."""
+"""Accounts and API-token hashes: the `accounts` table, behind `jarchi.accounts.ports.AccountRepository`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -95,7 +95,7 @@ def _to_token(item: TokenItem) -> Token:
     )
 
 
-def account_item(account: Account) -> AccountItem:
+def _account_item(account: Account) -> AccountItem:
     return AccountItem(
         _account_pk(account.id),
         PROFILE,
@@ -112,75 +112,67 @@ def account_item(account: Account) -> AccountItem:
     )
 
 
-def get_account(account_id: str) -> Account | None:
-    try:
-        return _to_account(AccountItem.get(_account_pk(account_id), PROFILE, consistent_read=True))
-    except AccountItem.DoesNotExist:
+class DynamoAccounts:
+    """The account repository on the `accounts` table (profiles and token hashes)."""
+
+    def get(self, account_id: str) -> Account | None:
+        try:
+            return _to_account(AccountItem.get(_account_pk(account_id), PROFILE, consistent_read=True))
+        except AccountItem.DoesNotExist:
+            return None
+
+    def create(self, account: Account) -> None:
+        _account_item(account).save(condition=AccountItem.pk.does_not_exist())
+
+    def list_children(self, parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("parent_id", {}).get("S") != parent_id:
+            start = None
+        result = AccountItem.by_parent.query(parent_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+        items = [_to_account(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key)
+
+    def list_all(self, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+        result = AccountItem.scan(AccountItem.sk == PROFILE, limit=limit, last_evaluated_key=decode_cursor(cursor))
+        items = [_to_account(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key)
+
+    def put_token(self, token: Token, token_hash: str) -> None:
+        TokenItem(
+            _account_pk(token.account_id),
+            f"{TOKEN_PREFIX}{token.id}",
+            id=token.id,
+            account_id=token.account_id,
+            name=token.name,
+            prefix=token.prefix,
+            token_hash=token_hash,
+            created_at=token.created_at.isoformat(),
+        ).save(condition=TokenItem.pk.does_not_exist())
+
+    def find_token(self, token_hash: str) -> Token | None:
+        """Confirmed by a consistent read (the index lags a revocation)."""
+        for indexed in TokenItem.by_token_hash.query(token_hash, limit=1):
+            try:
+                item = TokenItem.get(indexed.pk, indexed.sk, consistent_read=True)
+            except TokenItem.DoesNotExist:
+                return None
+            return _to_token(item) if item.token_hash == token_hash else None
         return None
 
+    def touch_token(self, token: Token, at: datetime) -> None:
+        TokenItem(_account_pk(token.account_id), f"{TOKEN_PREFIX}{token.id}").update(
+            actions=[TokenItem.last_used_at.set(at.isoformat())], condition=TokenItem.pk.exists()
+        )
 
-def list_children(parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
-    start = decode_cursor(cursor)
-    if start is not None and start.get("parent_id", {}).get("S") != parent_id:
-        start = None
-    result = AccountItem.by_parent.query(parent_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
-    items = [_to_account(item) for item in result]
-    return items, encode_cursor(result.last_evaluated_key)
+    def list_tokens(self, account_id: str) -> list[Token]:
+        query = TokenItem.query(_account_pk(account_id), TokenItem.sk.startswith(TOKEN_PREFIX))
+        return [_to_token(item) for item in query]
 
-
-def put_token(token: Token, token_hash: str) -> None:
-    TokenItem(
-        _account_pk(token.account_id),
-        f"{TOKEN_PREFIX}{token.id}",
-        id=token.id,
-        account_id=token.account_id,
-        name=token.name,
-        prefix=token.prefix,
-        token_hash=token_hash,
-        created_at=token.created_at.isoformat(),
-    ).save(condition=TokenItem.pk.does_not_exist())
-
-
-def find_token(token_hash: str) -> Token | None:
-    """The token with this hash, confirmed by a consistent read (the index lags a revocation)."""
-    for indexed in TokenItem.by_token_hash.query(token_hash, limit=1):
+    def delete_token(self, account_id: str, token_id: str) -> bool:
         try:
-            item = TokenItem.get(indexed.pk, indexed.sk, consistent_read=True)
-        except TokenItem.DoesNotExist:
-            return None
-        return _to_token(item) if item.token_hash == token_hash else None
-    return None
-
-
-def touch_token(token: Token, at: datetime) -> None:
-    TokenItem(_account_pk(token.account_id), f"{TOKEN_PREFIX}{token.id}").update(
-        actions=[TokenItem.last_used_at.set(at.isoformat())], condition=TokenItem.pk.exists()
-    )
-
-
-def list_tokens(account_id: str) -> list[Token]:
-    query = TokenItem.query(_account_pk(account_id), TokenItem.sk.startswith(TOKEN_PREFIX))
-    return [_to_token(item) for item in query]
-
-
-def delete_token(account_id: str, token_id: str) -> bool:
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        TokenItem(_account_pk(account_id), f"{TOKEN_PREFIX}{token_id}").delete(condition=TokenItem.pk.exists())
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def scan_accounts(limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
-    """Admin listing only (not a hot path)."""
-    result = AccountItem.scan(AccountItem.sk == PROFILE, limit=limit, last_evaluated_key=decode_cursor(cursor))
-    items = [_to_account(item) for item in result]
-    return items, encode_cursor(result.last_evaluated_key)
-
-
-def raw_key(account_id: str) -> dict[str, Any]:
-    return {"pk": _account_pk(account_id), "sk": PROFILE}
+            TokenItem(_account_pk(account_id), f"{TOKEN_PREFIX}{token_id}").delete(condition=TokenItem.pk.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -1,4 +1,5 @@
-"""Audio messages: the `audio` table (the file itself is in the media bucket, see store/media.py).
+"""Audio messages: the `audio` table (the file itself is in the media bucket, see `jarchi.aws.media`), behind
+`jarchi.content.ports.AudioRepository`.
 
 `used_by_campaigns` counts the campaigns that use an audio; it only grows (`mark_audio_used`), and an audio
 with a count above zero cannot be deleted (kept for the record, R-AUD-3)."""
@@ -6,7 +7,6 @@ with a count above zero cannot be deleted (kept for the record, R-AUD-3)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
@@ -15,6 +15,7 @@ from pynamodb.models import Model
 
 from jarchi.content.audio import AudioFormat
 from jarchi.content.moderation import ModerationStatus
+from jarchi.content.ports import DeleteOutcome
 from jarchi.content.records import AudioRecord, AudioSource
 from jarchi.errors import NotFound
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
@@ -53,12 +54,6 @@ class AudioItem(Model):
     by_account = _ByAccount()
 
 
-class DeleteOutcome(StrEnum):
-    DELETED = "deleted"
-    MISSING = "missing"
-    IN_USE = "in_use"
-
-
 def _to_record(item: AudioItem) -> AudioRecord:
     return AudioRecord(
         id=item.id,
@@ -80,83 +75,81 @@ def _to_record(item: AudioItem) -> AudioRecord:
     )
 
 
-def put_audio(record: AudioRecord) -> None:
-    AudioItem(
-        record.id,
-        account_id=record.account_id,
-        created_at=record.created_at.isoformat(),
-        title=record.title,
-        source=record.source.value,
-        format=record.format.value,
-        duration_ms=record.duration_ms,
-        pulses=record.pulses,
-        size_bytes=record.size_bytes,
-        s3_key=record.key,
-        status=record.status.value,
-        reason=record.reason,
-        moderated_at=record.moderated_at.isoformat() if record.moderated_at else None,
-        language=record.language,
-        tts_text=record.tts_text,
-        used_by_campaigns=record.used_by_campaigns,
-    ).save(condition=AudioItem.id.does_not_exist())
+class DynamoAudio:
+    """The audio repository on the `audio` table."""
 
+    def put(self, record: AudioRecord) -> None:
+        AudioItem(
+            record.id,
+            account_id=record.account_id,
+            created_at=record.created_at.isoformat(),
+            title=record.title,
+            source=record.source.value,
+            format=record.format.value,
+            duration_ms=record.duration_ms,
+            pulses=record.pulses,
+            size_bytes=record.size_bytes,
+            s3_key=record.key,
+            status=record.status.value,
+            reason=record.reason,
+            moderated_at=record.moderated_at.isoformat() if record.moderated_at else None,
+            language=record.language,
+            tts_text=record.tts_text,
+            used_by_campaigns=record.used_by_campaigns,
+        ).save(condition=AudioItem.id.does_not_exist())
 
-def get_audio(audio_id: str) -> AudioRecord | None:
-    try:
-        return _to_record(AudioItem.get(audio_id, consistent_read=True))
-    except AudioItem.DoesNotExist:
-        return None
+    def get(self, audio_id: str) -> AudioRecord | None:
+        try:
+            return _to_record(AudioItem.get(audio_id, consistent_read=True))
+        except AudioItem.DoesNotExist:
+            return None
 
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[AudioRecord], str | None]:
+        """An account's audio, newest first."""
+        start = decode_cursor(cursor)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            start = None
+        result = AudioItem.by_account.query(account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+        items = [_to_record(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key)
 
-def list_audio(account_id: str, limit: int, cursor: str | None) -> tuple[list[AudioRecord], str | None]:
-    """An account's audio, newest first."""
-    start = decode_cursor(cursor)
-    if start is not None and start.get("account_id", {}).get("S") != account_id:
-        start = None
-    result = AudioItem.by_account.query(account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
-    items = [_to_record(item) for item in result]
-    return items, encode_cursor(result.last_evaluated_key)
-
-
-def set_moderation(
-    audio_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
-) -> bool:
-    """Move the status from `expected` to `status`; False when someone else decided first."""
-    try:
-        AudioItem(audio_id).update(
-            actions=[
-                AudioItem.status.set(status.value),
-                AudioItem.reason.set(reason) if reason else AudioItem.reason.remove(),
-                AudioItem.moderated_at.set(at.isoformat()),
-            ],
-            condition=AudioItem.status == expected.value,
-        )
-    except UpdateError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
-            return False
-        raise
-    return True
-
-
-def mark_audio_used(audio_id: str) -> None:
-    """Count one more campaign using this audio (it can no longer be deleted). 404 when it does not exist."""
-    try:
-        AudioItem(audio_id).update(
-            actions=[AudioItem.used_by_campaigns.add(1)],
-            condition=AudioItem.id.exists(),
-        )
-    except UpdateError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
-            raise NotFound.of("audio", audio_id) from error
-        raise
-
-
-def delete_unused_audio(audio_id: str) -> DeleteOutcome:
-    unused = AudioItem.used_by_campaigns.does_not_exist() | (AudioItem.used_by_campaigns == 0)
-    try:
-        AudioItem(audio_id).delete(condition=AudioItem.id.exists() & unused)
-    except DeleteError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+    def set_moderation(
+        self, audio_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
+    ) -> bool:
+        """Move the status from `expected` to `status`; False when someone else decided first."""
+        try:
+            AudioItem(audio_id).update(
+                actions=[
+                    AudioItem.status.set(status.value),
+                    AudioItem.reason.set(reason) if reason else AudioItem.reason.remove(),
+                    AudioItem.moderated_at.set(at.isoformat()),
+                ],
+                condition=AudioItem.status == expected.value,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == _CONDITION_FAILED:
+                return False
             raise
-        return DeleteOutcome.IN_USE if get_audio(audio_id) is not None else DeleteOutcome.MISSING
-    return DeleteOutcome.DELETED
+        return True
+
+    def mark_used(self, audio_id: str) -> None:
+        """Count one more campaign using this audio (it can no longer be deleted). 404 when it does not exist."""
+        try:
+            AudioItem(audio_id).update(
+                actions=[AudioItem.used_by_campaigns.add(1)],
+                condition=AudioItem.id.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == _CONDITION_FAILED:
+                raise NotFound.of("audio", audio_id) from error
+            raise
+
+    def delete_unused(self, audio_id: str) -> DeleteOutcome:
+        unused = AudioItem.used_by_campaigns.does_not_exist() | (AudioItem.used_by_campaigns == 0)
+        try:
+            AudioItem(audio_id).delete(condition=AudioItem.id.exists() & unused)
+        except DeleteError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+            return DeleteOutcome.IN_USE if self.get(audio_id) is not None else DeleteOutcome.MISSING
+        return DeleteOutcome.DELETED

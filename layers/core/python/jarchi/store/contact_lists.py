@@ -1,4 +1,5 @@
-"""Contact lists: the `contact_lists` table (metadata) and their recipients as JSON Lines in S3.
+"""Contact lists: the `contact_lists` table (metadata) and their recipients as JSON Lines in the list files
+(S3), behind `jarchi.audiences.ports.ContactListRepository`.
 
 `recipients.jsonl` holds one `{"number", "type", "values"}` object per line, `values` aligned with the
 item's `columns`. It is written before the item, so an item never points to a missing object."""
@@ -17,8 +18,9 @@ from pynamodb.models import Model
 
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import InvalidLine, Recipient
+from jarchi.audiences.ports import ListFiles
 from jarchi.audiences.records import ContactList, ListStatus
-from jarchi.aws import media
+from jarchi.aws.media import S3ListFiles
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CONTACT_LISTS
 
@@ -105,44 +107,6 @@ def _item(contact_list: ContactList) -> ContactListItem:
     )
 
 
-def put_contact_list(contact_list: ContactList) -> None:
-    """A new item (a ready list, or an upload awaiting its file)."""
-    _item(contact_list).save(condition=ContactListItem.id.does_not_exist())
-
-
-def complete_contact_list(contact_list: ContactList) -> bool:
-    """Turn an awaiting upload into the ready list; False when it is no longer awaiting."""
-    try:
-        _item(contact_list).save(condition=ContactListItem.status == ListStatus.AWAITING_UPLOAD.value)
-    except PutError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
-            return False
-        raise
-    return True
-
-
-def get_contact_list(list_id: str) -> ContactList | None:
-    try:
-        return _to_list(ContactListItem.get(list_id, consistent_read=True))
-    except ContactListItem.DoesNotExist:
-        return None
-
-
-def list_contact_lists(account_id: str, limit: int, cursor: str | None) -> tuple[list[ContactList], str | None]:
-    """An account's ready lists, newest first (a page may hold fewer than `limit`: uploads are skipped)."""
-    start = decode_cursor(cursor)
-    if start is not None and start.get("account_id", {}).get("S") != account_id:
-        start = None
-    result = ContactListItem.by_account.query(
-        account_id,
-        filter_condition=ContactListItem.status == ListStatus.READY.value,
-        limit=limit,
-        last_evaluated_key=start,
-        scan_index_forward=False,
-    )
-    return [_to_list(item) for item in result], encode_cursor(result.last_evaluated_key)
-
-
 # --- the recipients object -------------------------------------------------------------------------
 
 
@@ -159,22 +123,59 @@ def _decode_line(line: str) -> Recipient:
     return Recipient(row["number"], NumberType(row["type"]), tuple(row["values"]))
 
 
-def put_recipients(key: str, recipients: Sequence[Recipient]) -> None:
-    media.put_list_object(key, encode_recipients(recipients), "application/x-ndjson")
+class DynamoContactLists:
+    """The contact-list repository: items in the `contact_lists` table, recipients through the list files."""
 
+    def __init__(self, files: ListFiles | None = None) -> None:
+        self._files: ListFiles = files or S3ListFiles()
 
-def _lines(key: str) -> list[str]:
-    data = media.get_list_object(key)
-    if data is None:
-        raise LookupError(f"the recipients object {key!r} is missing")
-    return [line for line in data.decode("utf-8").split("\n") if line]
+    def put(self, contact_list: ContactList) -> None:
+        """A new item (a ready list, or an upload awaiting its file)."""
+        _item(contact_list).save(condition=ContactListItem.id.does_not_exist())
 
+    def complete(self, contact_list: ContactList) -> bool:
+        """Turn an awaiting upload into the ready list; False when it is no longer awaiting."""
+        try:
+            _item(contact_list).save(condition=ContactListItem.status == ListStatus.AWAITING_UPLOAD.value)
+        except PutError as error:
+            if error.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise
+        return True
 
-def load_recipients(key: str) -> list[Recipient]:
-    return [_decode_line(line) for line in _lines(key)]
+    def get(self, list_id: str) -> ContactList | None:
+        try:
+            return _to_list(ContactListItem.get(list_id, consistent_read=True))
+        except ContactListItem.DoesNotExist:
+            return None
 
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[ContactList], str | None]:
+        """An account's ready lists, newest first (a page may hold fewer than `limit`: uploads are skipped)."""
+        start = decode_cursor(cursor)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            start = None
+        result = ContactListItem.by_account.query(
+            account_id,
+            filter_condition=ContactListItem.status == ListStatus.READY.value,
+            limit=limit,
+            last_evaluated_key=start,
+            scan_index_forward=False,
+        )
+        return [_to_list(item) for item in result], encode_cursor(result.last_evaluated_key)
 
-def recipients_slice(key: str, offset: int, limit: int) -> tuple[list[Recipient], bool]:
-    """`limit` recipients from `offset`, and whether more follow."""
-    lines = _lines(key)
-    return [_decode_line(line) for line in lines[offset : offset + limit]], offset + limit < len(lines)
+    def put_recipients(self, key: str, recipients: Sequence[Recipient]) -> None:
+        self._files.put(key, encode_recipients(recipients), "application/x-ndjson")
+
+    def _lines(self, key: str) -> list[str]:
+        data = self._files.get(key)
+        if data is None:
+            raise LookupError(f"the recipients object {key!r} is missing")
+        return [line for line in data.decode("utf-8").split("\n") if line]
+
+    def load_recipients(self, key: str) -> list[Recipient]:
+        return [_decode_line(line) for line in self._lines(key)]
+
+    def recipients_slice(self, key: str, offset: int, limit: int) -> tuple[list[Recipient], bool]:
+        """`limit` recipients from `offset`, and whether more follow."""
+        lines = self._lines(key)
+        return [_decode_line(line) for line in lines[offset : offset + limit]], offset + limit < len(lines)

@@ -1,4 +1,8 @@
-"""The `ledger` table: one BALANCE item per account plus its entries, changed only in transactions."""
+"""The `ledger` table: one BALANCE item per account plus its entries, changed only in transactions; the
+ledger port (`jarchi.billing.ports.Ledger`) as `DynamoLedger`.
+
+`stage_posting` and `explain_failure` stay module functions: the campaign repository books its reservation
+and its settlement in its own transactions with them."""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
-from jarchi.errors import Conflict, InsufficientCredit
+from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, LedgerEntry, Posting, ReservationExceeded
+from jarchi.errors import InsufficientCredit
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import LEDGER
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
@@ -125,11 +129,6 @@ def stage_posting(tx: LabelledTransaction, posting: Posting) -> None:
         )
 
 
-class AlreadyPosted(Conflict):
-    def __init__(self) -> None:
-        super().__init__("already_posted", "this posting was already made")
-
-
 def explain_failure(posting: Posting, failure: TransactionFailed) -> Exception:
     """Turn a failed posting's labels into the domain error a caller can act on."""
     if "once" in failure.failed or any(label.startswith("entry:") for label in failure.failed):
@@ -139,10 +138,7 @@ def explain_failure(posting: Posting, failure: TransactionFailed) -> Exception:
             current = get_balance(account_id)
             if effect.available < 0 and current.available < -effect.available:
                 return InsufficientCredit(required=-effect.available, available=current.available)
-            return Conflict(
-                "reservation_exceeded",
-                f"account {account_id} has {current.reserved} reserved, less than this posting takes back",
-            )
+            return ReservationExceeded(account_id, current.reserved)
     return failure
 
 
@@ -194,3 +190,21 @@ def list_entries(
 
 def all_entries(account_id: str) -> list[LedgerEntry]:
     return [_to_entry(item) for item in EntryItem.query(account_id, EntryItem.sk.startswith(ENTRY))]
+
+
+class DynamoLedger:
+    """The ledger port on the `ledger` table."""
+
+    def post(self, posting: Posting) -> None:
+        post(posting)
+
+    def balance(self, account_id: str) -> Balance:
+        return get_balance(account_id)
+
+    def entries(
+        self, account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[LedgerEntry], str | None]:
+        return list_entries(account_id, campaign_id, limit, cursor)
+
+    def all_entries(self, account_id: str) -> list[LedgerEntry]:
+        return all_entries(account_id)

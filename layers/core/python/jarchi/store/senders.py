@@ -1,8 +1,8 @@
-"""Registered sender names: the `senders` table.
+"""Registered sender names: the `senders` table, behind `jarchi.content.ports.SenderRepository`.
 
 Two items per sender, written in one transaction: the sender (`id` = `snd_…`, indexed by account) and a
 name guard (`id` = `NAME#{account_id}#{name_key}`, no account attributes so the index skips it) whose
-conditional put makes a name unique per account and lets `find_sender_by_name` read it consistently."""
+conditional put makes a name unique per account and lets `find_by_name` read it consistently."""
 
 from __future__ import annotations
 
@@ -67,74 +67,75 @@ def _to_sender(item: SenderItem) -> Sender:
     )
 
 
-def put_sender(sender: Sender, name_key: str) -> bool:
-    """Register the sender; False when the account already has this name."""
-    transaction = LabelledTransaction()
-    transaction.put(
-        "name",
-        SenderNameItem(_name_id(sender.account_id, name_key), sender_id=sender.id),
-        condition=SenderNameItem.id.does_not_exist(),
-    )
-    transaction.put(
-        "sender",
-        SenderItem(
-            sender.id,
-            account_id=sender.account_id,
-            created_at=sender.created_at.isoformat(),
-            name=sender.name,
-            kind=sender.kind,
-            status=sender.status.value,
-        ),
-        condition=SenderItem.id.does_not_exist(),
-    )
-    try:
-        transaction.commit()
-    except TransactionFailed as failed:
-        if "name" in failed.failed:
-            return False
-        raise
-    return True
+class DynamoSenders:
+    """The sender repository on the `senders` table."""
 
-
-def get_sender(sender_id: str) -> Sender | None:
-    if not sender_id.startswith("snd_"):
-        return None  # never read a name guard as a sender
-    try:
-        return _to_sender(SenderItem.get(sender_id, consistent_read=True))
-    except SenderItem.DoesNotExist:
-        return None
-
-
-def find_sender_by_name(account_id: str, name_key: str) -> Sender | None:
-    try:
-        guard = SenderNameItem.get(_name_id(account_id, name_key), consistent_read=True)
-    except SenderNameItem.DoesNotExist:
-        return None
-    return get_sender(guard.sender_id)
-
-
-def list_senders(account_id: str, limit: int, cursor: str | None) -> tuple[list[Sender], str | None]:
-    start = decode_cursor(cursor)
-    if start is not None and start.get("account_id", {}).get("S") != account_id:
-        start = None
-    result = SenderItem.by_account.query(account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
-    return [_to_sender(item) for item in result], encode_cursor(result.last_evaluated_key)
-
-
-def set_moderation(
-    sender_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
-) -> bool:
-    try:
-        SenderItem(sender_id).update(
-            actions=[
-                SenderItem.status.set(status.value),
-                SenderItem.reason.set(reason) if reason else SenderItem.reason.remove(),
-                SenderItem.moderated_at.set(at.isoformat()),
-            ],
-            condition=SenderItem.status == expected.value,
+    def put(self, sender: Sender, name_key: str) -> bool:
+        """Register the sender; False when the account already has this name."""
+        transaction = LabelledTransaction()
+        transaction.put(
+            "name",
+            SenderNameItem(_name_id(sender.account_id, name_key), sender_id=sender.id),
+            condition=SenderNameItem.id.does_not_exist(),
         )
-    except UpdateError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
-            return False
-        raise
-    return True
+        transaction.put(
+            "sender",
+            SenderItem(
+                sender.id,
+                account_id=sender.account_id,
+                created_at=sender.created_at.isoformat(),
+                name=sender.name,
+                kind=sender.kind,
+                status=sender.status.value,
+            ),
+            condition=SenderItem.id.does_not_exist(),
+        )
+        try:
+            transaction.commit()
+        except TransactionFailed as failed:
+            if "name" in failed.failed:
+                return False
+            raise
+        return True
+
+    def get(self, sender_id: str) -> Sender | None:
+        if not sender_id.startswith("snd_"):
+            return None  # never read a name guard as a sender
+        try:
+            return _to_sender(SenderItem.get(sender_id, consistent_read=True))
+        except SenderItem.DoesNotExist:
+            return None
+
+    def find_by_name(self, account_id: str, name_key: str) -> Sender | None:
+        try:
+            guard = SenderNameItem.get(_name_id(account_id, name_key), consistent_read=True)
+        except SenderNameItem.DoesNotExist:
+            return None
+        return self.get(guard.sender_id)
+
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Sender], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            start = None
+        result = SenderItem.by_account.query(
+            account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False
+        )
+        return [_to_sender(item) for item in result], encode_cursor(result.last_evaluated_key)
+
+    def set_moderation(
+        self, sender_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
+    ) -> bool:
+        try:
+            SenderItem(sender_id).update(
+                actions=[
+                    SenderItem.status.set(status.value),
+                    SenderItem.reason.set(reason) if reason else SenderItem.reason.remove(),
+                    SenderItem.moderated_at.set(at.isoformat()),
+                ],
+                condition=SenderItem.status == expected.value,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise
+        return True

@@ -1,0 +1,45 @@
+"""What accounts need from outside (R-ACC-1..3): the account and token repository. Its DynamoDB adapter is
+`DynamoAccounts` (the store package, on the `accounts` table); the in-memory fake is in `tests/fakes`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from jarchi.accounts.models import Account, Token
+
+
+class AccountRepository(Protocol):
+    def get(self, account_id: str) -> Account | None:
+        """Consistently read."""
+        ...
+
+    def create(self, account: Account) -> None:
+        """A new account; raises if the id is taken (nothing is overwritten)."""
+        ...
+
+    def list_children(self, parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+        """The accounts directly below `parent_id`, newest first."""
+        ...
+
+    def list_all(self, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
+        """Every account (admin listing, not a hot path)."""
+        ...
+
+    def put_token(self, token: Token, token_hash: str) -> None:
+        """A new token stored by its hash only; raises if the id is taken."""
+        ...
+
+    def find_token(self, token_hash: str) -> Token | None:
+        """The token with this hash, unless revoked (a revocation is seen at once)."""
+        ...
+
+    def touch_token(self, token: Token, at: datetime) -> None:
+        """Record the token's last use."""
+        ...
+
+    def list_tokens(self, account_id: str) -> list[Token]: ...
+
+    def delete_token(self, account_id: str, token_id: str) -> bool:
+        """Revoke; False when the account has no such token."""
+        ...
