@@ -1,0 +1,22 @@
+"""Pages over in-memory rows, as the DynamoDB adapters page: newest first, an opaque cursor, a bad cursor is
+`invalid_cursor` (400)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from jarchi.errors import BadRequest
+
+T = TypeVar("T")
+
+
+def page(rows: Sequence[T], limit: int, cursor: str | None) -> tuple[list[T], str | None]:
+    """`rows` already in order; the cursor is the offset of the next page."""
+    start = 0
+    if cursor:
+        if not cursor.startswith("fake:") or not cursor[5:].isdigit():
+            raise BadRequest("invalid_cursor", "the cursor is not one this API returned")
+        start = int(cursor[5:])
+    end = start + limit
+    return list(rows[start:end]), (f"fake:{end}" if end < len(rows) else None)

@@ -1,0 +1,230 @@
+"""The campaign side's ports in memory: campaign and recipient repositories, workflow runs, the queue.
+
+`FakeCampaigns` shares its `FakeLedger`: a campaign's creation with its reservation, and its settlement with
+its posting, are each one atomic step, exactly as the DynamoDB transactions are."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from jarchi.billing.ledger import Posting
+from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
+from jarchi.campaigns.pacing import PacingState
+from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
+from jarchi.campaigns.statuses import StatusChange
+from jarchi.errors import JarchiError
+from jarchi.resources import QueueSpec
+from tests.fakes._paging import page
+from tests.fakes.billing import FakeLedger
+
+MAX_DELAY_SECONDS = 900  # SQS's limit on DelaySeconds
+
+
+class FakeCampaigns:
+    def __init__(self, ledger: FakeLedger | None = None) -> None:
+        self.ledger = ledger or FakeLedger()
+        self._lock = self.ledger.lock  # one lock: a transaction spans the campaign and the ledger
+        self.campaigns: dict[str, Campaign] = {}
+        self.applied: dict[str, set[str]] = defaultdict(set)
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        return self.campaigns.get(campaign_id)
+
+    def pricing(self, campaign_id: str) -> CampaignPricing | None:
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
+            return None
+        return CampaignPricing(campaign.id, campaign.channel, campaign.category, campaign.money.tariff)
+
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        mine = [c for c in self.campaigns.values() if c.account_id == account_id]
+        return page(sorted(mine, key=lambda c: (c.created_at, c.id), reverse=True), limit, cursor)
+
+    def create(self, campaign: Campaign, reservation: Posting | None) -> None:
+        with self._lock:
+            if campaign.id in self.campaigns:
+                raise KeyError(f"campaign {campaign.id} exists")
+            if reservation is not None:
+                self.ledger.check(reservation)  # InsufficientCredit: nothing written
+                self.ledger.book(reservation)
+            self.campaigns[campaign.id] = campaign
+
+    def _update(self, campaign_id: str, **progress: Any) -> None:
+        current = self.campaigns.get(campaign_id)
+        if current is not None:
+            self.campaigns[campaign_id] = replace(current, progress=replace(current.progress, **progress))
+
+    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            if current is None or current.status is not campaign.status:
+                raise CampaignChanged(campaign.id)
+            run = current.progress.run + (1 if new_run else 0)
+            self.campaigns[campaign.id] = replace(
+                current,
+                status=change.status,
+                history=(*campaign.history, change),
+                progress=replace(current.progress, run=run),
+            )
+
+    def set_execution(self, campaign_id: str, execution_arn: str) -> None:
+        with self._lock:
+            self._update(campaign_id, execution_arn=execution_arn)
+
+    def set_schedule(self, campaign_id: str, schedule_name: str) -> None:
+        with self._lock:
+            self._update(campaign_id, schedule_name=schedule_name)
+
+    def record_admission(
+        self, campaign: Campaign, *, walked: int, admitted: int, finals: Mapping[str, int], pacing: PacingState
+    ) -> bool:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            first = campaign.progress.next_seq
+            if current is None or current.progress.next_seq != first:
+                return False
+            progress = replace(
+                current.progress,
+                next_seq=first + walked,
+                dispatching=(first, first + walked) if admitted else None,
+                in_flight=current.progress.in_flight + admitted,
+                pacing=PacingState.from_dict(json.loads(json.dumps(pacing.as_dict()))),
+            )
+            self.campaigns[campaign.id] = replace(current, progress=progress, counts=_added(current.counts, finals))
+            return True
+
+    def clear_dispatching(self, campaign_id: str) -> None:
+        with self._lock:
+            self._update(campaign_id, dispatching=None)
+
+    def record_results(
+        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+    ) -> bool:
+        with self._lock:
+            current = self.campaigns.get(campaign_id)
+            if current is None or batch_id in self.applied[campaign_id]:
+                return False
+            self.applied[campaign_id].add(batch_id)
+            self.campaigns[campaign_id] = replace(
+                current,
+                progress=replace(current.progress, in_flight=current.progress.in_flight - applied),
+                money=replace(current.money, charged=current.money.charged + charged),
+                counts=_added(current.counts, finals),
+            )
+            return True
+
+    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            if (
+                current is None
+                or current.progress.reconciled
+                or current.progress.in_flight != 0
+                or current.money.charged != campaign.money.charged
+            ):
+                raise SettlementRefused(f"campaign {campaign.id} cannot be settled now")
+            if posting is not None:
+                try:
+                    self.ledger.check(posting)
+                except JarchiError as refused:
+                    raise SettlementRefused(str(refused)) from refused
+                self.ledger.book(posting)
+            self.campaigns[campaign.id] = replace(
+                current,
+                status=change.status,
+                history=(*campaign.history, change),
+                money=replace(current.money, refunded=refunded),
+                progress=replace(current.progress, reconciled=True),
+            )
+
+
+def _added(counts: Mapping[str, int], finals: Mapping[str, int]) -> dict[str, int]:
+    total = dict(counts)
+    for key, count in finals.items():
+        total[key] = total.get(key, 0) + count
+    return total
+
+
+class FakeRecipients:
+    def __init__(self) -> None:
+        self.audiences: dict[str, list[AudienceEntry]] = {}
+        self.states: dict[tuple[str, int], RecipientState] = {}
+
+    def put_audience(self, account_id: str, campaign_id: str, entries: Sequence[AudienceEntry]) -> str:
+        key = f"campaigns/{account_id}/{campaign_id}/audience/"
+        self.audiences[key] = list(entries)
+        return key
+
+    def read_audience(self, audience_key: str, first: int, count: int) -> list[AudienceEntry]:
+        if count <= 0:
+            return []
+        return [e for e in self.audiences.get(audience_key, []) if first <= e.seq < first + count]
+
+    def save_all(self, states: Sequence[RecipientState]) -> None:
+        for state in states:
+            self.states[(state.campaign_id, state.seq)] = state
+
+    def load_many(self, campaign_id: str, seqs: Iterable[int]) -> dict[int, RecipientState]:
+        found = ((seq, self.states.get((campaign_id, seq))) for seq in set(seqs))
+        return {seq: state for seq, state in found if state is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledStart:
+    campaign_id: str
+    run: int
+    at: datetime
+
+
+class FakeWorkflowRuns:
+    """Records what was started and scheduled; nothing runs by itself (a test calls the workflow's tasks)."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int]] = []
+        self.schedules: dict[str, ScheduledStart] = {}
+
+    def start(self, campaign_id: str, run: int) -> str:
+        name = f"{campaign_id}-{run}"
+        if (campaign_id, run) in self.started:
+            raise ValueError(f"execution {name} already exists")
+        self.started.append((campaign_id, run))
+        return f"arn:fake:states:execution:campaign:{name}"
+
+    def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
+        name = f"start-{campaign_id}"
+        if name in self.schedules:
+            raise ValueError(f"schedule {name} already exists")
+        self.schedules[name] = ScheduledStart(campaign_id, run, at)
+        return name
+
+    def delete_schedule(self, name: str) -> None:
+        self.schedules.pop(name, None)
+
+
+class FakeQueue:
+    """The queues: every message sent, with its delay, until a test takes them (`take`)."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, list[tuple[dict[str, Any], int]]] = defaultdict(list)
+
+    def send(
+        self, queue: QueueSpec, bodies: Sequence[Mapping[str, Any]], *, delay_seconds: int | Sequence[int] = 0
+    ) -> None:
+        delays = [delay_seconds] * len(bodies) if isinstance(delay_seconds, int) else list(delay_seconds)
+        if len(delays) != len(bodies):
+            raise ValueError(f"{len(delays)} delays for {len(bodies)} messages")
+        if any(not 0 <= delay <= MAX_DELAY_SECONDS for delay in delays):
+            raise ValueError(f"DelaySeconds outside 0..{MAX_DELAY_SECONDS}")
+        # A copy through JSON, as SQS carries it: nothing shared with the sender.
+        self.messages[queue.logical].extend((json.loads(json.dumps(b)), d) for b, d in zip(bodies, delays, strict=True))
+
+    def take(self, queue: QueueSpec) -> list[dict[str, Any]]:
+        """Every waiting message of the queue (delays ignored), oldest first."""
+        taken = [body for body, _ in self.messages[queue.logical]]
+        self.messages[queue.logical].clear()
+        return taken

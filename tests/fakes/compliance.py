@@ -1,0 +1,64 @@
+"""The ad cap and the suppression lists in memory."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from jarchi.compliance.adcap import SuppressionList, cap_expiry
+
+
+@dataclass(frozen=True, slots=True)
+class CapClaim:
+    attempt_id: str
+    campaign_id: str
+    claimed_at: datetime
+    expires_at: int  # epoch seconds
+
+
+class FakeAdCap:
+    """One claim per number, across campaigns; a claim blocks until `cap_expiry` (compared by the claim
+    itself, as in DynamoDB, whose TTL deletion is lazy)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.claims: dict[str, CapClaim] = {}
+
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+        with self._lock:
+            current = self.claims.get(number)
+            if current is not None and current.expires_at > int(now.timestamp()):
+                return current.attempt_id == attempt_id
+            self.claims[number] = CapClaim(attempt_id, campaign_id, now, int(cap_expiry(now).timestamp()))
+            return True
+
+    def release(self, number: str, attempt_id: str) -> None:
+        with self._lock:
+            current = self.claims.get(number)
+            if current is not None and current.attempt_id == attempt_id:
+                del self.claims[number]
+
+
+class FakeSuppression:
+    def __init__(self) -> None:
+        self.lists: dict[tuple[SuppressionList, str], set[str]] = defaultdict(set)  # (kind, account or "")
+
+    @staticmethod
+    def _scope(kind: SuppressionList, account_id: str) -> str:
+        return account_id if kind is SuppressionList.ACCOUNT_STOP_LIST else ""
+
+    def add(
+        self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
+    ) -> None:
+        self.lists[(kind, self._scope(kind, account_id))].add(number)
+
+    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
+        found: dict[str, set[SuppressionList]] = {}
+        for number in set(numbers):
+            for kind in SuppressionList:
+                if number in self.lists.get((kind, self._scope(kind, account_id)), ()):
+                    found.setdefault(number, set()).add(kind)
+        return found
