@@ -11,7 +11,7 @@ import pytest
 
 from jarchi import clock as platform_clock
 from jarchi.billing import credit
-from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, ReservationExceeded, totals_of
+from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, Posting, ReservationExceeded, totals_of
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.models import Campaign, CampaignContent, CampaignMoney, CampaignProgress, CampaignSettings
 from jarchi.campaigns.pacing import PacingState
@@ -60,7 +60,7 @@ def side(kind: str) -> CampaignSide:
 
 
 def _top_up(ledger: Ledger, account_id: str, amount: int) -> None:
-    ledger.post(credit.Posting((credit._entry(account_id, EntryType.TOP_UP, amount),)))
+    ledger.post(Posting((credit._entry(account_id, EntryType.TOP_UP, amount),)))
 
 
 # --- the ledger ----------------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def test_ledger_contract_a_posting_over_two_accounts_is_all_or_nothing(ledger: L
     top_up = credit._entry(customer, EntryType.TOP_UP, 150)
     paid = credit._entry(reseller, EntryType.TRANSFER, -150)
     with pytest.raises(InsufficientCredit):
-        ledger.post(credit.Posting((top_up, paid)))
+        ledger.post(Posting((top_up, paid)))
     assert ledger.balance(customer) == Balance() and ledger.all_entries(customer) == []
     assert ledger.balance(reseller) == Balance(balance=100)
 
