@@ -1,6 +1,6 @@
 """A campaign as the domain sees it: settings, content, money, progress and counters (R-CMP, R-BIL-3), and
 a recipient's state. Frozen values: a service reads one, decides, and hands the repository what changes.
-`jarchi.store.campaigns` is the one place that maps them to and from DynamoDB items."""
+The store's `campaigns` module is the one place that maps them to and from DynamoDB items."""
 
 from __future__ import annotations
 

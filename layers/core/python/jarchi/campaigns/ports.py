@@ -1,6 +1,6 @@
 """What campaigns need from outside (R-CMP, R-DSP-1, R-BIL-2/3): the campaign and recipient repositories, the
 workflow's starts and schedules, and the bundle the campaign services take. DynamoDB/S3 adapters are in
-`jarchi.store.campaigns` and `jarchi.store.recipients`, Step Functions and Scheduler in `jarchi.aws.workflows`."""
+`store/campaigns.py` and `store/recipients.py`, Step Functions and Scheduler in `aws/workflows.py`."""
 
 from __future__ import annotations
 

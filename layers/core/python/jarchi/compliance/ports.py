@@ -1,5 +1,5 @@
 """What compliance needs from outside: the ad cap's atomic claims (R-CPL-2) and the suppression lists
-(R-CPL-3). DynamoDB adapters: `jarchi.store.adcap`, `jarchi.store.suppression`."""
+(R-CPL-3). DynamoDB adapters: `store/adcap.py`, `store/suppression.py`."""
 
 from __future__ import annotations
 
