@@ -122,6 +122,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/campaigns/{campaign_id}/{action}"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("POST", "/v1/quick-send"),
+    ("POST", "/v1/connectors/https/events"),  # signed provider callbacks (no bearer token)
 )
 
 # --- observability ---------------------------------------------------------------------------------------

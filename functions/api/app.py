@@ -10,7 +10,17 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 from functions.api.auth import authenticate_request
 from functions.api.errors import install_error_handlers
 from functions.api.idempotency import idempotent_request
-from functions.api.routes import accounts, audio, campaigns, contact_lists, credit, estimates, local_clock, senders
+from functions.api.routes import (
+    accounts,
+    audio,
+    campaigns,
+    connector_events,
+    contact_lists,
+    credit,
+    estimates,
+    local_clock,
+    senders,
+)
 from jarchi.settings import get_settings
 
 BASE_PATH = "/v1"
@@ -42,6 +52,7 @@ def _new_app() -> APIGatewayRestResolver:
         senders.router,
         estimates.router,
         campaigns.router,
+        connector_events.router,
     ]
     if get_settings().stage == "local":
         routers.append(local_clock.router)

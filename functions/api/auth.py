@@ -13,7 +13,8 @@ from jarchi.accounts.models import Caller
 from jarchi.accounts.service import authenticate
 from jarchi.errors import Unauthorized
 
-PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs"})
+# Public of the bearer token; the provider callbacks carry an HMAC signature instead (routes/connector_events).
+PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs", "/v1/connectors/https/events"})
 
 _caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
 logger = Logger(child=True)

@@ -47,9 +47,16 @@ def _aws(settings: Settings) -> Connector:
     return ByChannel("aws", {Channel.VOICE: _chime(settings), Channel.SMS: _end_user_messaging(settings)})
 
 
+def _https(settings: Settings) -> Connector:
+    from jarchi.connectors.config import ConnectorConfig
+    from jarchi.connectors.https.connector import HttpsConnector
+
+    return HttpsConnector(ConnectorConfig.load(settings.connector_config).https)
+
+
 # name -> factory; the name is also what the connector records on every result (`Connector.name`).
 CONNECTORS: Final[Mapping[str, ConnectorFactory]] = MappingProxyType(
-    {"simulator": _simulator, "end_user_messaging": _end_user_messaging, "chime": _chime, "aws": _aws}
+    {"simulator": _simulator, "end_user_messaging": _end_user_messaging, "chime": _chime, "aws": _aws, "https": _https}
 )
 
 
