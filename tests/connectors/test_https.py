@@ -23,8 +23,8 @@ from jarchi.ports import ConnectorError
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE, RESULTS_QUEUE
 from jarchi.settings import Settings
 from local.functions import make_context
-from tests.api_server import serve_http
 from tests.connectors.events import sqs_event
+from tests.connectors.http_api import served_api
 from tests.connectors.provider_double import ProviderDouble, provider_double
 from tests.connectors.test_telephony_handler import drain
 
@@ -117,9 +117,7 @@ def https_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def api_url(https_env: None, aws: Settings) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    with serve_http(sock) as base_url:
+    with served_api() as base_url:
         yield base_url
 
 
