@@ -4,27 +4,64 @@ one holder per capped number) holds for both, so a test on fakes says something 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 
 from jarchi import clock as platform_clock
+from jarchi.accounts.models import Account, AccountType, Token
+from jarchi.accounts.ports import AccountRepository
+from jarchi.audiences.numbers import NumberType
+from jarchi.audiences.parsing import Recipient
+from jarchi.audiences.ports import ContactListRepository, ListFiles
+from jarchi.audiences.records import ContactList, ListStatus
+from jarchi.aws.media import S3ListFiles
 from jarchi.billing import credit
 from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, Posting, ReservationExceeded, totals_of
 from jarchi.billing.ports import Ledger
-from jarchi.campaigns.models import Campaign, CampaignContent, CampaignMoney, CampaignProgress, CampaignSettings
+from jarchi.campaigns.models import (
+    AudienceEntry,
+    Campaign,
+    CampaignContent,
+    CampaignMoney,
+    CampaignProgress,
+    CampaignSettings,
+    RecipientState,
+)
 from jarchi.campaigns.pacing import PacingState
-from jarchi.campaigns.ports import CampaignChanged, CampaignRepository, SettlementRefused
+from jarchi.campaigns.ports import CampaignChanged, CampaignRepository, RecipientRepository, SettlementRefused
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
-from jarchi.compliance.ports import AdCap
-from jarchi.errors import InsufficientCredit
+from jarchi.compliance.adcap import SuppressionList
+from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.content.audio import AudioFormat
+from jarchi.content.moderation import ModerationStatus
+from jarchi.content.ports import AudioRepository, DeleteOutcome, SenderRepository
+from jarchi.content.records import AudioRecord, AudioSource, Sender
+from jarchi.errors import InsufficientCredit, NotFound
 from jarchi.ids import new_id
+from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
+from jarchi.store.audio import DynamoAudio
 from jarchi.store.campaigns import DynamoCampaigns
+from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.ledger import DynamoLedger
-from tests.fakes import FakeAdCap, FakeCampaigns, FakeLedger
+from jarchi.store.recipients import S3DynamoRecipients
+from jarchi.store.senders import DynamoSenders
+from jarchi.store.suppression import DynamoSuppression
+from tests.fakes import (
+    FakeAccounts,
+    FakeAdCap,
+    FakeAudio,
+    FakeCampaigns,
+    FakeContactLists,
+    FakeLedger,
+    FakeListFiles,
+    FakeRecipients,
+    FakeSenders,
+    FakeSuppression,
+)
 
 KINDS = ["fake", "aws"]
 
@@ -215,3 +252,194 @@ def test_campaign_contract_writes_are_conditional_and_results_apply_once(side: C
     with pytest.raises(SettlementRefused):
         side.campaigns.settle(settled, finished, refunded=200, posting=posting)
     assert side.ledger.balance(account) == totals_of(side.ledger.all_entries(account))
+
+
+# --- accounts and tokens -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accounts(kind: str) -> AccountRepository:
+    return FakeAccounts() if kind == "fake" else DynamoAccounts()
+
+
+def _account(name: str, parent: Account | None = None) -> Account:
+    return Account(
+        id=new_id("acc"),
+        name=name,
+        type=AccountType.CUSTOMER if parent else AccountType.RESELLER_1,
+        parent_id=parent.id if parent else None,
+        ancestors=(parent.id,) if parent else (),
+        timezone="Asia/Tehran",
+        default_region="IR",
+        created_at=platform_clock.now(),
+    )
+
+
+def test_account_contract_creation_children_and_tokens(accounts: AccountRepository) -> None:
+    reseller = _account("Agency")
+    accounts.create(reseller)
+    with pytest.raises(Exception):  # noqa: B017 - the adapter's own error: what matters is nothing is overwritten
+        accounts.create(replace(reseller, name="Other"))
+    assert accounts.get(reseller.id) == reseller and accounts.get("acc_missing") is None
+    first = _account("First", reseller)
+    accounts.create(first)
+    second = replace(_account("Second", reseller), created_at=first.created_at + timedelta(seconds=1))
+    accounts.create(second)
+    assert [a.id for a in accounts.list_children(reseller.id, 10, None)[0]] == [second.id, first.id]
+    assert {a.id for a in accounts.list_all(10, None)[0]} >= {reseller.id, first.id, second.id}
+
+    token = Token(new_id("tok"), first.id, "ci", "jk_abcdefgh", platform_clock.now(), None)
+    accounts.put_token(token, "hash-1")
+    assert accounts.find_token("hash-1") == token and accounts.find_token("hash-2") is None
+    used = platform_clock.now() + timedelta(minutes=5)
+    accounts.touch_token(token, used)
+    assert [t.last_used_at for t in accounts.list_tokens(first.id)] == [used]
+    assert accounts.delete_token(first.id, token.id)
+    assert not accounts.delete_token(first.id, token.id)
+    assert accounts.find_token("hash-1") is None and accounts.list_tokens(first.id) == []
+
+
+# --- audio and senders ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def audio(kind: str) -> AudioRepository:
+    return FakeAudio() if kind == "fake" else DynamoAudio()
+
+
+@pytest.fixture
+def senders(kind: str) -> SenderRepository:
+    return FakeSenders() if kind == "fake" else DynamoSenders()
+
+
+def test_audio_contract_moderation_is_conditional_and_used_audio_is_kept(audio: AudioRepository) -> None:
+    record = AudioRecord(
+        id=new_id("aud"),
+        account_id="acc_1",
+        title="Hello",
+        source=AudioSource.UPLOAD,
+        format=AudioFormat.WAV,
+        duration_ms=4_000,
+        pulses=1,
+        size_bytes=100,
+        key="audio/acc_1/x.wav",
+        status=ModerationStatus.PENDING,
+        created_at=platform_clock.now(),
+    )
+    audio.put(record)
+    assert audio.get(record.id) == record
+    assert [r.id for r in audio.list_for_account("acc_1", 10, None)[0]] == [record.id]
+    at = platform_clock.now()
+    assert audio.set_moderation(record.id, ModerationStatus.PENDING, ModerationStatus.REJECTED, "noise", at)
+    assert not audio.set_moderation(record.id, ModerationStatus.PENDING, ModerationStatus.APPROVED, None, at)
+    assert audio.set_moderation(record.id, ModerationStatus.REJECTED, ModerationStatus.APPROVED, None, at)
+    moderated = audio.get(record.id)
+    assert moderated is not None and moderated.status is ModerationStatus.APPROVED and moderated.reason is None
+
+    audio.mark_used(record.id)
+    assert audio.delete_unused(record.id) is DeleteOutcome.IN_USE
+    with pytest.raises(NotFound):
+        audio.mark_used("aud_missing")
+    unused = replace(record, id=new_id("aud"))
+    audio.put(unused)
+    assert audio.delete_unused(unused.id) is DeleteOutcome.DELETED
+    assert audio.delete_unused(unused.id) is DeleteOutcome.MISSING
+
+
+def test_sender_contract_one_name_per_account(senders: SenderRepository) -> None:
+    def sender(account_id: str) -> Sender:
+        return Sender(new_id("snd"), account_id, "Shop", "alphanumeric", ModerationStatus.PENDING, platform_clock.now())
+
+    mine = sender("acc_1")
+    assert senders.put(mine, "shop")
+    assert not senders.put(sender("acc_1"), "shop")
+    assert senders.put(sender("acc_2"), "shop")
+    assert senders.get(mine.id) == mine and senders.find_by_name("acc_1", "shop") == mine
+    assert senders.find_by_name("acc_1", "other") is None
+    assert [s.id for s in senders.list_for_account("acc_1", 10, None)[0]] == [mine.id]
+    at = platform_clock.now()
+    assert senders.set_moderation(mine.id, ModerationStatus.PENDING, ModerationStatus.APPROVED, None, at)
+    assert not senders.set_moderation(mine.id, ModerationStatus.PENDING, ModerationStatus.REJECTED, "no", at)
+
+
+# --- contact lists -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lists(kind: str) -> tuple[ContactListRepository, ListFiles]:
+    if kind == "fake":
+        return FakeContactLists(), FakeListFiles()
+    return DynamoContactLists(), S3ListFiles()
+
+
+def test_contact_list_contract_uploads_complete_once_and_recipients_page(
+    lists: tuple[ContactListRepository, ListFiles],
+) -> None:
+    repository, files = lists
+    upload = ContactList(
+        id=new_id("lst"),
+        account_id="acc_1",
+        name="Big",
+        status=ListStatus.AWAITING_UPLOAD,
+        created_at=platform_clock.now(),
+        recipients_key=files.recipients_key("acc_1", "lst_x"),
+        original_key=files.original_key("acc_1", "lst_x"),
+    )
+    repository.put(upload)
+    assert repository.get(upload.id) == upload
+    assert repository.list_for_account("acc_1", 10, None)[0] == []  # not a list until completed
+
+    presigned = files.presign_upload(upload.original_key or "")
+    assert presigned.key == upload.original_key and presigned.expires_at > platform_clock.now()
+    assert files.size(presigned.key) is None and files.get(presigned.key) is None
+    files.put(presigned.key, b"0912 000 0001\n")
+    assert files.size(presigned.key) == 14 and files.get(presigned.key) == b"0912 000 0001\n"
+
+    people = [Recipient(f"+98912000000{i}", NumberType.MOBILE, (f"n{i}",)) for i in range(5)]
+    with pytest.raises(LookupError):
+        repository.load_recipients(upload.recipients_key)
+    repository.put_recipients(upload.recipients_key, people)
+    ready = replace(upload, status=ListStatus.READY, kept=5, columns=("name",))
+    assert repository.complete(ready)
+    assert not repository.complete(ready)
+    assert repository.get(upload.id) == ready
+    assert [c.id for c in repository.list_for_account("acc_1", 10, None)[0]] == [upload.id]
+    assert repository.load_recipients(upload.recipients_key) == people
+    assert repository.recipients_slice(upload.recipients_key, 3, 2) == (people[3:], False)
+    assert repository.recipients_slice(upload.recipients_key, 0, 2) == (people[:2], True)
+
+
+# --- suppression and the campaign audience --------------------------------------------------------------------
+
+
+@pytest.fixture
+def suppression(kind: str) -> SuppressionLists:
+    return FakeSuppression() if kind == "fake" else DynamoSuppression()
+
+
+@pytest.fixture
+def recipients(kind: str) -> RecipientRepository:
+    return FakeRecipients() if kind == "fake" else S3DynamoRecipients()
+
+
+def test_suppression_contract_stop_lists_are_per_account(suppression: SuppressionLists) -> None:
+    stamp = platform_clock.now().isoformat()
+    suppression.add(SuppressionList.ACCOUNT_STOP_LIST, "+989120000001", account_id="acc_1", added_at=stamp)
+    suppression.add(SuppressionList.AD_OPT_OUT, "+989120000002", added_at=stamp, source="cmp_1")
+    numbers = ["+989120000001", "+989120000002", "+989120000003"]
+    assert suppression.memberships(numbers, "acc_1") == {
+        "+989120000001": {SuppressionList.ACCOUNT_STOP_LIST},
+        "+989120000002": {SuppressionList.AD_OPT_OUT},
+    }
+    assert suppression.memberships(numbers, "acc_2") == {"+989120000002": {SuppressionList.AD_OPT_OUT}}
+
+
+def test_recipient_contract_audience_ranges_and_states(recipients: RecipientRepository) -> None:
+    entries = [AudienceEntry(seq, f"+98912{seq:07d}", "Asia/Tehran", 1, "mobile") for seq in range(1_005)]
+    key = recipients.put_audience("acc_1", "cmp_1", entries)
+    assert recipients.read_audience(key, 998, 4) == entries[998:1_002]  # across a chunk boundary
+    assert recipients.read_audience(key, 1_003, 10) == entries[1_003:]
+    assert recipients.read_audience(key, 0, 0) == []
+    states = [RecipientState("cmp_1", seq, entries[seq].number, 1, status="in_progress") for seq in (0, 2)]
+    recipients.save_all(states)
+    assert recipients.load_many("cmp_1", [0, 1, 2]) == {0: states[0], 2: states[1]}
