@@ -21,9 +21,11 @@ def replay(
     start: datetime,
     arguments: Mapping[str, str] | None = None,
     script: CallScript = SCRIPT,
+    transaction_id: str | None = None,
+    digits: str | None = None,
 ) -> list[SmaAnswer]:
     """Feed `events/chime/<name>.json` at `start + seconds` for each (name, seconds); `arguments` replace the
-    recorded ArgumentsMap."""
+    recorded ArgumentsMap, `transaction_id` the recorded call's, `digits` what the subscriber pressed."""
     attributes: dict[str, str] = {}
     answers = []
     for name, seconds in steps:
@@ -32,6 +34,10 @@ def replay(
             event["ActionData"]["Parameters"]["Arguments"] = dict(arguments)
         if attributes:
             event["CallDetails"]["TransactionAttributes"] = dict(attributes)
+        if transaction_id is not None:
+            event["CallDetails"]["TransactionId"] = transaction_id
+        if digits is not None and "ReceivedDigits" in event.get("ActionData", {}):
+            event["ActionData"]["ReceivedDigits"] = digits
         reply = answer(event, script, start + timedelta(seconds=seconds))
         attributes = dict(reply.response.get("TransactionAttributes", attributes))
         answers.append(reply)
