@@ -63,6 +63,7 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     ),
     "results": Access(tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency")),
     "connector_events": Access(tables=("idempotency",)),  # report claims; sends to the results queue
+    "telephony": Access(tables=()),  # the call script keeps its state in the call; sends to connector-events
 }
 
 LOG_RETENTION: Final = RetentionDays.ONE_MONTH

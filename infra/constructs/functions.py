@@ -22,6 +22,7 @@ from infra.constants import (
 )
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
+from jarchi.connectors.registry import CONNECTORS
 from jarchi.metrics import SERVICE
 from jarchi.resources import ALL_FUNCTIONS, FunctionSpec, Trigger
 
@@ -32,6 +33,15 @@ _FUNCTIONS_ONLY = ["/*", "!/functions", *ASSET_EXCLUDES]
 
 def functions_code() -> lambda_.Code:
     return lambda_.Code.from_asset(str(REPO_ROOT), exclude=_FUNCTIONS_ONLY, ignore_mode=IgnoreMode.GIT)
+
+
+def cloud_connector(scope: Construct) -> str:
+    """`-c connector=<name>` (`aws` once numbers and identities are in place, docs/deploy.md), else
+    `CLOUD_CONNECTOR`; a name the connector registry does not know stops the synth."""
+    name = str(scope.node.try_get_context("connector") or CLOUD_CONNECTOR)
+    if name not in CONNECTORS:
+        raise ValueError(f"-c connector={name}: no such connector; known: {', '.join(CONNECTORS)}")
+    return name
 
 
 class Functions(Construct):
@@ -84,7 +94,7 @@ class Functions(Construct):
                 **environment,
                 "JARCHI_STAGE": STAGE,
                 "JARCHI_RESOURCE_PREFIX": RESOURCE_PREFIX,
-                "JARCHI_CONNECTOR": CLOUD_CONNECTOR,
+                "JARCHI_CONNECTOR": cloud_connector(self),
                 "POWERTOOLS_SERVICE_NAME": SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -23,6 +23,7 @@ from infra.constructs.nag import acknowledge, arn_ref
 from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
+from infra.constructs.telephony import Telephony
 from infra.constructs.workflow import CampaignWorkflow
 from jarchi.resources import Trigger
 
@@ -67,6 +68,16 @@ class JarchiStack(Stack):
         self.api = PublicApi(self, "Api", handler=api_fn)
         self._grant()
         self.functions.consume(self.queues.by_logical)
+        self.telephony = Telephony(
+            self,
+            "Telephony",
+            prefix=prefix,
+            telephony=fns["telephony"],
+            dispatch=fns["dispatch"],
+            api=api_fn,
+            connector_events=self.queues.by_logical["connector-events"],
+            media=self.buckets.by_logical["media"],
+        )
 
         api_fn.add_environment("JARCHI_STATE_MACHINE_ARN", self.workflow.state_machine.state_machine_arn)
         api_fn.add_environment("JARCHI_SCHEDULER_ROLE_ARN", self.workflow.scheduler_role.role_arn)

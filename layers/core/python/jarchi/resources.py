@@ -45,11 +45,13 @@ ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET)
 
 
 class Trigger(StrEnum):
-    """What invokes a function: API Gateway's proxy events, an SQS event source, the campaign state machine."""
+    """What invokes a function: API Gateway's proxy events, an SQS event source, the campaign state machine,
+    the SIP media application."""
 
     API = "api"
     QUEUE = "queue"
     WORKFLOW = "workflow"
+    TELEPHONY = "telephony"  # the Chime SIP media application invokes it with call events
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,18 @@ CONNECTOR_EVENTS_FUNCTION = FunctionSpec(
     timeout_seconds=20,  # AWS advice: the queue's visibility timeout (120 s) >= 6 x this
     queue=CONNECTOR_EVENTS_QUEUE,
 )
+TELEPHONY_FUNCTION = FunctionSpec(
+    "telephony",
+    "functions.telephony.handler",
+    Trigger.TELEPHONY,
+    memory_mb=512,
+    timeout_seconds=5,  # the SIP media application waits 5 s for an answer before it retries
+)
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     WORKFLOW_FUNCTION,
     DISPATCH_FUNCTION,
     RESULTS_FUNCTION,
     CONNECTOR_EVENTS_FUNCTION,
+    TELEPHONY_FUNCTION,
 )

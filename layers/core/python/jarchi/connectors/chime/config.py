@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
+
+
+def _numbers(value: object) -> object:
+    """A list, or the comma-separated string a CloudFormation parameter gives ("" for none)."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 class ChimeConfig(BaseModel):
@@ -14,7 +21,8 @@ class ChimeConfig(BaseModel):
 
     region: str | None = None  # PSTN audio runs in us-east-1 / us-west-2; default: the deployment's region
     sip_media_application_id: str = ""  # set per deployment (docs/deploy.md); empty: no call can be placed
-    caller_ids: tuple[E164, ...] = ()  # the pool (R-DSP-5), numbers bought and associated per deployment
+    # The pool (R-DSP-5): numbers bought and associated per deployment.
+    caller_ids: Annotated[tuple[E164, ...], BeforeValidator(_numbers)] = ()
     budget_seconds: float = Field(default=10.0, gt=0, le=900)
     # The 4–5 s pause for input after the message (R-OUT-2).
     vote_pause_milliseconds: int = Field(default=4500, ge=4000, le=5000)
