@@ -22,7 +22,7 @@ from tests.connectors.chime_calls import replay
 from tests.connectors.events import load_event
 
 POOL = ("+13125550100", "+13125550101", "+13125550102")
-CONFIG = ChimeConfig(sip_media_application_id="a1b2c3d4-5678-90ab-cdef-111122223333", caller_ids=POOL)
+CONFIG = ChimeConfig(sip_media_application_id="a1b2c3d4-5678-90ab-cdef-111122223333", caller_ids=POOL, in_flight=1)
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 

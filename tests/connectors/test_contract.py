@@ -130,7 +130,7 @@ EUM_EVENT = {"DELIVRD": "TEXT_DELIVERED", "EXPIRED": "TEXT_TTL_EXPIRED", "REJECT
 def end_user_messaging(attempts: list[Attempt]) -> list[AttemptResult]:
     client = boto3.client("pinpoint-sms-voice-v2", region_name="eu-central-1")
     connector = EndUserMessagingConnector(
-        EndUserMessagingConfig(configuration_set="jarchi-sms"), region="eu-central-1", client=client
+        EndUserMessagingConfig(configuration_set="jarchi-sms", in_flight=1), region="eu-central-1", client=client
     )
     reports: list[ProviderReport] = []
     with Stubber(client) as stubber:
@@ -162,7 +162,7 @@ def end_user_messaging(attempts: list[Attempt]) -> list[AttemptResult]:
 
 def chime(attempts: list[Attempt]) -> list[AttemptResult]:
     client = boto3.client("chime-sdk-voice", region_name="us-east-1")
-    config = ChimeConfig(sip_media_application_id="sma-1", caller_ids=("+13125550100",))
+    config = ChimeConfig(sip_media_application_id="sma-1", caller_ids=("+13125550100",), in_flight=1)
     connector = ChimeConnector(config, region="us-east-1", client=client)
     with Stubber(client) as stubber:
         for attempt in attempts:

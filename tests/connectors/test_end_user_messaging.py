@@ -27,6 +27,7 @@ from jarchi.ports import ConnectorError
 from tests.connectors.events import event_names, load_event
 
 CONFIG = EndUserMessagingConfig(
+    in_flight=1,  # the Stubber answers in request order
     configuration_set="jarchi-sms",
     origination_identity="pool-0123456789abcdef0123456789abcdef",
     sender_identities={"JARCHI": "arn:aws:sms-voice:eu-central-1:123456789012:sender-id/JARCHI/IR"},

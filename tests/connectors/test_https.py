@@ -45,7 +45,7 @@ def double() -> Iterator[ProviderDouble]:
 
 
 def connector_for(double: ProviderDouble, *, secret: str = SECRET, budget: float = 2.0) -> HttpsConnector:
-    config = HttpsConfig(endpoint=double.url, secret=secret, timeout_seconds=2)
+    config = HttpsConfig(endpoint=double.url, secret=secret, timeout_seconds=2, in_flight=1)
     return HttpsConnector(config, budget=lambda: Budget(budget, sleep=lambda _: None))
 
 

@@ -24,6 +24,7 @@ class ChimeConfig(BaseModel):
     # The pool (R-DSP-5): numbers bought and associated per deployment.
     caller_ids: Annotated[tuple[E164, ...], BeforeValidator(_numbers)] = ()
     budget_seconds: float = Field(default=10.0, gt=0, le=900)
+    in_flight: int = Field(default=5, ge=1, le=50)  # CreateSipMediaApplicationCall requests at once
     # The 4–5 s pause for input after the message (R-OUT-2).
     vote_pause_milliseconds: int = Field(default=4500, ge=4000, le=5000)
     vote_max_digits: int = Field(default=2, ge=1, le=2)  # "11" is the ad opt-out

@@ -15,7 +15,6 @@ service failures are retried inside the budget; a `BadRequestException` for one 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -26,8 +25,8 @@ from botocore.exceptions import ClientError
 from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
 from jarchi.connectors.chime.config import ChimeConfig
-from jarchi.connectors.placements import refused, retry, submitted
-from jarchi.connectors.retrying import Budget, BudgetSpent, Verdict, with_retries
+from jarchi.connectors.placing import place_each
+from jarchi.connectors.retrying import Budget, Verdict
 from jarchi.ports import ConnectorError
 
 if TYPE_CHECKING:
@@ -66,6 +65,11 @@ def judge(error: Exception) -> Verdict:
     if code in _RETRY_CODES:
         return Verdict.RETRY
     return Verdict.REFUSED if code in _REFUSED_CODES else Verdict.BROKEN
+
+
+def refusal_detail(error: Exception) -> str:
+    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else type(error).__name__
+    return f"refused:{code}"
 
 
 def gathers_digits(attempt: Attempt) -> bool:
@@ -143,23 +147,13 @@ class ChimeConnector:
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         if not self.config.sip_media_application_id or not self.config.caller_ids:
             raise ConnectorError("the chime connector needs sip_media_application_id and caller_ids", retryable=False)
-        budget = self._budget()
-        placements: list[Placement] = []
-        for index, attempt in enumerate(attempts):
-            if Channel(attempt.channel) is not Channel.VOICE:
-                placements.append(refused(attempt, CONNECTOR_NAME, "channel_not_supported"))
-                continue
-            try:
-                transaction = with_retries(functools.partial(self.call, self.request(attempt)), judge, budget)
-            except BudgetSpent as spent:
-                return placements + [retry(a, str(spent.cause)) for a in attempts[index:]]
-            except ClientError as error:
-                if judge(error) is Verdict.REFUSED:
-                    code = error.response.get("Error", {}).get("Code", "")
-                    placements.append(refused(attempt, CONNECTOR_NAME, f"refused:{code}"))
-                    continue
-                if not placements:
-                    raise ConnectorError(f"Chime refused the batch: {error}", retryable=True) from error
-                return placements + [retry(a, str(error)) for a in attempts[index:]]
-            placements.append(submitted(attempt, transaction))
-        return placements
+        return place_each(
+            attempts,
+            connector=CONNECTOR_NAME,
+            send=lambda attempt: self.call(self.request(attempt)),
+            judge=judge,
+            refusal=refusal_detail,
+            budget=self._budget(),
+            in_flight=self.config.in_flight,
+            carries=lambda attempt: Channel(attempt.channel) is Channel.VOICE,
+        )

@@ -19,7 +19,6 @@ the batch back.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
@@ -29,9 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
-from jarchi.connectors.placements import refused, retry, submitted
-from jarchi.connectors.retrying import Budget, BudgetSpent, Verdict, with_retries
-from jarchi.ports import ConnectorError
+from jarchi.connectors.placing import place_each
+from jarchi.connectors.retrying import Budget, Verdict
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
@@ -59,6 +57,7 @@ class EndUserMessagingConfig(BaseModel):
     sender_identities: dict[str, str] = Field(default_factory=dict)  # sender name -> identity
     max_price: str | None = Field(default=None, pattern=r"^[0-9]{0,2}\.[0-9]{1,5}$")  # per part, USD
     budget_seconds: float = Field(default=10.0, gt=0, le=900)  # of the dispatch function's 20 s
+    in_flight: int = Field(default=10, ge=1, le=50)  # SendTextMessage requests at once
 
 
 def message_type(category: Category | str) -> str:
@@ -84,7 +83,9 @@ def judge(error: Exception) -> Verdict:
     return Verdict.BROKEN
 
 
-def refusal_detail(error: ClientError) -> str:
+def refusal_detail(error: Exception) -> str:
+    if not isinstance(error, ClientError):
+        return f"refused:{type(error).__name__}"
     code = error.response.get("Error", {}).get("Code", "")
     reason = error.response.get("Reason") or error.response.get("Error", {}).get("Reason")
     return f"refused:{code}:{reason}" if reason else f"refused:{code}"
@@ -150,22 +151,13 @@ class EndUserMessagingConnector:
         return answer
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
-        budget = self._budget()
-        placements: list[Placement] = []
-        for index, attempt in enumerate(attempts):
-            if Channel(attempt.channel) is not Channel.SMS:
-                placements.append(refused(attempt, CONNECTOR_NAME, "channel_not_supported"))
-                continue
-            try:
-                answer = with_retries(functools.partial(self.send, self.request(attempt)), judge, budget)
-            except BudgetSpent as spent:
-                return placements + [retry(a, str(spent.cause)) for a in attempts[index:]]
-            except ClientError as error:
-                if judge(error) is Verdict.REFUSED:
-                    placements.append(refused(attempt, CONNECTOR_NAME, refusal_detail(error)))
-                    continue
-                if not placements:
-                    raise ConnectorError(f"End User Messaging refused the batch: {error}", retryable=True) from error
-                return placements + [retry(a, str(error)) for a in attempts[index:]]
-            placements.append(submitted(attempt, answer.get("MessageId")))
-        return placements
+        return place_each(
+            attempts,
+            connector=CONNECTOR_NAME,
+            send=lambda attempt: self.send(self.request(attempt)).get("MessageId"),
+            judge=judge,
+            refusal=refusal_detail,
+            budget=self._budget(),
+            in_flight=self.config.in_flight,
+            carries=lambda attempt: Channel(attempt.channel) is Channel.SMS,
+        )

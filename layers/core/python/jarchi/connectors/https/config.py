@@ -13,4 +13,5 @@ class HttpsConfig(BaseModel):
     secret: str = Field(default="", repr=False)  # HMAC-SHA256 key, both ways; empty: nothing is sent or accepted
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     budget_seconds: float = Field(default=10.0, gt=0, le=900)
+    in_flight: int = Field(default=8, ge=1, le=50)  # POSTs at once
     replay_window_seconds: int = Field(default=300, ge=30, le=3600)

@@ -10,7 +10,6 @@ The request body is `{"attempt": <Attempt.to_message()>}`; the provider reports 
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 import urllib.error
@@ -21,8 +20,8 @@ from typing import Any, Final
 from jarchi.attempts import Attempt, Placement
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.signing import HEADER, signature
-from jarchi.connectors.placements import refused, retry, submitted
-from jarchi.connectors.retrying import Budget, BudgetSpent, Verdict, with_retries
+from jarchi.connectors.placing import place_each
+from jarchi.connectors.retrying import Budget, Verdict
 from jarchi.ports import ConnectorError
 
 CONNECTOR_NAME: Final = "https"
@@ -89,19 +88,12 @@ class HttpsConnector:
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         if not self.config.endpoint or not self.config.secret:
             raise ConnectorError("the https connector needs an endpoint and a secret", retryable=False)
-        budget = self._budget()
-        placements: list[Placement] = []
-        for index, attempt in enumerate(attempts):
-            try:
-                reference = with_retries(functools.partial(self.post, attempt), judge, budget)
-            except BudgetSpent as spent:
-                return placements + [retry(a, str(spent.cause)) for a in attempts[index:]]
-            except ProviderError as error:
-                if judge(error) is Verdict.REFUSED:
-                    placements.append(refused(attempt, CONNECTOR_NAME, f"refused:http_{error.status}"))
-                    continue
-                if not placements:
-                    raise ConnectorError(f"the provider refused the batch: {error}", retryable=True) from error
-                return placements + [retry(a, str(error)) for a in attempts[index:]]
-            placements.append(submitted(attempt, reference))
-        return placements
+        return place_each(
+            attempts,
+            connector=CONNECTOR_NAME,
+            send=self.post,
+            judge=judge,
+            refusal=lambda error: f"refused:http_{getattr(error, 'status', None)}",
+            budget=self._budget(),
+            in_flight=self.config.in_flight,
+        )
