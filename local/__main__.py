@@ -56,14 +56,19 @@ def main() -> int:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     from jarchi.clock import LocalClock, use_clock
-    from jarchi.settings import get_settings, reset_settings
+    from jarchi.configuration import check_configuration
+    from jarchi.settings import ConfigurationError, reset_settings
     from local.emulator import emulated_aws
     from local.runtime import LocalRuntime
     from local.seed import seed_admin
     from local.server import app
 
     reset_settings()
-    settings = get_settings()
+    try:
+        settings = check_configuration()  # every setting, the simulator's configuration included (R-RUN-6)
+    except ConfigurationError as error:
+        sys.stderr.write(f"Jarchi did not start: {error}\n")
+        return 2
     clock = LocalClock(settings.now or datetime.now(UTC))
     use_clock(clock)
     with emulated_aws(settings):

@@ -15,6 +15,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+NO_CONTENT = frozenset({204, 304})
+TOO_LARGE = b'{"error": {"code": "payload_too_large", "message": "request bodies are limited to 10 MB"}}'
 
 
 def invoke_api(request: HttpRequest) -> Any:
@@ -41,7 +43,10 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 async def _send(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:
     raw_headers = [(k.encode(), v.encode()) for k, v in headers.items() if k != "content-length"]
-    raw_headers.append((b"content-length", str(len(body)).encode()))
+    if status in NO_CONTENT:  # no body, so no length either (RFC 9110 §8.6)
+        body = b""
+    else:
+        raw_headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -49,16 +54,17 @@ async def _send(send: Send, status: int, headers: dict[str, str], body: bytes) -
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
-    body = await _read_body(receive)
-    if body is None:
-        error = b'{"error": {"code": "payload_too_large", "message": "request bodies are limited to 10 MB"}}'
-        await _send(send, 413, {"content-type": "application/json"}, error)
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    declared = headers.get("content-length", "")
+    body = None if declared.isdigit() and int(declared) > MAX_BODY else await _read_body(receive)
+    if body is None:  # refused before it is read (or as soon as it is more than the limit)
+        await _send(send, 413, {"content-type": "application/json"}, TOO_LARGE)
         return
     request = HttpRequest(
         method=scope["method"],
         path=scope["path"],
         query=scope.get("query_string", b"").decode("latin-1"),
-        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
+        headers=headers,
         body=body,
         source_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
     )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
-from functions.api.auth import authenticate_request
+from functions.api.edge import serve
 from functions.api.errors import install_error_handlers
 from functions.api.idempotency import idempotent_request
+from functions.api.openapi import completed_json
+from functions.api.resolver import RequestScopedResolver
 from functions.api.routes import (
     accounts,
     audio,
@@ -21,6 +24,7 @@ from functions.api.routes import (
     local_clock,
     senders,
 )
+from jarchi.configuration import check_configuration
 from jarchi.settings import get_settings
 
 BASE_PATH = "/v1"
@@ -29,21 +33,33 @@ VERSION = "1.0.0"
 DESCRIPTION = "Voice-message broadcasts and bulk SMS campaigns. Authenticate with `Authorization: Bearer <token>`."
 
 
-_container = threading.local()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
 
 
-def build_app() -> APIGatewayRestResolver:
-    """One resolver per Lambda container. A container serves one request at a time; the local server
-    serves several at once from threads, so each thread gets its own resolver, as if its own container."""
-    app: APIGatewayRestResolver | None = getattr(_container, "app", None)
-    if app is None:
-        app = _container.app = _new_app()
-    return app
+class JarchiApi(RequestScopedResolver):
+    """The resolver behind the front door: every event passes `functions.api.edge` first."""
+
+    def resolve(self, event: Any, context: Any) -> dict[str, Any]:
+        return serve(dict(event), context, super().resolve)
 
 
-def _new_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
-    app.use([authenticate_request, idempotent_request])
+_lock = threading.Lock()
+_app: JarchiApi | None = None
+
+
+def build_app() -> JarchiApi:
+    """One resolver per process, shared by every thread: each request's state lives in its own context
+    (see functions.api.resolver), so the local server's threads never read one another's request."""
+    global _app
+    with _lock:
+        if _app is None:
+            _app = _new_app()
+        return _app
+
+
+def _new_app() -> JarchiApi:
+    app = JarchiApi(enable_validation=True)
+    app.use([idempotent_request])
     routers = [
         accounts.router,
         credit.router,
@@ -69,9 +85,12 @@ def _new_app() -> APIGatewayRestResolver:
     }
     app.enable_swagger(path=f"{BASE_PATH}/docs", **openapi)  # type: ignore[arg-type]
 
+    document: list[str] = []  # generated at the first ask, then kept: the routes do not change
+
     @app.get(f"{BASE_PATH}/openapi.json", include_in_schema=False)
     def openapi_document() -> Response[str]:
-        body = app.get_openapi_json_schema(**openapi)  # type: ignore[arg-type]
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
+        if not document:
+            document.append(completed_json(app.get_openapi_json_schema(**openapi)))  # type: ignore[arg-type]
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document[0])
 
     return app

@@ -71,7 +71,8 @@ def test_r_aud_1_corrupt_unknown_oversize_and_bad_base64_are_refused(admin: Api,
     wav = encoded("wav", 4.0)
     assert_error(upload(shop, wav[: len(wav) // 2]), 400, "audio_unreadable")
     assert_error(upload(shop, b"%PDF-1.4 not audio at all" * 10), 400, "audio_format_unsupported")
-    assert_error(upload(shop, b"RIFF" + bytes(6 * 1024 * 1024)), 413, "audio_too_large")
+    assert_error(upload(shop, b"RIFF" + bytes(5 * 1024 * 1024)), 413, "audio_too_large")
+    assert_error(upload(shop, b"RIFF" + bytes(6 * 1024 * 1024)), 413, "payload_too_large")  # refused unread
     assert_error(shop.post("/v1/audio", {"title": "x", "content_base64": "not base64!"}), 400, "invalid_base64")
     assert_error(shop.post("/v1/audio", {"title": "x"}), 422, "audio_content_required")
     both = {"title": "x", "content_base64": b64(wav), "tts_text": "hello"}

@@ -18,19 +18,20 @@ def customer(admin: Api, name: str = "Shop", **extra: Any) -> tuple[dict[str, An
 def test_r_sms_3_register_list_and_duplicate_names(admin: Api) -> None:
     _, shop = customer(admin)
     _, other = customer(admin, "Other")
-    created = shop.post("/v1/senders", {"name": "SMS Club"})
+    created = shop.post("/v1/senders", {"name": "SMSClub"})
     assert created.status == 201, created.body
     sender = created.json()
-    assert (sender["name"], sender["status"], sender["kind"]) == ("SMS Club", "pending", "alphanumeric")
+    assert (sender["name"], sender["status"], sender["kind"]) == ("SMSClub", "pending", "alphanumeric")
 
-    assert_error(shop.post("/v1/senders", {"name": "sms club"}), 409, "sender_exists")
-    assert other.post("/v1/senders", {"name": "SMS Club"}).status == 201  # unique per account only
+    assert_error(shop.post("/v1/senders", {"name": "smsclub"}), 409, "sender_exists")
+    assert other.post("/v1/senders", {"name": "SMSClub"}).status == 201  # unique per account only
     assert shop.post("/v1/senders", {"name": "+3000123"}).json()["kind"] == "numeric"
     assert_error(shop.post("/v1/senders", {"name": "TooLongSender1"}), 400, "sender_invalid")
     assert_error(shop.post("/v1/senders", {"name": "فروشگاه"}), 400, "sender_invalid")
+    assert_error(shop.post("/v1/senders", {"name": "Shop A"}), 400, "sender_invalid")  # no spaces (R-SMS-3)
 
     names = [s["name"] for s in shop.get("/v1/senders").json()["items"]]
-    assert names == ["3000123", "SMS Club"]
+    assert names == ["3000123", "SMSClub"]
     assert_error(other.get(f"/v1/senders/{sender['id']}"), 404, "sender_not_found")
 
 

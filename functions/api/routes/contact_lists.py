@@ -14,8 +14,8 @@ from functions.api.schemas.contact_lists import (
     ContactListDetail,
     ContactListOut,
     ContactListPage,
-    RecipientOut,
-    RecipientPage,
+    ListNumberOut,
+    ListNumberPage,
     UploadCreate,
     UploadOut,
 )
@@ -59,6 +59,6 @@ def get_contact_list(list_id: str, limit: Limit = 50, cursor: str | None = None)
 
 
 @router.get("/contact-lists/<list_id>/recipients", tags=["contact lists"], summary="A page of the list's numbers")
-def list_recipients(list_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
+def list_recipients(list_id: str, limit: Limit = 50, cursor: str | None = None) -> ListNumberPage:
     _, views, next_cursor = service.recipients_page(current_caller(), list_id, limit, cursor)
-    return RecipientPage(items=[RecipientOut.of(v) for v in views], next_cursor=next_cursor)
+    return ListNumberPage(items=[ListNumberOut.of(v) for v in views], next_cursor=next_cursor)

@@ -5,12 +5,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.fields import Name, ShortName
 from jarchi.accounts.models import Account, AccountType, Token
 from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, IssuedToken
 
 
 class AccountCreate(Request):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     type: AccountType
     timezone: Annotated[str, Field(max_length=64)] = DEFAULT_TIMEZONE
     default_region: Annotated[str, Field(min_length=2, max_length=3)] = DEFAULT_REGION
@@ -48,7 +49,7 @@ class AccountPage(BaseModel):
 
 
 class TokenCreate(Request):
-    name: Annotated[str, Field(min_length=1, max_length=100)] = "default"
+    name: ShortName = "default"
 
 
 class TokenCreated(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.fields import Name, Text
 from jarchi.content.records import AudioRecord
 from jarchi.errors import BadRequest
 
@@ -27,9 +28,9 @@ def decode_base64(value: str, field: str) -> bytes:
 class AudioCreate(Request):
     """Exactly one of `content_base64` (an audio file) and `tts_text` (text to speak)."""
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Name
     content_base64: str | None = None
-    tts_text: str | None = None
+    tts_text: Text | None = None
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
 
 

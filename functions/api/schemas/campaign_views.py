@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
+from functions.api.schemas.fields import Id, Text
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import Campaign, RecipientState
 from jarchi.channels import Category, Channel
@@ -119,10 +120,10 @@ class QuickSendBody(Request):
     channel: Channel
     category: Category
     number: Annotated[str, Field(min_length=3, max_length=32)]
-    audio_id: str | None = None
-    tts_text: str | None = None
-    sms_text: str | None = None
-    sender: str | None = None
+    audio_id: Id | None = None
+    tts_text: Text | None = None
+    sms_text: Text | None = None
+    sender: Annotated[str, Field(max_length=32)] | None = None
     vote: bool = False
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
 

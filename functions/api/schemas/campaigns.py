@@ -8,33 +8,34 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
+from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.channels import Category, Channel
 
 
 class WindowIn(Request):
-    start: Annotated[str, Field(examples=["09:30"])]
-    end: Annotated[str, Field(examples=["14:00"])]
+    start: Annotated[str, Field(max_length=8, examples=["09:30"])]
+    end: Annotated[str, Field(max_length=8, examples=["14:00"])]
 
 
 class CampaignBody(Request):
     """Content: voice takes `audio_id` or `tts_text`, SMS takes `sms_text` and `sender`.
     Recipients: `recipients` (numbers) or `contact_list_id`."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     channel: Channel
     category: Category
-    audio_id: str | None = None
-    tts_text: str | None = None
-    sms_text: str | None = None
-    sender: str | None = None
-    recipients: list[str] | None = None
-    contact_list_id: str | None = None
+    audio_id: Id | None = None
+    tts_text: Text | None = None
+    sms_text: Text | None = None
+    sender: Annotated[str, Field(max_length=32)] | None = None
+    recipients: Numbers | None = None
+    contact_list_id: Id | None = None
     start_at: datetime | None = None
     auto_start: bool = True
-    windows: list[WindowIn] | None = None
-    days_of_week: list[int] | None = None
+    windows: Annotated[list[WindowIn], Field(max_length=24)] | None = None
+    days_of_week: Annotated[list[int], Field(max_length=7)] | None = None
     vote: bool = False
     speed_per_hour: int = DEFAULT_SPEED_PER_HOUR
     comment: Annotated[str, Field(max_length=1000)] | None = None

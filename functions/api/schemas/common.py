@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from jarchi.clock import iso
 
@@ -19,9 +19,15 @@ class Request(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str
+    """`code` is stable and snake_case; `message` is for people; some errors add details (e.g. `fields`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     message: str
 
 
 class ErrorBody(BaseModel):
+    """Every error answer (R-API)."""
+
     error: ErrorDetail

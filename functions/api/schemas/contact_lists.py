@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.fields import FileName, Name, Numbers
 from jarchi.audiences.records import ContactList, RecipientView
 from jarchi.audiences.service import ListUpload
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-
 
 class ContactListFile(Request):
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: FileName
     content_base64: str
 
 
@@ -22,7 +19,7 @@ class ContactListCreate(Request):
     """Exactly one of `numbers` and `file`."""
 
     name: Name
-    numbers: list[str] | None = None
+    numbers: Numbers | None = None
     file: ContactListFile | None = None
 
 
@@ -74,7 +71,7 @@ class ContactListOut(BaseModel):
         return cls.model_validate(cls.fields_of(contact_list))
 
 
-class RecipientOut(BaseModel):
+class ListNumberOut(BaseModel):
     number: str
     type: str
     region: str | None
@@ -83,7 +80,7 @@ class RecipientOut(BaseModel):
     values: dict[str, str]
 
     @classmethod
-    def of(cls, view: RecipientView) -> RecipientOut:
+    def of(cls, view: RecipientView) -> ListNumberOut:
         return cls(
             number=view.number,
             type=view.type.value,
@@ -94,21 +91,21 @@ class RecipientOut(BaseModel):
         )
 
 
-class RecipientPage(BaseModel):
-    items: list[RecipientOut]
+class ListNumberPage(BaseModel):
+    items: list[ListNumberOut]
     next_cursor: str | None
 
 
 class ContactListDetail(ContactListOut):
     """A list with one page of its numbers (`limit`, `cursor`)."""
 
-    recipients: RecipientPage
+    recipients: ListNumberPage
 
     @classmethod
     def with_page(
         cls, contact_list: ContactList, views: list[RecipientView], next_cursor: str | None
     ) -> ContactListDetail:
-        page = RecipientPage(items=[RecipientOut.of(v) for v in views], next_cursor=next_cursor)
+        page = ListNumberPage(items=[ListNumberOut.of(v) for v in views], next_cursor=next_cursor)
         return cls.model_validate({**cls.fields_of(contact_list), "recipients": page})
 
 
@@ -119,7 +116,7 @@ class ContactListPage(BaseModel):
 
 class UploadCreate(Request):
     name: Name
-    file_name: Annotated[str, Field(min_length=1, max_length=255)]
+    file_name: FileName
 
 
 class UploadOut(BaseModel):

@@ -66,3 +66,11 @@ class InsufficientCredit(PaymentRequired):
             required=required,
             available=available,
         )
+
+
+class UnsupportedMediaType(JarchiError):
+    status = 415
+
+
+class TooManyRequests(JarchiError):
+    status = 429

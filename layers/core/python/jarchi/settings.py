@@ -6,20 +6,30 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "JARCHI_"
+# `JARCHI_` variables that are not settings: knobs of the fault-scenario tests (tests/integration).
+NOT_SETTINGS = frozenset({"fault_scenarios", "fault_break"})
 LOCAL_RESULT_DELAY_CAP_SECONDS = 1
 CLOUD_RESULT_DELAY_CAP_SECONDS = 900
 
 
+class ConfigurationError(ValueError):
+    """A setting with a value the platform cannot run with; the message names its key (R-RUN-6)."""
+
+
 class Settings(BaseModel):
-    """Every field can be set as `JARCHI_<FIELD>` (upper case)."""
+    """Every field can be set as `JARCHI_<FIELD>` (upper case). Every value is checked when the settings are
+    first read: a bad one, or an unknown `JARCHI_` key, is a `ConfigurationError` naming it. The connector's
+    own configuration is checked with them at start (jarchi.configuration)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     stage: Literal["local", "cloud"] = "cloud"
-    resource_prefix: str = "jarchi"
+    resource_prefix: str = Field(default="jarchi", pattern=r"^[a-z][a-z0-9-]{0,39}$")
     region: str = Field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"))
     # Locally: where the clock starts (ISO 8601 with offset); R-RUN-3.
     now: datetime | None = None
@@ -34,11 +44,18 @@ class Settings(BaseModel):
     state_machine_arn: str = ""
     scheduler_role_arn: str = "arn:aws:iam::123456789012:role/jarchi-scheduler"
     scheduler_group: str = "default"
-    idempotency_ttl_seconds: int = 3600
-    default_recipient_limit: int = 60_000
-    contact_file_max_bytes: int = 20 * 1024 * 1024
+    idempotency_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    default_recipient_limit: int = Field(default=60_000, ge=1, le=10_000_000)
+    contact_file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     # S3 names are global: the cloud stack passes JARCHI_BUCKET_SUFFIX="-{account}-{region}"; empty locally.
     bucket_suffix: str = ""
+    # Seals pagination cursors (functions.api.cursors); set it to a secret in production.
+    cursor_key: str | None = Field(default=None, min_length=16, max_length=256)
+    # A local fault plan (JSON): read and validated by local.faults when the local runtime starts.
+    faults: str | None = None
+    # Per API token (R-API). None: jarchi.limits' numbers, which API Gateway's throttle has in the cloud.
+    api_rate_limit_per_second: float | None = Field(default=None, gt=0, le=10_000)
+    api_rate_limit_burst: int | None = Field(default=None, ge=1, le=100_000)
 
     @field_validator("connector")
     @classmethod
@@ -51,8 +68,14 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """From `JARCHI_*` variables; an unknown one, or a value out of range, is a `ConfigurationError`."""
         values = {k[len(ENV_PREFIX) :].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX)}
-        return cls.model_validate({k: v for k, v in values.items() if k in cls.model_fields})
+        values = {k: v for k, v in values.items() if k not in NOT_SETTINGS}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            lines = [describe_problem(e, cls.model_fields, prefix=ENV_PREFIX) for e in error.errors()]
+            raise ConfigurationError("bad configuration: " + "; ".join(lines)) from None
 
     def table_name(self, logical: str) -> str:
         return f"{self.resource_prefix}-{logical}"
@@ -68,6 +91,18 @@ class Settings(BaseModel):
         if self.result_delay_cap_seconds is not None:
             return self.result_delay_cap_seconds
         return LOCAL_RESULT_DELAY_CAP_SECONDS if self.stage == "local" else CLOUD_RESULT_DELAY_CAP_SECONDS
+
+
+def describe_problem(error: Any, fields: Mapping[str, object], prefix: str = "") -> str:
+    """One pydantic error as `KEY: what is wrong (what is allowed)`."""
+    location = [str(part) for part in error.get("loc", ())]
+    key = f"{prefix}{location[0].upper()}" if prefix and location else ".".join(location) or "(value)"
+    where = ".".join(location[1:]) if prefix else ""
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        allowed = ", ".join(f"{prefix}{name.upper()}" if prefix else name for name in fields)
+        message = f"unknown {'setting' if prefix else 'key'}; allowed: {allowed}"
+    return f"{key}{f' ({where})' if where else ''}: {message}"
 
 
 @cache

@@ -17,7 +17,8 @@ The type is told by content, not by name: ``PK`` (a zip holding ``xl/workbook.xm
 other binary content (NUL bytes, another zip, PDF, legacy .xls) is ``list_format_unsupported``.
 
 Errors: nothing but blanks → ``list_empty``; no phone column → ``list_no_phone_column``; a broken
-xlsx → ``list_unreadable`` (all 400); more than ``max_bytes`` → ``list_too_large`` (413); more than
+xlsx → ``list_unreadable`` (all 400); more than ``max_bytes``, or an xlsx that unpacks to more than
+``jarchi.limits.MAX_XLSX_UNCOMPRESSED_BYTES`` → ``list_too_large`` (413); more than
 ``recipient_limit`` numbers kept → ``too_many_recipients`` (400) with the number of lists to split into.
 
 Counting (the response of ``POST /v1/contact-lists``): ``read`` data rows (blank rows are skipped and
@@ -38,6 +39,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import NamedTuple
 
+from jarchi import limits
 from jarchi.audiences.numbers import NumberCheck, NumberType, normaliser_for
 from jarchi.errors import BadRequest, PayloadTooLarge
 
@@ -338,8 +340,18 @@ def _xlsx_table(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _is_xlsx(data: bytes) -> bool:
+    """Whether the zip is a workbook; a zip that would unpack to more than `MAX_XLSX_UNCOMPRESSED_BYTES` is
+    refused here by its declared sizes, before any XML is read (zipfile never unpacks past them)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
+                raise PayloadTooLarge(
+                    "list_too_large",
+                    f"the Excel file unpacks to {unpacked} bytes; at most {limits.MAX_XLSX_UNCOMPRESSED_BYTES} "
+                    "are allowed (split the list, or send it as CSV)",
+                    max_bytes=limits.MAX_XLSX_UNCOMPRESSED_BYTES,
+                )
             return "xl/workbook.xml" in archive.namelist()
     except zipfile.BadZipFile:
         raise BadRequest("list_unreadable", "the file starts like an Excel/zip file but is broken") from None

@@ -2,7 +2,7 @@
 
 Two kinds:
 
-- alphanumeric: 1..11 Latin letters, digits and single inner spaces (the seed's "SMS CLUB"), at least
+- alphanumeric: 1..11 Latin letters and digits only (no spaces, so "SMS CLUB" is "SMSCLUB"), at least
   one letter; case is kept (handsets show it as sent);
 - numeric: 3..15 digits (short codes and long numbers such as Iran's ``3000…``/``1000…`` lines), an
   optional leading ``+`` is dropped.
@@ -26,7 +26,7 @@ ALPHANUMERIC_MAX = 11
 NUMERIC_MIN = 3
 NUMERIC_MAX = 15
 
-_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
 _NUMERIC = re.compile(r"\+?([0-9]+)")
 
 
@@ -54,7 +54,7 @@ def validate_sender_id(name: str) -> SenderId:
             raise _invalid(name, f"a numeric sender has {NUMERIC_MIN} to {NUMERIC_MAX} digits")
         return SenderId(digits, SenderKind.NUMERIC)
     if not _ALPHANUMERIC.fullmatch(value):
-        raise _invalid(name, "use Latin letters, digits and single spaces only")
+        raise _invalid(name, "use Latin letters and digits only")
     if len(value) > ALPHANUMERIC_MAX:
         raise _invalid(name, f"an alphanumeric sender has at most {ALPHANUMERIC_MAX} characters")
     if not any(ch.isalpha() for ch in value):
