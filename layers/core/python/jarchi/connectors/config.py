@@ -23,6 +23,7 @@ class ConnectorConfig(BaseModel):
 
     @classmethod
     def load(cls, value: str | None) -> Self:
+        """Inline JSON, a file, or unset (all defaults); raises pydantic's `ValidationError` naming the key."""
         if not value or not value.strip():
             return cls()
         if value.lstrip().startswith("{"):

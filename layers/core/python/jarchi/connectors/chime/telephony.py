@@ -9,8 +9,9 @@ from functools import cache
 from typing import Any
 
 from jarchi import clock
+from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.sma import CallScript, answer
-from jarchi.connectors.config import ConnectorConfig
+from jarchi.connectors.sections import connector_section
 from jarchi.ports import MessageQueue, resolve
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE, MEDIA_BUCKET
 from jarchi.settings import get_settings
@@ -18,7 +19,7 @@ from jarchi.settings import get_settings
 
 @cache
 def _script(connector_config: str | None, media_bucket: str) -> CallScript:
-    return CallScript(ConnectorConfig.load(connector_config).chime, media_bucket)
+    return CallScript(ChimeConfig.model_validate(connector_section(connector_config, "chime")), media_bucket)
 
 
 def call_script() -> CallScript:

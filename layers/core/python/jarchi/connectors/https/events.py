@@ -18,6 +18,7 @@ from jarchi.connectors.callbacks import ProviderReport
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.connector import CONNECTOR_NAME
 from jarchi.connectors.https.signing import SignatureRefused, verify
+from jarchi.connectors.sections import connector_section
 from jarchi.errors import BadRequest, JarchiError
 from jarchi.ports import MessageQueue, resolve
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE
@@ -102,9 +103,7 @@ def receive_callback(
 
 @cache
 def _config(connector_config: str | None) -> HttpsConfig:
-    from jarchi.connectors.config import ConnectorConfig
-
-    return ConnectorConfig.load(connector_config).https
+    return HttpsConfig.model_validate(connector_section(connector_config, "https"))
 
 
 def https_config() -> HttpsConfig:
