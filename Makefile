@@ -15,7 +15,7 @@ $(VENV)/.installed-run: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# Everything: tests, lint, the CDK for synth.
+# Everything: tests, lint (ruff, mypy, import-linter), the CDK for synth.
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
@@ -35,6 +35,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/core/python/jarchi functions local infra
+	$(VENV)/bin/lint-imports
 
 test: $(VENV)/.installed-dev system-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile
