@@ -267,6 +267,12 @@ def _fault_error(port: str, method: str, kind: FaultKind) -> Exception:
     return InjectedCrash(f"injected: {where} crashed ({kind.value})")
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    until: str | None  # released after the next call of this method (None: of any method)
+    effect: Callable[[], Any]
+
+
 class FaultyAdapter:
     """Wraps one port's adapter: attributes pass through; the planned methods' calls are counted per key
     and fail as planned (see the module docstring). Safe to call from several threads."""
@@ -279,7 +285,7 @@ class FaultyAdapter:
         self._faults = plan.for_port(port)
         self._log = log if log is not None else FaultLog()
         self._calls: dict[str, int] = {}
-        self._held: list[tuple[str | None, Callable[[], Any]]] = []
+        self._held: list[_Held] = []
         self._lock = threading.Lock()
 
     @property
@@ -296,6 +302,8 @@ class FaultyAdapter:
             fault = self._next_fault(planned, args, kwargs)
             if fault is None:
                 answer = attribute(*args, **kwargs)
+            elif fault[2] is FaultKind.HOLD:
+                return self._hold(fault, lambda: attribute(*args, **kwargs))
             else:
                 answer = self._faulty_call(name, fault, attribute, args, kwargs)
             self._release_after(name)
@@ -328,10 +336,6 @@ class FaultyAdapter:
     ) -> Any:
         faults, number, kind = fault
         self._log.add(faults.key, number, kind)
-        if kind is FaultKind.HOLD:
-            with self._lock:
-                self._held.append((faults.until, lambda: method(*args, **kwargs)))
-            return None
         if kind is FaultKind.DUPLICATE:
             queue = args[0] if args else kwargs["queue"]
             bodies = list(args[1] if len(args) > 1 else kwargs["bodies"])
@@ -342,19 +346,26 @@ class FaultyAdapter:
             method(*args, **kwargs)
         raise _fault_error(self._port, name, kind)
 
+    def _hold(self, fault: tuple[MethodFaults, int, FaultKind], effect: Callable[[], Any]) -> None:
+        """Answer now; the call takes effect after a later call (see the module docstring)."""
+        faults, number, kind = fault
+        self._log.add(faults.key, number, kind)
+        with self._lock:
+            self._held.append(_Held(faults.until, effect))
+
     def _release_after(self, name: str) -> None:
         with self._lock:
-            due = [held for held in self._held if held[0] in (None, name)]
-            self._held = [held for held in self._held if held[0] not in (None, name)]
-        for _until, effect in due:
-            effect()
+            due = [held for held in self._held if held.until in (None, name)]
+            self._held = [held for held in self._held if held.until not in (None, name)]
+        for held in due:
+            held.effect()
 
     def flush(self) -> int:
         """Let every held call take effect now; how many there were."""
         with self._lock:
             held, self._held = self._held, []
-        for _until, effect in held:
-            effect()
+        for call in held:
+            call.effect()
         return len(held)
 
 

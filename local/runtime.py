@@ -21,7 +21,7 @@ from contextlib import ExitStack
 
 from jarchi.resources import ALL_FUNCTIONS, QueueSpec
 from jarchi.settings import Settings, reset_settings
-from local.faults import injected, plan_from_env
+from local.faults import InjectedFaults, injected, plan_from_env
 from local.lambdas import deploy_functions, install_lambda_hook
 from local.pollers import SqsPoller
 from local.scheduler import LocalScheduler
@@ -59,6 +59,7 @@ class LocalRuntime:
         self.pollers: list[SqsPoller] = []
         self.scheduler: LocalScheduler | None = None
         self._faults = ExitStack()
+        self.faults: InjectedFaults | None = None  # what JARCHI_FAULTS installed (its log says what struck)
 
     def start(self) -> LocalRuntime:
         faults = plan_from_env()  # FaultPlanError names the variable and the key before anything starts
@@ -81,7 +82,7 @@ class LocalRuntime:
         ]
         self.scheduler = LocalScheduler(self.settings)
         if faults:
-            self._faults.enter_context(injected(faults))
+            self.faults = self._faults.enter_context(injected(faults))
             LOG.warning("fault injection on: %s", faults.as_json())
         if self.run_pollers:
             for poller in self.pollers:

@@ -28,7 +28,7 @@ from jarchi.resources import CONNECTOR_EVENTS_QUEUE, DISPATCH_QUEUE, RESULTS_QUE
 from jarchi.settings import Settings
 from jarchi.store.adcap import AdCapItem
 from jarchi.store.suppression import DynamoSuppression
-from local.faults import injected
+from local.faults import FAULTS_ENV, injected
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import (
@@ -255,6 +255,29 @@ def test_r_dsp_1_a_crash_after_the_connector_placed_does_not_place_again(
     assert faults.log.entries
     assert_reconciled(items[0])  # the money is right: the results batch is applied once
     assert set(connector.placements_per_attempt().values()) == {1}  # and no SMS went out twice
+
+
+def test_r_dsp_1_faults_chosen_by_the_environment_strike_in_the_local_runtime(
+    aws: Settings, admin: Api, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the local runtime started with JARCHI_FAULTS: the first admission write crashes, the first
+    # results message is sent twice
+    monkeypatch.setenv(
+        FAULTS_ENV,
+        '{"CampaignRepository.record_admission": {"crash_before": 1}, "MessageQueue.send@results": {"duplicate": 1}}',
+    )
+    with LocalRuntime(aws, failed_visibility_seconds=0) as runtime:
+        alpha = new_customer(admin, "Alpha")
+        with recording_connector(SimulatorConfig(seed=3)) as connector:
+            created = create(alpha, _body(alpha, "sms", "service", NUMBERS[:4]))
+            items = run_to_end(clock, [created["id"]], region=runtime.settings.region)
+        assert runtime.faults is not None
+        struck = list(runtime.faults.log.entries)
+    # THEN both struck, and the platform's retries absorbed them
+    assert struck == ["CampaignRepository.record_admission#1 crash_before", "MessageQueue.send@results#1 duplicate"]
+    assert_reconciled(items[0])
+    assert set(connector.placements_per_attempt().values()) == {1}
+    assert_ledger_exact([alpha.account_id])
 
 
 # --- 4. poison messages ----------------------------------------------------------------------------------

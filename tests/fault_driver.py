@@ -1,0 +1,493 @@
+"""The campaign platform driven synchronously on moto, one step at a time, for the fault scenarios.
+
+The threaded local runtime (`local.runtime`) is faithful but takes seconds a campaign; hundreds of random
+scenarios need something quicker that still runs the real code. `SyncPlatform` runs the same three Lambda
+handlers (workflow, dispatch, results) on moto's DynamoDB, SQS and S3, and stands in for the two AWS
+services that would run them:
+
+- Step Functions: `DriverRuns` is the `WorkflowRuns` port; every execution it starts follows the ASL
+  (infra/statemachines/campaign.asl.json): Prepare → Route → Admit / WaitUntil / Reconcile, a failed task
+  retried once (`States.TaskFailed`, MaxAttempts 1), then MarkFailed (`fail`, retried twice) and Failed;
+- the SQS event source mappings: `local.pollers.SqsPoller.run_once` (ReportBatchItemFailures; a failed
+  message is visible again at once, and goes to the DLQ after maxReceiveCount receives).
+
+Each step picks one ready action at random (a seeded `random.Random`): a workflow task of some execution,
+or one batch from the dispatch or the results queue. So a workflow task's retry may run before or after
+the dispatch and results of what it sent: a results message is applied before its admission batch is
+recorded as dispatched. The local clock moves only when nothing else can happen (every execution waits,
+both queues are empty, nothing is held by a fault), straight to the earliest `resume_at`: an attempt is
+placed at the instant it was admitted.
+
+`check_invariants` answers what went wrong (empty: nothing), invariant by invariant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from moto.dynamodb.models.dynamo_type import Item
+
+from jarchi.attempts import Outcome
+from jarchi.billing.ledger import EntryType, LedgerEntry, totals_of
+from jarchi.campaigns.models import Campaign, RecipientState
+from jarchi.campaigns.ports import CampaignRepository, RecipientRepository
+from jarchi.campaigns.statuses import CampaignStatus
+from jarchi.channels import Category
+from jarchi.clock import LocalClock
+from jarchi.compliance.adcap import AD_CAP_PERIOD, releases_ad_cap
+from jarchi.compliance.windows import TimeWindow, WindowRule
+from jarchi.ports import resolve
+from jarchi.settings import Settings
+from jarchi.store import ledger
+from jarchi.store.campaigns import RecipientItem
+from local.emulator import sqs_sends_so_far
+from local.functions import make_context
+from local.pollers import SqsPoller
+from local.runtime import EVENT_SOURCES
+from tests.campaign_harness import FINAL_STATUSES, Placed
+
+# Step Functions' Retry of the workflow's Task states on States.TaskFailed (campaign.asl.json).
+TASK_MAX_ATTEMPTS = 1 + 1
+FAIL_TASK_MAX_ATTEMPTS = 1 + 2
+MAX_STEPS = 5_000
+_serializer = TypeSerializer()
+
+
+class State(StrEnum):
+    PREPARE = "prepare"
+    ADMIT = "admit"
+    WAIT = "wait"
+    RECONCILE = "reconcile"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass
+class Execution:
+    campaign_id: str
+    run: int
+    arn: str
+    state: State = State.PREPARE
+    resume_at: datetime | None = None
+    failures: int = 0  # failed attempts of the current task
+    tasks: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.state in (State.SUCCEEDED, State.FAILED)
+
+
+class DriverRuns:
+    """The `WorkflowRuns` port: executions `SyncPlatform` runs. Scheduled starts are not needed here."""
+
+    def __init__(self) -> None:
+        self.executions: list[Execution] = []
+        self._lock = threading.Lock()
+
+    def start(self, campaign_id: str, run: int) -> str:
+        arn = f"arn:aws:states:local:123456789012:execution:campaign:{campaign_id}-{run}"
+        with self._lock:
+            self.executions.append(Execution(campaign_id, run, arn))
+        return arn
+
+    def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
+        raise NotImplementedError("the fault scenarios start their campaigns at once")
+
+    def delete_schedule(self, name: str) -> None:
+        return None
+
+
+class ObservedRecipients:
+    """The recipient repository, recording every state written (to see a recipient given two finals)."""
+
+    def __init__(self, inner: RecipientRepository) -> None:
+        self.inner = inner
+        self.written: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def save_all(self, states: Sequence[RecipientState]) -> None:
+        self.inner.save_all(states)
+        with self._lock:
+            for state in states:
+                self.written[(state.campaign_id, state.seq)].append(state.status)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def make_pollers(settings: Settings) -> dict[str, SqsPoller]:
+    """One poller per queue-triggered function (a client each: reuse them across scenarios)."""
+    return {
+        queue.logical: SqsPoller(settings, queue, function, failed_visibility_seconds=0)
+        for queue, function in EVENT_SOURCES
+    }
+
+
+@contextmanager
+def fast_projections() -> Iterator[None]:
+    """moto answers a GetItem with a ProjectionExpression by converting the whole item once per projected
+    attribute (the campaign repository names ~45): the same answer, converted once, when every projected
+    path is a plain top-level attribute (else moto's own way)."""
+    original = Item.project
+
+    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
+        if any(len(path) != 1 or "[" in path[0] for path in projection_expressions):
+            return original(self, projection_expressions)
+        regular = self.to_regular_json()
+        result = {path[0]: regular[path[0]] for path in projection_expressions if path[0] in regular}
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=_serializer.serialize(result)["M"])
+
+    Item.project = project  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Item.project = original  # type: ignore[method-assign]
+
+
+class SyncPlatform:
+    """See the module docstring. `flush` lets held faults take effect (called before the clock moves)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: LocalClock,
+        runs: DriverRuns,
+        *,
+        rng: random.Random,
+        flush: Callable[[], int] = lambda: 0,
+        pollers: Mapping[str, SqsPoller] | None = None,
+    ) -> None:
+        import functions.workflow.handler as workflow_handler
+
+        self.settings = settings
+        self.clock = clock
+        self.runs = runs
+        self.rng = rng
+        self.flush = flush
+        self.workflow = workflow_handler.handler
+        self.context = make_context(f"{settings.resource_prefix}-workflow", region=settings.region)
+        self.pollers = dict(pollers or make_pollers(settings))
+        self._idle_at: dict[str, int | None] = {name: None for name in self.pollers}
+        self.steps = 0
+        self.clock_moves = 0
+        self.task_failures = 0
+        self.message_failures = 0
+
+    # --- Step Functions ---------------------------------------------------------------------------------
+
+    def _task(self, execution: Execution) -> None:
+        execution.tasks += 1
+        event: dict[str, Any] = {"task": execution.state.value, "campaign_id": execution.campaign_id}
+        if execution.state in (State.PREPARE, State.ADMIT):
+            event["run"] = execution.run
+        if execution.state is State.PREPARE:
+            event["execution_arn"] = execution.arn
+        try:
+            answer = self.workflow(event, self.context)
+        except Exception as error:  # States.TaskFailed
+            self.task_failures += 1
+            execution.failures += 1
+            execution.errors.append(f"{execution.state.value}: {type(error).__name__}: {error}")
+            if execution.failures >= TASK_MAX_ATTEMPTS:
+                self._mark_failed(execution, error)
+            return
+        execution.failures = 0
+        if execution.state is State.RECONCILE:
+            execution.state = State.SUCCEEDED
+            return
+        match answer["next"]:
+            case "admit":
+                execution.state = State.ADMIT
+            case "wait":
+                execution.state = State.WAIT
+                execution.resume_at = datetime.fromisoformat(answer["resume_at"])
+            case "reconcile":
+                execution.state = State.RECONCILE
+            case "end":
+                execution.state = State.SUCCEEDED
+            case other:
+                raise AssertionError(f"unknown next {other!r}")
+
+    def _mark_failed(self, execution: Execution, error: Exception) -> None:
+        event = {
+            "task": "fail",
+            "campaign_id": execution.campaign_id,
+            "error": {"Error": type(error).__name__, "Cause": str(error)[:200]},
+        }
+        for _ in range(FAIL_TASK_MAX_ATTEMPTS):
+            try:
+                self.workflow(event, self.context)
+                break
+            except Exception as failure:
+                execution.errors.append(f"fail: {type(failure).__name__}: {failure}")
+        execution.state = State.FAILED
+
+    # --- the event source mappings ------------------------------------------------------------------------
+
+    def _maybe_busy(self, queue: str) -> bool:
+        idle_at = self._idle_at[queue]
+        return idle_at is None or idle_at != sqs_sends_so_far()
+
+    def _poll(self, queue: str) -> None:
+        sends = sqs_sends_so_far()
+        outcome = self.pollers[queue].run_once()
+        self.message_failures += len(outcome.failed_ids)
+        # Idle until the next send (a failed message is visible again at once: not idle).
+        self._idle_at[queue] = sends if not outcome.received else None
+
+    # --- the loop -----------------------------------------------------------------------------------------
+
+    def _actions(self) -> list[tuple[str, Callable[[], None]]]:
+        now = self.clock.now()
+        actions: list[tuple[str, Callable[[], None]]] = []
+        for execution in self.runs.executions:
+            if execution.done:
+                continue
+            if execution.state is State.WAIT:
+                if execution.resume_at is not None and execution.resume_at <= now:
+                    execution.state = State.ADMIT
+                else:
+                    continue
+            actions.append((f"task {execution.campaign_id}", lambda e=execution: self._task(e)))  # type: ignore[misc]
+        for queue in self.pollers:
+            if self._maybe_busy(queue):
+                actions.append((f"poll {queue}", lambda q=queue: self._poll(q)))  # type: ignore[misc]
+        return actions
+
+    def run(self) -> None:
+        """Until every execution has ended (AssertionError after MAX_STEPS)."""
+        while self.steps < MAX_STEPS:
+            self.steps += 1
+            actions = self._actions()
+            if actions:
+                _name, action = self.rng.choice(actions)
+                action()
+                continue
+            if self.flush():
+                continue
+            waiting = [e.resume_at for e in self.runs.executions if not e.done and e.resume_at is not None]
+            if not waiting:
+                return
+            self.clock_moves += 1
+            self.clock.advance(max(0.0, (min(waiting) - self.clock.now()).total_seconds()))
+        states = [(e.campaign_id, e.state.value, e.resume_at) for e in self.runs.executions]
+        raise AssertionError(f"the campaigns did not end within {MAX_STEPS} steps: {states}")
+
+    def dead_letters(self) -> dict[str, int]:
+        return {poller.queue.dlq_logical: poller.dead_letters() for poller in self.pollers.values()}
+
+
+# --- the invariants --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a scenario leaves behind, for `check_invariants`."""
+
+    campaigns: list[Campaign]
+    executions: list[Execution]
+    placed: list[Placed]
+    written: Mapping[tuple[str, int], list[str]]
+    account_ids: list[str]
+    dead_letters: Mapping[str, int]
+
+
+def observe(
+    campaign_ids: Iterable[str],
+    runs: DriverRuns,
+    placed: list[Placed],
+    observed: ObservedRecipients,
+    account_ids: Iterable[str],
+    dead_letters: Mapping[str, int],
+) -> Observed:
+    repository = resolve(CampaignRepository)
+    campaigns = []
+    for campaign_id in campaign_ids:
+        campaign = repository.get(campaign_id)
+        assert campaign is not None, campaign_id
+        campaigns.append(campaign)
+    return Observed(
+        campaigns,
+        list(runs.executions),
+        list(placed),
+        dict(observed.written),
+        sorted(set(account_ids)),
+        dict(dead_letters),
+    )
+
+
+def check_invariants(seen: Observed) -> list[str]:
+    """Every broken invariant, one line each, prefixed with its name:
+
+    - `ended`: every campaign finished and reconciled, unless its workflow gave up (`error`) after Step
+      Functions' retries, every failure of which was an injected fault (and then what it placed is still
+      charged once: charged = Σ recipient costs);
+    - `one final status`: every recipient of a finished campaign has a stored final status, and every state
+      written for a recipient is one and the same final status; the counters add up to the total;
+    - `placed twice`: no attempt placed twice, no number placed twice by one campaign;
+    - `ad cap`: at most one advertising attempt that reached the network per number per 24 h;
+    - `window`: every attempt placed inside its campaign's sending windows, in the recipient's local time;
+    - `money`: reserved = charged + released + refunded per finished campaign, charged = Σ recipient costs,
+      the ledger holds each of these once;
+    - `balance`: each account's balance item = Σ its ledger;
+    - `dead letters`: no message ended in a DLQ.
+    """
+    problems: list[str] = []
+    entries = {account_id: ledger.all_entries(account_id) for account_id in seen.account_ids}
+    errors: dict[str, list[str]] = defaultdict(list)
+    for execution in seen.executions:
+        errors[execution.campaign_id] += execution.errors
+    for campaign in seen.campaigns:
+        if campaign.status is CampaignStatus.ERROR:
+            problems += _gave_up(campaign, errors[campaign.id])
+            continue
+        if campaign.status is not CampaignStatus.FINISHED or not campaign.progress.reconciled:
+            problems.append(
+                f"ended: {campaign.id} is {campaign.status.value}, reconciled={campaign.progress.reconciled}"
+            )
+            continue
+        rows = _stored(campaign.id)
+        problems += _final_statuses(campaign, rows, seen.written)
+        problems += _money(campaign, rows, entries[campaign.account_id])
+    problems += _placements(seen.placed)
+    problems += _ad_cap(seen.placed)
+    problems += _windows(seen.campaigns, seen.placed)
+    for account_id in seen.account_ids:
+        balance = ledger.get_balance(account_id)
+        expected = totals_of(entries[account_id])
+        if balance != expected:
+            problems.append(f"balance: {account_id} holds {balance}, its ledger sums to {expected}")
+    problems += [f"dead letters: {count} in {dlq}" for dlq, count in seen.dead_letters.items() if count]
+    return problems
+
+
+def _gave_up(campaign: Campaign, errors: list[str]) -> list[str]:
+    """A campaign whose workflow gave up: only injected faults may have made it, and the results of what it
+    placed are still all applied, each charged once."""
+    problems = [f"ended: {campaign.id} failed on its own: {e}" for e in errors if "injected" not in e]
+    if campaign.progress.in_flight == 0:
+        costs = sum(int(r.cost) for r in _stored(campaign.id))
+        if costs != campaign.money.charged:
+            problems.append(f"money: {campaign.id} charged {campaign.money.charged}, its recipients cost {costs}")
+    return problems
+
+
+def _stored(campaign_id: str) -> list[RecipientItem]:
+    return list(RecipientItem.query(campaign_id, consistent_read=True))
+
+
+def _final_statuses(
+    campaign: Campaign, stored: list[RecipientItem], written: Mapping[tuple[str, int], list[str]]
+) -> list[str]:
+    problems = []
+    rows = {int(r.seq): r for r in stored}
+    total = campaign.progress.total
+    if sorted(rows) != list(range(total)):
+        missing = sorted(set(range(total)) - set(rows))
+        problems.append(f"one final status: {campaign.id} has no stored state for recipients {missing[:5]}")
+    for seq, row in sorted(rows.items()):
+        if row.status not in FINAL_STATUSES:
+            problems.append(f"one final status: {campaign.id}.{seq} ended {row.status}")
+        finals = set(written.get((campaign.id, seq), [])) & FINAL_STATUSES
+        if len(finals) > 1:
+            problems.append(f"one final status: {campaign.id}.{seq} was given {sorted(finals)}")
+    counted = sum(campaign.counts.values())
+    if counted != total:
+        problems.append(f"one final status: {campaign.id} counts {counted} finals for {total} recipients")
+    return problems
+
+
+def _money(campaign: Campaign, rows: list[RecipientItem], account_entries: list[LedgerEntry]) -> list[str]:
+    problems = []
+    money = campaign.money
+    if money.reserved != money.charged + money.released + money.refunded:
+        problems.append(
+            f"money: {campaign.id} reserved {money.reserved} != charged {money.charged} + released "
+            f"{money.released} + refunded {money.refunded}"
+        )
+    costs = sum(int(r.cost) for r in rows)
+    if costs != money.charged:
+        problems.append(f"money: {campaign.id} charged {money.charged}, its recipients cost {costs}")
+    entries = [e for e in account_entries if e.campaign_id == campaign.id]
+    booked: Counter[str] = Counter()
+    for entry in entries:
+        booked[entry.type.value] += entry.amount
+    expected = {
+        EntryType.RESERVATION.value: money.reserved,
+        EntryType.CHARGE.value: money.charged,
+        EntryType.RELEASE.value: money.released,
+        EntryType.REFUND.value: money.refunded,
+    }
+    if dict(booked) != {kind: amount for kind, amount in expected.items() if amount}:
+        problems.append(f"money: {campaign.id} booked {dict(booked)} in the ledger, the campaign says {expected}")
+    keys = [(e.type, e.reference) for e in entries]
+    if len(keys) != len(set(keys)):
+        problems.append(f"money: {campaign.id} booked an entry twice: {keys}")
+    return problems
+
+
+def _placements(placed: list[Placed]) -> list[str]:
+    problems = []
+    for attempt_id, count in Counter(p.attempt_id for p in placed).items():
+        if count > 1:
+            problems.append(f"placed twice: attempt {attempt_id} placed {count} times")
+    for (campaign_id, number), count in Counter((p.campaign_id, p.number) for p in placed).items():
+        if count > 1:
+            problems.append(f"placed twice: {campaign_id} placed {number} {count} times")
+    return problems
+
+
+def _ad_cap(placed: list[Placed]) -> list[str]:
+    ads: dict[str, list[Placed]] = defaultdict(list)
+    for p in sorted(placed, key=lambda p: p.order):
+        if p.category is Category.ADVERTISING and not (p.outcome is not None and releases_ad_cap(p.outcome)):
+            ads[p.number].append(p)
+    problems = []
+    for number, attempts in ads.items():
+        for first, second in itertools.pairwise(attempts):
+            if second.placed_at < first.placed_at + AD_CAP_PERIOD:
+                problems.append(
+                    f"ad cap: {number} got an ad from {second.campaign_id} at {second.placed_at.isoformat()}, "
+                    f"{first.campaign_id}'s reached it at {first.placed_at.isoformat()}"
+                )
+    return problems
+
+
+def _windows(campaigns: list[Campaign], placed: list[Placed]) -> list[str]:
+    by_id = {c.id: c for c in campaigns}
+    problems = []
+    zones: dict[str, dict[int, str]] = {}
+    recipients = resolve(RecipientRepository)
+    for p in placed:
+        campaign = by_id.get(p.campaign_id)
+        if campaign is None:
+            continue
+        if campaign.id not in zones:
+            audience = recipients.read_audience(campaign.audience_key, 0, campaign.progress.total)
+            zones[campaign.id] = {e.seq: e.time_zone for e in audience}
+        seq = int(p.attempt_id.rsplit(".", 2)[1])
+        settings = campaign.settings
+        rule = WindowRule.of(
+            [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
+        )
+        if not rule.is_open(p.placed_at, zones[campaign.id][seq]):
+            problems.append(
+                f"window: {p.attempt_id} placed at {p.placed_at.isoformat()} outside {settings.windows} "
+                f"in {zones[campaign.id][seq]}"
+            )
+    return problems
+
+
+def outcomes_of(placed: list[Placed]) -> set[Outcome]:
+    return {p.outcome for p in placed if p.outcome is not None}

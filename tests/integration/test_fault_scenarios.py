@@ -1,0 +1,446 @@
+"""Random campaigns under random faults, on the whole campaign path (issue 9, item 8: R-DSP-1, R-CPL-1/2,
+R-BIL-1/3).
+
+Each scenario: 1–3 campaigns of up to three accounts, created through the API at once, drawing their
+recipients (1–12) from one small pool of numbers in two time zones (so they compete for numbers); random
+channel (SMS, voice) and category (advertising, service, OTP), sometimes narrowed windows, a vote, a random
+simulator seed; the clock at a random time of day. Then 0–3 faults at random step boundaries: which port
+method (the campaign and recipient repositories, the ad cap, the suppression lists, the dispatch and
+results queues, the connector), which of its calls, which fault kind (`local.faults`: crash before/after,
+throttling, timeout before/after, a message sent twice, a send or the dispatched mark held back until
+later). The platform runs synchronously on moto (`tests.fault_driver.SyncPlatform`: the real handlers,
+Step Functions' retry policy, SQS redelivery) with a random interleaving of workflow tasks and queue
+batches, and `check_invariants` then requires: every recipient has exactly one final status, no number
+placed twice for one attempt, at most one ad per number per 24 h, no placement outside a window,
+reserved = charged + released + refunded per campaign, and balance = Σ ledger per account.
+
+A scenario whose faults hit one workflow task and its one retry ends its campaign in `error` (Step
+Functions gave up, as it would in the cloud); the other invariants still hold for it, and it is counted in
+the statistics (`--hypothesis-show-statistics`).
+
+Scenario count: 200 by default (derandomized: CI repeats the same ones), `JARCHI_FAULT_SCENARIOS=2000`
+for a nightly run. `JARCHI_FAULT_BREAK=adcap` (or `double-charge`) breaks an invariant on purpose: the
+test must then fail (see also the `test_the_checker_reports_*` tests).
+
+Not covered, and why: a connector call that took effect but whose answer was lost (`Connector.place`
+`crash_after`/`timeout_after`) places again on redelivery (see `test_an_ambiguous_connector_timeout_*`);
+faults inside the API's create request (the campaign is created before its workflow starts).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, Phase, event, given, note, settings
+from hypothesis import strategies as st
+
+from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.statuses import CampaignStatus
+from jarchi.clock import LocalClock
+from jarchi.compliance.ports import AdCap
+from jarchi.connectors.simulator import SimulatorConfig
+from jarchi.ports import override, resolve
+from jarchi.settings import Settings
+from local.faults import FaultKind, FaultPlan, injected
+from local.pollers import SqsPoller
+from tests.api import Api
+from tests.campaign_harness import Customer, create, new_customer, recording_connector
+from tests.fault_driver import (
+    DriverRuns,
+    ObservedRecipients,
+    SyncPlatform,
+    check_invariants,
+    fast_projections,
+    make_pollers,
+    observe,
+)
+
+SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "200"))
+BREAK = os.environ.get("JARCHI_FAULT_BREAK", "")
+ACCOUNTS = ("Alpha", "Beta", "Gamma")
+ACCOUNTS_FOR = 20  # scenarios
+TEHRAN = ZoneInfo("Asia/Tehran")
+# Inside every policy rule, so a campaign of any channel and category may narrow to them.
+NARROWED = [None, None, [{"start": "10:00", "end": "13:00"}], [{"start": "18:00", "end": "20:00"}]]
+
+ALWAYS: tuple[FaultKind, ...] = (
+    FaultKind.CRASH_BEFORE,
+    FaultKind.CRASH_AFTER,
+    FaultKind.THROTTLE,
+    FaultKind.TIMEOUT,
+    FaultKind.TIMEOUT_AFTER,
+)
+SENDS = (*ALWAYS, FaultKind.DUPLICATE, FaultKind.DUPLICATE, FaultKind.HOLD)
+# Where faults may strike, and how. The connector's own answer is never lost after it placed (see the
+# module docstring).
+FAULT_SITES: dict[str, tuple[FaultKind, ...]] = {
+    "CampaignRepository.get": ALWAYS,
+    "CampaignRepository.pricing": ALWAYS,
+    "CampaignRepository.record_status_change": ALWAYS,
+    "CampaignRepository.record_admission": ALWAYS,
+    "CampaignRepository.clear_dispatching": (*ALWAYS, FaultKind.HOLD),
+    "CampaignRepository.record_results": ALWAYS,
+    "CampaignRepository.settle": ALWAYS,
+    "RecipientRepository.read_audience": ALWAYS,
+    "RecipientRepository.save_all": ALWAYS,
+    "RecipientRepository.load_many": ALWAYS,
+    "AdCap.claim": ALWAYS,
+    "AdCap.release": ALWAYS,
+    "SuppressionLists.memberships": ALWAYS,
+    "SuppressionLists.add": ALWAYS,
+    "MessageQueue.send@dispatch": SENDS,
+    "MessageQueue.send@results": SENDS,
+    "Connector.place": (FaultKind.CRASH_BEFORE, FaultKind.THROTTLE, FaultKind.TIMEOUT),
+}
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    account: int
+    channel: str
+    category: str
+    recipients: list[int]  # indices into the scenario's numbers
+    windows: list[dict[str, str]] | None
+    vote: bool
+
+    def body(self, customer: Customer, numbers: Sequence[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": f"{self.channel} {self.category}",
+            "channel": self.channel,
+            "category": self.category,
+            "recipients": [numbers[i] for i in self.recipients],
+            "speed_per_hour": 360_000,
+        }
+        if self.channel == "sms":
+            body["sms_text"] = f"{customer.sender}: your code is 1234"
+        else:
+            body |= {"tts_text": f"Hello from {customer.sender}", "language": "en", "vote": self.vote}
+        if self.windows is not None:
+            body["windows"] = self.windows
+        return body
+
+
+@dataclass(frozen=True)
+class Scenario:
+    seed: int  # the interleaving and the simulator
+    start_minute: int  # Tehran wall clock
+    pool: int  # how many numbers the campaigns share
+    campaigns: list[CampaignSpec]
+    faults: dict[str, dict[str, Any]]
+
+    def plan(self) -> FaultPlan:
+        return FaultPlan.parse(self.faults)
+
+
+# How many faults a scenario gets, and which call of a method each strikes (most methods are called a few
+# times a scenario).
+FAULT_COUNTS = (0, 1, 1, 1, 2, 2, 2, 3, 3)
+CALL_NUMBERS = (1, 1, 1, 2, 2, 3, 4, 6)
+
+
+def fault_plan(seed: str) -> dict[str, dict[str, Any]]:
+    """0–3 faults drawn uniformly (site, kind, call) from `seed`, which is everything else the example drew.
+    Hypothesis's own choices lean to the first of a list and to a few favourite integers (0, 2**32 - 1),
+    which would leave some sites and kinds almost never struck."""
+    rng = random.Random(seed)
+    plan: dict[str, dict[str, Any]] = {}
+    for _ in range(rng.choice(FAULT_COUNTS)):
+        site = rng.choice(sorted(FAULT_SITES))
+        kind = rng.choice(FAULT_SITES[site])
+        call = rng.choice(CALL_NUMBERS)
+        entry = plan.setdefault(site, {})
+        if any(call in numbers for key, numbers in entry.items() if key != "until"):
+            continue
+        entry.setdefault(kind.value, []).append(call)
+        if kind is FaultKind.HOLD and site == "CampaignRepository.clear_dispatching":
+            entry["until"] = "record_results"  # the results are applied before the batch is marked sent
+    return plan
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    pool = draw(st.integers(2, 12))
+    specs = st.builds(
+        CampaignSpec,
+        account=st.integers(0, len(ACCOUNTS) - 1),
+        channel=st.sampled_from(["sms", "voice"]),
+        category=st.sampled_from(["advertising", "advertising", "service", "otp"]),
+        recipients=st.lists(st.integers(0, pool - 1), min_size=1, max_size=pool, unique=True),
+        windows=st.sampled_from(NARROWED),
+        vote=st.booleans(),
+    )
+    drawn_campaigns = draw(st.lists(specs, min_size=1, max_size=3))
+    # Each campaign of another account (the first one's drawn), so they compete across accounts; OTP is SMS only.
+    first = drawn_campaigns[0].account
+    campaigns = [
+        CampaignSpec(
+            (first + i) % len(ACCOUNTS),
+            "sms" if c.category == "otp" else c.channel,
+            c.category,
+            c.recipients,
+            c.windows,
+            c.vote,
+        )
+        for i, c in enumerate(drawn_campaigns)
+    ]
+    seed = draw(st.integers(0, 2**32 - 1))
+    # mostly inside Tehran's advertising windows, sometimes any time of day (the campaign waits)
+    start_minute = draw(st.one_of(st.integers(10 * 60, 12 * 60), st.integers(0, 24 * 60 - 1)))
+    drawn = f"{seed} {start_minute} {pool} {campaigns!r}"
+    return Scenario(
+        # the interleaving and the simulator: as diverse as the examples are
+        seed=random.Random(drawn).getrandbits(32),
+        start_minute=start_minute,
+        pool=pool,
+        campaigns=campaigns,
+        faults=fault_plan(drawn),
+    )
+
+
+# --- running one scenario ---------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What the scenarios share: moto, the clock, three funded accounts; every scenario gets new numbers."""
+
+    settings: Settings
+    clock: LocalClock
+    admin: Api
+    pollers: dict[str, SqsPoller]
+    customers: list[Customer] = field(default_factory=list)
+    serial: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    scenarios: int = 0
+
+    def next_customers(self) -> list[Customer]:
+        """The accounts of the next scenario: new ones every ACCOUNTS_FOR scenarios, so that reading an
+        account's whole ledger stays cheap."""
+        if self.scenarios % ACCOUNTS_FOR == 0:
+            self.customers = [new_customer(self.admin, name) for name in ACCOUNTS]
+        self.scenarios += 1
+        return self.customers
+
+    def numbers(self, count: int) -> list[str]:
+        """Fresh numbers (no cap or list entry from another scenario), alternately Tehran and Berlin."""
+        n = next(self.serial)
+        return [f"+98912{n:04d}{i:03d}" if i % 2 == 0 else f"+49151{n:04d}{i:04d}" for i in range(count)]
+
+    def fresh_start(self, start_minute: int) -> None:
+        """At least a day on, at `start_minute` in Tehran."""
+        later = (self.clock.now() + timedelta(days=1)).astimezone(TEHRAN)
+        start = later.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1, minutes=start_minute)
+        self.clock.advance((start - self.clock.now()).total_seconds())
+
+
+@dataclass
+class Outcome:
+    problems: list[str]
+    errored: list[str]
+    injected: list[str]
+    platform: SyncPlatform
+
+
+def run_scenario(world: World, scenario: Scenario, *, breakers: Sequence[tuple[type[Any], Any]] = ()) -> Outcome:
+    customers = world.next_customers()
+    world.fresh_start(scenario.start_minute)
+    numbers = world.numbers(scenario.pool)
+    runs = DriverRuns()
+    with ExitStack() as stack:
+        stack.enter_context(override(WorkflowRuns, runs))
+        connector = stack.enter_context(recording_connector(SimulatorConfig(seed=scenario.seed % 10_000)))
+        recipients = ObservedRecipients(resolve(RecipientRepository))
+        stack.enter_context(override(RecipientRepository, recipients))
+        ids = []
+        for spec in scenario.campaigns:
+            customer = customers[spec.account]
+            ids.append(create(customer, spec.body(customer, numbers))["id"])
+        for kind, wrap in breakers:
+            stack.enter_context(override(kind, wrap(resolve(kind))))
+        faults = stack.enter_context(injected(scenario.plan()))
+        platform = SyncPlatform(
+            world.settings,
+            world.clock,
+            runs,
+            rng=random.Random(scenario.seed),
+            flush=faults.flush,
+            pollers=world.pollers,
+        )
+        platform.run()
+        seen = observe(
+            ids,
+            runs,
+            connector.placed,
+            recipients,
+            sorted({customers[spec.account].account_id for spec in scenario.campaigns}),
+            platform.dead_letters(),
+        )
+    errored = [c.id for c in seen.campaigns if c.status is CampaignStatus.ERROR]
+    return Outcome(check_invariants(seen), errored, list(faults.log.entries), platform)
+
+
+@pytest.fixture
+def world(aws: Settings, admin: Api, clock: LocalClock) -> Iterator[World]:
+    with fast_projections():
+        yield World(aws, clock, admin, make_pollers(aws))
+
+
+# --- deliberately broken adapters (the checker must notice) ---------------------------------------------
+
+
+class NoAdCap:
+    """Breaks R-CPL-2: every claim is granted and nothing is stored."""
+
+    def __init__(self, inner: AdCap) -> None:
+        self.inner = inner
+
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: Any) -> bool:
+        return True
+
+    def release(self, number: str, attempt_id: str) -> None:
+        return None
+
+
+class ChargeTwice:
+    """Breaks R-BIL-3: every results batch's charge is booked a second time (under another batch id)."""
+
+    def __init__(self, inner: CampaignRepository) -> None:
+        self.inner = inner
+
+    def record_results(
+        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+    ) -> bool:
+        first = self.inner.record_results(campaign_id, batch_id, applied=applied, charged=charged, finals=finals)
+        if first:
+            self.inner.record_results(campaign_id, f"{batch_id}#again", applied=0, charged=charged, finals={})
+        return first
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+BREAKERS: dict[str, tuple[type[Any], Any]] = {
+    "adcap": (AdCap, NoAdCap),
+    "double-charge": (CampaignRepository, ChargeTwice),
+}
+
+
+@dataclass
+class Tally:
+    """What the scenarios reached, printed at the end (`-s`) and checked: the harness did inject."""
+
+    scenarios: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    sites: Counter[str] = field(default_factory=Counter)
+    situations: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: Outcome) -> None:
+        self.scenarios += 1
+        for entry in outcome.injected:
+            site, _, kind = entry.partition(" ")
+            self.kinds[kind] += 1
+            self.sites[site.split("#")[0]] += 1
+        situations = {
+            "campaigns ended in error (a task and its retry both failed)": bool(outcome.errored),
+            "scenarios with a queue message redelivered": outcome.platform.message_failures > 0,
+            "scenarios with a workflow task retried": outcome.platform.task_failures > 0,
+            "scenarios waiting for a window or the pace": outcome.platform.clock_moves > 1,
+        }
+        for situation, reached in situations.items():
+            self.situations[situation] += reached
+            if reached:
+                event(situation)
+
+    def report(self) -> str:
+        lines = [f"{self.scenarios} scenarios, {sum(self.kinds.values())} faults injected"]
+        lines += [f"  {kind}: {count}" for kind, count in sorted(self.kinds.items())]
+        lines += [f"  at {site}: {count}" for site, count in sorted(self.sites.items())]
+        lines += [f"  {situation}: {count}" for situation, count in self.situations.items()]
+        return "\n".join(lines)
+
+
+# --- the tests ---------------------------------------------------------------------------------------------
+
+
+def test_r_dsp_1_r_cpl_1_2_r_bil_1_3_random_faults_lose_nothing_and_do_nothing_twice(world: World) -> None:
+    breakers = [BREAKERS[BREAK]] if BREAK else []
+    tally = Tally()
+
+    @settings(
+        max_examples=SCENARIOS,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        # No shrinking: the examples share moto; the failing one is reported as drawn (with `note`).
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(scenario=scenarios())
+    def check(scenario: Scenario) -> None:
+        note(f"faults: {scenario.plan().as_json()}")
+        outcome = run_scenario(world, scenario, breakers=breakers)
+        note(f"injected: {outcome.injected}; task errors: {[e.errors for e in outcome.platform.runs.executions]}")
+        tally.add(outcome)
+        assert outcome.problems == []
+
+    check()
+    print(tally.report())
+    # The harness did what it says: every kind of fault struck somewhere, and most scenarios had one.
+    assert set(tally.kinds) == {kind.value for kind in FaultKind}, tally.report()
+    assert tally.situations["scenarios with a queue message redelivered"] > 0, tally.report()
+    assert tally.situations["scenarios with a workflow task retried"] > 0, tally.report()
+
+
+AD_RACE = Scenario(
+    seed=7,
+    start_minute=11 * 60,
+    pool=4,
+    campaigns=[
+        CampaignSpec(0, "sms", "advertising", [0, 1, 2, 3], None, vote=False),
+        CampaignSpec(1, "voice", "advertising", [3, 2, 1, 0], None, vote=False),
+    ],
+    faults={},
+)
+
+
+def test_the_scenario_without_faults_or_breakers_is_clean(world: World) -> None:
+    outcome = run_scenario(world, AD_RACE)
+    assert outcome.problems == [] and outcome.errored == []
+
+
+def test_the_checker_reports_a_skipped_ad_cap_claim(world: World) -> None:
+    # WHEN the ad-cap port grants every claim: two accounts' ads reach the same numbers
+    outcome = run_scenario(world, AD_RACE, breakers=[BREAKERS["adcap"]])
+    # THEN the checker names the broken invariant
+    assert any(p.startswith("ad cap: ") for p in outcome.problems), outcome.problems
+
+
+def test_the_checker_reports_a_results_batch_charged_twice(world: World) -> None:
+    outcome = run_scenario(world, AD_RACE, breakers=[BREAKERS["double-charge"]])
+    assert any(p.startswith("money: ") for p in outcome.problems), outcome.problems
+
+
+def test_an_ambiguous_connector_timeout_places_the_batch_again(world: World) -> None:
+    """Known limit, reported (not a fault the random scenarios draw): the connector placed the batch, then
+    its answer was lost (a timeout). The dispatch handler's idempotency record is dropped with the error,
+    SQS redelivers, and the batch is placed a second time. Only a connector that takes the attempt id as
+    an idempotency key (or a record written before placing) closes this; the simulator does not."""
+    scenario = Scenario(
+        seed=3,
+        start_minute=11 * 60,
+        pool=2,
+        campaigns=[CampaignSpec(0, "sms", "service", [0, 1], None, vote=False)],
+        faults={"Connector.place": {"timeout_after": 1}},
+    )
+    outcome = run_scenario(world, scenario)
+    assert outcome.injected == ["Connector.place#1 timeout_after"]
+    assert any(p.startswith("placed twice: ") for p in outcome.problems), outcome.problems
