@@ -37,6 +37,7 @@ class FakeReportClaims:
 class RecordingQueue:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.delays: list[int | Sequence[int]] = []  # per send call
         self.fail = False
 
     def send(
@@ -45,3 +46,4 @@ class RecordingQueue:
         if self.fail:
             raise RuntimeError("SQS is down")
         self.sent += [(queue.logical, dict(body)) for body in bodies]
+        self.delays.append(delay_seconds)

@@ -5,14 +5,18 @@ platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.results.due`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from jarchi import clock
 from jarchi.attempts import Attempt, AttemptResult, PlacementStatus
 from jarchi.ports import Connector, MessageQueue, resolve
-from jarchi.resources import RESULTS_QUEUE
+from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.results.due import first_delivery_delay, results_message
 from jarchi.settings import get_settings
+
+RETRY_KEY: Final = "retry"  # in a placed batch's stored answer: the dispatch message of the attempts to retry
+RETRY_SUFFIX: Final = "-again"  # its batch id: the batch's own, so a redelivery sends the same message again
+RETRY_DELAY_SECONDS: Final = 30  # the backoff above the connector's own, inside its invocation
 
 
 def get_connector() -> Connector:
@@ -28,20 +32,37 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
     """Place every attempt of one dispatch message; the results message to send on (None: nothing known yet).
 
     This is the step the dispatch handler makes idempotent per batch id, with its answer stored: sending the
-    results is a separate step, so a failed send is retried from the stored answer, never by placing again."""
+    results is a separate step, so a failed send is retried from the stored answer, never by placing again.
+    When the connector placed some attempts and asks to retry the others (throttled past its budget), only
+    those go back, as a new dispatch message (`retry`, sent with the results): redelivering the whole message
+    would place the others a second time. When it placed none, the message itself goes back."""
     attempts = [Attempt.from_message(a) for a in message["attempts"]]
     placements = (connector or get_connector()).place(attempts)
-    if any(p.status is PlacementStatus.RETRY for p in placements):
+    again = {p.attempt_id for p in placements if p.status is PlacementStatus.RETRY}
+    if again and len(again) == len(placements):
         raise PlacementRetry(f"{message['batch_id']}: the connector asked to retry")
     results = [p.result for p in placements if p.result is not None]
-    return results_message(message["batch_id"], message["campaign_id"], results) if results else None
+    if not results and not again:
+        return None
+    body = results_message(message["batch_id"], message["campaign_id"], results)
+    if again:
+        retried = [a for a in message["attempts"] if a["attempt_id"] in again]
+        body[RETRY_KEY] = {**message, "batch_id": f"{message['batch_id']}{RETRY_SUFFIX}", "attempts": retried}
+    return body
 
 
 def forward_results(body: dict[str, Any] | None, queue: MessageQueue | None = None) -> int:
-    """Send a placed batch's results on, held back until the first of them is due; how many were sent."""
+    """Send a placed batch's results on, held back until the first of them is due, and the attempts to retry
+    back to the dispatch queue; how many results were sent."""
     if body is None:
         return 0
+    queue = queue or resolve(MessageQueue)
+    retry = body.get(RETRY_KEY)
+    if retry is not None:
+        queue.send(DISPATCH_QUEUE, [retry], delay_seconds=RETRY_DELAY_SECONDS)
     results = [AttemptResult.from_message(r) for r in body["results"]]
+    if not results:
+        return 0
     delay = first_delivery_delay(results, clock.now(), cap=get_settings().result_delay_cap())
-    (queue or resolve(MessageQueue)).send(RESULTS_QUEUE, [body], delay_seconds=delay)
+    queue.send(RESULTS_QUEUE, [{k: v for k, v in body.items() if k != RETRY_KEY}], delay_seconds=delay)
     return len(results)
