@@ -120,6 +120,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/campaigns"),
     ("GET", "/v1/campaigns"),
     ("GET", "/v1/campaigns/{campaign_id}"),
+    ("PATCH", "/v1/campaigns/{campaign_id}"),
     ("POST", "/v1/campaigns/{campaign_id}/{action}"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("POST", "/v1/quick-send"),

@@ -30,6 +30,7 @@ PAYMENT_ROUTES: Final = frozenset(
         ("post", "/v1/campaigns"),
         ("post", "/v1/quick-send"),
         ("post", "/v1/campaigns/{campaign_id}/{action}"),
+        ("patch", "/v1/campaigns/{campaign_id}"),
         ("post", "/v1/accounts/{account_id}/credit"),
     }
 )

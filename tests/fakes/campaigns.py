@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from jarchi.billing.ledger import Posting
-from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
+from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
+from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
 from jarchi.campaigns.statuses import StatusChange
@@ -41,8 +42,10 @@ class FakeCampaigns:
             return None
         return CampaignPricing(campaign.id, campaign.channel, campaign.category, campaign.money.tariff)
 
-    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
-        mine = [c for c in self.campaigns.values() if c.account_id == account_id]
+    def list_for_account(
+        self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
+    ) -> tuple[list[Campaign], str | None]:
+        mine = [c for c in self.campaigns.values() if c.account_id == account_id and filters.matches(c)]
         return page(sorted(mine, key=lambda c: (c.created_at, c.id), reverse=True), limit, cursor)
 
     def create(self, campaign: Campaign, reservation: Posting | None) -> None:
@@ -59,7 +62,9 @@ class FakeCampaigns:
         if current is not None:
             self.campaigns[campaign_id] = replace(current, progress=replace(current.progress, **progress))
 
-    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+    def record_status_change(
+        self, campaign: Campaign, change: StatusChange, *, new_run: bool = False, comment: Comment | None = None
+    ) -> None:
         with self._lock:
             current = self.campaigns.get(campaign.id)
             if current is None or current.status is not campaign.status:
@@ -70,6 +75,51 @@ class FakeCampaigns:
                 status=change.status,
                 history=(*campaign.history, change),
                 progress=replace(current.progress, run=run),
+                comments=(*current.comments, comment) if comment is not None else current.comments,
+            )
+
+    def add_comment(self, campaign_id: str, comment: Comment) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign_id)
+            if current is None:
+                raise CampaignChanged(campaign_id)
+            self.campaigns[campaign_id] = replace(current, comments=(*current.comments, comment))
+
+    def edit(self, campaign: Campaign, edit: CampaignEdit, posting: Posting | None) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            if (
+                current is None
+                or current.status is not campaign.status
+                or current.progress.next_seq != campaign.progress.next_seq
+                or (current.money.reserved, current.money.released)
+                != (campaign.money.reserved, campaign.money.released)
+            ):
+                raise CampaignChanged(campaign.id)
+            if posting is not None:
+                self.ledger.check(posting)
+                self.ledger.book(posting)
+            money = current.money
+            settings = current.settings
+            self.campaigns[campaign.id] = replace(
+                current,
+                name=edit.name if edit.name is not None else current.name,
+                comment=edit.comment if edit.comment is not None else current.comment,
+                content=replace(current.content, sms_text=edit.sms_text)
+                if edit.sms_text is not None
+                else current.content,
+                settings=replace(
+                    settings,
+                    start_at=edit.start_at if edit.start_at is not None else settings.start_at,
+                    speed_per_hour=edit.speed_per_hour if edit.speed_per_hour is not None else settings.speed_per_hour,
+                ),
+                money=replace(
+                    money,
+                    estimated=edit.estimated if edit.estimated is not None else money.estimated,
+                    reserved=edit.reserved if edit.reserved is not None else money.reserved,
+                    released=edit.released if edit.released is not None else money.released,
+                ),
+                audience_key=edit.audience_key if edit.audience_key is not None else current.audience_key,
             )
 
     def set_execution(self, campaign_id: str, execution_arn: str) -> None:

@@ -7,7 +7,7 @@
   place anything twice nor put the campaign in `error`;
 - stop, then finish: nothing more is placed, the whole reservation comes back;
 - finish while an attempt is in flight is `campaign_in_flight`; once the results are in it finishes;
-- an action the status does not allow is `invalid_transition` and changes nothing.
+- an action the status does not allow is `action_not_allowed` and changes nothing.
 
 The driver here (`_drive`) finds a campaign's executions through Step Functions itself, not through the
 campaign item's `execution_arn` (one execution per campaign: a schedule's, or a stale one left behind by
@@ -577,14 +577,14 @@ def test_r_cmp_4_finish_while_attempts_are_in_flight_is_refused_until_their_resu
 def _refused(customer: Customer, campaign_id: str, action: str, status: str) -> None:
     before = _get(customer, campaign_id)
     money = _campaign_ledger(customer, campaign_id)
-    error = assert_error(customer.api.post(f"/v1/campaigns/{campaign_id}/{action}"), 409, "invalid_transition")
+    error = assert_error(customer.api.post(f"/v1/campaigns/{campaign_id}/{action}"), 409, "action_not_allowed")
     assert (error.get("status"), error.get("action")) == (status, action), error
     assert action not in error.get("allowed", []), error
     _unchanged(customer, campaign_id, before)
     assert _campaign_ledger(customer, campaign_id) == money
 
 
-def test_r_cmp_4_an_action_the_status_does_not_allow_is_an_invalid_transition_and_changes_nothing(
+def test_r_cmp_4_an_action_the_status_does_not_allow_is_action_not_allowed_and_changes_nothing(
     shop: Customer, platform: LocalRuntime, clock: LocalClock
 ) -> None:
     with recording_connector(SLOW_REPORTS) as connector:

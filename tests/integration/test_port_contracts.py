@@ -20,13 +20,18 @@ from jarchi.aws.media import S3ListFiles
 from jarchi.billing import credit
 from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, Posting, ReservationExceeded, totals_of
 from jarchi.billing.ports import Ledger
+from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.models import (
+    SYSTEM,
+    USER,
     AudienceEntry,
     Campaign,
     CampaignContent,
+    CampaignEdit,
     CampaignMoney,
     CampaignProgress,
     CampaignSettings,
+    Comment,
     RecipientState,
 )
 from jarchi.campaigns.pacing import PacingState
@@ -252,6 +257,71 @@ def test_campaign_contract_writes_are_conditional_and_results_apply_once(side: C
     with pytest.raises(SettlementRefused):
         side.campaigns.settle(settled, finished, refunded=200, posting=posting)
     assert side.ledger.balance(account) == totals_of(side.ledger.all_entries(account))
+
+
+def test_campaign_contract_list_filters_comments_and_edits(side: CampaignSide) -> None:
+    """R-REP-1, R-CMP-4: the list's filters, comments and a conditional edit with its posting, the same on both."""
+    account = new_id("acc")
+    _top_up(side.ledger, account, 1_000)
+    start = platform_clock.now()
+    voice = replace(
+        _campaign(account, reserved=100),
+        name="Survey calls",
+        channel=Channel.VOICE,
+        content=CampaignContent(tts_text="hello", audio_id="aud_1", audio_key="k"),
+        settings=CampaignSettings(vote=True, custom_window=True),
+    )
+    sms = replace(_campaign(account, reserved=100), created_at=start + timedelta(seconds=1), name="Order news")
+    archived = replace(
+        _campaign(account, reserved=0),
+        created_at=start + timedelta(seconds=2),
+        status=CampaignStatus.ARCHIVED,
+        name="Old news",
+    )
+    for campaign in (voice, sms, archived):
+        side.campaigns.create(
+            campaign, credit.reservation(account, campaign.id, 100) if campaign.money.reserved else None
+        )
+
+    def ids(**filters: object) -> list[str]:
+        return [c.id for c in side.campaigns.list_for_account(account, 10, None, CampaignFilter(**filters))[0]]  # type: ignore[arg-type]
+
+    assert ids() == [sms.id, voice.id]
+    assert ids(archived=True) == [archived.id]
+    assert ids(status=CampaignStatus.ARCHIVED) == [archived.id]
+    assert ids(q="news") == [sms.id] and ids(q="news", archived=True) == [archived.id] and ids(q=voice.id) == [voice.id]
+    assert ids(tag="recognition") == [voice.id] and ids(tag="interval") == [voice.id] and ids(tag="smart_1") == []
+    assert ids(created_from=start + timedelta(seconds=1)) == [sms.id]
+    assert ids(created_to=start + timedelta(seconds=1)) == [voice.id]
+    assert ids(status=CampaignStatus.RUNNING, created_from=start, created_to=start + timedelta(seconds=5)) == [
+        sms.id,
+        voice.id,
+    ]
+    first, cursor = side.campaigns.list_for_account(account, 1, None)
+    rest, _ = side.campaigns.list_for_account(account, 5, cursor)
+    assert [c.id for c in first + rest] == [sms.id, voice.id]
+
+    # comments: appended in order, with a status change or alone
+    said = Comment(at=start, author=USER, text="first")
+    side.campaigns.add_comment(sms.id, said)
+    paused = StatusChange(at=start, status=CampaignStatus.PAUSED, actor="system", reason="low_credit")
+    side.campaigns.record_status_change(sms, paused, comment=Comment(at=start, author=SYSTEM, text="low_credit"))
+    current = side.campaigns.get(sms.id)
+    assert current is not None and [c.text for c in current.comments] == ["first", "low_credit"]
+
+    # an edit with its posting: conditional on what was read, all or nothing
+    grow = credit.reservation(account, sms.id, 50)
+    edit = CampaignEdit(name="Renamed", sms_text="Shop: longer", estimated=150, reserved=150, speed_per_hour=10)
+    with pytest.raises(CampaignChanged):
+        side.campaigns.edit(sms, edit, grow)  # read before the pause
+    side.campaigns.edit(current, edit, grow)
+    edited = side.campaigns.get(sms.id)
+    assert edited is not None and edited.name == "Renamed" and edited.content.sms_text == "Shop: longer"
+    assert (edited.money.estimated, edited.money.reserved, edited.settings.speed_per_hour) == (150, 150, 10)
+    assert side.ledger.balance(account).reserved == 250
+    with pytest.raises(InsufficientCredit):
+        side.campaigns.edit(edited, replace(edit, reserved=2_000), credit.reservation(account, sms.id, 1_850))
+    assert side.ledger.balance(account).reserved == 250
 
 
 # --- accounts and tokens -------------------------------------------------------------------------------------

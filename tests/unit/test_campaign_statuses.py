@@ -12,16 +12,19 @@ from jarchi.campaigns.statuses import (
     OWNER_ACTIONS,
     TRANSITIONS,
     CampaignAction,
+    CampaignOperation,
     CampaignStatus,
     StatusChange,
     SystemEvent,
     after_acceptance,
     allowed_triggers,
     apply,
+    archived_from,
     can_transition,
     ensure_nothing_in_flight,
     initial_status,
     parse_action,
+    refuse,
     transition,
 )
 from jarchi.errors import BadRequest, Conflict
@@ -73,7 +76,7 @@ def test_r_cmp_3_happy_path_with_moderation_schedule_and_window() -> None:
 def test_r_cmp_3_invalid_transition_is_a_409_naming_status_and_action() -> None:
     with pytest.raises(Conflict) as error:
         transition(S.FINISHED, A.PAUSE)
-    assert error.value.code == "invalid_transition"
+    assert error.value.code == "action_not_allowed"
     assert error.value.status == 409
     assert error.value.details["status"] == "finished"
     assert error.value.details["action"] == "pause"
@@ -120,8 +123,32 @@ def test_r_cmp_4_reset_retry_and_resume_unfinished() -> None:
     assert not can_transition(S.ARCHIVED, A.RESET)
 
 
-def test_r_cmp_3_nothing_leaves_archived() -> None:
-    assert allowed_triggers(S.ARCHIVED) == []
+def test_r_cmp_4_only_unarchive_leaves_archived_back_to_where_it_was() -> None:
+    assert allowed_triggers(S.ARCHIVED) == [A.UNARCHIVE]
+    for settled in (S.FINISHED, S.REJECTED, S.ERROR):
+        history = [
+            StatusChange(NOW, S.RUNNING, "system"),
+            StatusChange(NOW, settled, "system"),
+            StatusChange(NOW, S.ARCHIVED, "account:a"),
+        ]
+        assert archived_from(history) is settled
+        assert transition(S.ARCHIVED, A.UNARCHIVE, history=history) is settled
+    assert transition(S.ARCHIVED, A.UNARCHIVE) is S.FINISHED
+    assert not can_transition(S.FINISHED, A.UNARCHIVE)
+
+
+def test_r_cmp_4_a_refusal_is_action_not_allowed_naming_the_status_and_owner_actions_only() -> None:
+    refused = refuse(S.RUNNING, "reset")
+    assert (refused.code, refused.status) == ("action_not_allowed", 409)
+    assert refused.details["status"] == "running" and refused.details["action"] == "reset"
+    assert "pause" in refused.details["allowed"]  # type: ignore[operator]
+    assert "window_closed" not in refused.details["allowed"]  # type: ignore[operator]
+
+
+def test_r_cmp_4_copy_and_comment_are_owner_operations_not_transitions() -> None:
+    assert parse_action("copy") is CampaignOperation.COPY
+    assert parse_action("Comment") is CampaignOperation.COMMENT
+    assert all(op.value not in {t.value for t in TRANSITIONS} for op in CampaignOperation)
 
 
 def test_r_cmp_3_error_from_any_active_status() -> None:

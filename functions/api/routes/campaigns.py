@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from functions.api.auth import current_caller
@@ -12,12 +14,15 @@ from functions.api.schemas.campaign_views import (
     ActionBody,
     CampaignOut,
     CampaignPage,
+    CampaignPatch,
     QuickSendBody,
     RecipientOut,
     RecipientPage,
 )
 from functions.api.schemas.campaigns import CampaignBody
 from jarchi.campaigns import service
+from jarchi.campaigns.listing import CampaignFilter
+from jarchi.campaigns.statuses import CampaignStatus
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -28,9 +33,22 @@ def create_campaign(body: CampaignBody) -> CampaignOut:
     return CampaignOut.of(service.create_campaign(current_caller(), body.to_draft()))
 
 
-@router.get("/campaigns", tags=["campaigns"], summary="Campaigns, newest first")
-def list_campaigns(account_id: str | None = None, limit: Limit = 50, cursor: str | None = None) -> CampaignPage:
-    items, next_cursor = service.list_campaigns(current_caller(), account_id, limit, cursor)
+@router.get("/campaigns", tags=["campaigns"], summary="Campaigns, newest first (archived ones with archived=true)")
+def list_campaigns(
+    account_id: str | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: CampaignStatus | None = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    archived: bool | None = None,
+) -> CampaignPage:
+    filters = CampaignFilter(
+        q=q, status=status, tag=tag, created_from=created_from, created_to=created_to, archived=archived
+    )
+    items, next_cursor = service.list_campaigns(current_caller(), account_id, limit, cursor, filters)
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
@@ -39,16 +57,34 @@ def get_campaign(campaign_id: str) -> CampaignOut:
     return CampaignOut.of(service.visible_campaign(current_caller(), campaign_id))
 
 
+@router.patch(
+    "/campaigns/<campaign_id>", tags=["campaigns"], summary="Edit: name, comment; text, start, speed before sending"
+)
+def edit_campaign(campaign_id: str, body: CampaignPatch) -> CampaignOut:
+    return CampaignOut.of(service.edit_campaign(current_caller(), campaign_id, **body.model_dump(exclude_none=True)))
+
+
 @router.get("/campaigns/<campaign_id>/recipients", tags=["campaigns"], summary="Per-recipient results")
 def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
     items, next_cursor = service.recipients_page(current_caller(), campaign_id, limit=limit, cursor=cursor)
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
 
 
-@router.post("/campaigns/<campaign_id>/<action>", tags=["campaigns"], summary="start|pause|resume|stop|finish|archive")
-def campaign_action(campaign_id: str, action: str, body: Annotated[ActionBody | None, Body()] = None) -> CampaignOut:
+@router.post(
+    "/campaigns/<campaign_id>/<action>",
+    tags=["campaigns"],
+    summary="start|pause|resume|stop|finish|archive|unarchive|comment, or copy (201, the new campaign)",
+    responses={201: {"description": "copy: the new campaign"}},
+)
+def campaign_action(
+    campaign_id: str, action: str, body: Annotated[ActionBody | None, Body()] = None
+) -> Response[CampaignOut]:
     reason = body.reason if body is not None else None
-    return CampaignOut.of(service.perform_action(current_caller(), campaign_id, action, reason))
+    text = body.text if body is not None else None
+    campaign, created = service.perform_action(current_caller(), campaign_id, action, reason, text=text)
+    return Response(
+        status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=CampaignOut.of(campaign)
+    )
 
 
 @router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")

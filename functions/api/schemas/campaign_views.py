@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
-from functions.api.schemas.fields import Id, Text
+from functions.api.schemas.fields import Id, Name, Text
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import Campaign, RecipientState
 from jarchi.channels import Category, Channel
@@ -29,6 +30,12 @@ class CostOut(BaseModel):
     refunded: int
 
 
+class CommentOut(BaseModel):
+    at: str
+    author: Literal["user", "system"]
+    text: str
+
+
 class CampaignOut(BaseModel):
     id: str
     campaign_id: str  # the same id, under the name quick-send clients read
@@ -47,6 +54,11 @@ class CampaignOut(BaseModel):
     speed_per_hour: int
     vote: bool
     comment: str | None
+    comments: list[CommentOut]
+    tags: list[str]
+    archived: bool
+    reset_count: int
+    copied_from: str | None
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignOut:
@@ -75,6 +87,11 @@ class CampaignOut(BaseModel):
             speed_per_hour=settings.speed_per_hour,
             vote=settings.vote,
             comment=campaign.comment,
+            comments=[CommentOut(at=iso(c.at), author=c.author, text=c.text) for c in campaign.comments],
+            tags=list(campaign.tags),
+            archived=campaign.archived,
+            reset_count=campaign.reset_count,
+            copied_from=campaign.copied_from,
         )
 
 
@@ -111,9 +128,21 @@ class RecipientPage(BaseModel):
 
 
 class ActionBody(Request):
-    """`POST /v1/campaigns/{id}/{action}` may say why; the reason goes into the campaign's history."""
+    """`POST /v1/campaigns/{id}/{action}` may say why; the reason goes into the campaign's history. `comment`
+    takes its `text`."""
 
     reason: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+    text: Annotated[str | None, Field(min_length=1, max_length=1000)] = None
+
+
+class CampaignPatch(Request):
+    """`PATCH /v1/campaigns/{id}`: name and comment at any time; text, start and speed before sending starts."""
+
+    name: Name | None = None
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+    sms_text: Text | None = None
+    start_at: datetime | None = None
+    speed_per_hour: Annotated[int, Field(ge=1, le=3_600_000)] | None = None
 
 
 class QuickSendBody(Request):

@@ -114,8 +114,11 @@ def transactions(
 # post it alone.
 
 
-def reservation(account_id: str, campaign_id: str, amount: int) -> Posting:
-    return Posting((_entry(account_id, EntryType.RESERVATION, amount, campaign_id=campaign_id),))
+def reservation(account_id: str, campaign_id: str, amount: int, reference: str | None = None) -> Posting:
+    """The estimate held for a campaign; a later one (an edit's growth, a new run or part) names its
+    `reference` and is booked at most once."""
+    entry = _entry(account_id, EntryType.RESERVATION, amount, campaign_id=campaign_id, reference=reference)
+    return Posting((entry,), once_key=f"reserve:{campaign_id}:{reference}" if reference else None)
 
 
 def charge(account_id: str, campaign_id: str, amount: int, reference: str) -> Posting:

@@ -68,6 +68,7 @@ class CampaignSettings:
     vote: bool = False
     speed_per_hour: int = 800
     time_zones: tuple[str, ...] = ()  # the recipients' distinct zones
+    custom_window: bool = False  # the owner narrowed the windows or days (tag `interval`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,23 @@ def _frozen_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType({key: int(counts.get(key, 0)) for key in FINAL_STAT_KEYS})
 
 
+USER: Final = "user"
+SYSTEM: Final = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One line of the campaign's conversation (SPEC §14): the owner's (`user`) or the platform's
+    (`system`: system pauses and stops, moderation answers)."""
+
+    at: datetime
+    author: str  # USER | SYSTEM
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"at": self.at.isoformat(), "author": self.author, "text": self.text}
+
+
 @dataclass(frozen=True, slots=True)
 class Campaign:
     id: str
@@ -133,6 +151,9 @@ class Campaign:
     contact_list_id: str | None = None
     quick_send: bool = False
     comment: str | None = None
+    comments: tuple[Comment, ...] = ()
+    reset_count: int = 0
+    copied_from: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
@@ -142,6 +163,47 @@ class Campaign:
         yet, then the final outcomes."""
         derived = {"pending": self.progress.waiting, "in_progress": self.progress.in_flight}
         return {key: derived[key] if key in derived else self.counts[key] for key in STAT_KEYS}
+
+    @property
+    def archived(self) -> bool:
+        return self.status is CampaignStatus.ARCHIVED
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return campaign_tags(self.content, self.settings)
+
+
+def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple[str, ...]:
+    """The tags derived from a campaign's settings (R-CMP-6, SPEC §14), in a fixed order: `recognition`
+    (DTMF vote), `generated_text` (text-to-speech), `audio_file` (an uploaded audio), `interval` (the owner
+    narrowed the windows or days). Smart parts, caller-id pools, recording and follow-ups add theirs when the
+    campaign has those settings."""
+    tags = []
+    if settings.vote:
+        tags.append("recognition")
+    if content.tts_text is not None:
+        tags.append("generated_text")
+    elif content.audio_id is not None:
+        tags.append("audio_file")
+    if settings.custom_window:
+        tags.append("interval")
+    return tuple(tags)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignEdit:
+    """What a `PATCH` changes (None: unchanged). A new text comes with its new money and, when the
+    units per recipient changed, the audience rewritten under a new key."""
+
+    name: str | None = None
+    comment: str | None = None
+    sms_text: str | None = None
+    start_at: datetime | None = None
+    speed_per_hour: int | None = None
+    estimated: int | None = None
+    reserved: int | None = None
+    released: int | None = None
+    audience_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Protocol
 
 from jarchi.billing.ledger import Posting
-from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
+from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
+from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.channels import Category, Channel
@@ -48,8 +49,10 @@ class CampaignRepository(Protocol):
 
     def pricing(self, campaign_id: str) -> CampaignPricing | None: ...
 
-    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
-        """Newest first."""
+    def list_for_account(
+        self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
+    ) -> tuple[list[Campaign], str | None]:
+        """Newest first, those `filters` match (archived ones only when asked for)."""
         ...
 
     def create(self, campaign: Campaign, reservation: Posting | None) -> None:
@@ -57,9 +60,22 @@ class CampaignRepository(Protocol):
         cannot cover it)."""
         ...
 
-    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+    def record_status_change(
+        self, campaign: Campaign, change: StatusChange, *, new_run: bool = False, comment: Comment | None = None
+    ) -> None:
         """Move to `change.status` and append it to the history if the status is still `campaign.status`
-        (else `CampaignChanged`); with `new_run`, a new workflow run takes over."""
+        (else `CampaignChanged`); with `new_run`, a new workflow run takes over; `comment` joins the
+        comments in the same write."""
+        ...
+
+    def add_comment(self, campaign_id: str, comment: Comment) -> None:
+        """Append to the campaign's comments (no status condition)."""
+        ...
+
+    def edit(self, campaign: Campaign, edit: CampaignEdit, posting: Posting | None) -> None:
+        """Apply `edit`, with `posting` (the reservation's adjustment) in the same transaction, only if the
+        status, the admission pointer and the reservation are still `campaign`'s: else `CampaignChanged`
+        (or `InsufficientCredit` from the posting), nothing written."""
         ...
 
     def set_execution(self, campaign_id: str, execution_arn: str) -> None: ...

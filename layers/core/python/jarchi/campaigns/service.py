@@ -1,6 +1,6 @@
 """Campaigns as their owners see them: create (with the credit reservation in the same transaction), read,
-list, the recipient list, and the actions start | pause | resume | stop | finish | archive (R-CMP-1..4,
-R-CMP-7, R-BIL-2, R-REP-3)."""
+list with filters, the recipient list, the actions start | pause | resume | stop | finish | archive | unarchive,
+copy and comment, and edits (R-CMP-1..4, R-CMP-7, R-BIL-2, R-REP-1, R-REP-3)."""
 
 from __future__ import annotations
 
@@ -14,23 +14,30 @@ from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.service import require_owned, visible_account
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
+from jarchi.billing.ledger import Posting
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
+from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     IN_PROGRESS,
     PENDING,
+    USER,
     AudienceEntry,
     Campaign,
     CampaignContent,
+    CampaignEdit,
     CampaignMoney,
     CampaignProgress,
     CampaignSettings,
+    Comment,
     RecipientState,
     SendingWindow,
 )
+from jarchi.campaigns.pacing import validate_speed
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
     CampaignAction,
+    CampaignOperation,
     CampaignStatus,
     StatusChange,
     SystemEvent,
@@ -38,10 +45,14 @@ from jarchi.campaigns.statuses import (
     apply,
     initial_status,
     parse_action,
+    refuse,
 )
-from jarchi.channels import Channel
+from jarchi.channels import Category, Channel
 from jarchi.content.audio_service import mark_audio_used, store_campaign_speech
-from jarchi.errors import BadRequest, NotFound
+from jarchi.content.personalisation import compile_text
+from jarchi.content.rules import require_service_sms_allowed
+from jarchi.content.sms import count_segments
+from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
 
 
@@ -122,6 +133,7 @@ def create_campaign(
             vote=draft.vote,
             speed_per_hour=draft.speed_per_hour,
             time_zones=tuple(sorted({entry.time_zone for entry in audience})),
+            custom_window=draft.windows is not None or draft.days_of_week is not None,
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -164,11 +176,18 @@ def visible_campaign(caller: Caller, campaign_id: str, *, ports: CampaignPorts |
 
 
 def list_campaigns(
-    caller: Caller, account_id: str | None, limit: int, cursor: str | None, *, ports: CampaignPorts | None = None
+    caller: Caller,
+    account_id: str | None,
+    limit: int,
+    cursor: str | None,
+    filters: CampaignFilter = DEFAULT_FILTER,
+    *,
+    ports: CampaignPorts | None = None,
 ) -> tuple[list[Campaign], str | None]:
+    """Newest first; archived campaigns only with `archived=true` (R-CMP-4, R-REP-1)."""
     ports = ports or CampaignPorts.wired()
     account = visible_account(caller, account_id or caller.account_id)
-    return ports.campaigns.list_for_account(account.id, limit, cursor)
+    return ports.campaigns.list_for_account(account.id, limit, cursor, filters)
 
 
 def _recipient_cursor(seq: int) -> str:
@@ -207,33 +226,212 @@ def recipients_page(
 
 OWNER_REQUEST = "owner_request"
 _RESTARTS = {CampaignAction.START, CampaignAction.RESUME}
-# In the status model but not carried out yet: each needs new attempts per recipient (retry parts). Refused
-# before anything changes, so a campaign never sits `running` with no workflow behind it.
+# In the status model but not carried out yet: each needs new attempts per recipient (a new run or part).
+# Refused before anything changes, so a campaign never sits `running` with no workflow behind it.
 _NOT_AVAILABLE_YET = {CampaignAction.RESET, CampaignAction.RESUME_UNFINISHED, CampaignAction.RETRY_FAILED}
 
 
 def perform_action(
-    caller: Caller, campaign_id: str, action_name: str, reason: str | None = None, *, ports: CampaignPorts | None = None
-) -> Campaign:
-    """The owner's action; recorded with the owner's reason, or `owner_request` when none is given."""
+    caller: Caller,
+    campaign_id: str,
+    action_name: str,
+    reason: str | None = None,
+    *,
+    text: str | None = None,
+    ports: CampaignPorts | None = None,
+) -> tuple[Campaign, bool]:
+    """The owner's action; recorded with the owner's reason, or `owner_request` when none is given. The
+    campaign it answers with, and whether that campaign is new (`copy`)."""
     ports = ports or CampaignPorts.wired()
     reason = reason or OWNER_REQUEST
     campaign = visible_campaign(caller, campaign_id, ports=ports)
     action = parse_action(action_name)
+    if action is CampaignOperation.COPY:
+        return copy_campaign(caller, campaign, ports=ports), True
+    if action is CampaignOperation.COMMENT:
+        return add_comment(caller, campaign, text, ports=ports), False
+    assert isinstance(action, CampaignAction)
     if action in _NOT_AVAILABLE_YET:
-        raise BadRequest("action_not_available", f"{action.value} is not available yet", action=action.value)
+        raise refuse(campaign.status, action.value)
     now = clock.now()
     if action is CampaignAction.FINISH:
-        return settle_campaign(campaign_id, actor=_actor(caller), event=action, reason=reason, ports=ports)
+        settled = settle_campaign(campaign_id, actor=_actor(caller), event=action, reason=reason, ports=ports)
+        return settled, False
     change = apply(
-        campaign.status, action, at=now, actor=_actor(caller), reason=reason, in_flight=campaign.progress.in_flight
+        campaign.status,
+        action,
+        at=now,
+        actor=_actor(caller),
+        reason=reason,
+        in_flight=campaign.progress.in_flight,
+        history=campaign.history,
     )
     restarts = action in _RESTARTS
     schedule = campaign.progress.schedule_name if campaign.status is CampaignStatus.SCHEDULED else None
-    ports.campaigns.record_status_change(campaign, change, new_run=restarts)
+    try:
+        ports.campaigns.record_status_change(campaign, change, new_run=restarts)
+    except Conflict:
+        # Another actor moved it first (a racing owner, the workflow): refused against what it is now.
+        current = _reload(ports, campaign_id)
+        apply(current.status, action, at=now, actor=_actor(caller), in_flight=0, history=current.history)
+        raise
     if schedule:
         # Started by hand or stopped before its time: the scheduled start is not wanted (its run is stale).
         ports.workflows.delete_schedule(schedule)
     if restarts:
         _start_workflow(ports, campaign_id, campaign.progress.run + 1)
+    return _reload(ports, campaign_id), False
+
+
+def add_comment(caller: Caller, campaign: Campaign, text: str | None, *, ports: CampaignPorts) -> Campaign:
+    """The owner's comment joins the campaign's comments (any status)."""
+    if not text or not text.strip():
+        raise Unprocessable("comment_text_required", 'a comment needs {"text"}')
+    ports.campaigns.add_comment(campaign.id, Comment(at=clock.now(), author=USER, text=text.strip()))
+    return _reload(ports, campaign.id)
+
+
+def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -> Campaign:
+    """A new campaign with the original's settings and recipients (R-CMP-4): the frozen audience is shared
+    (same key; it is never rewritten in place), the estimate reserved again for the copy, its status as if
+    just created (a start time already past starts it now)."""
+    now = clock.now()
+    campaign_id = new_id("cmp")
+    settings = original.settings
+    status = initial_status(needs_moderation=False)
+    history = [StatusChange(at=now, status=status, actor=_actor(caller), reason=f"copied from {original.id}")]
+    event = after_acceptance(auto_start=settings.auto_start, start_at=settings.start_at, now=now)
+    if event is SystemEvent.SCHEDULE:
+        history.append(apply(status, event, at=now, actor="system"))
+        status = CampaignStatus.SCHEDULED
+    starts = status is CampaignStatus.SCHEDULED or settings.auto_start
+    estimated = original.money.estimated
+    copy = Campaign(
+        id=campaign_id,
+        account_id=original.account_id,
+        created_at=now,
+        name=original.name,
+        channel=original.channel,
+        category=original.category,
+        status=status,
+        history=tuple(history),
+        content=original.content,
+        settings=settings,
+        money=CampaignMoney(
+            unit=original.money.unit, tariff=original.money.tariff, estimated=estimated, reserved=estimated
+        ),
+        progress=CampaignProgress(total=original.progress.total, run=1 if starts else 0),
+        audience_key=original.audience_key,
+        contact_list_id=original.contact_list_id,
+        quick_send=original.quick_send,
+        comment=original.comment,
+        copied_from=original.id,
+    )
+    reservation = credit.reservation(original.account_id, campaign_id, estimated) if estimated > 0 else None
+    ports.campaigns.create(copy, reservation)
+    if status is CampaignStatus.SCHEDULED and settings.start_at is not None:
+        name = ports.workflows.schedule_start(campaign_id, copy.progress.run, settings.start_at)
+        ports.campaigns.set_schedule(campaign_id, name)
+    elif settings.auto_start:
+        _start_workflow(ports, campaign_id, copy.progress.run)
     return _reload(ports, campaign_id)
+
+
+# Before sending starts: what the text, schedule and speed may still change in.
+_BEFORE_SENDING = frozenset(
+    {CampaignStatus.MODERATION, CampaignStatus.CLARIFICATION, CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED}
+)
+
+
+def _not_editable(campaign: Campaign, fields: list[str]) -> Conflict:
+    return Conflict(
+        "not_editable",
+        f"{', '.join(fields)} can no longer change: the campaign is {campaign.status.value} and sending has started",
+        status=campaign.status.value,
+        fields=fields,
+    )
+
+
+def _repriced_sms(campaign: Campaign, text: str, entries: list[AudienceEntry]) -> list[AudienceEntry]:
+    """The audience with each recipient's segments for `text` (R-SMS-1/2/4: the same checks as create)."""
+    count_segments(text)
+    if campaign.category is not Category.ADVERTISING:
+        require_service_sms_allowed(text, campaign.content.sender or "")
+    columns = tuple(entries[0].values) if entries else ()
+    compiled = compile_text(text, columns)
+    return [
+        replace(entry, units=count_segments(compiled.fill(tuple(entry.values.get(c, "") for c in columns))).segments)
+        for entry in entries
+    ]
+
+
+def edit_campaign(
+    caller: Caller,
+    campaign_id: str,
+    *,
+    name: str | None = None,
+    comment: str | None = None,
+    sms_text: str | None = None,
+    start_at: datetime | None = None,
+    speed_per_hour: int | None = None,
+    ports: CampaignPorts | None = None,
+) -> Campaign:
+    """`PATCH /v1/campaigns/{id}` (R-CMP-4): name and comment at any time; the SMS text, the start time and
+    the speed only before sending starts (else 409 `not_editable`). A new text is checked as at creation and
+    re-priced; the reservation grows (a `reservation` entry, or 402) or shrinks (a `release`) in the same
+    transaction as the change."""
+    ports = ports or CampaignPorts.wired()
+    campaign = visible_campaign(caller, campaign_id, ports=ports)
+    late = [
+        field
+        for field, value in (("sms_text", sms_text), ("start_at", start_at), ("speed_per_hour", speed_per_hour))
+        if value is not None
+    ]
+    if late and (campaign.status not in _BEFORE_SENDING or campaign.progress.next_seq > 0):
+        raise _not_editable(campaign, late)
+    if sms_text is not None and campaign.channel is not Channel.SMS:
+        raise Unprocessable("sms_text_not_supported", "only an SMS campaign has a text to edit")
+    if speed_per_hour is not None:
+        validate_speed(speed_per_hour)
+    if start_at is not None and start_at.tzinfo is None:
+        raise Unprocessable("invalid_start_at", "start_at needs a time zone offset")
+    edit = CampaignEdit(name=name, comment=comment, sms_text=sms_text, start_at=start_at, speed_per_hour=speed_per_hour)
+    posting = None
+    if sms_text is not None:
+        edit, posting = _repriced_edit(campaign, edit, sms_text, ports)
+    schedule = campaign.progress.schedule_name if campaign.status is CampaignStatus.SCHEDULED else None
+    ports.campaigns.edit(campaign, edit, posting)
+    if start_at is not None and schedule:
+        # The scheduled start moves: a new schedule for the same run (the old one is gone first).
+        ports.workflows.delete_schedule(schedule)
+        name_ = ports.workflows.schedule_start(campaign.id, campaign.progress.run, start_at)
+        ports.campaigns.set_schedule(campaign.id, name_)
+    return _reload(ports, campaign.id)
+
+
+def _repriced_edit(
+    campaign: Campaign, edit: CampaignEdit, text: str, ports: CampaignPorts
+) -> tuple[CampaignEdit, Posting | None]:
+    entries = ports.recipients.read_audience(campaign.audience_key, 0, campaign.progress.total)
+    repriced = _repriced_sms(campaign, text, entries)
+    money = campaign.money
+    estimated = sum(e.units for e in repriced) * money.tariff
+    audience_key = None
+    if [e.units for e in repriced] != [e.units for e in entries]:
+        # Never rewritten in place (a copy may share it): the new units under a key of their own.
+        audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/{new_id('aud')}", repriced)
+    held = money.reserved - money.released
+    delta = estimated - held
+    posting: Posting | None = None
+    reserved, released = money.reserved, money.released
+    reference = f"edit:{new_id('edt')}"
+    if delta > 0:
+        posting = credit.reservation(campaign.account_id, campaign.id, delta, reference)
+        reserved += delta
+    elif delta < 0:
+        posting = credit.release(campaign.account_id, campaign.id, -delta, reference)
+        released += -delta
+    return (
+        replace(edit, estimated=estimated, reserved=reserved, released=released, audience_key=audience_key),
+        posting,
+    )

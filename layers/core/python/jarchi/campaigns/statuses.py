@@ -14,6 +14,7 @@ Who moves a campaign:
 | stop | owner | accepted, scheduled, running, paused, waiting_window | stopped |
 | finish | owner | running, paused, waiting_window, stopped (nothing in flight) | finished |
 | archive | owner | finished, rejected, error | archived |
+| unarchive | owner | archived | the status it was archived from |
 | reset | owner | finished | running |
 | resume_unfinished | owner | finished, paused | running |
 | retry_failed | owner | finished | running |
@@ -35,13 +36,18 @@ Decisions where the spec is silent:
   `archive` takes finished, rejected and error campaigns (whose reservation is settled), not stopped ones.
 - A low-quality stop (R-CPL-5) "stays stopped until the owner finishes it": there is no resume from
   `stopped`; `reset` needs `finished`, so it cannot bypass the gate without a reconcile.
-- Repeating an action (pausing a paused campaign) is `invalid_transition` like any other; callers that
+- Repeating an action (pausing a paused campaign) is `action_not_allowed` like any other; callers that
   want idempotence check `can_transition` first (the API's Idempotency-Key replays the first answer).
-- Actions that change no status (copy, edit, comment, cancel retry parts) are not triggers here.
+- Archiving is a status, so an archive racing a reset is decided by the one conditional write on the
+  status: one wins, the other is `action_not_allowed`. `unarchive` returns to the status it was archived
+  from (`archived_from(history)`), so nothing else needs remembering.
+- Actions that change no status (`copy`, `comment`: `CampaignOperation`; edit is `PATCH`) are not triggers
+  here; they are refused only where the service says so (a campaign is copied from any status).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -78,9 +84,17 @@ class CampaignAction(StrEnum):
     STOP = "stop"
     FINISH = "finish"
     ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
     RESET = "reset"
     RESUME_UNFINISHED = "resume_unfinished"
     RETRY_FAILED = "retry_failed"
+
+
+class CampaignOperation(StrEnum):
+    """Owner actions on `POST /v1/campaigns/{id}/{action}` that move no status."""
+
+    COPY = "copy"
+    COMMENT = "comment"
 
 
 class SystemEvent(StrEnum):
@@ -114,6 +128,7 @@ TRANSITIONS: Final[dict[Trigger, dict[CampaignStatus, CampaignStatus]]] = {
     A.STOP: {s: S.STOPPED for s in (S.ACCEPTED, S.SCHEDULED, S.RUNNING, S.PAUSED, S.WAITING_WINDOW)},
     A.FINISH: {s: S.FINISHED for s in (S.RUNNING, S.PAUSED, S.WAITING_WINDOW, S.STOPPED)},
     A.ARCHIVE: {s: S.ARCHIVED for s in (S.FINISHED, S.REJECTED, S.ERROR)},
+    A.UNARCHIVE: {S.ARCHIVED: S.FINISHED},  # the default; really the status it was archived from
     A.RESET: {S.FINISHED: S.RUNNING},
     A.RESUME_UNFINISHED: {S.FINISHED: S.RUNNING, S.PAUSED: S.RUNNING},
     A.RETRY_FAILED: {S.FINISHED: S.RUNNING},
@@ -160,15 +175,17 @@ def _trigger(value: Trigger | str) -> Trigger:
 OWNER_ACTIONS: Final = frozenset(set(CampaignAction) - {A.APPROVE, A.REJECT, A.CLARIFY})
 
 
-def parse_action(value: str) -> CampaignAction:
+def parse_action(value: str) -> CampaignAction | CampaignOperation:
     """The owner's action from the URL (`resume-unfinished` or `resume_unfinished`); unknown ones are
     BadRequest `unknown_action` listing the valid names."""
     name = value.strip().lower().replace("-", "_")
+    if name in {o.value for o in CampaignOperation}:
+        return CampaignOperation(name)
     if name not in {a.value for a in OWNER_ACTIONS}:
         raise BadRequest(
             "unknown_action",
             f"{value!r} is not a campaign action",
-            actions=sorted(a.value for a in OWNER_ACTIONS),
+            actions=sorted([*(a.value for a in OWNER_ACTIONS), *(o.value for o in CampaignOperation)]),
         )
     return CampaignAction(name)
 
@@ -192,24 +209,49 @@ def ensure_nothing_in_flight(in_flight: int) -> None:
         )
 
 
+def archived_from(history: Sequence[StatusChange]) -> CampaignStatus:
+    """Where `unarchive` returns: the status before the last move to `archived` (finished by default)."""
+    for before, change in zip(reversed(history[:-1]), reversed(history[1:]), strict=True):
+        if change.status is S.ARCHIVED and before.status in SETTLED_STATUSES - {S.ARCHIVED}:
+            return before.status
+    return S.FINISHED
+
+
+def refuse(status: CampaignStatus, action: str) -> Conflict:
+    """The one refusal of an action the status does not allow (R-CMP-4): 409 `action_not_allowed`."""
+    return Conflict(
+        "action_not_allowed",
+        f"a campaign that is {status.value} cannot {action}",
+        status=status.value,
+        action=action,
+        allowed=[t.value for t in allowed_triggers(status) if isinstance(t, CampaignAction)],
+    )
+
+
 def transition(
-    current: CampaignStatus | str, trigger: Trigger | str, *, in_flight: int | None = None
+    current: CampaignStatus | str,
+    trigger: Trigger | str,
+    *,
+    in_flight: int | None = None,
+    history: Sequence[StatusChange] = (),
 ) -> CampaignStatus:
-    """The status after `trigger`, or Conflict `invalid_transition` (409) naming the status and trigger.
+    """The status after `trigger`, or Conflict `action_not_allowed` (409) naming the status and trigger.
 
     `finish` and `complete` need `in_flight` (attempts admitted and not yet final): more than 0 raises
-    Conflict `campaign_in_flight`.
+    Conflict `campaign_in_flight`. `unarchive` returns to the status in `history` before archiving.
     """
     status = CampaignStatus(current)
     move = _trigger(trigger)
     target = TRANSITIONS[move].get(status)
+    if target is not None and move is A.UNARCHIVE and history:
+        target = archived_from(history)
     if target is None:
         raise Conflict(
-            "invalid_transition",
+            "action_not_allowed",
             f"a campaign that is {status.value} cannot {move.value}",
             status=status.value,
             action=move.value,
-            allowed=[t.value for t in allowed_triggers(status)],
+            allowed=[t.value for t in allowed_triggers(status) if isinstance(t, CampaignAction)],
         )
     if move in NEEDS_NOTHING_IN_FLIGHT:
         if in_flight is None:
@@ -245,12 +287,13 @@ def apply(
     actor: str,
     reason: str | None = None,
     in_flight: int | None = None,
+    history: Sequence[StatusChange] = (),
 ) -> StatusChange:
     """`transition` plus the history record to append (system events get a default reason)."""
     if at.tzinfo is None:
         raise ValueError("status changes are recorded at aware datetimes")
     move = _trigger(trigger)
-    target = transition(current, move, in_flight=in_flight)
+    target = transition(current, move, in_flight=in_flight, history=history)
     if reason is None and isinstance(move, SystemEvent):
         reason = DEFAULT_REASONS[move]
     return StatusChange(at=at, status=target, actor=actor, reason=reason)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -34,13 +35,16 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi.billing.ledger import Posting
+from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
     Campaign,
     CampaignContent,
+    CampaignEdit,
     CampaignMoney,
     CampaignProgress,
     CampaignSettings,
+    Comment,
     RecipientState,
     SendingWindow,
 )
@@ -49,6 +53,7 @@ from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementR
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.errors import InsufficientCredit
 from jarchi.store import ledger as ledger_store
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
@@ -87,6 +92,11 @@ class CampaignItem(Model):
     vote = BooleanAttribute(default=False)
     speed_per_hour = NumberAttribute(default=800)
     comment = UnicodeAttribute(null=True)
+    comments: ListAttribute[Any] = ListAttribute(default=list)  # [{"at", "author": "user" | "system", "text"}]
+    custom_window = BooleanAttribute(default=False)
+    tags = UnicodeSetAttribute(null=True)  # derived from the settings at write time, for the list's filter
+    reset_count = NumberAttribute(default=0)
+    copied_from = UnicodeAttribute(null=True)
     unit = UnicodeAttribute()  # "pulse" | "segment"
     tariff = NumberAttribute()  # per unit, minor units
     total = NumberAttribute()
@@ -171,6 +181,11 @@ def _change(raw: Any) -> StatusChange:
     )
 
 
+def _comment(raw: Any) -> Comment:
+    entry = _plain(raw)
+    return Comment(at=datetime.fromisoformat(entry["at"]), author=entry["author"], text=entry["text"])
+
+
 def _content(raw: Any) -> CampaignContent:
     content = _plain(raw)
     return CampaignContent(
@@ -210,6 +225,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             vote=bool(item.vote),
             speed_per_hour=int(item.speed_per_hour),
             time_zones=tuple(item.time_zones or []),
+            custom_window=bool(item.custom_window),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -236,6 +252,9 @@ def to_campaign(item: CampaignItem) -> Campaign:
         contact_list_id=item.contact_list_id,
         quick_send=bool(item.quick_send),
         comment=item.comment,
+        comments=tuple(_comment(c) for c in item.comments or []),
+        reset_count=int(item.reset_count or 0),
+        copied_from=item.copied_from,
     )
 
 
@@ -263,6 +282,11 @@ def to_item(campaign: Campaign) -> CampaignItem:
         vote=settings.vote,
         speed_per_hour=settings.speed_per_hour,
         comment=campaign.comment,
+        comments=[c.as_dict() for c in campaign.comments],
+        custom_window=settings.custom_window,
+        tags=set(campaign.tags) or None,
+        reset_count=campaign.reset_count,
+        copied_from=campaign.copied_from,
         unit=money.unit,
         tariff=money.tariff,
         total=campaign.progress.total,
@@ -287,6 +311,53 @@ def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
     return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
 
 
+def _created_between(filters: CampaignFilter) -> Any:
+    created: Any = _ByAccount.created_at
+    low, high = filters.created_from, filters.created_to
+    if low is not None and high is not None:
+        return created.between(iso(low), iso(high - timedelta(milliseconds=1)))
+    if low is not None:
+        return created >= iso(low)
+    if high is not None:
+        return created < iso(high)
+    return None
+
+
+def _list_filter(filters: CampaignFilter) -> Any:
+    """The list's filter expression (`jarchi.campaigns.listing` says what each field means)."""
+    archived = CampaignItem.status == CampaignStatus.ARCHIVED.value
+    condition = archived if filters.shows_archived else ~archived
+    if filters.status is not None:
+        condition &= CampaignItem.status == filters.status.value
+    if filters.q:
+        condition &= (CampaignItem.id == filters.q) | CampaignItem.name.contains(filters.q)
+    if filters.tag is not None:
+        condition &= CampaignItem.tags.contains(filters.tag)
+    return condition
+
+
+def _edit_actions(campaign: Campaign, edit: CampaignEdit) -> list[Action]:
+    actions: list[Action] = []
+    simple: dict[str, Any] = {
+        "name": CampaignItem.name,
+        "comment": CampaignItem.comment,
+        "speed_per_hour": CampaignItem.speed_per_hour,
+        "estimated": CampaignItem.estimated,
+        "reserved": CampaignItem.reserved,
+        "released": CampaignItem.released,
+        "audience_key": CampaignItem.audience_key,
+    }
+    for field_name, attribute in simple.items():
+        value = getattr(edit, field_name)
+        if value is not None:
+            actions.append(attribute.set(value))
+    if edit.start_at is not None:
+        actions.append(CampaignItem.start_at.set(iso(edit.start_at)))
+    if edit.sms_text is not None:
+        actions.append(CampaignItem.content.set(_content_map(replace(campaign.content, sms_text=edit.sms_text))))
+    return actions
+
+
 def _history_with(campaign: Campaign, change: StatusChange) -> list[dict[str, str | None]]:
     return [h.as_dict() for h in (*campaign.history, change)]
 
@@ -308,14 +379,22 @@ class DynamoCampaigns:
             return None
         return CampaignPricing(item.id, Channel(item.channel), Category(item.category), int(item.tariff))
 
-    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+    def list_for_account(
+        self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
+    ) -> tuple[list[Campaign], str | None]:
         start = decode_cursor(cursor)
         if start is not None and start.get("account_id", {}).get("S") != account_id:
             start = None
         result = CampaignItem.by_account.query(
-            account_id, limit=limit, last_evaluated_key=start, scan_index_forward=False
+            account_id,
+            range_key_condition=_created_between(filters),
+            filter_condition=_list_filter(filters),
+            limit=limit,
+            last_evaluated_key=start,
+            scan_index_forward=False,
         )
-        return [to_campaign(item) for item in result], encode_cursor(result.last_evaluated_key)
+        items = [to_campaign(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key) if len(items) == limit else None
 
     def create(self, campaign: Campaign, reservation: Posting | None) -> None:
         tx = LabelledTransaction()
@@ -327,16 +406,46 @@ class DynamoCampaigns:
         except TransactionFailed as failure:
             raise (ledger_store.explain_failure(reservation, failure) if reservation else failure) from failure
 
-    def record_status_change(self, campaign: Campaign, change: StatusChange, *, new_run: bool = False) -> None:
+    def record_status_change(
+        self, campaign: Campaign, change: StatusChange, *, new_run: bool = False, comment: Comment | None = None
+    ) -> None:
         actions: list[Action] = [
             CampaignItem.status.set(change.status.value),
             CampaignItem.history.set(_history_with(campaign, change)),
         ]
         if new_run:
             actions.append(CampaignItem.run.add(1))
+        if comment is not None:
+            actions.append(CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()])))
         condition = CampaignItem.status == campaign.status.value
         if not _updated_if(lambda: CampaignItem(campaign.id).update(actions=actions, condition=condition)):
             raise CampaignChanged(campaign.id)
+
+    def add_comment(self, campaign_id: str, comment: Comment) -> None:
+        action = CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()]))
+        if not _updated_if(
+            lambda: CampaignItem(campaign_id).update(actions=[action], condition=CampaignItem.id.exists())
+        ):
+            raise CampaignChanged(campaign_id)
+
+    def edit(self, campaign: Campaign, edit: CampaignEdit, posting: Posting | None) -> None:
+        condition = (
+            (CampaignItem.status == campaign.status.value)
+            & (CampaignItem.next_seq == campaign.progress.next_seq)
+            & (CampaignItem.reserved == campaign.money.reserved)
+            & (CampaignItem.released == campaign.money.released)
+        )
+        tx = LabelledTransaction()
+        if posting is not None:
+            ledger_store.stage_posting(tx, posting)
+        tx.update("campaign", CampaignItem(campaign.id), _edit_actions(campaign, edit), condition)
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            refused = ledger_store.explain_failure(posting, failure) if posting is not None else failure
+            if isinstance(refused, InsufficientCredit):
+                raise refused from failure
+            raise CampaignChanged(campaign.id) from failure
 
     def set_execution(self, campaign_id: str, execution_arn: str) -> None:
         CampaignItem(campaign_id).update(actions=[CampaignItem.execution_arn.set(execution_arn)])
