@@ -136,7 +136,7 @@ def test_r_run_2_event_source_mappings_report_batch_item_failures(synth: Synth) 
     expected = {
         _logical_id(synth, "AWS::SQS::Queue", "QueueName", f"{RESOURCE_PREFIX}-{spec.queue.logical}"): (
             _function_id(synth, spec.name),
-            spec.queue.batch_size,
+            spec.queue.cloud_batch_size or spec.queue.batch_size,
         )
         for spec in ALL_FUNCTIONS
         if spec.queue is not None

@@ -94,3 +94,15 @@ def test_numbers_and_identities_are_parameters_and_reach_the_dispatch_function(s
     env = dispatch["Properties"]["Environment"]["Variables"]
     template, values = env["JARCHI_CONNECTOR_CONFIG"]["Fn::Sub"]
     assert "${Sma}" in template and values["CallerIds"] == {"Ref": "CallerIds"}
+
+
+def test_provider_reports_are_grouped_in_big_batches_so_the_applied_sets_stay_small(synth: Synth) -> None:
+    queue_id = _logical_id(synth, "AWS::SQS::Queue", "QueueName", f"{RESOURCE_PREFIX}-connector-events")
+    [mapping] = [
+        m["Properties"]
+        for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (200, 300)
+    visibility = synth.resources("AWS::SQS::Queue")[queue_id]["Properties"]["VisibilityTimeout"]
+    assert visibility >= 6 * 20 + 300  # AWS: six function timeouts plus the batching window
