@@ -364,8 +364,9 @@ def check_invariants(seen: Observed) -> list[str]:
     - `ended`: every campaign finished and reconciled, unless its workflow gave up (`error`) after Step
       Functions' retries, every failure of which was an injected fault (and then what it placed is still
       charged once: charged = Σ recipient costs);
-    - `one final status`: every recipient of a finished campaign has a stored final status, and every state
-      written for a recipient is one and the same final status; the counters add up to the total;
+    - `one final status`: every recipient of a finished campaign has a stored final status, every state
+      written for a recipient is one and the same final status, an attempted one's is what the connector
+      reported; the counters add up to the total;
     - `placed twice`: no attempt placed twice, no number placed twice by one campaign;
     - `ad cap`: at most one advertising attempt that reached the network per number per 24 h;
     - `window`: every attempt placed inside its campaign's sending windows, in the recipient's local time;
@@ -375,6 +376,7 @@ def check_invariants(seen: Observed) -> list[str]:
     - `dead letters`: no message ended in a DLQ.
     """
     problems: list[str] = []
+    reported = {p.attempt_id: p.outcome for p in seen.placed}
     entries = {account_id: ledger.all_entries(account_id) for account_id in seen.account_ids}
     errors: dict[str, list[str]] = defaultdict(list)
     for execution in seen.executions:
@@ -389,7 +391,7 @@ def check_invariants(seen: Observed) -> list[str]:
             )
             continue
         rows = _stored(campaign.id)
-        problems += _final_statuses(campaign, rows, seen.written)
+        problems += _final_statuses(campaign, rows, seen.written, reported)
         problems += _money(campaign, rows, entries[campaign.account_id])
     problems += _placements(seen.placed)
     problems += _ad_cap(seen.placed)
@@ -419,7 +421,10 @@ def _stored(campaign_id: str) -> list[RecipientItem]:
 
 
 def _final_statuses(
-    campaign: Campaign, stored: list[RecipientItem], written: Mapping[tuple[str, int], list[str]]
+    campaign: Campaign,
+    stored: list[RecipientItem],
+    written: Mapping[tuple[str, int], list[str]],
+    reported: Mapping[str, Outcome | None],
 ) -> list[str]:
     problems = []
     rows = {int(r.seq): r for r in stored}
@@ -433,6 +438,9 @@ def _final_statuses(
         finals = set(written.get((campaign.id, seq), [])) & FINAL_STATUSES
         if len(finals) > 1:
             problems.append(f"one final status: {campaign.id}.{seq} was given {sorted(finals)}")
+        if row.attempt_id and (row.attempt_id not in reported or reported[row.attempt_id] != row.status):
+            outcome = reported.get(row.attempt_id, "never placed")
+            problems.append(f"one final status: {row.attempt_id} ended {row.status}, the connector said {outcome}")
     counted = sum(campaign.counts.values())
     if counted != total:
         problems.append(f"one final status: {campaign.id} counts {counted} finals for {total} recipients")
