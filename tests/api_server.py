@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import uvicorn
 
@@ -41,9 +42,9 @@ def _listening_socket() -> socket.socket:
 
 
 @contextmanager
-def serve_http(sock: socket.socket) -> Iterator[str]:
-    """`local.server.app` on `sock` until the block ends; yields its base URL."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
+def serve_http(sock: socket.socket, asgi_app: Any = app) -> Iterator[str]:
+    """`asgi_app` (the local server's) on `sock` until the block ends; yields its base URL."""
+    config = uvicorn.Config(asgi_app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="api-uvicorn", daemon=True)
     thread.start()
@@ -62,7 +63,7 @@ def serve_http(sock: socket.socket) -> Iterator[str]:
 
 
 @contextmanager
-def local_platform() -> Iterator[Served]:
+def local_platform(asgi_app: Any = app) -> Iterator[Served]:
     """A fresh local platform (moto, runtime, frozen clock, seeded admin) serving HTTP on a free port."""
     reset_settings()
     settings = get_settings()
@@ -72,7 +73,33 @@ def local_platform() -> Iterator[Served]:
     try:
         with emulated_aws(settings), LocalRuntime(settings, failed_visibility_seconds=0) as runtime:
             token = seed_admin().secret
-            with serve_http(sock) as base_url:
+            with serve_http(sock, asgi_app) as base_url:
                 yield Served(base_url, token, settings, clock, runtime)
     finally:
         sock.close()
+
+
+class CountingApp:
+    """The local server's ASGI app, counting the answers it gives by status."""
+
+    def __init__(self, inner: Any = app) -> None:
+        self.inner = inner
+        self.statuses: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def counting_send(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                with self._lock:
+                    self.statuses[message["status"]] = self.statuses.get(message["status"], 0) + 1
+            await send(message)
+
+        await self.inner(scope, receive, counting_send)
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_ui_package
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
 from functions.api.edge import serve
 from functions.api.errors import install_error_handlers
@@ -53,11 +57,25 @@ def build_app() -> JarchiApi:
     global _app
     with _lock:
         if _app is None:
-            _app = _new_app()
+            _app = new_app()
         return _app
 
 
-def _new_app() -> JarchiApi:
+@cache
+def _swagger_assets() -> tuple[str, str]:
+    folder = Path(swagger_ui_package.__file__).parent
+    return (
+        (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (folder / "swagger-ui.min.css").read_text(encoding="utf-8"),
+    )
+
+
+def swagger_page(document: str) -> str:
+    script, style = _swagger_assets()
+    return generate_swagger_html(document.replace("</", "<\\/"), script, style, "", None)
+
+
+def new_app() -> JarchiApi:
     app = JarchiApi(enable_validation=True)
     app.use([idempotent_request])
     routers = [
@@ -83,14 +101,22 @@ def _new_app() -> JarchiApi:
         "security_schemes": {"bearer": HTTPBearer()},
         "security": [{"bearer": []}],
     }
-    app.enable_swagger(path=f"{BASE_PATH}/docs", **openapi)  # type: ignore[arg-type]
-
     document: list[str] = []  # generated at the first ask, then kept: the routes do not change
+    generating = threading.Lock()  # Powertools' generator is not safe for two threads at once
+
+    def completed_document() -> str:
+        with generating:
+            if not document:
+                document.append(completed_json(app.get_openapi_json_schema(**openapi)))  # type: ignore[arg-type]
+            return document[0]
 
     @app.get(f"{BASE_PATH}/openapi.json", include_in_schema=False)
     def openapi_document() -> Response[str]:
-        if not document:
-            document.append(completed_json(app.get_openapi_json_schema(**openapi)))  # type: ignore[arg-type]
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document[0])
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=completed_document())
+
+    @app.get(f"{BASE_PATH}/docs", include_in_schema=False)
+    def swagger_ui() -> Response[str]:
+        """Swagger UI over the same completed document (Powertools' own page would generate another)."""
+        return Response(status_code=200, content_type="text/html", body=swagger_page(completed_document()))
 
     return app

@@ -43,7 +43,7 @@ def seal(inner: str, query_scope: str) -> str:
 
 def unseal(cursor: str, query_scope: str) -> str:
     mac, _, inner = cursor.partition(".")
-    if not inner or not hmac.compare_digest(mac, _mac(inner, query_scope)):
+    if not inner or not hmac.compare_digest(mac.encode(), _mac(inner, query_scope).encode()):
         raise BadRequest("invalid_cursor", "the cursor is not one this API returned for this query")
     return inner
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from functions.api import cursors
@@ -22,10 +23,19 @@ from functions.api.auth import PUBLIC_PATHS, caller_scope
 from jarchi import limits
 from jarchi.accounts.models import Caller
 from jarchi.accounts.service import authenticate
-from jarchi.errors import BadRequest, JarchiError, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType
+from jarchi.errors import (
+    BadRequest,
+    InternalError,
+    JarchiError,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
 from jarchi.settings import get_settings
 
 JSON = "application/json"
+logger = Logger(child=True)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -231,6 +241,9 @@ def serve(
         routed = _unsealed(event, caller) if caller is not None and paged else event
     except JarchiError as refused:
         return error_result(refused)
+    except Exception:  # a bug of the door itself: answered in the error shape, like the routes' (errors.py)
+        logger.exception("unexpected error at the door")
+        return error_result(InternalError("internal_error", "something went wrong on our side"))
     with caller_scope(caller):
         result = without_content(route(routed, context))
     return _sealed(result, event, caller) if caller is not None and paged else result

@@ -111,7 +111,8 @@ def _edited(cursor: str) -> list[str]:
     raw = base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4))
     other = base64.urlsafe_b64encode(raw.replace(b"snd_", b"snx_")).decode().rstrip("=")
     forged = base64.urlsafe_b64encode(b'{"pk":{"N":"abc"}}').decode().rstrip("=")
-    return [f"{mac}.{other}", f"{mac}.{forged}", forged, inner, cursor[:-2], "9" * 5000, "x", f"{mac}."]
+    non_ascii = "\x05\xc3\xa4tM\U0008b513.\x08\xc2\x82"  # compare_digest refuses non-ASCII text: a 500 once
+    return [f"{mac}.{other}", f"{mac}.{forged}", forged, inner, cursor[:-2], "9" * 5000, "x", f"{mac}.", non_ascii]
 
 
 def test_edited_cursors_and_cursors_of_another_query_are_400(admin: Api) -> None:
@@ -306,3 +307,9 @@ def test_the_served_document_is_json_and_stable(admin: Api) -> None:
     assert first.headers["content-type"] == "application/json"
     assert first.body == admin.get("/v1/openapi.json").body
     json.loads(first.body)
+
+
+def test_the_docs_page_shows_the_completed_document(admin: Api) -> None:
+    page = Api(None).get("/v1/docs")
+    assert page.status == 200 and page.headers["content-type"] == "text/html"
+    assert b"ErrorBody" in page.body and b"Idempotency-Key" in page.body and b"HTTPValidationError" not in page.body

@@ -74,3 +74,9 @@ class UnsupportedMediaType(JarchiError):
 
 class TooManyRequests(JarchiError):
     status = 429
+
+
+class InternalError(JarchiError):
+    """A bug of ours, answered in the error shape (never raised by the domain on purpose)."""
+
+    status = 500

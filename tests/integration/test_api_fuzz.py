@@ -1,0 +1,111 @@
+"""schemathesis against the local API (R-API, issue 14): every operation of `/v1/openapi.json`, as the admin,
+a reseller and a customer (both with credit), with positive and negative data, the coverage phase and stateful
+links; checks that no answer is a 5xx and that every answer's status, content type and body conform to the
+document.
+
+The seed is fixed, so a run repeats. The default profile sends at least 5,000 requests (counted by the server
+itself); `FUZZ_PROFILE=nightly` sends many more. The figures of the last run are in bench/README.md:
+
+    .venv/bin/pytest -q -s tests/integration/test_api_fuzz.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api_server import CountingApp, local_platform
+
+SEED = 14
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+PROFILES = {"default": 15, "nightly": 300}  # examples per operation and phase, for each of the three callers
+MIN_REQUESTS = 5_000
+SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _post(base_url: str, token: str, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        base_url + path,
+        data=json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        method="POST",
+    )
+    with _OPENER.open(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def _token_of_new(base_url: str, admin_token: str, account_type: str) -> str:
+    """A token of a new account of `account_type`, with credit."""
+    account = _post(base_url, admin_token, "/v1/accounts", {"name": f"Fuzz {account_type}", "type": account_type})
+    _post(base_url, admin_token, f"/v1/accounts/{account['id']}/credit", {"amount": 10_000_000})
+    token: str = _post(base_url, admin_token, f"/v1/accounts/{account['id']}/tokens", {"name": "fuzz"})["token"]
+    return token
+
+
+def _start(base_url: str, token: str, examples: int, report: Path) -> subprocess.Popen[str]:
+    command = [
+        SCHEMATHESIS,
+        "run",
+        f"{base_url}/v1/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        CHECKS,
+        "--seed",
+        str(SEED),
+        "--max-examples",
+        str(examples),
+        "--workers",
+        "1",
+        "--no-shrink",
+        "--continue-on-failure",
+        "--warnings",
+        "off",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(run: subprocess.Popen[str], report: Path) -> dict[str, Any]:
+    output, _ = run.communicate(timeout=900)
+    assert run.returncode == 0, output[-6000:]
+    result: dict[str, Any] = json.loads(report.read_text())
+    return result
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_violation(tmp_path: Path) -> None:
+    examples = PROFILES[os.environ.get("FUZZ_PROFILE", "default")]
+    counting = CountingApp()
+    with local_platform(counting) as served:
+        callers = {
+            "admin": served.admin_token,
+            "reseller": _token_of_new(served.base_url, served.admin_token, "reseller_1"),
+            "customer": _token_of_new(served.base_url, served.admin_token, "customer"),
+        }
+        # all callers at once: the fuzzers generate while the server answers the others
+        runs = {
+            name: _start(served.base_url, token, examples, tmp_path / f"{name}.json") for name, token in callers.items()
+        }
+        reports = {name: _finish(run, tmp_path / f"{name}.json") for name, run in runs.items()}
+    for name, report in reports.items():
+        assert report["operations"]["tested"] == report["operations"]["total"] >= 30, (name, report["operations"])
+        assert report["failures"] == [] and report["errors"] == [], (name, report["failures"], report["errors"])
+        assert all(phase["status"] == "success" for phase in report["phases"].values()), report["phases"]
+    cases = sum(report["test_cases"]["generated"] for report in reports.values())
+    print(
+        f"\nschemathesis: {cases} test cases, {counting.total} requests, statuses {sorted(counting.statuses.items())}"
+    )
+    assert counting.server_errors == 0, counting.statuses
+    assert counting.total >= MIN_REQUESTS, counting.statuses
