@@ -41,18 +41,17 @@ def test_two_hundred_attempts_are_placed_several_at_once_in_order() -> None:
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
-        time.sleep(0.002)
+        time.sleep(0.005)  # long enough for the requests to overlap
         with lock:
             running[0] -= 1
         return f"ref-{attempt.attempt_id}"
 
     attempts = [sms(n) for n in range(200)]
-    started = time.monotonic()
     placements = place_each(
         attempts, connector="t", send=send, judge=judge, refusal=str, budget=Budget(10), in_flight=10
     )
     assert [p.reference for p in placements] == [f"ref-{a.attempt_id}" for a in attempts]
-    assert 1 < most[0] <= 10 and time.monotonic() - started < 200 * 0.002
+    assert 1 < most[0] <= 10  # several at once, never more than in_flight
 
 
 def test_a_refusal_is_final_and_a_broken_connector_stops_the_batch() -> None:
