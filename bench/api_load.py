@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,18 @@ def rss_mb(pid: int) -> float:
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
+def wait_for_port(port: int, deadline: float) -> None:
+    """The banner is printed just before uvicorn listens: wait until it does."""
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def start_platform(port: int) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30"}
     process = subprocess.Popen(
@@ -86,6 +99,7 @@ def start_platform(port: int) -> tuple[subprocess.Popen[str], str]:
         match = re.search(r"admin token:\s+(\S+)", line)
         if match:
             threading.Thread(target=process.stdout.read, daemon=True).start()  # keep draining its output
+            wait_for_port(port, deadline)
             return process, match.group(1)
         if time.monotonic() > deadline:
             break
@@ -111,7 +125,7 @@ def make_tenant(port: int, admin: str, index: int) -> Tenant:
         "name": "load",
         "channel": "sms",
         "category": "service",
-        "sms_text": "hello",
+        "sms_text": f"{sender_name}: hello",
         "sender": sender_name,
         "recipients": ["09120000001"],
         "auto_start": False,
@@ -135,7 +149,7 @@ def request(api: Connection, kind: str, tenant: Tenant, rng: random.Random) -> t
             "channel": "sms",
             "category": "service",
             "number": f"0912{rng.randrange(10**7):07d}",
-            "sms_text": "code 1234",
+            "sms_text": f"{tenant.sender}: code 1234",
             "sender": tenant.sender,
         }
         return api.call("POST", "/v1/quick-send", tenant.token, body)[0], 201

@@ -55,13 +55,8 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-    from jarchi.clock import LocalClock, use_clock
     from jarchi.configuration import check_configuration
     from jarchi.settings import ConfigurationError, reset_settings
-    from local.emulator import emulated_aws
-    from local.runtime import LocalRuntime
-    from local.seed import seed_admin
-    from local.server import app
 
     reset_settings()
     try:
@@ -69,6 +64,15 @@ def main() -> int:
     except ConfigurationError as error:
         sys.stderr.write(f"Jarchi did not start: {error}\n")
         return 2
+    # imported once the settings are known good: the store's models read them as they are imported
+    from jarchi import wiring
+    from jarchi.clock import LocalClock, use_clock
+    from local.emulator import emulated_aws
+    from local.runtime import LocalRuntime
+    from local.seed import seed_admin
+    from local.server import app
+
+    wiring.install()  # the adapters behind the ports, as each Lambda's cold start installs them
     clock = LocalClock(settings.now or datetime.now(UTC))
     use_clock(clock)
     with emulated_aws(settings):
