@@ -56,7 +56,7 @@ def start(settings: Settings, workflow: ScriptedWorkflow, campaign_id: str = "cm
     return sfn, execution["executionArn"]
 
 
-def wait_for_end(sfn: Any, execution_arn: str, timeout_seconds: float = 5.0) -> dict[str, Any]:
+def wait_for_end(sfn: Any, execution_arn: str, timeout_seconds: float = 30.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         description: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
