@@ -122,6 +122,10 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("GET", "/v1/campaigns/{campaign_id}"),
     ("PATCH", "/v1/campaigns/{campaign_id}"),
     ("POST", "/v1/campaigns/{campaign_id}/{action}"),
+    ("POST", "/v1/campaigns/{campaign_id}/moderation"),
+    ("GET", "/v1/moderation/campaigns"),
+    ("POST", "/v1/restricted-periods"),
+    ("GET", "/v1/restricted-periods"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("POST", "/v1/quick-send"),
     ("POST", "/v1/connectors/https/events"),  # signed provider callbacks (no bearer token)

@@ -12,6 +12,9 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "jarchi")
 os.environ.setdefault("JARCHI_STAGE", "local")
 os.environ.setdefault("JARCHI_RESOURCE_PREFIX", "jarchi-test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+# Every test account is new: its campaigns would all wait for a reviewer (R-CPL-4). Tests of moderation ask
+# for it (the `campaign_moderation` fixture); the product's default is 7 days.
+os.environ.setdefault("JARCHI_CAMPAIGN_MODERATION_DAYS", "0")
 
 from jarchi import wiring
 from jarchi.clock import LocalClock, use_clock
@@ -38,6 +41,16 @@ def clock() -> LocalClock:
 def settings() -> Settings:
     reset_settings()
     return get_settings()
+
+
+@pytest.fixture
+def campaign_moderation(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """Campaigns of accounts younger than 7 days start in moderation, as in the product (R-CPL-4)."""
+    monkeypatch.setenv("JARCHI_CAMPAIGN_MODERATION_DAYS", "7")
+    reset_settings()
+    yield 7
+    monkeypatch.undo()
+    reset_settings()
 
 
 @pytest.fixture

@@ -55,6 +55,9 @@ SIMULATOR_OVERRIDES: dict[str, Any] = {
     # quick send and its one-recipient twin
     "+989120000021": "DELIVRD",
     "+989120000022": "DELIVRD",
+    # operating a campaign: one delivered, one never (retry-failed sends to it again)
+    "+989120000031": "DELIVRD",
+    "+989120000032": "UNDELIV",
 }
 SIMULATOR_CONFIG: dict[str, Any] = {
     "seed": "e2e",

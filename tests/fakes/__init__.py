@@ -16,7 +16,7 @@ from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.ports import ContactListPorts, ContactListRepository, ListFiles
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import CampaignPorts, CampaignRepository, RecipientRepository, WorkflowRuns
-from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
 from jarchi.content.ports import AudioPorts, AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine
 from jarchi.ports import Connector, MessageQueue, override
@@ -24,7 +24,7 @@ from tests.fakes.accounts import FakeAccounts
 from tests.fakes.audiences import FakeContactLists, FakeListFiles
 from tests.fakes.billing import FakeLedger
 from tests.fakes.campaigns import FakeCampaigns, FakeQueue, FakeRecipients, FakeWorkflowRuns
-from tests.fakes.compliance import FakeAdCap, FakeSuppression
+from tests.fakes.compliance import FakeAdCap, FakeRestrictedPeriods, FakeSuppression
 from tests.fakes.content import FakeAudio, FakeMedia, FakeSenders, FakeSpeech
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "FakeMedia",
     "FakeQueue",
     "FakeRecipients",
+    "FakeRestrictedPeriods",
     "FakeSenders",
     "FakeSpeech",
     "FakeSuppression",
@@ -61,6 +62,7 @@ class Fakes:
     queue: FakeQueue = field(default_factory=FakeQueue)
     ad_cap: FakeAdCap = field(default_factory=FakeAdCap)
     suppression: FakeSuppression = field(default_factory=FakeSuppression)
+    restricted: FakeRestrictedPeriods = field(default_factory=FakeRestrictedPeriods)
     connector: Connector | None = None  # e.g. a SimulatorConnector; None leaves the wired one
     campaigns: FakeCampaigns = field(init=False)
 
@@ -83,6 +85,7 @@ class Fakes:
             MessageQueue: self.queue,
             AdCap: self.ad_cap,
             SuppressionLists: self.suppression,
+            RestrictedPeriods: self.restricted,
         }
         if self.connector is not None:
             ports[Connector] = self.connector
@@ -104,6 +107,7 @@ class Fakes:
             queue=self.queue,
             ad_cap=self.ad_cap,
             suppression=self.suppression,
+            restricted=self.restricted,
         )
 
     def audio_ports(self) -> AudioPorts:

@@ -14,10 +14,18 @@ from typing import Any
 
 from jarchi.billing.ledger import Posting
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
-from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, Comment, RecipientState
+from jarchi.campaigns.models import (
+    FINAL_STAT_KEYS,
+    AudienceEntry,
+    Campaign,
+    CampaignEdit,
+    CampaignPart,
+    Comment,
+    RecipientState,
+)
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
-from jarchi.campaigns.statuses import StatusChange
+from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.errors import JarchiError
 from jarchi.resources import QueueSpec
 from tests.fakes._paging import page
@@ -77,6 +85,10 @@ class FakeCampaigns:
                 progress=replace(current.progress, run=run),
                 comments=(*current.comments, comment) if comment is not None else current.comments,
             )
+
+    def awaiting_review(self, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        waiting = [c for c in self.campaigns.values() if c.status is CampaignStatus.MODERATION]
+        return page(sorted(waiting, key=lambda c: (c.created_at, c.id)), limit, cursor)
 
     def add_comment(self, campaign_id: str, comment: Comment) -> None:
         with self._lock:
@@ -174,6 +186,7 @@ class FakeCampaigns:
             if (
                 current is None
                 or current.progress.reconciled
+                or current.status is not campaign.status
                 or current.progress.in_flight != 0
                 or current.money.charged != campaign.money.charged
             ):
@@ -188,8 +201,50 @@ class FakeCampaigns:
                 current,
                 status=change.status,
                 history=(*campaign.history, change),
-                money=replace(current.money, refunded=refunded),
+                money=replace(current.money, refunded=refunded, billed=current.money.charged),
                 progress=replace(current.progress, reconciled=True),
+            )
+
+    def start_part(
+        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+    ) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            if (
+                current is None
+                or current.status is not campaign.status
+                or current.progress.part != campaign.progress.part
+                or current.progress.in_flight != 0
+            ):
+                raise CampaignChanged(campaign.id)
+            if posting is not None:
+                self.ledger.check(posting)  # InsufficientCredit: nothing written
+                self.ledger.book(posting)
+            amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
+            parts = current.all_parts()
+            closed = replace(parts[-1], counts=dict(current.counts))
+            self.campaigns[campaign.id] = replace(
+                current,
+                status=change.status,
+                history=(*campaign.history, change),
+                parts=(*parts[:-1], closed, part),
+                audience_key=part.audience_key,
+                counts=dict.fromkeys(FINAL_STAT_KEYS, 0),
+                reset_count=current.reset_count + (1 if reset else 0),
+                money=replace(
+                    current.money, reserved=current.money.reserved + amount, estimated=current.money.estimated + amount
+                ),
+                progress=replace(
+                    current.progress,
+                    run=current.progress.run + 1,
+                    part=part.part,
+                    total=part.total,
+                    next_seq=0,
+                    in_flight=0,
+                    dispatching=None,
+                    pacing=None,
+                    reconciled=False,
+                ),
             )
 
 

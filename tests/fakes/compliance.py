@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jarchi.compliance.adcap import SuppressionList, cap_expiry
+from jarchi.compliance.restricted import RestrictedPeriod
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +63,16 @@ class FakeSuppression:
                 if number in self.lists.get((kind, self._scope(kind, account_id)), ()):
                     found.setdefault(number, set()).add(kind)
         return found
+
+
+class FakeRestrictedPeriods:
+    def __init__(self) -> None:
+        self.periods: dict[str, RestrictedPeriod] = {}
+
+    def add(self, period: RestrictedPeriod) -> None:
+        if period.id in self.periods:
+            raise KeyError(f"restricted period {period.id} exists")
+        self.periods[period.id] = period
+
+    def current(self, at: datetime) -> list[RestrictedPeriod]:
+        return sorted((p for p in self.periods.values() if p.end > at), key=lambda p: (p.end, p.id))

@@ -136,7 +136,8 @@ def test_r_cmp_4_copy_is_a_new_campaign_sharing_the_audience_with_its_own_reserv
     shop: Customer, platform: LocalRuntime, clock: LocalClock
 ) -> None:
     # GIVEN a finished campaign
-    original = create(shop, _body(shop, windows=[{"start": "07:00", "end": "23:00"}]))
+    original = create(shop, _body(shop, windows=[{"start": "07:00", "end": "23:00"}], validity_minutes=90))
+    assert original["validity_minutes"] == 90
     _finish_run(platform, clock, original["id"])
     # WHEN it is copied
     response = shop.api.post(f"/v1/campaigns/{original['id']}/copy")
@@ -146,7 +147,7 @@ def test_r_cmp_4_copy_is_a_new_campaign_sharing_the_audience_with_its_own_reserv
     assert copy["id"] != original["id"] and copy["copied_from"] == original["id"]
     assert (copy["name"], copy["stats"]["total"], copy["tags"]) == (original["name"], 4, ["interval"])
     assert copy["history"][0]["status"] == "accepted" and copy["cost"]["reserved"] == original["cost"]["estimated"]
-    assert copy["reset_count"] == 0 and copy["comments"] == []
+    assert copy["reset_count"] == 0 and copy["comments"] == [] and copy["validity_minutes"] == 90
     items = {i: CampaignItem.get(i, consistent_read=True) for i in (original["id"], copy["id"])}
     assert items[original["id"]].audience_key == items[copy["id"]].audience_key
     # and it runs and settles on its own

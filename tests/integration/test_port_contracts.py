@@ -29,9 +29,11 @@ from jarchi.campaigns.models import (
     CampaignContent,
     CampaignEdit,
     CampaignMoney,
+    CampaignPart,
     CampaignProgress,
     CampaignSettings,
     Comment,
+    PartKind,
     RecipientState,
 )
 from jarchi.campaigns.pacing import PacingState
@@ -322,6 +324,38 @@ def test_campaign_contract_list_filters_comments_and_edits(side: CampaignSide) -
     with pytest.raises(InsufficientCredit):
         side.campaigns.edit(edited, replace(edit, reserved=2_000), credit.reservation(account, sms.id, 1_850))
     assert side.ledger.balance(account).reserved == 250
+
+
+def test_campaign_contract_a_new_part_starts_with_its_reservation_once(side: CampaignSide) -> None:
+    """R-CMP-4: reset / retry / resume start a part in one step with its reservation, only from what was read."""
+    account = new_id("acc")
+    _top_up(side.ledger, account, 1_000)
+    campaign = replace(_campaign(account, reserved=300), status=CampaignStatus.FINISHED, counts={"delivered": 3})
+    side.campaigns.create(campaign, credit.reservation(account, campaign.id, 300))
+    now = platform_clock.now()
+    running = StatusChange(at=now, status=CampaignStatus.RUNNING, actor="account:x", reason="again")
+    part = CampaignPart(1, PartKind.RESET, now, "campaigns/x/part-1/audience/", 3)
+    too_much = credit.reservation(account, campaign.id, 800, "part:1")
+    with pytest.raises(InsufficientCredit):
+        side.campaigns.start_part(campaign, running, part, too_much, reset=True)
+    posting = credit.reservation(account, campaign.id, 300, "part:1")
+    side.campaigns.start_part(campaign, running, part, posting, reset=True)
+    with pytest.raises(CampaignChanged):  # the same stale read again
+        side.campaigns.start_part(campaign, running, part, credit.reservation(account, campaign.id, 1, "p"), reset=True)
+    started = side.campaigns.get(campaign.id)
+    assert started is not None
+    assert (started.status, started.reset_count, started.progress.part, started.progress.run) == (
+        CampaignStatus.RUNNING,
+        1,
+        1,
+        2,
+    )
+    assert (started.money.reserved, started.progress.total, started.audience_key) == (600, 3, part.audience_key)
+    assert started.counts["delivered"] == 0 and started.progress.next_seq == 0 and not started.progress.reconciled
+    first, second = started.all_parts()
+    assert first.counts is not None and first.counts["delivered"] == 3 and first.audience_key == campaign.audience_key
+    assert second == part
+    assert side.ledger.balance(account) == Balance(balance=1_000, reserved=600)
 
 
 # --- accounts and tokens -------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.campaigns.workflow import admit, prepare, reconcile
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
-from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.content import audio_service, senders_service
 from jarchi.content.audio_service import NewAudio
@@ -75,6 +75,7 @@ def _as_ports(
     MessageQueue,
     AdCap,
     SuppressionLists,
+    RestrictedPeriods,
 ]:
     """Each fake is its port (mypy checks the tuple against the Protocols)."""
     return (
@@ -92,6 +93,7 @@ def _as_ports(
         f.queue,
         f.ad_cap,
         f.suppression,
+        f.restricted,
     )
 
 
@@ -113,7 +115,7 @@ def _customer(admin: Caller, name: str = "Shop", credit_amount: int = 0) -> Call
 
 
 def test_every_fake_is_its_port_and_every_port_is_overridden(fakes: Fakes) -> None:
-    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 14
+    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 15
     assert isinstance(fakes.campaigns, FakeCampaigns) and fakes.campaigns.ledger is fakes.ledger
 
 

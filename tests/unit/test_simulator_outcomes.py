@@ -108,4 +108,4 @@ def test_r_bil_2_attempt_charge_refuses_mismatched_channel() -> None:
 
 
 def test_r_cpl_2_cap_released_only_when_the_network_was_never_reached() -> None:
-    assert {o for o in Outcome if releases_ad_cap(o)} == {Outcome.FAILED, Outcome.REJECTED}
+    assert {o for o in Outcome if releases_ad_cap(o)} == {Outcome.FAILED, Outcome.REJECTED, Outcome.EXPIRED}

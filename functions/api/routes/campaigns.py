@@ -12,17 +12,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from functions.api.auth import current_caller
 from functions.api.schemas.campaign_views import (
     ActionBody,
+    CampaignModerationBody,
     CampaignOut,
     CampaignPage,
     CampaignPatch,
     QuickSendBody,
     RecipientOut,
     RecipientPage,
+    RestrictedPeriodBody,
+    RestrictedPeriodOut,
+    RestrictedPeriodPage,
 )
 from functions.api.schemas.campaigns import CampaignBody
 from jarchi.campaigns import service
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.statuses import CampaignStatus
+from jarchi.compliance import restricted_service
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -65,16 +70,41 @@ def edit_campaign(campaign_id: str, body: CampaignPatch) -> CampaignOut:
 
 
 @router.get("/campaigns/<campaign_id>/recipients", tags=["campaigns"], summary="Per-recipient results")
-def list_recipients(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecipientPage:
-    items, next_cursor = service.recipients_page(current_caller(), campaign_id, limit=limit, cursor=cursor)
+def list_recipients(
+    campaign_id: str,
+    limit: Limit = 50,
+    cursor: str | None = None,
+    part: Annotated[int | None, Query(ge=0, le=1000)] = None,
+) -> RecipientPage:
+    items, next_cursor = service.recipients_page(current_caller(), campaign_id, limit=limit, cursor=cursor, part=part)
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
+
+
+@router.post(
+    "/campaigns/<campaign_id>/moderation",
+    tags=["campaigns"],
+    summary="Accept, reject (refunded at once) or ask the owner (admin)",
+)
+def moderate_campaign(campaign_id: str, body: CampaignModerationBody) -> CampaignOut:
+    campaign = service.moderate_campaign(current_caller(), campaign_id, body.decision, body.reason)
+    return CampaignOut.of(campaign)
+
+
+@router.get("/moderation/campaigns", tags=["campaigns"], summary="Campaigns waiting for review, oldest first (admin)")
+def campaigns_awaiting_review(limit: Limit = 50, cursor: str | None = None) -> CampaignPage:
+    items, next_cursor = service.awaiting_review(current_caller(), limit, cursor)
+    return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(
     "/campaigns/<campaign_id>/<action>",
     tags=["campaigns"],
-    summary="start|pause|resume|stop|finish|archive|unarchive|comment, or copy (201, the new campaign)",
-    responses={201: {"description": "copy: the new campaign"}},
+    summary="start|pause|resume|stop|finish|archive|unarchive|reset|retry_failed|resume_unfinished|comment, "
+    "or copy (201, the new campaign)",
+    responses={
+        200: {"description": "The campaign after the action"},
+        201: {"description": "copy: the new campaign", "content": {"application/json": {"model": CampaignOut}}},
+    },
 )
 def campaign_action(
     campaign_id: str, action: str, body: Annotated[ActionBody | None, Body()] = None
@@ -85,6 +115,27 @@ def campaign_action(
     return Response(
         status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=CampaignOut.of(campaign)
     )
+
+
+@router.post(
+    "/restricted-periods", status_code=201, tags=["compliance"], summary="Close dates per country and category (admin)"
+)
+def add_restricted_period(body: RestrictedPeriodBody) -> RestrictedPeriodOut:
+    period = restricted_service.add_period(
+        current_caller(),
+        country=body.country,
+        start=body.start,
+        end=body.end,
+        categories=body.categories,
+        reason=body.reason,
+    )
+    return RestrictedPeriodOut.of(period)
+
+
+@router.get("/restricted-periods", tags=["compliance"], summary="Restricted periods not over yet (admin)")
+def list_restricted_periods() -> RestrictedPeriodPage:
+    periods = restricted_service.current_periods(current_caller())
+    return RestrictedPeriodPage(items=[RestrictedPeriodOut.of(p) for p in periods], next_cursor=None)
 
 
 @router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")

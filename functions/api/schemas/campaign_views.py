@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Text
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.models import Campaign, RecipientState
+from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.compliance.restricted import RestrictedPeriod
 
 
 class HistoryOut(BaseModel):
@@ -34,6 +35,29 @@ class CommentOut(BaseModel):
     at: str
     author: Literal["user", "system"]
     text: str
+
+
+class PartOut(BaseModel):
+    part: int
+    kind: str
+    status: str  # the campaign's status for the current part, `finished` for earlier ones
+    started_at: str
+    stats: dict[str, int]
+
+
+def _parts(campaign: Campaign) -> list[PartOut]:
+    parts = campaign.all_parts()
+    current = {"total": campaign.progress.total, **campaign.stats()}
+    return [
+        PartOut(
+            part=p.part,
+            kind=p.kind.value,
+            status=campaign.status.value if p.part == campaign.progress.part else "finished",
+            started_at=iso(p.started_at),
+            stats=current if p.counts is None else {"total": p.total, **{k: int(v) for k, v in p.counts.items()}},
+        )
+        for p in parts
+    ]
 
 
 class CampaignOut(BaseModel):
@@ -59,6 +83,9 @@ class CampaignOut(BaseModel):
     archived: bool
     reset_count: int
     copied_from: str | None
+    part: int
+    parts: list[PartOut]
+    validity_minutes: int | None  # SMS: the TTL each message is sent with
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignOut:
@@ -92,6 +119,11 @@ class CampaignOut(BaseModel):
             archived=campaign.archived,
             reset_count=campaign.reset_count,
             copied_from=campaign.copied_from,
+            part=campaign.progress.part,
+            parts=_parts(campaign),
+            validity_minutes=(settings.validity_minutes or DEFAULT_VALIDITY_MINUTES)
+            if campaign.channel is Channel.SMS
+            else None,
         )
 
 
@@ -108,6 +140,7 @@ class RecipientOut(BaseModel):
     listened_seconds: int | None
     cost: int
     reason: str | None
+    delivery_status: str | None  # SMS: the operator's raw report (DELIVRD, UNDELIV, EXPIRED, …)
 
     @classmethod
     def of(cls, state: RecipientState) -> RecipientOut:
@@ -119,6 +152,7 @@ class RecipientOut(BaseModel):
             listened_seconds=state.listened_seconds,
             cost=state.cost,
             reason=state.reason,
+            delivery_status=state.delivery_status,
         )
 
 
@@ -133,6 +167,50 @@ class ActionBody(Request):
 
     reason: Annotated[str | None, Field(min_length=1, max_length=500)] = None
     text: Annotated[str | None, Field(min_length=1, max_length=1000)] = None
+
+
+class CampaignModerationBody(Request):
+    """`POST /v1/campaigns/{id}/moderation` (admin): reject and clarify say why (the owner reads it)."""
+
+    decision: Literal["accept", "reject", "clarify"]
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+
+
+class RestrictedPeriodBody(Request):
+    """`POST /v1/restricted-periods` (admin): no sending in `country` for `categories` from `start` to `end`."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$", examples=["IR"])]
+    start: datetime
+    end: datetime
+    categories: Annotated[list[Category], Field(min_length=1, max_length=3)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class RestrictedPeriodOut(BaseModel):
+    id: str
+    country: str
+    start: str
+    end: str
+    categories: list[str]
+    reason: str
+    created_at: str
+
+    @classmethod
+    def of(cls, period: RestrictedPeriod) -> RestrictedPeriodOut:
+        return cls(
+            id=period.id,
+            country=period.country,
+            start=iso(period.start),
+            end=iso(period.end),
+            categories=[c.value for c in period.categories],
+            reason=period.reason,
+            created_at=iso(period.created_at),
+        )
+
+
+class RestrictedPeriodPage(BaseModel):
+    items: list[RestrictedPeriodOut]
+    next_cursor: str | None
 
 
 class CampaignPatch(Request):

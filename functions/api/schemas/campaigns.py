@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
+from jarchi.campaigns.models import MAX_VALIDITY_MINUTES
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.channels import Category, Channel
 
@@ -40,6 +41,7 @@ class CampaignBody(Request):
     speed_per_hour: int = DEFAULT_SPEED_PER_HOUR
     comment: Annotated[str, Field(max_length=1000)] | None = None
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
+    validity_minutes: Annotated[int, Field(ge=1, le=MAX_VALIDITY_MINUTES)] | None = None
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -60,6 +62,7 @@ class CampaignBody(Request):
             speed_per_hour=self.speed_per_hour,
             comment=self.comment,
             language=self.language,
+            validity_minutes=self.validity_minutes,
         )
 
 

@@ -58,6 +58,7 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"  # accepted, then not delivered (UNDELIV, EXPIRED, FAILED)
     REJECTED = "rejected"  # refused by the operator (REJECTD)
+    EXPIRED = "expired"  # its validity ran out before it could be placed: never sent, free (R-SMS-5)
     # Pre-dial: decided before any attempt reaches a connector.
     FREQUENCY_CAPPED = "frequency_capped"
     OPTED_OUT = "opted_out"
@@ -100,7 +101,7 @@ VOICE_OUTCOMES: Final = frozenset(
     {Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE, Outcome.FAILED}
 )
 SMS_OUTCOMES: Final = frozenset(
-    {Outcome.SENT, Outcome.DELIVERED, Outcome.UNDELIVERED, Outcome.REJECTED, Outcome.FAILED}
+    {Outcome.SENT, Outcome.DELIVERED, Outcome.UNDELIVERED, Outcome.REJECTED, Outcome.FAILED, Outcome.EXPIRED}
 )
 # Outcomes retry-failed / smart retry parts call again (R-CMP-4/5).
 RETRYABLE_OUTCOMES: Final = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE, Outcome.FAILED})
@@ -116,6 +117,7 @@ STAT_KEYS: Final[dict[Outcome, str]] = {
     Outcome.DELIVERED: "delivered",
     Outcome.UNDELIVERED: "failed",
     Outcome.REJECTED: "failed",
+    Outcome.EXPIRED: "failed",
     Outcome.FREQUENCY_CAPPED: "frequency_capped",
     Outcome.OPTED_OUT: "opted_out",
     Outcome.BLACKLISTED: "blacklisted",
@@ -187,6 +189,7 @@ class Attempt:
     language: str | None = None
     part: int = 0  # 0 = main send, n = smart retry part [n]
     units: int = 1  # billable units if successful: SMS segments, voice pulses
+    admitted_at: str | None = None  # ISO 8601: with validity_seconds, when an unplaced SMS expires
 
     def __post_init__(self) -> None:
         contents = [c for c in (self.audio_key, self.tts_text, self.sms_text) if c is not None]

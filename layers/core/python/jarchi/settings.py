@@ -46,6 +46,8 @@ class Settings(BaseModel):
     scheduler_group: str = "default"
     idempotency_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     default_recipient_limit: int = Field(default=60_000, ge=1, le=10_000_000)
+    # R-CPL-4: campaigns of accounts younger than this many days start in moderation (0: none do).
+    campaign_moderation_days: int = Field(default=7, ge=0, le=3650)
     contact_file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     # S3 names are global: the cloud stack passes JARCHI_BUCKET_SUFFIX="-{account}-{region}"; empty locally.
     bucket_suffix: str = ""

@@ -14,7 +14,7 @@ from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
-from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
@@ -29,6 +29,7 @@ from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.report_claims import DynamoReportClaims
+from jarchi.store.restricted import DynamoRestrictedPeriods
 from jarchi.store.senders import DynamoSenders
 from jarchi.store.suppression import DynamoSuppression
 
@@ -61,6 +62,11 @@ def ad_cap() -> AdCap:
 @cache
 def suppression() -> SuppressionLists:
     return DynamoSuppression()
+
+
+@cache
+def restricted_periods() -> RestrictedPeriods:
+    return DynamoRestrictedPeriods()
 
 
 @cache
@@ -127,6 +133,7 @@ def install() -> None:
     provide(MessageQueue, queue)
     provide(AdCap, ad_cap)
     provide(SuppressionLists, suppression)
+    provide(RestrictedPeriods, restricted_periods)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
     provide(AccountRepository, accounts)
@@ -141,7 +148,17 @@ def install() -> None:
 
 def reset() -> None:
     """Forget the cached adapters (settings changed: a new emulator, another simulator configuration)."""
-    getters = (campaigns, recipients, workflows, queue, ad_cap, suppression, connector, report_claims)
+    getters = (
+        campaigns,
+        recipients,
+        workflows,
+        queue,
+        ad_cap,
+        suppression,
+        restricted_periods,
+        connector,
+        report_claims,
+    )
     content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech)
     for getter in getters:
         getter.cache_clear()

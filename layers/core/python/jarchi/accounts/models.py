@@ -32,6 +32,7 @@ class Account:
     created_at: datetime
     allow_24h: bool = False  # R-ACC-5: granted by admin, only for otp and service messages
     recipient_limit: int = 60_000  # R-LST-4
+    flagged: bool = False  # R-CPL-4: set by admin; its campaigns go through moderation
 
     @property
     def is_admin(self) -> bool:

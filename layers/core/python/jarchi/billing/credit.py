@@ -132,17 +132,18 @@ def release(account_id: str, campaign_id: str, amount: int, reference: str) -> P
     return Posting((entry,), once_key=f"release:{campaign_id}:{reference}")
 
 
-def settlement(account_id: str, campaign_id: str, charged: int, refunded: int) -> Posting:
-    """A finished campaign's money, at most once: what its successful attempts cost, and the rest of the
-    reservation returned (either may be zero, not both)."""
+def settlement(account_id: str, campaign_id: str, charged: int, refunded: int, part: int = 0) -> Posting:
+    """A finished campaign's (or a finished part's) money, at most once per part: what its successful attempts
+    cost, and the rest of the reservation returned (either may be zero, not both)."""
+    suffix = f":{part}" if part else ""
     entries = []
     if charged > 0:
-        entries.append(_entry(account_id, EntryType.CHARGE, charged, campaign_id=campaign_id, reference="campaign"))
+        reference = f"campaign{suffix}"
+        entries.append(_entry(account_id, EntryType.CHARGE, charged, campaign_id=campaign_id, reference=reference))
     if refunded > 0:
-        entries.append(
-            _entry(account_id, EntryType.REFUND, refunded, campaign_id=campaign_id, reference="reconciliation")
-        )
-    return Posting(tuple(entries), once_key=f"reconcile:{campaign_id}")
+        reference = f"reconciliation{suffix}"
+        entries.append(_entry(account_id, EntryType.REFUND, refunded, campaign_id=campaign_id, reference=reference))
+    return Posting(tuple(entries), once_key=f"reconcile:{campaign_id}{suffix}")
 
 
 def refund(account_id: str, campaign_id: str, amount: int) -> Posting:

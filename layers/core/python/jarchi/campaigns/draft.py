@@ -75,6 +75,7 @@ class CampaignDraft:
     speed_per_hour: int = DEFAULT_SPEED_PER_HOUR
     comment: str | None = None
     language: str | None = None  # text-to-speech language; default by the account's region
+    validity_minutes: int | None = None  # SMS only (R-SMS-5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
@@ -57,6 +58,11 @@ class SendingWindow:
         return {"start": self.start, "end": self.end}
 
 
+# R-SMS-5: an SMS lives 24 hours unless its campaign says otherwise (operators keep 24 h or 72 h).
+DEFAULT_VALIDITY_MINUTES: Final = 24 * 60
+MAX_VALIDITY_MINUTES: Final = 72 * 60
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignSettings:
     """How the owner asked it to be sent (the windows are already narrowed to the policy's)."""
@@ -69,11 +75,14 @@ class CampaignSettings:
     speed_per_hour: int = 800
     time_zones: tuple[str, ...] = ()  # the recipients' distinct zones
     custom_window: bool = False  # the owner narrowed the windows or days (tag `interval`)
+    validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: DEFAULT_VALIDITY_MINUTES
 
 
 @dataclass(frozen=True, slots=True)
 class CampaignMoney:
-    """Minor units. `reserved = charged + released + refunded` once reconciled (R-BIL-3)."""
+    """Minor units. `reserved = charged + released + refunded` once reconciled (R-BIL-3). All of them add up
+    over the campaign's parts; `billed` is the part of `charged` the ledger has booked (at each part's
+    reconciliation)."""
 
     unit: str  # "pulse" | "segment"
     tariff: int  # per unit
@@ -82,11 +91,17 @@ class CampaignMoney:
     charged: int = 0
     released: int = 0
     refunded: int = 0
+    billed: int = 0
 
     @property
     def unspent(self) -> int:
-        """What reconciliation gives back."""
-        return max(self.reserved - self.charged - self.released, 0)
+        """What this reconciliation gives back."""
+        return max(self.reserved - self.charged - self.released - self.refunded, 0)
+
+    @property
+    def unbilled(self) -> int:
+        """What this reconciliation charges in the ledger."""
+        return self.charged - self.billed
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +119,43 @@ class CampaignProgress:
     execution_arn: str | None = None
     schedule_name: str | None = None
     reconciled: bool = False
+    part: int = 0  # the part being sent (0: the first send; each reset, retry or resume adds one)
 
     @property
     def waiting(self) -> int:
         """Recipients admission has not reached yet."""
         return self.total - self.next_seq
+
+    @property
+    def seq_base(self) -> int:
+        """The current part's first recipient seq (see `PART_STRIDE`)."""
+        return self.part * PART_STRIDE
+
+
+# A part's recipients are numbered from part × PART_STRIDE, so their attempt ids
+# (`<campaign>.<seq>.<attempt>`), batch ids, cap claims and recipient items never collide with another part's,
+# and every applied-once check keeps working unchanged. Far above any recipient limit.
+PART_STRIDE: Final = 10_000_000
+
+
+class PartKind(StrEnum):
+    SEND = "send"
+    RESET = "reset"
+    RETRY_FAILED = "retry_failed"
+    RESUME_UNFINISHED = "resume_unfinished"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPart:
+    """One pass over (some of) the recipients: its own audience, numbered from `part × PART_STRIDE`, and,
+    once a later part has started, the final counts it ended with (`counts`; None while it is current)."""
+
+    part: int
+    kind: PartKind
+    started_at: datetime
+    audience_key: str
+    total: int
+    counts: Mapping[str, int] | None = None
 
 
 def _frozen_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
@@ -154,6 +201,7 @@ class Campaign:
     comments: tuple[Comment, ...] = ()
     reset_count: int = 0
     copied_from: str | None = None
+    parts: tuple[CampaignPart, ...] = ()  # empty: only the first send, whose record is derived
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
@@ -163,6 +211,12 @@ class Campaign:
         yet, then the final outcomes."""
         derived = {"pending": self.progress.waiting, "in_progress": self.progress.in_flight}
         return {key: derived[key] if key in derived else self.counts[key] for key in STAT_KEYS}
+
+    def all_parts(self) -> tuple[CampaignPart, ...]:
+        """Every part, the current last (the first send's record derived when none is stored)."""
+        if self.parts:
+            return self.parts
+        return (CampaignPart(0, PartKind.SEND, self.created_at, self.audience_key, self.progress.total),)
 
     @property
     def archived(self) -> bool:
@@ -239,6 +293,7 @@ class RecipientState:
     cost: int = 0
     reason: str | None = None
     updated_at: datetime | None = None
+    delivery_status: str | None = None  # the operator's raw report for an SMS (DELIVRD, UNDELIV, …)
 
     @classmethod
     def unrecorded(cls, campaign_id: str, entry: AudienceEntry, status: str = PENDING) -> RecipientState:

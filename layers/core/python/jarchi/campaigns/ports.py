@@ -11,11 +11,11 @@ from typing import Protocol
 
 from jarchi.billing.ledger import Posting
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
-from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, Comment, RecipientState
+from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, CampaignPart, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.channels import Category, Channel
-from jarchi.compliance.ports import AdCap, SuppressionLists
+from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
 from jarchi.errors import Conflict
 from jarchi.ports import MessageQueue, resolve
 
@@ -68,6 +68,10 @@ class CampaignRepository(Protocol):
         comments in the same write."""
         ...
 
+    def awaiting_review(self, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        """Every account's campaigns in `moderation`, oldest first (R-CPL-4)."""
+        ...
+
     def add_comment(self, campaign_id: str, comment: Comment) -> None:
         """Append to the campaign's comments (no status condition)."""
         ...
@@ -100,9 +104,21 @@ class CampaignRepository(Protocol):
         ...
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
-        """Finish, mark reconciled and book `posting` (charge and refund) in one transaction, only if not
-        reconciled yet, nothing is in flight and the charge is still `campaign.money.charged`; else
+        """Finish, mark reconciled, set `refunded` (the new total) and `billed` (= charged) and book `posting`
+        (charge and refund) in one transaction, only if not reconciled yet, the status is still
+        `campaign.status`, nothing is in flight and the charge is still `campaign.money.charged`; else
         `SettlementRefused`, nothing written."""
+        ...
+
+    def start_part(
+        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+    ) -> None:
+        """A new part (reset, retry-failed, resume-unfinished) in one transaction with its reservation:
+        `change` joins the history, a new run takes over, the admission pointer, in-flight count, pacing and
+        final counters start again over `part`'s audience, the previous part's counts are kept in its record,
+        `reserved` and `estimated` grow by the posting's amount, `reset_count` by one with `reset`. Only if the
+        status and part are still `campaign`'s and nothing is in flight: else `CampaignChanged` (or
+        `InsufficientCredit`), nothing written."""
         ...
 
 
@@ -147,6 +163,7 @@ class CampaignPorts:
     queue: MessageQueue
     ad_cap: AdCap
     suppression: SuppressionLists
+    restricted: RestrictedPeriods | None = None  # None: no restricted periods (fakes that do not need them)
 
     @classmethod
     def wired(cls) -> CampaignPorts:
@@ -157,4 +174,5 @@ class CampaignPorts:
             queue=resolve(MessageQueue),
             ad_cap=resolve(AdCap),
             suppression=resolve(SuppressionLists),
+            restricted=resolve(RestrictedPeriods),
         )

@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jarchi import clock
+from jarchi.accounts.access import require_admin
 from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.service import require_owned, visible_account
 from jarchi.audiences.numbers import number_info, recipient_time_zone
@@ -19,23 +20,29 @@ from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_camp
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     IN_PROGRESS,
+    PART_STRIDE,
     PENDING,
+    SYSTEM,
     USER,
     AudienceEntry,
     Campaign,
     CampaignContent,
     CampaignEdit,
     CampaignMoney,
+    CampaignPart,
     CampaignProgress,
     CampaignSettings,
     Comment,
+    PartKind,
     RecipientState,
     SendingWindow,
 )
 from jarchi.campaigns.pacing import validate_speed
-from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.parts import PART_KINDS, renumbered, retried, unfinished
+from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
+    SYSTEM_ACTOR,
     CampaignAction,
     CampaignOperation,
     CampaignStatus,
@@ -54,6 +61,7 @@ from jarchi.content.rules import require_service_sms_allowed
 from jarchi.content.sms import count_segments
 from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
+from jarchi.settings import get_settings
 
 
 def _actor(caller: Caller) -> str:
@@ -90,9 +98,22 @@ def _audience(account: Account, prepared: PreparedCampaign) -> list[AudienceEntr
     ]
 
 
-def _first_history(caller: Caller, draft: CampaignDraft, now: datetime) -> tuple[CampaignStatus, list[StatusChange]]:
-    status = initial_status(needs_moderation=False)
+def needs_moderation(account: Account, now: datetime, *, quick_send: bool = False) -> bool:
+    """R-CPL-4: an account created less than `campaign_moderation_days` ago, or flagged by admin. Quick sends
+    (and so OTP) are not held: they are one message, now."""
+    if quick_send:
+        return False
+    young = now - account.created_at < timedelta(days=get_settings().campaign_moderation_days)
+    return account.flagged or young
+
+
+def _first_history(
+    caller: Caller, draft: CampaignDraft, now: datetime, *, moderated: bool
+) -> tuple[CampaignStatus, list[StatusChange]]:
+    status = initial_status(needs_moderation=moderated)
     history = [StatusChange(at=now, status=status, actor=_actor(caller), reason="created")]
+    if moderated:
+        return status, history
     event = after_acceptance(auto_start=draft.auto_start, start_at=draft.start_at, now=now)
     if event is SystemEvent.SCHEDULE:
         history.append(apply(status, event, at=now, actor="system"))
@@ -108,12 +129,13 @@ def create_campaign(
     prepared = prepare_campaign(account, draft)
     now = clock.now()
     campaign_id = new_id("cmp")
-    status, history = _first_history(caller, draft, now)
+    moderated = needs_moderation(account, now, quick_send=quick_send)
+    status, history = _first_history(caller, draft, now, moderated=moderated)
     audience = _audience(account, prepared)
     # An orphan object if the transaction below fails: harmless.
     audience_key = ports.recipients.put_audience(account.id, campaign_id, audience)
     estimated = prepared.estimate.estimated
-    starts = status is CampaignStatus.SCHEDULED or draft.auto_start
+    starts = status is CampaignStatus.SCHEDULED or (draft.auto_start and not moderated)
     tariff = prepared.tariff
     campaign = Campaign(
         id=campaign_id,
@@ -134,6 +156,7 @@ def create_campaign(
             speed_per_hour=draft.speed_per_hour,
             time_zones=tuple(sorted({entry.time_zone for entry in audience})),
             custom_window=draft.windows is not None or draft.days_of_week is not None,
+            validity_minutes=draft.validity_minutes if draft.channel is Channel.SMS else None,
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -151,12 +174,19 @@ def create_campaign(
     ports.campaigns.create(campaign, reservation)
     if prepared.audio is not None:
         mark_audio_used(prepared.audio.id)
-    if status is CampaignStatus.SCHEDULED and draft.start_at is not None:
-        name = ports.workflows.schedule_start(campaign_id, campaign.progress.run, draft.start_at)
-        ports.campaigns.set_schedule(campaign_id, name)
-    elif draft.auto_start:
-        _start_workflow(ports, campaign_id, campaign.progress.run)
+    _after_acceptance(ports, campaign)
     return _reload(ports, campaign_id)
+
+
+def _after_acceptance(ports: CampaignPorts, campaign: Campaign) -> None:
+    """A campaign just created (or accepted) with its run: the schedule, or the workflow now, or nothing
+    (moderation, or no auto start)."""
+    start_at = campaign.settings.start_at
+    if campaign.status is CampaignStatus.SCHEDULED and start_at is not None:
+        name = ports.workflows.schedule_start(campaign.id, campaign.progress.run, start_at)
+        ports.campaigns.set_schedule(campaign.id, name)
+    elif campaign.status is CampaignStatus.ACCEPTED and campaign.settings.auto_start:
+        _start_workflow(ports, campaign.id, campaign.progress.run)
 
 
 def _start_workflow(ports: CampaignPorts, campaign_id: str, run: int) -> None:
@@ -205,19 +235,35 @@ def _seq_of(cursor: str | None) -> int:
 
 
 def recipients_page(
-    caller: Caller, campaign_id: str, *, limit: int, cursor: str | None, ports: CampaignPorts | None = None
+    caller: Caller,
+    campaign_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    part: int | None = None,
+    ports: CampaignPorts | None = None,
 ) -> tuple[list[RecipientState], str | None]:
-    """Recipients in audience order: the stored state where there is one, else in progress behind the
-    admission pointer and pending ahead of it."""
+    """Recipients of a part (the current one by default) in its audience order: the stored state where there
+    is one, else in progress behind the admission pointer and pending ahead of it (an earlier part's
+    unstored recipients were never admitted: pending)."""
     ports = ports or CampaignPorts.wired()
     campaign = visible_campaign(caller, campaign_id, ports=ports)
-    total, admitted_below = campaign.progress.total, campaign.progress.next_seq
+    progress = campaign.progress
+    parts = campaign.all_parts()
+    if part is None:
+        part = progress.part
+    if not 0 <= part < len(parts):
+        raise NotFound("part_not_found", f"campaign {campaign.id} has parts 0..{len(parts) - 1}")
+    record = parts[part]
+    total = record.total
+    admitted_below = progress.next_seq if part == progress.part else 0
+    base = part * PART_STRIDE
     first = _seq_of(cursor)
-    entries = ports.recipients.read_audience(campaign.audience_key, first, min(limit, max(total - first, 0)))
+    entries = ports.recipients.read_audience(record.audience_key, base + first, min(limit, max(total - first, 0)))
     stored = ports.recipients.load_many(campaign.id, (e.seq for e in entries)) if entries else {}
 
     def state(entry: AudienceEntry) -> RecipientState:
-        unrecorded = IN_PROGRESS if entry.seq < admitted_below else PENDING
+        unrecorded = IN_PROGRESS if entry.seq - base < admitted_below else PENDING
         return stored.get(entry.seq) or RecipientState.unrecorded(campaign.id, entry, unrecorded)
 
     end = first + len(entries)
@@ -226,9 +272,6 @@ def recipients_page(
 
 OWNER_REQUEST = "owner_request"
 _RESTARTS = {CampaignAction.START, CampaignAction.RESUME}
-# In the status model but not carried out yet: each needs new attempts per recipient (a new run or part).
-# Refused before anything changes, so a campaign never sits `running` with no workflow behind it.
-_NOT_AVAILABLE_YET = {CampaignAction.RESET, CampaignAction.RESUME_UNFINISHED, CampaignAction.RETRY_FAILED}
 
 
 def perform_action(
@@ -251,9 +294,13 @@ def perform_action(
     if action is CampaignOperation.COMMENT:
         return add_comment(caller, campaign, text, ports=ports), False
     assert isinstance(action, CampaignAction)
-    if action in _NOT_AVAILABLE_YET:
-        raise refuse(campaign.status, action.value)
     now = clock.now()
+    if action is CampaignAction.RESUME_UNFINISHED and campaign.status is CampaignStatus.PAUSED:
+        if campaign.history[-1].actor != SYSTEM_ACTOR:
+            raise refuse(campaign.status, action.value)  # paused by its owner: `resume`
+        action = CampaignAction.RESUME
+    elif action in PART_KINDS:
+        return start_part(caller, campaign, action, reason, ports=ports), False
     if action is CampaignAction.FINISH:
         settled = settle_campaign(campaign_id, actor=_actor(caller), event=action, reason=reason, ports=ports)
         return settled, False
@@ -283,12 +330,104 @@ def perform_action(
     return _reload(ports, campaign_id), False
 
 
+def start_part(
+    caller: Caller, campaign: Campaign, action: CampaignAction, reason: str, *, ports: CampaignPorts
+) -> Campaign:
+    """reset | retry_failed | resume_unfinished of a finished campaign: a new part over the recipients
+    `jarchi.campaigns.parts` picks, its estimate reserved before it starts (402 `insufficient_credit`), in one
+    transaction with the status change; then the new run's workflow starts. Nothing to send is 409
+    `nothing_to_send`."""
+    now = clock.now()
+    change = apply(campaign.status, action, at=now, actor=_actor(caller), reason=reason, history=campaign.history)
+    kind = PART_KINDS[action]
+    progress = campaign.progress
+    if kind is PartKind.RESET:
+        first = campaign.all_parts()[0]
+        entries = ports.recipients.read_audience(first.audience_key, 0, first.total)
+    else:
+        entries = ports.recipients.read_audience(campaign.audience_key, progress.seq_base, progress.total)
+        if kind is PartKind.RETRY_FAILED:
+            entries = retried(entries, ports.recipients.load_many(campaign.id, (e.seq for e in entries)))
+        else:
+            entries = unfinished(entries, progress.next_seq, progress.seq_base)
+    if not entries:
+        raise Conflict(
+            "nothing_to_send", f"no recipient of {campaign.id} is left to {action.value}", action=action.value
+        )
+    number = progress.part + 1
+    entries = renumbered(entries, number)
+    audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/part-{number}", entries)
+    estimated = sum(e.units for e in entries) * campaign.money.tariff
+    posting = credit.reservation(campaign.account_id, campaign.id, estimated, f"part:{number}") if estimated else None
+    part = CampaignPart(number, kind, now, audience_key, len(entries))
+    try:
+        ports.campaigns.start_part(campaign, change, part, posting, reset=kind is PartKind.RESET)
+    except CampaignChanged:
+        current = _reload(ports, campaign.id)
+        apply(current.status, action, at=now, actor=_actor(caller), history=current.history)  # refused now?
+        raise
+    _start_workflow(ports, campaign.id, progress.run + 1)
+    return _reload(ports, campaign.id)
+
+
 def add_comment(caller: Caller, campaign: Campaign, text: str | None, *, ports: CampaignPorts) -> Campaign:
-    """The owner's comment joins the campaign's comments (any status)."""
+    """The owner's comment joins the campaign's comments (any status). In `clarification` it is the answer
+    to the reviewer's question: the campaign goes back to `moderation` in the same write (R-CPL-4)."""
     if not text or not text.strip():
         raise Unprocessable("comment_text_required", 'a comment needs {"text"}')
-    ports.campaigns.add_comment(campaign.id, Comment(at=clock.now(), author=USER, text=text.strip()))
+    comment = Comment(at=clock.now(), author=USER, text=text.strip())
+    if campaign.status is CampaignStatus.CLARIFICATION:
+        change = apply(campaign.status, CampaignAction.REPLY, at=comment.at, actor=_actor(caller), reason="answered")
+        ports.campaigns.record_status_change(campaign, change, comment=comment)
+    else:
+        ports.campaigns.add_comment(campaign.id, comment)
     return _reload(ports, campaign.id)
+
+
+DECISIONS = {"accept": CampaignAction.APPROVE, "reject": CampaignAction.REJECT, "clarify": CampaignAction.CLARIFY}
+
+
+def moderate_campaign(
+    caller: Caller, campaign_id: str, decision: str, reason: str | None = None, *, ports: CampaignPorts | None = None
+) -> Campaign:
+    """The reviewer's decision (R-CPL-4): visible first (404), then admin only (403). `accept` → accepted,
+    then scheduled or running as its settings say; `reject` (a reason required) → rejected with the whole
+    reservation refunded at once; `clarify` (the question as reason) → clarification, until the owner's next
+    comment. Each answer is a system comment; a decision the status does not allow is 409."""
+    ports = ports or CampaignPorts.wired()
+    campaign = visible_campaign(caller, campaign_id, ports=ports)
+    require_admin(caller)
+    action = DECISIONS[decision]
+    if action is not CampaignAction.APPROVE and not reason:
+        raise Unprocessable("reason_required", f"{decision} needs a reason the owner can read")
+    actor = f"reviewer:{caller.account_id}"
+    now = clock.now()
+    answer = Comment(at=now, author=SYSTEM, text=f"{decision}: {reason}" if reason else decision)
+    if action is CampaignAction.REJECT:
+        apply(campaign.status, action, at=now, actor=actor)  # refused before anything is written
+        settle_campaign(campaign.id, actor=actor, event=action, reason=reason, ports=ports)
+        ports.campaigns.add_comment(campaign.id, answer)
+        return _reload(ports, campaign.id)
+    change = apply(campaign.status, action, at=now, actor=actor, reason=reason)
+    ports.campaigns.record_status_change(campaign, change, new_run=action is CampaignAction.APPROVE, comment=answer)
+    if action is CampaignAction.APPROVE:
+        accepted = _reload(ports, campaign.id)
+        settings = accepted.settings
+        event = after_acceptance(auto_start=settings.auto_start, start_at=settings.start_at, now=now)
+        if event is SystemEvent.SCHEDULE:
+            ports.campaigns.record_status_change(accepted, apply(accepted.status, event, at=now, actor=SYSTEM_ACTOR))
+            accepted = _reload(ports, campaign.id)
+        _after_acceptance(ports, accepted)
+    return _reload(ports, campaign.id)
+
+
+def awaiting_review(
+    caller: Caller, limit: int, cursor: str | None, *, ports: CampaignPorts | None = None
+) -> tuple[list[Campaign], str | None]:
+    """Admin: every account's campaigns in moderation, oldest first (R-CPL-4)."""
+    ports = ports or CampaignPorts.wired()
+    require_admin(caller)
+    return ports.campaigns.awaiting_review(limit, cursor)
 
 
 def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -> Campaign:
@@ -298,13 +437,14 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
     now = clock.now()
     campaign_id = new_id("cmp")
     settings = original.settings
-    status = initial_status(needs_moderation=False)
+    moderated = needs_moderation(caller.account, now, quick_send=original.quick_send)
+    status = initial_status(needs_moderation=moderated)
     history = [StatusChange(at=now, status=status, actor=_actor(caller), reason=f"copied from {original.id}")]
     event = after_acceptance(auto_start=settings.auto_start, start_at=settings.start_at, now=now)
-    if event is SystemEvent.SCHEDULE:
+    if event is SystemEvent.SCHEDULE and not moderated:
         history.append(apply(status, event, at=now, actor="system"))
         status = CampaignStatus.SCHEDULED
-    starts = status is CampaignStatus.SCHEDULED or settings.auto_start
+    starts = status is CampaignStatus.SCHEDULED or (settings.auto_start and not moderated)
     estimated = original.money.estimated
     copy = Campaign(
         id=campaign_id,
@@ -329,11 +469,7 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
     )
     reservation = credit.reservation(original.account_id, campaign_id, estimated) if estimated > 0 else None
     ports.campaigns.create(copy, reservation)
-    if status is CampaignStatus.SCHEDULED and settings.start_at is not None:
-        name = ports.workflows.schedule_start(campaign_id, copy.progress.run, settings.start_at)
-        ports.campaigns.set_schedule(campaign_id, name)
-    elif settings.auto_start:
-        _start_workflow(ports, campaign_id, copy.progress.run)
+    _after_acceptance(ports, copy)
     return _reload(ports, campaign_id)
 
 

@@ -1,7 +1,9 @@
 """Finishing a campaign: the reconciliation (R-BIL-3).
 
 The ledger sees a campaign's money once: the charge and the refund of the rest of the reservation in one
-transaction with the campaign's move to `finished`, so `reserved = charged + released + refunded`. The
+transaction with the campaign's move to `finished`, so `reserved = charged + released + refunded`. A campaign
+sent again (reset, retry-failed, resume-unfinished: a new part with its own reservation) is reconciled once per
+part: the charge not yet booked (`unbilled`) and what is still held (`unspent`), once-key per part. The
 running charge itself is moved per results batch by `jarchi.results.applying`."""
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from jarchi import clock
 from jarchi.billing import credit
 from jarchi.campaigns.models import Campaign
-from jarchi.campaigns.ports import CampaignPorts, SettlementRefused
+from jarchi.campaigns.ports import CampaignChanged, CampaignPorts, SettlementRefused
 from jarchi.campaigns.statuses import CampaignStatus, Trigger, apply
 from jarchi.errors import NotFound
 
@@ -30,18 +32,24 @@ def settle_campaign(
     change = apply(campaign.status, event, at=now, actor=actor, reason=reason, in_flight=campaign.progress.in_flight)
     money = campaign.money
     posting = None
-    if money.charged > 0 or money.unspent > 0:
-        posting = credit.settlement(campaign.account_id, campaign_id, money.charged, money.unspent)
+    if money.unbilled > 0 or money.unspent > 0:
+        posting = credit.settlement(
+            campaign.account_id, campaign_id, money.unbilled, money.unspent, campaign.progress.part
+        )
     try:
-        ports.campaigns.settle(campaign, change, refunded=money.unspent, posting=posting)
+        ports.campaigns.settle(campaign, change, refunded=money.refunded + money.unspent, posting=posting)
     except SettlementRefused:
         current = ports.campaigns.get(campaign_id)
         if current is not None and current.progress.reconciled:
             return current
         if current is not None and current.progress.in_flight > 0:
             apply(current.status, event, at=now, actor=actor, in_flight=current.progress.in_flight)  # raises
+        if current is not None and current.status is not campaign.status:
+            # Another actor moved it first (an owner's pause racing this finish): judged against that.
+            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.in_flight)
+            raise CampaignChanged(campaign_id) from None
         raise
-    assert change.status is CampaignStatus.FINISHED
+    assert change.status in (CampaignStatus.FINISHED, CampaignStatus.REJECTED)
     settled = ports.campaigns.get(campaign_id)
     assert settled is not None
     return settled

@@ -21,20 +21,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi import clock
 from jarchi.attempts import Attempt, Outcome, stat_key
-from jarchi.campaigns.models import AudienceEntry, Campaign, RecipientState
+from jarchi.audiences.numbers import number_info
+from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, SYSTEM, AudienceEntry, Campaign, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.campaigns.protocol import Next, TaskAnswer
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
 from jarchi.channels import Category, Channel
+from jarchi.clock import iso
 from jarchi.compliance.adcap import (
     PreDialDecision,
     RecipientChecks,
@@ -43,6 +45,7 @@ from jarchi.compliance.adcap import (
     cap_claim_lost,
     pre_dial_check,
 )
+from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
 from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
 from jarchi.resources import DISPATCH_QUEUE
@@ -73,7 +76,14 @@ def _change_status(
     change = apply(
         campaign.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=campaign.progress.in_flight
     )
-    ports.campaigns.record_status_change(campaign, change)
+    comment = None
+    if event in _TOLD_TO_THE_OWNER:
+        comment = Comment(at=now, author=SYSTEM, text=f"{change.status.value}: {change.reason}")
+    ports.campaigns.record_status_change(campaign, change, comment=comment)
+
+
+# System changes the owner reads about in the campaign's comments (window waits are not news).
+_TOLD_TO_THE_OWNER = frozenset({SystemEvent.SYSTEM_PAUSE, SystemEvent.LOW_QUALITY, SystemEvent.FAIL})
 
 
 def _superseded(campaign: Campaign, run: int) -> bool:
@@ -120,21 +130,28 @@ def screen(
     lists: dict[str, set[SuppressionList]],
     rule: WindowRule,
     now: datetime,
+    *,
+    restricted: Sequence[RestrictedPeriod] = (),
+    countries: Mapping[str, str | None] | None = None,
 ) -> Screening:
     """The pre-dial checks of each recipient in order (R-CPL-1..3), up to the first whose window is closed:
-    the walk stops there, so no attempt is placed outside a window. Pure: the cap claims come after."""
+    the walk stops there, so no attempt is placed outside a window. A restricted period covering the
+    recipient's country (`countries`: number → region) and the category is a closed window until it ends.
+    Pure: the cap claims come after."""
     screened: list[Screened] = []
     for recipient in recipients:
         on = lists.get(recipient.number, set())
+        country = (countries or {}).get(recipient.number)
+        until = restricted_until(restricted, country, category, now) if restricted else None
         checks = RecipientChecks(
             on_account_stop_list=SuppressionList.ACCOUNT_STOP_LIST in on,
             on_telecom_blacklist=SuppressionList.TELECOM_BLACKLIST in on,
             ad_opted_out=SuppressionList.AD_OPT_OUT in on,
-            window_open=rule.is_open(now, recipient.time_zone),
+            window_open=until is None and rule.is_open(now, recipient.time_zone),
         )
         decision = pre_dial_check(category, checks)
         if decision.wait:
-            return Screening(tuple(screened), rule.next_opening(now, recipient.time_zone))
+            return Screening(tuple(screened), until or rule.next_opening(now, recipient.time_zone))
         screened.append(Screened(recipient, decision))
     return Screening(tuple(screened), None)
 
@@ -150,7 +167,10 @@ class _Batch:
     blocked_until: datetime | None = None
 
 
-def attempt_for(campaign: Campaign, recipient: AudienceEntry, attempt_no: int = 1) -> Attempt:
+def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | None = None) -> Attempt:
+    """The attempt of this part (`attempt_no` = part + 1; the seq already carries the part, see
+    `PART_STRIDE`)."""
+    attempt_no = campaign.progress.part + 1
     content = campaign.content
     voice = campaign.channel is Channel.VOICE
     text = content.sms_text
@@ -171,6 +191,9 @@ def attempt_for(campaign: Campaign, recipient: AudienceEntry, attempt_no: int = 
         sender=content.sender,
         language=content.language,
         units=recipient.units,
+        part=campaign.progress.part,
+        validity_seconds=None if voice else 60 * (campaign.settings.validity_minutes or DEFAULT_VALIDITY_MINUTES),
+        admitted_at=iso(now) if now is not None and not voice else None,
     )
 
 
@@ -194,12 +217,14 @@ def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEnt
         [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
     )
     lists = ports.suppression.memberships((r.number for r in recipients), campaign.account_id)
-    screening = screen(recipients, campaign.category, lists, rule, now)
+    periods = ports.restricted.current(now) if ports.restricted is not None else []
+    countries = {r.number: number_info(r.number).region for r in recipients} if periods else None
+    screening = screen(recipients, campaign.category, lists, rule, now, restricted=periods, countries=countries)
     batch = _Batch(walked=len(screening.screened), blocked_until=screening.blocked_until)
     capped = cap_applies(campaign.category)
     for screened in screening.screened:
         recipient, decision = screened.recipient, screened.decision
-        attempt = attempt_for(campaign, recipient)
+        attempt = attempt_for(campaign, recipient, now)
         # Only a recipient about to be called takes the number's cap.
         won = (
             decision.outcome is not None
@@ -248,7 +273,8 @@ def _dispatch(ports: CampaignPorts, campaign: Campaign, attempts: list[Attempt])
 def _resend_dispatching(ports: CampaignPorts, campaign: Campaign, dispatching: tuple[int, int]) -> None:
     """A task crashed between moving the pointer and sending: send that batch's attempts again."""
     first, end = dispatching
-    audience = ports.recipients.read_audience(campaign.audience_key, first, end - first)
+    base = campaign.progress.seq_base
+    audience = ports.recipients.read_audience(campaign.audience_key, base + first, end - first)
     stored = ports.recipients.load_many(campaign.id, (e.seq for e in audience))
     pre_dial_finals = {seq for seq, state in stored.items() if state.pre_dial}
     attempts = [attempt_for(campaign, e) for e in audience if e.seq not in pre_dial_finals]
@@ -283,7 +309,8 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
 def _admit_batch(
     ports: CampaignPorts, campaign: Campaign, planned: PacingState, count: int, now: datetime
 ) -> dict[str, Any]:
-    recipients = ports.recipients.read_audience(campaign.audience_key, campaign.progress.next_seq, count)
+    first = campaign.progress.seq_base + campaign.progress.next_seq
+    recipients = ports.recipients.read_audience(campaign.audience_key, first, count)
     batch = _walk(ports, campaign, recipients, now)
     ports.recipients.save_all(batch.writes)
     unused = count - len(batch.attempts) - sum(batch.finals.values())

@@ -131,7 +131,7 @@ def cap_claim_lost() -> PreDialDecision:
 
 def releases_ad_cap(outcome: Outcome) -> bool:
     """The attempt never reached the network, so its ad-cap claim is given back (R-CPL-2)."""
-    return outcome in {Outcome.FAILED, Outcome.REJECTED}
+    return outcome in {Outcome.FAILED, Outcome.REJECTED, Outcome.EXPIRED}
 
 
 def opts_out_of_ads(category: Category | str, vote: int) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from jarchi.compliance.adcap import SuppressionList
+from jarchi.compliance.restricted import RestrictedPeriod
 
 
 class AdCap(Protocol):
@@ -18,6 +19,16 @@ class AdCap(Protocol):
 
     def release(self, number: str, attempt_id: str) -> None:
         """Give the number back; only the holder can."""
+        ...
+
+
+class RestrictedPeriods(Protocol):
+    """Admin-defined restricted periods (R-CPL-1); DynamoDB adapter: `store/restricted.py`."""
+
+    def add(self, period: RestrictedPeriod) -> None: ...
+
+    def current(self, at: datetime) -> list[RestrictedPeriod]:
+        """Every period not over at `at` (running or ahead), earliest end first."""
         ...
 
 

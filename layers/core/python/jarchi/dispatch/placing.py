@@ -5,10 +5,11 @@ platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.results.due`).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from jarchi import clock
-from jarchi.attempts import Attempt, AttemptResult, PlacementStatus
+from jarchi.attempts import Attempt, AttemptResult, DeliveryStatus, Outcome, PlacementStatus
 from jarchi.ports import Connector, MessageQueue, resolve
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.results.due import first_delivery_delay, results_message
@@ -37,11 +38,14 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
     those go back, as a new dispatch message (`retry`, sent with the results): redelivering the whole message
     would place the others a second time. When it placed none, the message itself goes back."""
     attempts = [Attempt.from_message(a) for a in message["attempts"]]
-    placements = (connector or get_connector()).place(attempts)
+    now = clock.now()
+    expired = [expired_result(a, now) for a in attempts if has_expired(a, now)]
+    live = [a for a in attempts if not has_expired(a, now)]
+    placements = (connector or get_connector()).place(live) if live else []
     again = {p.attempt_id for p in placements if p.status is PlacementStatus.RETRY}
-    if again and len(again) == len(placements):
+    if again and len(again) == len(placements) and not expired:
         raise PlacementRetry(f"{message['batch_id']}: the connector asked to retry")
-    results = [p.result for p in placements if p.result is not None]
+    results = [*expired, *(p.result for p in placements if p.result is not None)]
     if not results and not again:
         return None
     body = results_message(message["batch_id"], message["campaign_id"], results)
@@ -49,6 +53,25 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
         retried = [a for a in message["attempts"] if a["attempt_id"] in again]
         body[RETRY_KEY] = {**message, "batch_id": f"{message['batch_id']}{RETRY_SUFFIX}", "attempts": retried}
     return body
+
+
+def has_expired(attempt: Attempt, now: datetime) -> bool:
+    """An SMS whose validity ran out before it could be placed (R-SMS-5): it is not sent at all."""
+    if attempt.validity_seconds is None or attempt.admitted_at is None:
+        return False
+    return now >= datetime.fromisoformat(attempt.admitted_at) + timedelta(seconds=attempt.validity_seconds)
+
+
+def expired_result(attempt: Attempt, now: datetime) -> AttemptResult:
+    """`expired`, free, its ad-cap claim given back (it never reached the network)."""
+    return AttemptResult.of(
+        attempt,
+        Outcome.EXPIRED,
+        completed_at=now,
+        connector="dispatch",
+        delivery_status=DeliveryStatus.EXPIRED,
+        detail="validity ran out before the message could be placed",
+    )
 
 
 def forward_results(body: dict[str, Any] | None, queue: MessageQueue | None = None) -> int:

@@ -63,6 +63,7 @@ def apply_results(
                 listened_seconds=result.listened_seconds,
                 cost=cost,
                 updated_at=now,
+                delivery_status=result.delivery_status.value if result.delivery_status else None,
             )
         )
         finals[stat_key(result.outcome)] += 1

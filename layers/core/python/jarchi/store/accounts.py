@@ -51,6 +51,7 @@ class AccountItem(Model):
     default_region = UnicodeAttribute()
     created_at = UnicodeAttribute()
     allow_24h = BooleanAttribute(default=False)
+    flagged = BooleanAttribute(default=False)
     recipient_limit = NumberAttribute()
     by_parent = _ByParent()
 
@@ -80,6 +81,7 @@ def _to_account(item: AccountItem) -> Account:
         default_region=item.default_region,
         created_at=datetime.fromisoformat(item.created_at),
         allow_24h=bool(item.allow_24h),
+        flagged=bool(item.flagged),
         recipient_limit=int(item.recipient_limit),
     )
 
@@ -108,6 +110,7 @@ def _account_item(account: Account) -> AccountItem:
         default_region=account.default_region,
         created_at=account.created_at.isoformat(),
         allow_24h=account.allow_24h,
+        flagged=account.flagged,
         recipient_limit=account.recipient_limit,
     )
 

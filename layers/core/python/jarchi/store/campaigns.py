@@ -42,9 +42,11 @@ from jarchi.campaigns.models import (
     CampaignContent,
     CampaignEdit,
     CampaignMoney,
+    CampaignPart,
     CampaignProgress,
     CampaignSettings,
     Comment,
+    PartKind,
     RecipientState,
     SendingWindow,
 )
@@ -67,6 +69,18 @@ class _ByAccount(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyp
 
     account_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
+
+
+class _AwaitingReview(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "awaiting_review"
+        projection = AllProjection()
+
+    review_queue = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+REVIEW_QUEUE = "moderation"
 
 
 class CampaignItem(Model):
@@ -94,6 +108,7 @@ class CampaignItem(Model):
     comment = UnicodeAttribute(null=True)
     comments: ListAttribute[Any] = ListAttribute(default=list)  # [{"at", "author": "user" | "system", "text"}]
     custom_window = BooleanAttribute(default=False)
+    validity_minutes = NumberAttribute(null=True)
     tags = UnicodeSetAttribute(null=True)  # derived from the settings at write time, for the list's filter
     reset_count = NumberAttribute(default=0)
     copied_from = UnicodeAttribute(null=True)
@@ -105,6 +120,10 @@ class CampaignItem(Model):
     charged = NumberAttribute(default=0)
     released = NumberAttribute(default=0)
     refunded = NumberAttribute(default=0)
+    billed = NumberAttribute(default=0)  # the part of `charged` booked in the ledger (at each part's settlement)
+    # Parts: [{"part", "kind", "started_at", "audience_key", "total", "counts"?}] once a second part started.
+    parts: ListAttribute[Any] = ListAttribute(default=list)
+    part = NumberAttribute(default=0)
     # Workflow state.
     next_seq = NumberAttribute(default=0)  # the admission pointer
     # [first, end) of the last admission batch while its attempts are being sent (crash recovery).
@@ -128,7 +147,10 @@ class CampaignItem(Model):
     n_opted_out = NumberAttribute(default=0)
     n_blacklisted = NumberAttribute(default=0)
     n_invalid = NumberAttribute(default=0)
+    # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
+    review_queue = UnicodeAttribute(null=True)
     by_account = _ByAccount()
+    awaiting_review = _AwaitingReview()
 
 
 class RecipientItem(Model):
@@ -147,6 +169,7 @@ class RecipientItem(Model):
     cost = NumberAttribute(default=0)
     reason = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    delivery_status = UnicodeAttribute(null=True)
 
 
 def stat_attribute(key: str) -> str:
@@ -184,6 +207,32 @@ def _change(raw: Any) -> StatusChange:
 def _comment(raw: Any) -> Comment:
     entry = _plain(raw)
     return Comment(at=datetime.fromisoformat(entry["at"]), author=entry["author"], text=entry["text"])
+
+
+def _part(raw: Any) -> CampaignPart:
+    entry = _plain(raw)
+    counts = entry.get("counts")
+    return CampaignPart(
+        part=int(entry["part"]),
+        kind=PartKind(entry["kind"]),
+        started_at=datetime.fromisoformat(entry["started_at"]),
+        audience_key=entry["audience_key"],
+        total=int(entry["total"]),
+        counts={k: int(v) for k, v in _plain(counts).items()} if counts is not None else None,
+    )
+
+
+def _part_map(part: CampaignPart) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "part": part.part,
+        "kind": part.kind.value,
+        "started_at": part.started_at.isoformat(),
+        "audience_key": part.audience_key,
+        "total": part.total,
+    }
+    if part.counts is not None:
+        values["counts"] = dict(part.counts)
+    return values
 
 
 def _content(raw: Any) -> CampaignContent:
@@ -226,6 +275,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             speed_per_hour=int(item.speed_per_hour),
             time_zones=tuple(item.time_zones or []),
             custom_window=bool(item.custom_window),
+            validity_minutes=_optional_int(item.validity_minutes),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -235,6 +285,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             charged=int(item.charged),
             released=int(item.released),
             refunded=int(item.refunded),
+            billed=int(item.billed or 0),
         ),
         progress=CampaignProgress(
             total=int(item.total),
@@ -246,6 +297,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             execution_arn=item.execution_arn,
             schedule_name=item.schedule_name,
             reconciled=bool(item.reconciled),
+            part=int(item.part or 0),
         ),
         audience_key=item.audience_key,
         counts={key: int(getattr(item, stat_attribute(key))) for key in FINAL_STAT_KEYS},
@@ -255,6 +307,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
         comments=tuple(_comment(c) for c in item.comments or []),
         reset_count=int(item.reset_count or 0),
         copied_from=item.copied_from,
+        parts=tuple(_part(p) for p in item.parts or []),
     )
 
 
@@ -284,9 +337,11 @@ def to_item(campaign: Campaign) -> CampaignItem:
         comment=campaign.comment,
         comments=[c.as_dict() for c in campaign.comments],
         custom_window=settings.custom_window,
+        validity_minutes=settings.validity_minutes,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,
+        review_queue=REVIEW_QUEUE if campaign.status is CampaignStatus.MODERATION else None,
         unit=money.unit,
         tariff=money.tariff,
         total=campaign.progress.total,
@@ -417,9 +472,21 @@ class DynamoCampaigns:
             actions.append(CampaignItem.run.add(1))
         if comment is not None:
             actions.append(CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()])))
+        if change.status is CampaignStatus.MODERATION:
+            actions.append(CampaignItem.review_queue.set(REVIEW_QUEUE))
+        elif campaign.status is CampaignStatus.MODERATION:
+            actions.append(CampaignItem.review_queue.remove())
         condition = CampaignItem.status == campaign.status.value
         if not _updated_if(lambda: CampaignItem(campaign.id).update(actions=actions, condition=condition)):
             raise CampaignChanged(campaign.id)
+
+    def awaiting_review(self, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+        start = decode_cursor(cursor)
+        result = CampaignItem.awaiting_review.query(
+            REVIEW_QUEUE, limit=limit, last_evaluated_key=start, scan_index_forward=True
+        )
+        items = [to_campaign(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key) if len(items) == limit else None
 
     def add_comment(self, campaign_id: str, comment: Comment) -> None:
         action = CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()]))
@@ -439,6 +506,46 @@ class DynamoCampaigns:
         if posting is not None:
             ledger_store.stage_posting(tx, posting)
         tx.update("campaign", CampaignItem(campaign.id), _edit_actions(campaign, edit), condition)
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            refused = ledger_store.explain_failure(posting, failure) if posting is not None else failure
+            if isinstance(refused, InsufficientCredit):
+                raise refused from failure
+            raise CampaignChanged(campaign.id) from failure
+
+    def start_part(
+        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+    ) -> None:
+        earlier = [*campaign.all_parts()[:-1], replace(campaign.all_parts()[-1], counts=dict(campaign.counts))]
+        amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
+        actions: list[Action] = [
+            CampaignItem.status.set(change.status.value),
+            CampaignItem.history.set(_history_with(campaign, change)),
+            CampaignItem.run.add(1),
+            CampaignItem.part.set(part.part),
+            CampaignItem.parts.set([_part_map(p) for p in (*earlier, part)]),
+            CampaignItem.audience_key.set(part.audience_key),
+            CampaignItem.total.set(part.total),
+            CampaignItem.next_seq.set(0),
+            CampaignItem.in_flight.set(0),
+            CampaignItem.dispatching.remove(),
+            CampaignItem.pacing.remove(),
+            CampaignItem.reconciled.set(False),
+            CampaignItem.reserved.add(amount),
+            CampaignItem.estimated.add(amount),
+            *(getattr(CampaignItem, stat_attribute(key)).set(0) for key in FINAL_STAT_KEYS),
+        ]
+        if reset:
+            actions.append(CampaignItem.reset_count.add(1))
+        same_part = CampaignItem.part == campaign.progress.part
+        if campaign.progress.part == 0:
+            same_part |= CampaignItem.part.does_not_exist()
+        condition = (CampaignItem.status == campaign.status.value) & same_part & (CampaignItem.in_flight == 0)
+        tx = LabelledTransaction()
+        if posting is not None:
+            ledger_store.stage_posting(tx, posting)
+        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
         try:
             tx.commit()
         except TransactionFailed as failure:
@@ -498,9 +605,12 @@ class DynamoCampaigns:
                 CampaignItem.status.set(change.status.value),
                 CampaignItem.history.set(_history_with(campaign, change)),
                 CampaignItem.refunded.set(refunded),
+                CampaignItem.billed.set(campaign.money.charged),
                 CampaignItem.reconciled.set(True),
+                CampaignItem.review_queue.remove(),
             ],
             (CampaignItem.reconciled == False)  # noqa: E712
+            & (CampaignItem.status == campaign.status.value)
             & (CampaignItem.in_flight == 0)
             & (CampaignItem.charged == campaign.money.charged),
         )
@@ -524,6 +634,7 @@ def to_state(item: RecipientItem) -> RecipientState:
         cost=int(item.cost),
         reason=item.reason,
         updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
+        delivery_status=item.delivery_status,
     )
 
 
@@ -541,4 +652,5 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         cost=state.cost,
         reason=state.reason,
         updated_at=iso(state.updated_at) if state.updated_at else None,
+        delivery_status=state.delivery_status,
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jarchi.aws.media import get_list_object, put_list_object
-from jarchi.campaigns.models import AudienceEntry, RecipientState
+from jarchi.campaigns.models import PART_STRIDE, AudienceEntry, RecipientState
 from jarchi.store.campaigns import RecipientItem, to_recipient_item, to_state
 
 AUDIENCE_CHUNK = 1_000
@@ -52,7 +52,9 @@ class S3DynamoRecipients:
         entries: list[AudienceEntry] = []
         if count <= 0:
             return entries
-        for index in range(first // AUDIENCE_CHUNK, (first + count - 1) // AUDIENCE_CHUNK + 1):
+        # A later part's audience is numbered from its base (a multiple of PART_STRIDE) and chunked from 0.
+        position = first % PART_STRIDE
+        for index in range(position // AUDIENCE_CHUNK, (position + count - 1) // AUDIENCE_CHUNK + 1):
             data = get_list_object(_chunk_key(audience_key, index))
             if data is None:
                 break

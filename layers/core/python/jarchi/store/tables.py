@@ -49,7 +49,15 @@ ACCOUNTS = TableSpec(
 LEDGER = TableSpec(
     "ledger", Key("account_id"), Key("sk"), indexes=(Index("by_campaign", Key("campaign_id"), Key("sk")),)
 )
-CAMPAIGNS = TableSpec("campaigns", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+CAMPAIGNS = TableSpec(
+    "campaigns",
+    Key("id"),
+    indexes=(
+        Index("by_account", Key("account_id"), Key("created_at")),
+        # Sparse: only campaigns waiting for a reviewer carry `review_queue` (R-CPL-4), oldest first.
+        Index("awaiting_review", Key("review_queue"), Key("created_at")),
+    ),
+)
 RECIPIENTS = TableSpec("recipients", Key("campaign_id"), Key("seq", "N"))
 AD_CAP = TableSpec("ad_cap", Key("number"), ttl_attribute="expires_at")
 SUPPRESSION = TableSpec("suppression", Key("list_id"), Key("number"))
@@ -59,6 +67,9 @@ CONTACT_LISTS = TableSpec(
 )
 SENDERS = TableSpec("senders", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
 DOMAINS = TableSpec("domains", Key("domain"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))
+# Admin-defined restricted periods (R-CPL-1): one partition, sorted by end, so admission reads only those
+# not over yet with one query.
+RESTRICTED_PERIODS = TableSpec("restricted_periods", Key("pk"), Key("sk"))
 # The Powertools idempotency utility's own table layout.
 IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
 
@@ -73,5 +84,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     CONTACT_LISTS,
     SENDERS,
     DOMAINS,
+    RESTRICTED_PERIODS,
     IDEMPOTENCY,
 )
