@@ -460,12 +460,10 @@ def test_an_ambiguous_connector_timeout_does_not_place_the_batch_again(world: Wo
     assert outcome.problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="known gap, reported: an errored campaign's reservation cannot be returned")
 def test_a_campaign_the_workflow_gave_up_on_can_be_finished_and_its_reservation_returned(world: World) -> None:
     """The Admit task and its one retry both fail (two throttled admission writes): Step Functions gives up
-    and `fail` marks the campaign `error`, "its reservation stays until an owner finishes it" — but `finish`
-    does not take `error` (R-CMP-4's table), and `archive` assumes an errored campaign is settled. So the
-    credit stays reserved for good."""
+    and `fail` marks the campaign `error`; its reservation stays until the owner finishes it, which returns it
+    (a gap the harness found: `finish` did not take `error`, so the credit stayed reserved for good)."""
     scenario = Scenario(
         seed=5,
         start_minute=11 * 60,

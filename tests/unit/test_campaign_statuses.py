@@ -85,6 +85,12 @@ def test_r_cmp_3_invalid_transition_is_a_409_naming_status_and_action() -> None:
         transition("paused", "pause")  # repeating an action is not a no-op
 
 
+def test_r_bil_3_an_errored_campaign_can_be_finished_to_return_its_reservation() -> None:
+    assert transition(S.ERROR, A.FINISH, in_flight=0) is S.FINISHED
+    with pytest.raises(Conflict):
+        transition(S.ERROR, A.FINISH, in_flight=2)
+
+
 def test_r_cmp_4_finish_needs_nothing_in_flight() -> None:
     with pytest.raises(Conflict) as error:
         transition(S.RUNNING, A.FINISH, in_flight=3)

@@ -126,7 +126,8 @@ TRANSITIONS: Final[dict[Trigger, dict[CampaignStatus, CampaignStatus]]] = {
     A.PAUSE: {S.RUNNING: S.PAUSED, S.WAITING_WINDOW: S.PAUSED},
     A.RESUME: {S.PAUSED: S.RUNNING},
     A.STOP: {s: S.STOPPED for s in (S.ACCEPTED, S.SCHEDULED, S.RUNNING, S.PAUSED, S.WAITING_WINDOW)},
-    A.FINISH: {s: S.FINISHED for s in (S.RUNNING, S.PAUSED, S.WAITING_WINDOW, S.STOPPED)},
+    # From `error` too: the workflow gave up, and finishing is how its owner gets the reservation back.
+    A.FINISH: {s: S.FINISHED for s in (S.RUNNING, S.PAUSED, S.WAITING_WINDOW, S.STOPPED, S.ERROR)},
     A.ARCHIVE: {s: S.ARCHIVED for s in (S.FINISHED, S.REJECTED, S.ERROR)},
     A.UNARCHIVE: {S.ARCHIVED: S.FINISHED},  # the default; really the status it was archived from
     A.RESET: {S.FINISHED: S.RUNNING},
