@@ -18,11 +18,11 @@ from tests.infra.test_stack import declared_routes
 
 
 def _new_app(stage: str, monkeypatch: pytest.MonkeyPatch) -> APIGatewayRestResolver:
-    from functions.api.app import _new_app  # a fresh resolver: build_app() caches one per thread
+    from functions.api.app import new_app  # a fresh resolver: build_app() caches one
 
     monkeypatch.setenv("JARCHI_STAGE", stage)
     reset_settings()
-    return _new_app()
+    return new_app()
 
 
 def served_routes(app: APIGatewayRestResolver) -> set[tuple[str, str]]:
