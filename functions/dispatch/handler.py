@@ -22,12 +22,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.emf import count, counted
 from jarchi import wiring
+from jarchi.configuration import check_configuration
 from jarchi.dispatch.placing import forward_results, place_batch
 from jarchi.metrics import Dimension, Metric
 from jarchi.settings import get_settings
 from jarchi.store.tables import IDEMPOTENCY
 
 wiring.install()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -15,10 +15,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.emf import count, counted
 from jarchi import wiring
+from jarchi.configuration import check_configuration
 from jarchi.metrics import Metric
 from jarchi.results.receiving import receive_results
 
 wiring.install()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
 logger = Logger()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -10,9 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.emf import counted
 from jarchi import wiring
+from jarchi.configuration import check_configuration
 from jarchi.connectors.chime.telephony import handle_sma_event
 
 wiring.install()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
 logger = Logger()
 tracer = Tracer()
 

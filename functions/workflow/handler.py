@@ -12,11 +12,13 @@ from functions.emf import count, counted
 from jarchi import wiring
 from jarchi.campaigns import workflow
 from jarchi.campaigns.protocol import WorkflowTask
+from jarchi.configuration import check_configuration
 from jarchi.metrics import Metric, reconciliation_drift
 
 logger = Logger()
 tracer = Tracer()
 wiring.install()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
 
 
 def _reconcile(event: dict[str, Any]) -> dict[str, Any]:
