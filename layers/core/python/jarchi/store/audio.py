@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -18,7 +19,7 @@ from jarchi.content.moderation import ModerationStatus
 from jarchi.content.ports import DeleteOutcome
 from jarchi.content.records import AudioRecord, AudioSource
 from jarchi.errors import NotFound
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import AUDIO
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -117,20 +118,14 @@ class DynamoAudio:
         self, audio_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
     ) -> bool:
         """Move the status from `expected` to `status`; False when someone else decided first."""
-        try:
-            AudioItem(audio_id).update(
-                actions=[
-                    AudioItem.status.set(status.value),
-                    AudioItem.reason.set(reason) if reason else AudioItem.reason.remove(),
-                    AudioItem.moderated_at.set(at.isoformat()),
-                ],
-                condition=AudioItem.status == expected.value,
-            )
-        except UpdateError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        actions: list[Action] = [
+            AudioItem.status.set(status.value),
+            AudioItem.reason.set(reason) if reason else AudioItem.reason.remove(),
+            AudioItem.moderated_at.set(at.isoformat()),
+        ]
+        return updated_if(
+            lambda: AudioItem(audio_id).update(actions=actions, condition=AudioItem.status == expected.value)
+        )
 
     def mark_used(self, audio_id: str) -> None:
         """Count one more campaign using this audio (it can no longer be deleted). 404 when it does not exist."""

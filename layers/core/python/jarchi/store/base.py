@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from jarchi.errors import BadRequest
 from jarchi.settings import get_settings
@@ -47,3 +50,14 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise BadRequest("invalid_cursor", "the cursor is not one this API returned")
     return value
+
+
+def updated_if(update: Callable[[], object]) -> bool:
+    """Run a conditional update: False if its condition refused it (nothing written)."""
+    try:
+        update()
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -16,7 +16,7 @@ books the campaign's charge and refund together, once, at reconciliation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -57,7 +56,7 @@ from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.errors import InsufficientCredit
 from jarchi.store import ledger as ledger_store
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
@@ -351,17 +350,6 @@ def to_item(campaign: Campaign) -> CampaignItem:
     )
 
 
-def _updated_if(update: Callable[[], object]) -> bool:
-    """Run a conditional update: False if its condition refused it (nothing written)."""
-    try:
-        update()
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
 def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
     return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
 
@@ -477,7 +465,7 @@ class DynamoCampaigns:
         elif campaign.status is CampaignStatus.MODERATION:
             actions.append(CampaignItem.review_queue.remove())
         condition = CampaignItem.status == campaign.status.value
-        if not _updated_if(lambda: CampaignItem(campaign.id).update(actions=actions, condition=condition)):
+        if not updated_if(lambda: CampaignItem(campaign.id).update(actions=actions, condition=condition)):
             raise CampaignChanged(campaign.id)
 
     def awaiting_review(self, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
@@ -490,7 +478,7 @@ class DynamoCampaigns:
 
     def add_comment(self, campaign_id: str, comment: Comment) -> None:
         action = CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()]))
-        if not _updated_if(
+        if not updated_if(
             lambda: CampaignItem(campaign_id).update(actions=[action], condition=CampaignItem.id.exists())
         ):
             raise CampaignChanged(campaign_id)
@@ -572,7 +560,7 @@ class DynamoCampaigns:
             *_counter_actions(finals),
         ]
         item = CampaignItem(campaign.id)
-        return _updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
+        return updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
 
     def clear_dispatching(self, campaign_id: str) -> None:
         CampaignItem(campaign_id).update(actions=[CampaignItem.dispatching.remove()])
@@ -588,7 +576,7 @@ class DynamoCampaigns:
         ]
         condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
         # No item comes back: it would carry the whole (growing) applied set on every batch.
-        return _updated_if(
+        return updated_if(
             lambda: CampaignItem._get_connection().update_item(
                 campaign_id, actions=actions, condition=condition, return_values="NONE"
             )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi.content.moderation import ModerationStatus
 from jarchi.content.records import Sender
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import SENDERS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
@@ -125,17 +125,11 @@ class DynamoSenders:
     def set_moderation(
         self, sender_id: str, expected: ModerationStatus, status: ModerationStatus, reason: str | None, at: datetime
     ) -> bool:
-        try:
-            SenderItem(sender_id).update(
-                actions=[
-                    SenderItem.status.set(status.value),
-                    SenderItem.reason.set(reason) if reason else SenderItem.reason.remove(),
-                    SenderItem.moderated_at.set(at.isoformat()),
-                ],
-                condition=SenderItem.status == expected.value,
-            )
-        except UpdateError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        actions: list[Action] = [
+            SenderItem.status.set(status.value),
+            SenderItem.reason.set(reason) if reason else SenderItem.reason.remove(),
+            SenderItem.moderated_at.set(at.isoformat()),
+        ]
+        return updated_if(
+            lambda: SenderItem(sender_id).update(actions=actions, condition=SenderItem.status == expected.value)
+        )
