@@ -18,7 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
-from jarchi.connectors.end_user_messaging.events import STATUS_BY_EVENT
+from jarchi.connectors.end_user_messaging.events import FINAL_EVENT_TYPES
 
 SMS_VOICE = iam.ServicePrincipal("sms-voice.amazonaws.com")
 PSTN_AUDIO = iam.ServicePrincipal("voiceconnector.chime.amazonaws.com")
@@ -83,7 +83,7 @@ class Telephony(Construct):
                 smsvoice.CfnConfigurationSet.EventDestinationProperty(
                     event_destination_name=f"{prefix}-results",
                     enabled=True,
-                    matching_event_types=sorted(STATUS_BY_EVENT),  # final event types only
+                    matching_event_types=sorted(FINAL_EVENT_TYPES),
                     sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(topic_arn=topic.topic_arn),
                 )
             ],
@@ -124,7 +124,7 @@ class Telephony(Construct):
         sms_voice_arn = f"arn:{partition}:sms-voice:{region}:{account}"
         dispatch.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["sms-voice:SendTextMessage"],
+                actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
                 resources=[
                     f"{sms_voice_arn}:configuration-set/{self.configuration_set_name}",
                     f"{sms_voice_arn}:sender-id/*",
@@ -138,7 +138,7 @@ class Telephony(Construct):
                 dispatch,
                 f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:{kind}/*]",
                 "Sender IDs, pools and numbers are registered per deployment after the stack exists; the grant is "
-                "limited to SendTextMessage on this account's identities of this kind.",
+                "limited to SendTextMessage and SendVoiceMessage on this account's identities of this kind.",
             )
         dispatch.add_to_role_policy(
             iam.PolicyStatement(

@@ -19,7 +19,7 @@ from jarchi.connectors.chime.connector import ChimeConnector, arguments
 from jarchi.connectors.retrying import Budget
 from jarchi.ports import ConnectorError
 from tests.connectors.chime_calls import replay
-from tests.connectors.events import load_event
+from tests.connectors.events import event_names, load_event
 
 POOL = ("+13125550100", "+13125550101", "+13125550102")
 CONFIG = ChimeConfig(sip_media_application_id="a1b2c3d4-5678-90ab-cdef-111122223333", caller_ids=POOL, in_flight=1)
@@ -218,7 +218,44 @@ def test_r_out_4_an_inbound_call_goes_to_the_callback_rule() -> None:
     assert [a["Type"] for a in inbound.response["Actions"]] == ["Hangup"] and inbound.report is None
 
 
-def test_every_recorded_event_is_answered_in_schema_1_0() -> None:
-    for name in ("NEW_OUTBOUND_CALL", "RINGING", "CALL_ANSWERED", "HANGUP", "NEW_INBOUND_CALL"):
+# The developer guide's list of InvocationEventType values.
+SMA_EVENT_TYPES = {
+    "NEW_INBOUND_CALL",
+    "NEW_OUTBOUND_CALL",
+    "RINGING",
+    "CALL_ANSWERED",
+    "ACTION_SUCCESSFUL",
+    "ACTION_FAILED",
+    "ACTION_INTERRUPTED",
+    "DIGITS_RECEIVED",
+    "CALL_UPDATE_REQUESTED",
+    "INVALID_LAMBDA_RESPONSE",
+    "HANGUP",
+}
+
+
+def test_every_sip_media_application_event_type_is_recorded_and_answered_in_schema_1_0() -> None:
+    names = event_names("chime")
+    assert {load_event(f"chime/{n}")["InvocationEventType"] for n in names} == SMA_EVENT_TYPES
+    for name in names:
         [reply] = replay([(name, 0)], start=START)
         assert reply.response["SchemaVersion"] == "1.0"
+
+
+@pytest.mark.parametrize("name", ["ACTION_INTERRUPTED", "DIGITS_RECEIVED", "CALL_UPDATE_REQUESTED"])
+def test_events_the_script_does_not_ask_for_change_nothing(name: str) -> None:
+    *_, answered, ignored, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), (name, 6), ("HANGUP", 10)], start=START
+    )
+    assert ignored.response["Actions"] == []
+    assert ignored.response["TransactionAttributes"] == answered.response["TransactionAttributes"]
+    assert hung_up.report is not None and hung_up.report.result.outcome is Outcome.ANSWERED
+
+
+def test_an_answer_the_service_could_not_read_hangs_up_and_the_call_is_a_free_failure() -> None:
+    *_, invalid, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("INVALID_LAMBDA_RESPONSE", 5), ("HANGUP", 6)], start=START
+    )
+    assert [a["Type"] for a in invalid.response["Actions"]] == ["Hangup"]
+    assert hung_up.report is not None and hung_up.report.result.outcome is Outcome.FAILED
+    assert hung_up.report.result.detail == "message_not_played:InvalidResponse"

@@ -20,7 +20,7 @@ from jarchi.connectors.end_user_messaging.connector import (
     message_type,
     time_to_live,
 )
-from jarchi.connectors.end_user_messaging.events import STATUS_BY_EVENT, report_from_event
+from jarchi.connectors.end_user_messaging.events import FINAL_EVENT_TYPES, report_from_event
 from jarchi.connectors.reports import report_from_body
 from jarchi.connectors.retrying import Budget
 from jarchi.ports import ConnectorError
@@ -28,6 +28,7 @@ from tests.connectors.events import event_names, load_event
 
 CONFIG = EndUserMessagingConfig(
     in_flight=1,  # the Stubber answers in request order
+    voice_origination_identity="arn:aws:sms-voice:eu-central-1:123456789012:phone-number/phone-0123456789abcdef",
     configuration_set="jarchi-sms",
     origination_identity="pool-0123456789abcdef0123456789abcdef",
     sender_identities={"JARCHI": "arn:aws:sms-voice:eu-central-1:123456789012:sender-id/JARCHI/IR"},
@@ -185,25 +186,106 @@ def test_a_broken_connector_sends_the_batch_back_and_never_resends_what_it_place
     assert [p.status for p in placements] == [PlacementStatus.SUBMITTED, PlacementStatus.RETRY]
 
 
-def test_a_voice_attempt_is_refused_without_a_request(stubbed) -> None:
-    connector, _ = stubbed
-    voice = Attempt("cmp-1.1.1", "cmp-1", "acc-1", Channel.VOICE, Category.SERVICE, "+989120000001", tts_text="Hi")
-    [placement] = connector.place([voice])
+def call(seq: int, *, language: str | None = "en", audio: bool = False) -> Attempt:
+    content: dict[str, Any] = {"audio_key": "audio/acc-1/a.wav"} if audio else {"tts_text": "Your order is ready"}
+    return Attempt(
+        f"cmp-1.{seq}.1",
+        "cmp-1",
+        "acc-1",
+        Channel.VOICE,
+        Category.SERVICE,
+        f"+98912000{seq:04d}",
+        message_seconds=12,
+        units=2,
+        language=language,
+        **content,
+    )
+
+
+def expected_call(attempt: Attempt, voice: str, spoken: str) -> dict[str, Any]:
+    return {
+        "DestinationPhoneNumber": attempt.number,
+        "MessageBody": attempt.tts_text,
+        "MessageBodyTextType": "TEXT",
+        "VoiceId": voice,
+        "Context": {
+            "jarchi_campaign": "cmp-1",
+            "jarchi_attempt": attempt.attempt_id,
+            "jarchi_units": "2",
+            "jarchi_seconds": "12",
+            "jarchi_spoken": spoken,
+        },
+        "OriginationIdentity": CONFIG.voice_origination_identity,
+        "ConfigurationSetName": "jarchi-sms",
+    }
+
+
+def test_r_tts_1_a_text_to_speech_call_is_one_send_voice_message_in_its_language_or_the_fallback(stubbed) -> None:
+    connector, stubber = stubbed
+    english, persian = call(1, language="en"), call(2, language="fa")
+    stubber.add_response("send_voice_message", {"MessageId": "v1"}, expected_call(english, "JOANNA", "en"))
+    stubber.add_response("send_voice_message", {"MessageId": "v2"}, expected_call(persian, "JOANNA", "en"))
+    placements = connector.place([english, persian])
+    assert [(p.status, p.reference) for p in placements] == [
+        (PlacementStatus.SUBMITTED, "v1"),
+        (PlacementStatus.SUBMITTED, "v2"),
+    ]
+
+
+def test_a_call_with_recorded_audio_is_refused_free_without_a_request(stubbed) -> None:
+    connector, _ = stubbed  # no response queued: a request would fail the Stubber
+    [placement] = connector.place([call(1, audio=True)])
     assert placement.result is not None and placement.result.outcome is Outcome.FAILED
-    assert placement.result.detail == "channel_not_supported"
+    assert placement.result.detail == "audio_not_supported" and releases_ad_cap(placement.result.outcome)
+
+
+def test_a_refused_call_is_a_final_free_failed_result(stubbed) -> None:
+    connector, stubber = stubbed
+    stubber.add_client_error(
+        "send_voice_message", "ValidationException", http_status_code=400, modeled_fields={"Reason": "INVALID_ARN"}
+    )
+    [placement] = connector.place([call(1)])
+    assert placement.result is not None and placement.result.outcome is Outcome.FAILED
+    assert placement.result.detail == "refused:ValidationException:INVALID_ARN"
 
 
 # --- events back -----------------------------------------------------------------------------------------
 
 
-def test_every_recorded_event_type_is_one_the_mapping_knows() -> None:
-    names = {
-        load_event(f"end_user_messaging/{n}")["eventType"]
-        for n in event_names("end_user_messaging")
-        if n.startswith("TEXT_")
-    }
-    assert names - {"TEXT_QUEUED", "TEXT_PENDING"} <= set(STATUS_BY_EVENT)
-    assert set(STATUS_BY_EVENT) <= names
+def test_every_text_and_voice_event_type_of_the_service_model_is_recorded_and_the_final_ones_are_mapped() -> None:
+    model = boto3.client("pinpoint-sms-voice-v2", region_name="eu-central-1").meta.service_model
+    enum = model.shape_for("EventType").enum
+    types = {t for t in enum if t.startswith(("TEXT_", "VOICE_")) and not t.endswith("_ALL")}
+    recorded = {n for n in event_names("end_user_messaging") if n.startswith(("TEXT_", "VOICE_"))}
+    assert types <= recorded and all(load_event(f"end_user_messaging/{t}")["eventType"] == t for t in types)
+    assert set(FINAL_EVENT_TYPES) <= types
+    final = {t for t in types if load_event(f"end_user_messaging/{t}")["isFinal"]}
+    assert final - {"TEXT_CARRIER_UNREACHABLE"} <= set(FINAL_EVENT_TYPES)  # its recorded example is transient
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "listened"),
+    [
+        ("VOICE_COMPLETED", Outcome.ANSWERED, 45),
+        ("VOICE_BUSY", Outcome.BUSY, 0),
+        ("VOICE_NO_ANSWER", Outcome.NO_ANSWER, 0),
+        ("VOICE_FAILED", Outcome.FAILED, 0),
+        ("VOICE_TTL_EXPIRED", Outcome.FAILED, 0),
+    ],
+)
+def test_r_dsp_4_a_final_voice_event_is_the_calls_outcome(name: str, outcome: Outcome, listened: int) -> None:
+    event = load_event(f"end_user_messaging/{name}")
+    report = report_from_body(event)
+    assert report is not None and report.event_id == f"eum:{event['messageId']}"
+    result = report.result
+    assert (result.outcome, result.listened_seconds, result.units) == (outcome, listened, 2)
+    assert result.attempt_id == event["context"]["jarchi_attempt"] and result.detail == f"{name}; tts:en"
+    assert result.vote == (0 if outcome is Outcome.ANSWERED else -1)
+
+
+@pytest.mark.parametrize("name", ["VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED", "TEXT_SENT"])
+def test_a_call_or_text_still_under_way_is_not_a_result(name: str) -> None:
+    assert report_from_body(load_event(f"end_user_messaging/{name}")) is None
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.constants import RESOURCE_PREFIX
-from jarchi.connectors.end_user_messaging.events import STATUS_BY_EVENT
+from jarchi.connectors.end_user_messaging.events import FINAL_EVENT_TYPES
 from tests.infra.conftest import Synth
 from tests.infra.test_stack import _function_id, _logical_id
 
@@ -33,7 +33,7 @@ def test_r_sms_5_final_delivery_events_go_through_an_encrypted_topic_to_connecto
     assert config_set["ConfigurationSetName"] == f"{RESOURCE_PREFIX}-sms"
     [destination] = config_set["EventDestinations"]
     assert destination["Enabled"] is True
-    assert sorted(destination["MatchingEventTypes"]) == sorted(STATUS_BY_EVENT)
+    assert sorted(destination["MatchingEventTypes"]) == sorted(FINAL_EVENT_TYPES)
     topic_id = destination["SnsDestination"]["TopicArn"]["Ref"]
     topic = synth.resources("AWS::SNS::Topic")[topic_id]["Properties"]
     assert "KmsMasterKeyId" in topic
@@ -58,9 +58,9 @@ def test_r_dsp_4_the_sip_media_application_calls_the_telephony_function(synth: S
     assert all("SourceAccount" in p for p in permissions)
 
 
-def test_least_privilege_the_dispatch_function_sends_texts_and_creates_calls_only(synth: Synth) -> None:
+def test_least_privilege_the_dispatch_function_sends_messages_and_creates_calls_only(synth: Synth) -> None:
     statements = _statements(synth, "dispatch")
-    texts = [s for s in statements if s["Action"] == "sms-voice:SendTextMessage"]
+    texts = [s for s in statements if s["Action"] == ["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"]]
     calls = [s for s in statements if s["Action"] == "chime:CreateSipMediaApplicationCall"]
     assert len(texts) == 1 and len(calls) == 1
     sma_id = next(iter(synth.resources("AWS::Chime::SipMediaApplication")))

@@ -14,11 +14,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Final
 
 from jarchi.attempts import Attempt, Placement, PlacementStatus
 from jarchi.connectors.placements import refused, retry, submitted
 from jarchi.connectors.retrying import Budget, BudgetSpent, Verdict, with_retries
 from jarchi.ports import ConnectorError
+
+CHANNEL_NOT_SUPPORTED: Final = "channel_not_supported"
 
 
 def place_each(
@@ -30,17 +33,18 @@ def place_each(
     refusal: Callable[[Exception], str],
     budget: Budget,
     in_flight: int = 1,
-    carries: Callable[[Attempt], bool] = lambda _: True,
+    unsupported: Callable[[Attempt], str | None] = lambda _: None,
 ) -> list[Placement]:
     """One placement per attempt, in order. `send` places one attempt and answers its reference; `refusal`
-    says why the provider refused one (the result's `detail`); `carries` is False for an attempt this
-    connector cannot carry at all (another channel), refused without a request."""
+    says why the provider refused one (the result's `detail`); `unsupported` names why this connector cannot
+    carry an attempt at all (another channel, content it cannot play), which is refused without a request."""
     stop = threading.Event()
     broken: list[Exception] = []
 
     def one(attempt: Attempt) -> Placement:
-        if not carries(attempt):
-            return refused(attempt, connector, "channel_not_supported")
+        reason = unsupported(attempt)
+        if reason is not None:
+            return refused(attempt, connector, reason)
         if stop.is_set():
             return retry(attempt, "not started: the batch stopped")
         try:

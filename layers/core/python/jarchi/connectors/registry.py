@@ -40,11 +40,16 @@ def _chime(settings: Settings) -> Connector:
 
 
 def _aws(settings: Settings) -> Connector:
-    """Voice through Chime PSTN audio, SMS through End User Messaging."""
+    """SMS through End User Messaging; voice through Chime PSTN audio when the deployment has a SIP media
+    application and numbers to call from, else End User Messaging's text-to-speech calls (which cannot play
+    recorded audio: such calls end `failed`, free, `audio_not_supported`)."""
     from jarchi.channels import Channel
     from jarchi.connectors.by_channel import ByChannel
+    from jarchi.connectors.config import ConnectorConfig
 
-    return ByChannel("aws", {Channel.VOICE: _chime(settings), Channel.SMS: _end_user_messaging(settings)})
+    texts = _end_user_messaging(settings)
+    calls = _chime(settings) if ConnectorConfig.load(settings.connector_config).chime.configured else texts
+    return ByChannel("aws", {Channel.VOICE: calls, Channel.SMS: texts})
 
 
 def _https(settings: Settings) -> Connector:

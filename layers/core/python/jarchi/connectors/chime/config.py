@@ -33,3 +33,8 @@ class ChimeConfig(BaseModel):
     speak_voices: dict[str, str] = Field(default_factory=lambda: {"en": "Joanna", "ru": "Tatyana"})
     speak_languages: dict[str, str] = Field(default_factory=lambda: {"en": "en-US", "ru": "ru-RU"})
     fallback_language: str = "en"  # no Polly voice for Persian: said in this language, recorded on the result
+
+    @property
+    def configured(self) -> bool:
+        """A call can be placed: a SIP media application and at least one number to call from."""
+        return bool(self.sip_media_application_id and self.caller_ids)

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
 from jarchi.connectors.chime.config import ChimeConfig
-from jarchi.connectors.placing import place_each
+from jarchi.connectors.placing import CHANNEL_NOT_SUPPORTED, place_each
 from jarchi.connectors.retrying import Budget, Verdict
 from jarchi.ports import ConnectorError
 
@@ -155,5 +155,5 @@ class ChimeConnector:
             refusal=refusal_detail,
             budget=self._budget(),
             in_flight=self.config.in_flight,
-            carries=lambda attempt: Channel(attempt.channel) is Channel.VOICE,
+            unsupported=lambda attempt: None if Channel(attempt.channel) is Channel.VOICE else CHANNEL_NOT_SUPPORTED,
         )

@@ -11,7 +11,9 @@ Events (`InvocationEventType`) and what the script answers:
 - ACTION_SUCCESSFUL — the message played to its end (`jarchi_played`); the digits pressed, if any
   (`ReceivedDigits`); then `Hangup`.
 - ACTION_FAILED — the message could not play (audio missing or unreadable, a TTS error): noted
-  (`jarchi_failed`), then `Hangup`.
+  (`jarchi_failed`), then `Hangup`. INVALID_LAMBDA_RESPONSE (the service could not read our answer) likewise.
+- ACTION_INTERRUPTED, DIGITS_RECEIVED, CALL_UPDATE_REQUESTED — nothing to do (the script sends no
+  `ReceiveDigits` action and makes no call updates): the attributes are kept.
 - HANGUP — the result goes to the results path (`connector-events`): `answered` with the listened seconds
   (all of the message when it played to the end, else the time since the answer) and the vote; an
   unanswered call by its SIP response code: 486/600 busy, 404/410/484/604 failed (not a number), anything
@@ -96,12 +98,13 @@ def answer(event: Mapping[str, Any], script: CallScript, now: datetime) -> SmaAn
         if digits:
             attributes[DIGITS] = str(digits)
         return SmaAnswer(_response([hangup(call_id)], attributes))
-    if kind == "ACTION_FAILED":
-        attributes[FAILED] = str((event.get("ActionData") or {}).get("ErrorType") or "action_failed")
+    if kind in ("ACTION_FAILED", "INVALID_LAMBDA_RESPONSE"):
+        error = (event.get("ActionData") or {}).get("ErrorType") or event.get("ErrorType")
+        attributes[FAILED] = str(error or kind.lower())
         return SmaAnswer(_response([hangup(call_id)], attributes))
     if kind == "HANGUP":
         return SmaAnswer(_response([], attributes), call_report(event, attributes, script.config, now))
-    return SmaAnswer(_response([], attributes))  # NEW_OUTBOUND_CALL, RINGING, anything newer
+    return SmaAnswer(_response([], attributes))  # NEW_OUTBOUND_CALL, RINGING, the events above, anything newer
 
 
 def _response(actions: list[dict[str, Any]], attributes: Mapping[str, str]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The End User Messaging SMS connector (R-DSP-4, R-SMS-3, R-SMS-5): one `SendTextMessage` per attempt.
+"""The End User Messaging connector (R-DSP-4, R-SMS-3, R-SMS-5, R-TTS-1): one `SendTextMessage` per SMS
+attempt, one `SendVoiceMessage` per text-to-speech call (the voice route of deployments without a Chime SIP
+media application; End User Messaging speaks text only, so a call with recorded audio is refused, free).
 
 - `MessageType` is PROMOTIONAL for advertising, TRANSACTIONAL for service and OTP (carriers route and filter
   on it; some countries require it).
@@ -9,6 +11,10 @@
 - The configuration set names the event destination that reports deliveries back; `Context` carries the
   campaign, the attempt and its billable units, and comes back on every event
   (`jarchi.connectors.end_user_messaging.events`).
+
+A call speaks the attempt's text with the Polly voice of its language (`voice_ids`); a language without a
+voice (Persian) is spoken with `fallback_language`'s, and the result says which (`tts:<language>`). It calls
+from `voice_origination_identity` (a voice-capable number or pool: sender IDs cannot call).
 
 Each accepted attempt is `submitted` (its result comes with the delivery event). Throttling and server
 errors are retried inside the budget (`jarchi.connectors.retrying`); a refusal of the attempt itself (an
@@ -41,6 +47,9 @@ MAX_TTL_SECONDS: Final = 259_200
 CAMPAIGN_KEY: Final = "jarchi_campaign"
 ATTEMPT_KEY: Final = "jarchi_attempt"
 UNITS_KEY: Final = "jarchi_units"
+SECONDS_KEY: Final = "jarchi_seconds"  # a call's message length: an answered call listened to all of it
+SPOKEN_KEY: Final = "jarchi_spoken"  # the language a call was spoken in
+AUDIO_NOT_SUPPORTED: Final = "audio_not_supported"
 
 _RETRY_CODES: Final = frozenset({"ThrottlingException", "InternalServerException"})
 _REFUSED_CODES: Final = frozenset({"ValidationException", "ConflictException"})
@@ -58,6 +67,11 @@ class EndUserMessagingConfig(BaseModel):
     max_price: str | None = Field(default=None, pattern=r"^[0-9]{0,2}\.[0-9]{1,5}$")  # per part, USD
     budget_seconds: float = Field(default=10.0, gt=0, le=900)  # of the dispatch function's 20 s
     in_flight: int = Field(default=10, ge=1, le=50)  # SendTextMessage requests at once
+    # SendVoiceMessage (text-to-speech calls, R-TTS-1).
+    voice_origination_identity: str | None = None  # a voice-capable number or pool (ARN or id)
+    voice_ids: dict[str, str] = Field(default_factory=lambda: {"en": "JOANNA", "ru": "TATYANA"})
+    fallback_language: str = "en"  # no voice for Persian: spoken in this language, recorded on the result
+    max_price_per_minute: str | None = Field(default=None, pattern=r"^[0-9]{0,2}\.[0-9]{1,5}$")  # USD
 
 
 def message_type(category: Category | str) -> str:
@@ -68,6 +82,16 @@ def time_to_live(validity_seconds: int | None) -> int | None:
     if validity_seconds is None:
         return None
     return max(MIN_TTL_SECONDS, min(MAX_TTL_SECONDS, validity_seconds))
+
+
+def spoken_language(config: EndUserMessagingConfig, language: str | None) -> str:
+    """The language a call is spoken in: its own when a voice speaks it, else the fallback."""
+    return language if language in config.voice_ids else config.fallback_language
+
+
+def unsupported(attempt: Attempt) -> str | None:
+    """SMS and text-to-speech calls go out; a call with recorded audio cannot (End User Messaging speaks text)."""
+    return AUDIO_NOT_SUPPORTED if Channel(attempt.channel) is Channel.VOICE and attempt.tts_text is None else None
 
 
 def judge(error: Exception) -> Verdict:
@@ -119,10 +143,37 @@ class EndUserMessagingConnector:
 
         return boto3.client("pinpoint-sms-voice-v2", region_name=self._region)
 
+    def voice_request(self, attempt: Attempt) -> dict[str, Any]:
+        """The SendVoiceMessage parameters for one text-to-speech call."""
+        if attempt.tts_text is None:
+            raise ValueError(f"{attempt.attempt_id}: End User Messaging calls with text-to-speech only")
+        language = spoken_language(self.config, attempt.language)
+        params: dict[str, Any] = {
+            "DestinationPhoneNumber": attempt.number,
+            "MessageBody": attempt.tts_text,
+            "MessageBodyTextType": "TEXT",
+            "VoiceId": self.config.voice_ids[language],
+            "Context": {
+                CAMPAIGN_KEY: attempt.campaign_id,
+                ATTEMPT_KEY: attempt.attempt_id,
+                UNITS_KEY: str(attempt.units),
+                SECONDS_KEY: str(attempt.message_seconds),
+                SPOKEN_KEY: language,
+            },
+        }
+        identity = self.config.voice_origination_identity or self.config.origination_identity
+        if identity:
+            params["OriginationIdentity"] = identity
+        if self.config.configuration_set:
+            params["ConfigurationSetName"] = self.config.configuration_set
+        if self.config.max_price_per_minute:
+            params["MaxPricePerMinute"] = self.config.max_price_per_minute
+        return params
+
     def request(self, attempt: Attempt) -> dict[str, Any]:
         """The SendTextMessage parameters for one SMS attempt."""
         if attempt.sms_text is None:
-            raise ValueError(f"{attempt.attempt_id}: End User Messaging sends SMS attempts only")
+            raise ValueError(f"{attempt.attempt_id}: SendTextMessage sends SMS attempts only")
         params: dict[str, Any] = {
             "DestinationPhoneNumber": attempt.number,
             "MessageBody": attempt.sms_text,
@@ -146,18 +197,20 @@ class EndUserMessagingConnector:
             params["MaxPrice"] = self.config.max_price
         return params
 
-    def send(self, params: dict[str, Any]) -> dict[str, Any]:
-        answer: dict[str, Any] = dict(self.client.send_text_message(**params))
-        return answer
+    def send(self, attempt: Attempt) -> str | None:
+        """Place one attempt; its message id."""
+        if Channel(attempt.channel) is Channel.SMS:
+            return self.client.send_text_message(**self.request(attempt)).get("MessageId")
+        return self.client.send_voice_message(**self.voice_request(attempt)).get("MessageId")
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         return place_each(
             attempts,
             connector=CONNECTOR_NAME,
-            send=lambda attempt: self.send(self.request(attempt)).get("MessageId"),
+            send=self.send,
             judge=judge,
             refusal=refusal_detail,
             budget=self._budget(),
             in_flight=self.config.in_flight,
-            carries=lambda attempt: Channel(attempt.channel) is Channel.SMS,
+            unsupported=unsupported,
         )
