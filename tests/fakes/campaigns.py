@@ -26,9 +26,10 @@ from jarchi.campaigns.models import (
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
+from jarchi.clock import iso
 from jarchi.errors import JarchiError
 from jarchi.resources import QueueSpec
-from tests.fakes._paging import page
+from tests.fakes._paging import keyset_page, page
 from tests.fakes.billing import FakeLedger
 
 MAX_DELAY_SECONDS = 900  # SQS's limit on DelaySeconds
@@ -54,7 +55,7 @@ class FakeCampaigns:
         self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
     ) -> tuple[list[Campaign], str | None]:
         mine = [c for c in self.campaigns.values() if c.account_id == account_id and filters.matches(c)]
-        return page(sorted(mine, key=lambda c: (c.created_at, c.id), reverse=True), limit, cursor)
+        return keyset_page(mine, lambda c: (iso(c.created_at), c.id), limit, cursor)
 
     def create(self, campaign: Campaign, reservation: Posting | None) -> None:
         with self._lock:

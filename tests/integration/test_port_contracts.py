@@ -326,6 +326,50 @@ def test_campaign_contract_list_filters_comments_and_edits(side: CampaignSide) -
     assert side.ledger.balance(account).reserved == 250
 
 
+def test_r_rep_1_list_search_folds_case_and_persian_and_cyrillic_variants(side: CampaignSide) -> None:
+    """R-REP-1: `q` finds a name whatever the case, Arabic vs Persian letters, ZWNJ vs space, ё vs е."""
+    account = new_id("acc")
+    start = platform_clock.now()
+    names = ["Новогодняя РАССЫЛКА", "تخفیف‌های ویژه یلدا", "Yalda SALE", "Ёлка"]
+    made = [
+        replace(_campaign(account, reserved=0), name=name, created_at=start + timedelta(seconds=i))
+        for i, name in enumerate(names)
+    ]
+    for campaign in made:
+        side.campaigns.create(campaign, None)
+
+    def ids(q: str) -> list[str]:
+        return [c.id for c in side.campaigns.list_for_account(account, 10, None, CampaignFilter(q=q))[0]]
+
+    assert ids("рассылка") == [made[0].id] and ids("НОВОГОДНЯЯ") == [made[0].id]
+    assert ids("تخفيف هاي") == [made[1].id]  # Arabic yeh, a space for the half-space
+    assert ids("یلدا") == [made[1].id] and ids("yalda") == [made[2].id] and ids("sale") == [made[2].id]
+    assert ids("елка") == [made[3].id] and ids(made[2].id) == [made[2].id] and ids("nothing") == []
+
+
+def test_r_rep_1_list_pages_stay_exact_while_campaigns_are_created(side: CampaignSide) -> None:
+    """R-REP-1: a client paging newest first while new campaigns arrive sees every older campaign exactly once
+    and none of the new ones (the cursor is a position in (created_at, id), not an offset); equal creation
+    times page too."""
+    account = new_id("acc")
+    start = platform_clock.now()
+    older = [replace(_campaign(account, reserved=0), created_at=start + timedelta(seconds=i // 2)) for i in range(7)]
+    for campaign in older:
+        side.campaigns.create(campaign, None)
+    seen: list[str] = []
+    cursor: str | None = None
+    for page_number in range(10):
+        page, cursor = side.campaigns.list_for_account(account, 2, cursor)
+        seen += [c.id for c in page]
+        # a new campaign lands between pages
+        newer = replace(_campaign(account, reserved=0), created_at=start + timedelta(minutes=1, seconds=page_number))
+        side.campaigns.create(newer, None)
+        if cursor is None:
+            break
+    expected = [c.id for c in sorted(older, key=lambda c: (c.created_at, c.id), reverse=True)]
+    assert seen == expected
+
+
 def test_campaign_contract_a_new_part_starts_with_its_reservation_once(side: CampaignSide) -> None:
     """R-CMP-4: reset / retry / resume start a part in one step with its reservation, only from what was read."""
     account = new_id("acc")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -34,7 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi.billing.ledger import Posting
-from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
+from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
     Campaign,
@@ -61,13 +61,22 @@ from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 
-class _ByAccount(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
+class _ByList(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
     class Meta:
-        index_name = "by_account"
+        index_name = "by_list"
         projection = AllProjection()
 
-    account_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    list_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class _ByStatus(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class _AwaitingReview(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-untyped-call]
@@ -88,6 +97,11 @@ class CampaignItem(Model):
     account_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
     name = UnicodeAttribute()
+    # The list's keys and search form (see `tables.CAMPAIGNS` and `listing.fold`), moved with every status and name.
+    name_search = UnicodeAttribute(null=True)
+    list_key = UnicodeAttribute(null=True)
+    status_key = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
     channel = UnicodeAttribute()
     category = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -148,7 +162,8 @@ class CampaignItem(Model):
     n_invalid = NumberAttribute(default=0)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
-    by_account = _ByAccount()
+    by_list = _ByList()
+    by_status = _ByStatus()
     awaiting_review = _AwaitingReview()
 
 
@@ -318,6 +333,10 @@ def to_item(campaign: Campaign) -> CampaignItem:
         account_id=campaign.account_id,
         created_at=iso(campaign.created_at),
         name=campaign.name,
+        name_search=fold(campaign.name),
+        list_key=list_key(campaign.account_id, campaign.archived),
+        status_key=status_key(campaign.account_id, campaign.status),
+        created_key=f"{iso(campaign.created_at)}#{campaign.id}",
         channel=campaign.channel.value,
         category=campaign.category.value,
         status=campaign.status.value,
@@ -350,15 +369,34 @@ def to_item(campaign: Campaign) -> CampaignItem:
     )
 
 
+def list_key(account_id: str, archived: bool) -> str:
+    return f"{account_id}#{ListingIndex.ARCHIVED if archived else ListingIndex.LIVE}"
+
+
+def status_key(account_id: str, status: CampaignStatus) -> str:
+    return f"{account_id}#{status.value}"
+
+
+def _status_actions(campaign: Campaign, status: CampaignStatus) -> list[Action]:
+    """A status write moves the list's keys with it."""
+    return [
+        CampaignItem.status.set(status.value),
+        CampaignItem.list_key.set(list_key(campaign.account_id, status is CampaignStatus.ARCHIVED)),
+        CampaignItem.status_key.set(status_key(campaign.account_id, status)),
+    ]
+
+
 def _counter_actions(finals: Mapping[str, int]) -> list[Action]:
     return [getattr(CampaignItem, stat_attribute(key)).add(count) for key, count in finals.items()]
 
 
 def _created_between(filters: CampaignFilter) -> Any:
-    created: Any = _ByAccount.created_at
+    """The range condition on `created_key` (`<created_at>#<id>`): `iso(t)` sorts just before every key
+    created at `t`, so `>= iso(from)` keeps `from` and `< iso(to)` leaves `to` out."""
+    created: Any = CampaignItem.created_key
     low, high = filters.created_from, filters.created_to
     if low is not None and high is not None:
-        return created.between(iso(low), iso(high - timedelta(milliseconds=1)))
+        return created.between(iso(low), iso(high))
     if low is not None:
         return created >= iso(low)
     if high is not None:
@@ -367,16 +405,22 @@ def _created_between(filters: CampaignFilter) -> Any:
 
 
 def _list_filter(filters: CampaignFilter) -> Any:
-    """The list's filter expression (`jarchi.campaigns.listing` says what each field means)."""
-    archived = CampaignItem.status == CampaignStatus.ARCHIVED.value
-    condition = archived if filters.shows_archived else ~archived
-    if filters.status is not None:
-        condition &= CampaignItem.status == filters.status.value
+    """What the index's key cannot say (`jarchi.campaigns.listing` says what each field means)."""
+    condition: Any = None
     if filters.q:
-        condition &= (CampaignItem.id == filters.q) | CampaignItem.name.contains(filters.q)
+        condition = (CampaignItem.id == filters.q) | CampaignItem.name_search.contains(filters.folded_q)
     if filters.tag is not None:
-        condition &= CampaignItem.tags.contains(filters.tag)
+        tagged = CampaignItem.tags.contains(filters.tag)
+        condition = tagged if condition is None else condition & tagged
     return condition
+
+
+def _list_query(account_id: str, filters: CampaignFilter) -> tuple[Any, str]:
+    """The index and partition a list query reads."""
+    if filters.listing_index is ListingIndex.BY_STATUS:
+        assert filters.status is not None
+        return CampaignItem.by_status, status_key(account_id, filters.status)
+    return CampaignItem.by_list, list_key(account_id, filters.shows_archived)
 
 
 def _edit_actions(campaign: Campaign, edit: CampaignEdit) -> list[Action]:
@@ -394,6 +438,8 @@ def _edit_actions(campaign: Campaign, edit: CampaignEdit) -> list[Action]:
         value = getattr(edit, field_name)
         if value is not None:
             actions.append(attribute.set(value))
+    if edit.name is not None:
+        actions.append(CampaignItem.name_search.set(fold(edit.name)))
     if edit.start_at is not None:
         actions.append(CampaignItem.start_at.set(iso(edit.start_at)))
     if edit.sms_text is not None:
@@ -425,11 +471,14 @@ class DynamoCampaigns:
     def list_for_account(
         self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
     ) -> tuple[list[Campaign], str | None]:
+        if filters.empty:
+            return [], None
+        index, partition = _list_query(account_id, filters)
         start = decode_cursor(cursor)
-        if start is not None and start.get("account_id", {}).get("S") != account_id:
-            start = None
-        result = CampaignItem.by_account.query(
-            account_id,
+        if start is not None and partition not in (start.get(key, {}).get("S") for key in ("list_key", "status_key")):
+            start = None  # a cursor of another list starts this one from the top
+        result = index.query(
+            partition,
             range_key_condition=_created_between(filters),
             filter_condition=_list_filter(filters),
             limit=limit,
@@ -453,7 +502,7 @@ class DynamoCampaigns:
         self, campaign: Campaign, change: StatusChange, *, new_run: bool = False, comment: Comment | None = None
     ) -> None:
         actions: list[Action] = [
-            CampaignItem.status.set(change.status.value),
+            *_status_actions(campaign, change.status),
             CampaignItem.history.set(_history_with(campaign, change)),
         ]
         if new_run:
@@ -508,7 +557,7 @@ class DynamoCampaigns:
         earlier = [*campaign.all_parts()[:-1], replace(campaign.all_parts()[-1], counts=dict(campaign.counts))]
         amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
         actions: list[Action] = [
-            CampaignItem.status.set(change.status.value),
+            *_status_actions(campaign, change.status),
             CampaignItem.history.set(_history_with(campaign, change)),
             CampaignItem.run.add(1),
             CampaignItem.part.set(part.part),
@@ -590,7 +639,7 @@ class DynamoCampaigns:
             "campaign",
             CampaignItem(campaign.id),
             [
-                CampaignItem.status.set(change.status.value),
+                *_status_actions(campaign, change.status),
                 CampaignItem.history.set(_history_with(campaign, change)),
                 CampaignItem.refunded.set(refunded),
                 CampaignItem.billed.set(campaign.money.charged),

@@ -53,7 +53,11 @@ CAMPAIGNS = TableSpec(
     "campaigns",
     Key("id"),
     indexes=(
-        Index("by_account", Key("account_id"), Key("created_at")),
+        # The campaign list (R-REP-1): an account's campaigns not archived, or archived (`list_key` =
+        # `<account>#live|archived`), or of one status (`status_key` = `<account>#<status>`), newest first by
+        # `created_key` = `<created_at>#<id>` (unique, so a cursor is one exact position).
+        Index("by_list", Key("list_key"), Key("created_key")),
+        Index("by_status", Key("status_key"), Key("created_key")),
         # Sparse: only campaigns waiting for a reviewer carry `review_queue` (R-CPL-4), oldest first.
         Index("awaiting_review", Key("review_queue"), Key("created_at")),
     ),
