@@ -65,9 +65,24 @@ def wake_sqs_waiters() -> None:
         _sqs_sends.notify_all()
 
 
+# The local scheduler lists the schedules again only after one of these (or when one it knows falls due).
+_scheduler_change_count = 0
+
+
+def scheduler_changes_so_far() -> int:
+    """How many requests that may create, change or delete a schedule have passed so far."""
+    return _scheduler_change_count
+
+
 def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+    global _scheduler_change_count
     host = request.url.split("://", 1)[-1]
     if not host.startswith(_SERIALISED_HOSTS):
+        if host.startswith("scheduler.") and request.method != "GET":
+            try:
+                return _original_call(self, event_name, request, **kwargs)
+            finally:
+                _scheduler_change_count += 1
         return _original_call(self, event_name, request, **kwargs)
     with _emulator_lock:
         response = _original_call(self, event_name, request, **kwargs)

@@ -11,6 +11,11 @@ lists the schedules, and fires every ENABLED one-time schedule (`at(yyyy-mm-ddTh
 After firing, a schedule with ActionAfterCompletion=DELETE is deleted (as AWS does); any other is
 remembered (by ARN and last modification) so it never fires twice. Recurring `rate()`/`cron()`
 schedules are not fired locally (the platform uses one-time schedules only).
+
+The loop does not ask moto every tick: it lists the schedules again only when a scheduler request that may
+have changed them passed the emulator (`local.emulator.scheduler_changes_so_far`) or when the earliest
+instant it knows of has come; in between it only reads the clock (a poll of ListSchedules every 0.1 s
+competed with the campaign's hot path for the interpreter and the emulator).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import boto3
 
 from jarchi.clock import now as clock_now
 from jarchi.settings import Settings
+from local.emulator import scheduler_changes_so_far
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
@@ -57,6 +63,7 @@ class LocalScheduler:
         self._client: EventBridgeSchedulerClient = boto3.client("scheduler", region_name=settings.region)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_due: datetime | None = None  # the earliest instant of an unfired schedule at the last listing
 
     def _schedules(self) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -68,6 +75,7 @@ class LocalScheduler:
         """Fire every one-time schedule due at `now` (default: the local clock); answer how many fired."""
         moment = now if now is not None else clock_now()
         fired = 0
+        next_due: datetime | None = None
         with _fire_lock:
             for group, name in self._schedules():
                 try:
@@ -76,6 +84,8 @@ class LocalScheduler:
                     continue  # deleted since it was listed
                 key = (schedule["Arn"], str(schedule.get("LastModificationDate", "")))
                 instant = one_time_instant(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone"))
+                if instant is not None and instant > moment and key not in _fired:
+                    next_due = instant if next_due is None else min(next_due, instant)
                 if instant is None or instant > moment or key in _fired:
                     continue
                 try:
@@ -87,6 +97,7 @@ class LocalScheduler:
                     self._client.delete_schedule(GroupName=group, Name=name)
                 else:
                     _fired.add(key)
+            self._next_due = next_due
         return fired
 
     def _fire(self, schedule: GetScheduleOutputTypeDef) -> None:
@@ -110,11 +121,17 @@ class LocalScheduler:
             LOG.warning("schedule %s has a target the local scheduler cannot fire: %s", schedule["Name"], arn)
 
     def _loop(self) -> None:
+        seen_changes: int | None = None
         while not self._stop.is_set():
-            try:
-                self.fire_due_schedules()
-            except Exception:
-                LOG.exception("local scheduler failed to fire due schedules")
+            changes = scheduler_changes_so_far()
+            due = self._next_due is not None and clock_now() >= self._next_due
+            if changes != seen_changes or due:
+                seen_changes = changes  # read before listing: a change made meanwhile lists again
+                try:
+                    self.fire_due_schedules()
+                except Exception:
+                    LOG.exception("local scheduler failed to fire due schedules")
+                    seen_changes = None
             self._stop.wait(self.poll_seconds)
 
     def start(self) -> None:
