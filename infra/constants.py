@@ -92,6 +92,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/accounts"),
     ("GET", "/v1/accounts"),
     ("GET", "/v1/accounts/{account_id}"),
+    ("PATCH", "/v1/accounts/{account_id}"),
     ("GET", "/v1/accounts/me"),
     ("POST", "/v1/accounts/{account_id}/tokens"),
     ("GET", "/v1/accounts/{account_id}/tokens"),

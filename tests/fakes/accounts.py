@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from jarchi.accounts.models import Account, Token
+from jarchi.accounts.models import Account, AccountChanges, Token
 from tests.fakes._paging import page
 
 
@@ -24,6 +24,14 @@ class FakeAccounts:
             if account.id in self.accounts:
                 raise KeyError(f"account {account.id} exists")
             self.accounts[account.id] = account
+
+    def update(self, account_id: str, changes: AccountChanges) -> Account | None:
+        with self._lock:
+            account = self.accounts.get(account_id)
+            if account is None:
+                return None
+            self.accounts[account_id] = replace(account, **changes.given())  # type: ignore[arg-type]
+            return self.accounts[account_id]
 
     def _newest_first(self, accounts: list[Account]) -> list[Account]:
         return sorted(accounts, key=lambda a: (a.created_at, a.id), reverse=True)

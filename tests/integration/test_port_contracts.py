@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from jarchi import clock as platform_clock
-from jarchi.accounts.models import Account, AccountType, Token
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import Recipient
@@ -445,6 +445,11 @@ def test_account_contract_creation_children_and_tokens(accounts: AccountReposito
     assert accounts.delete_token(first.id, token.id)
     assert not accounts.delete_token(first.id, token.id)
     assert accounts.find_token("hash-1") is None and accounts.list_tokens(first.id) == []
+
+    changes = AccountChanges(name="First Ltd", flagged=True, status=AccountStatus.SUSPENDED, voice_pulse_price=990)
+    updated = accounts.update(first.id, changes)
+    assert updated == replace(first, **changes.given()) == accounts.get(first.id)
+    assert accounts.update("acc_missing", changes) is None and accounts.get("acc_missing") is None
 
 
 # --- audio and senders ---------------------------------------------------------------------------------------

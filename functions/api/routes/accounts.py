@@ -12,6 +12,7 @@ from functions.api.schemas.accounts import (
     AccountCreate,
     AccountOut,
     AccountPage,
+    AccountPatch,
     TokenCreate,
     TokenCreated,
     TokenList,
@@ -20,6 +21,7 @@ from functions.api.schemas.accounts import (
 from jarchi.accounts import service
 from jarchi.accounts.models import AccountType
 from jarchi.accounts.service import NewAccount
+from jarchi.campaigns import suspension
 from jarchi.errors import Conflict
 
 router = Router()
@@ -46,6 +48,15 @@ def my_account() -> AccountOut:
 @router.get("/accounts/<account_id>", tags=["accounts"], summary="One account")
 def get_account(account_id: str) -> AccountOut:
     return AccountOut.of(service.visible_account(current_caller(), account_id))
+
+
+@router.patch(
+    "/accounts/<account_id>",
+    tags=["accounts"],
+    summary="Settings: name, time zone, region; admin also 24 h, recipient limit, flagged, suspend",
+)
+def update_account(account_id: str, body: AccountPatch) -> AccountOut:
+    return AccountOut.of(suspension.change_account(current_caller(), account_id, body.changes()))
 
 
 @router.post("/accounts/<account_id>/tokens", status_code=201, tags=["tokens"], summary="Create a token")

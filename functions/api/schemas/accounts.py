@@ -6,15 +6,34 @@ from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request, Timestamp
 from functions.api.schemas.fields import Name, ShortName
-from jarchi.accounts.models import Account, AccountType, Token
-from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, IssuedToken
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
+from jarchi.accounts.policy import demo_expires_at
+from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, MAX_RECIPIENT_LIMIT, IssuedToken
+
+Timezone = Annotated[str, Field(max_length=64)]
+Region = Annotated[str, Field(min_length=2, max_length=3)]
 
 
 class AccountCreate(Request):
     name: Name
     type: AccountType
-    timezone: Annotated[str, Field(max_length=64)] = DEFAULT_TIMEZONE
-    default_region: Annotated[str, Field(min_length=2, max_length=3)] = DEFAULT_REGION
+    timezone: Timezone = DEFAULT_TIMEZONE
+    default_region: Region = DEFAULT_REGION
+
+
+class AccountPatch(Request):
+    """The owner's settings; admin's also (24 h permission, recipient limit, flagged, status)."""
+
+    name: Name | None = None
+    timezone: Timezone | None = None
+    default_region: Region | None = None
+    allow_24h: bool | None = None
+    recipient_limit: Annotated[int, Field(ge=1, le=MAX_RECIPIENT_LIMIT)] | None = None
+    flagged: bool | None = None
+    status: AccountStatus | None = None
+
+    def changes(self) -> AccountChanges:
+        return AccountChanges(**self.model_dump(exclude_none=True))
 
 
 class AccountOut(BaseModel):
@@ -27,6 +46,9 @@ class AccountOut(BaseModel):
     created_at: Timestamp
     allow_24h: bool
     recipient_limit: int
+    flagged: bool
+    status: AccountStatus
+    demo_expires_at: Timestamp | None = None
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
@@ -40,6 +62,9 @@ class AccountOut(BaseModel):
             created_at=account.created_at,
             allow_24h=account.allow_24h,
             recipient_limit=account.recipient_limit,
+            flagged=account.flagged,
+            status=account.status,
+            demo_expires_at=demo_expires_at(account),
         )
 
 

@@ -21,8 +21,11 @@ def require_visible(caller: Caller, account: Account | None, account_id: str) ->
 def creatable_types(caller: Caller) -> frozenset[AccountType]:
     if caller.account.is_admin:
         return frozenset(AccountType)
-    if caller.account.type.is_reseller:
-        return frozenset({AccountType.CUSTOMER})
+    if caller.account.type is AccountType.RESELLER_1:
+        # A level-2 reseller is itself the customer of a level-1 (R-ACC-3).
+        return frozenset({AccountType.CUSTOMER, AccountType.DEMO, AccountType.RESELLER_2})
+    if caller.account.type is AccountType.RESELLER_2:
+        return frozenset({AccountType.CUSTOMER, AccountType.DEMO})
     return frozenset()
 
 

@@ -19,6 +19,11 @@ class AccountType(StrEnum):
         return self in (AccountType.RESELLER_1, AccountType.RESELLER_2)
 
 
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # by admin: its tokens answer 403 `account_suspended`, its sending campaigns pause
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
@@ -33,10 +38,33 @@ class Account:
     allow_24h: bool = False  # R-ACC-5: granted by admin, only for otp and service messages
     recipient_limit: int = 60_000  # R-LST-4
     flagged: bool = False  # R-CPL-4: set by admin; its campaigns go through moderation
+    status: AccountStatus = AccountStatus.ACTIVE
+    # R-ACC-3: the price per unit its parent reseller (or admin) set; None: its type's default tariff.
+    voice_pulse_price: int | None = None
+    sms_segment_price: int | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.type is AccountType.ADMIN
+
+
+@dataclass(frozen=True)
+class AccountChanges:
+    """What `PATCH /v1/accounts/{id}` (and `PUT .../tariff`) change; None leaves a field as it is."""
+
+    name: str | None = None
+    timezone: str | None = None
+    default_region: str | None = None
+    allow_24h: bool | None = None
+    recipient_limit: int | None = None
+    flagged: bool | None = None
+    status: AccountStatus | None = None
+    voice_pulse_price: int | None = None
+    sms_segment_price: int | None = None
+
+    def given(self) -> dict[str, object]:
+        """The fields this change sets."""
+        return {name: value for name, value in vars(self).items() if value is not None}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from jarchi.accounts.models import Account, Token
+from jarchi.accounts.models import Account, AccountChanges, Token
 
 
 class AccountRepository(Protocol):
@@ -16,6 +16,10 @@ class AccountRepository(Protocol):
 
     def create(self, account: Account) -> None:
         """A new account; raises if the id is taken (nothing is overwritten)."""
+        ...
+
+    def update(self, account_id: str, changes: AccountChanges) -> Account | None:
+        """Set the fields `changes` gives, in one write; the account as it is now (None: no such account)."""
         ...
 
     def list_children(self, parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from jarchi import clock
-from jarchi.accounts import access
-from jarchi.accounts.models import Account, AccountType, Caller, Token
+from jarchi.accounts import access, policy
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Caller, Token
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.tokens import bearer_token, new_secret, token_hash, token_prefix
-from jarchi.errors import NotFound, Unauthorized, Unprocessable
+from jarchi.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from jarchi.ids import new_id
 from jarchi.ports import resolve
 from jarchi.settings import get_settings
@@ -40,14 +40,19 @@ class IssuedToken:
 
 
 def _validate(request: NewAccount) -> None:
-    if not request.name.strip():
+    _check_profile(request.name, request.timezone, request.default_region)
+
+
+def _check_profile(name: str | None, timezone: str | None, default_region: str | None) -> None:
+    if name is not None and not name.strip():
         raise Unprocessable("invalid_name", "an account needs a name")
-    try:
-        ZoneInfo(request.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise Unprocessable("invalid_timezone", f"unknown time zone {request.timezone!r}") from error
-    if request.default_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise Unprocessable("invalid_region", f"unknown phone region {request.default_region!r}")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise Unprocessable("invalid_timezone", f"unknown time zone {timezone!r}") from error
+    if default_region is not None and default_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise Unprocessable("invalid_region", f"unknown phone region {default_region!r}")
 
 
 def _new_account(request: NewAccount, parent: Account | None) -> Account:
@@ -122,6 +127,36 @@ def require_owned(
     return resource
 
 
+# Set only by the platform admin (SPEC §14); the owner, and a reseller above it, set the rest.
+ADMIN_FIELDS = frozenset({"allow_24h", "recipient_limit", "flagged", "status"})
+MAX_RECIPIENT_LIMIT = 1_000_000
+
+
+def update_account(
+    caller: Caller, account_id: str, changes: AccountChanges, *, accounts: AccountRepository | None = None
+) -> Account:
+    """`PATCH /v1/accounts/{id}`: the account itself, a reseller above it or admin changes its name, time zone
+    and default region; only admin its 24 h permission, recipient limit, `flagged` and `status` (403
+    `admin_only` naming the fields). The admin's own account cannot be suspended (422
+    `account_not_suspendable`). What suspending means for the account's campaigns is
+    `jarchi.campaigns.suspension`'s."""
+    target = visible_account(caller, account_id, accounts=accounts)
+    admin_fields = sorted(ADMIN_FIELDS & changes.given().keys())
+    if admin_fields and not caller.account.is_admin:
+        raise Forbidden("admin_only", f"only the platform admin sets {', '.join(admin_fields)}", fields=admin_fields)
+    _check_profile(changes.name, changes.timezone, changes.default_region)
+    if changes.recipient_limit is not None and not 1 <= changes.recipient_limit <= MAX_RECIPIENT_LIMIT:
+        raise Unprocessable("invalid_recipient_limit", f"recipient_limit is 1..{MAX_RECIPIENT_LIMIT}")
+    if changes.status is AccountStatus.SUSPENDED and target.is_admin:
+        raise Unprocessable("account_not_suspendable", "the platform admin's account cannot be suspended")
+    if changes.name is not None:
+        changes = replace(changes, name=changes.name.strip())
+    updated = _repository(accounts).update(target.id, changes)
+    if updated is None:
+        raise NotFound.of("account", account_id)
+    return updated
+
+
 def list_accounts(
     caller: Caller, limit: int, cursor: str | None, *, accounts: AccountRepository | None = None
 ) -> tuple[list[Account], str | None]:
@@ -144,6 +179,7 @@ def authenticate(authorization: str | None, *, accounts: AccountRepository | Non
     if account is None:
         raise Unauthorized("this token's account no longer exists")
     now = clock.now()
+    policy.require_usable(account, now)
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
         repository.touch_token(token, now)
     return Caller(account=account, token_id=token.id)

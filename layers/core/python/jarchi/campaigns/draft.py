@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from jarchi.accounts.models import Account, AccountType
+from jarchi.accounts.models import Account
+from jarchi.accounts.policy import recipient_limit
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import check_recipient_limit, parse_inline
 from jarchi.audiences.service import load_list_recipients
@@ -50,7 +51,6 @@ from jarchi.content.senders_service import require_approved_sender
 from jarchi.content.sms import count_segments
 from jarchi.errors import Unprocessable
 
-DEMO_MAX_RECIPIENTS = 4  # R-ACC-4
 MAX_REPORTED_INVALID = 100
 
 Unit = Literal["pulse", "segment"]
@@ -134,12 +134,6 @@ def _check_content_shape(draft: CampaignDraft) -> None:
         raise Unprocessable("sender_required", "an SMS campaign needs a registered sender")
     if draft.vote:
         raise Unprocessable("vote_not_supported", "votes are keypad presses during a voice call")
-
-
-def recipient_limit(account: Account) -> int:
-    if account.type is AccountType.DEMO:
-        return min(account.recipient_limit, DEMO_MAX_RECIPIENTS)
-    return account.recipient_limit
 
 
 def _audience(account: Account, draft: CampaignDraft) -> _Audience:

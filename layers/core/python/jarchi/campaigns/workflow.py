@@ -22,16 +22,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi import clock
+from jarchi.accounts.models import AccountStatus
+from jarchi.accounts.ports import AccountRepository
 from jarchi.attempts import Attempt, Outcome, stat_key
 from jarchi.audiences.numbers import number_info
 from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, SYSTEM, AudienceEntry, Campaign, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
-from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.protocol import Next, TaskAnswer
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
@@ -48,6 +51,7 @@ from jarchi.compliance.adcap import (
 from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
 from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
+from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
 
 # Many attempts ride one SQS message: fewer requests, and each results batch (one campaign-item write)
@@ -84,6 +88,31 @@ def _change_status(
 
 # System changes the owner reads about in the campaign's comments (window waits are not news).
 _TOLD_TO_THE_OWNER = frozenset({SystemEvent.SYSTEM_PAUSE, SystemEvent.LOW_QUALITY, SystemEvent.FAIL})
+
+
+def pause_by_system(ports: CampaignPorts, campaign: Campaign, reason: str, now: datetime) -> None:
+    """`paused` by actor `system` with `reason` and a system comment (e.g. `account_suspended`); its owner
+    continues it with `resume_unfinished`. `CampaignChanged` if its status moved since `campaign` was read."""
+    _change_status(ports, campaign, SystemEvent.SYSTEM_PAUSE, now, reason)
+
+
+ACCOUNT_SUSPENDED = "account_suspended"
+
+
+def account_suspended(account_id: str) -> bool:
+    account = resolve(AccountRepository).get(account_id)
+    return account is not None and account.status is AccountStatus.SUSPENDED
+
+
+def _held_for_suspension(ports: CampaignPorts, campaign: Campaign, now: datetime) -> bool:
+    """Its account was suspended (a scheduled start firing later, or the suspension's sweep lost a race):
+    nothing more is admitted; it waits, paused by the system, for its owner's `resume_unfinished`."""
+    if not account_suspended(campaign.account_id):
+        return False
+    # Moved meanwhile: by an owner's pause or stop (sending is over), or a resume (a new run checks again).
+    with suppress(CampaignChanged):
+        pause_by_system(ports, campaign, ACCOUNT_SUSPENDED, now)
+    return True
 
 
 def _superseded(campaign: Campaign, run: int) -> bool:
@@ -290,9 +319,9 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
         return _answer(campaign_id, Next.END)
     if campaign.progress.dispatching:
         _resend_dispatching(ports, campaign, campaign.progress.dispatching)
-    if campaign.status not in ACTIVE:
-        return _answer(campaign_id, Next.END)
     now = clock.now()
+    if campaign.status not in ACTIVE or _held_for_suspension(ports, campaign, now):
+        return _answer(campaign_id, Next.END)
     progress = campaign.progress
     if progress.waiting <= 0:
         if progress.in_flight == 0:

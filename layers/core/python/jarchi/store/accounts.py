@@ -9,8 +9,8 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jarchi.accounts.models import Account, AccountType, Token
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import ACCOUNTS
 
 PROFILE = "PROFILE"
@@ -53,6 +53,9 @@ class AccountItem(Model):
     allow_24h = BooleanAttribute(default=False)
     flagged = BooleanAttribute(default=False)
     recipient_limit = NumberAttribute()
+    status = UnicodeAttribute(default=AccountStatus.ACTIVE.value)
+    voice_pulse_price = NumberAttribute(null=True)
+    sms_segment_price = NumberAttribute(null=True)
     by_parent = _ByParent()
 
 
@@ -83,6 +86,9 @@ def _to_account(item: AccountItem) -> Account:
         allow_24h=bool(item.allow_24h),
         flagged=bool(item.flagged),
         recipient_limit=int(item.recipient_limit),
+        status=AccountStatus(item.status or AccountStatus.ACTIVE.value),
+        voice_pulse_price=None if item.voice_pulse_price is None else int(item.voice_pulse_price),
+        sms_segment_price=None if item.sms_segment_price is None else int(item.sms_segment_price),
     )
 
 
@@ -112,6 +118,9 @@ def _account_item(account: Account) -> AccountItem:
         allow_24h=account.allow_24h,
         flagged=account.flagged,
         recipient_limit=account.recipient_limit,
+        status=account.status.value,
+        voice_pulse_price=account.voice_pulse_price,
+        sms_segment_price=account.sms_segment_price,
     )
 
 
@@ -126,6 +135,15 @@ class DynamoAccounts:
 
     def create(self, account: Account) -> None:
         _account_item(account).save(condition=AccountItem.pk.does_not_exist())
+
+    def update(self, account_id: str, changes: AccountChanges) -> Account | None:
+        item = AccountItem(_account_pk(account_id), PROFILE)
+        actions = [getattr(AccountItem, name).set(value) for name, value in changes.given().items()]
+        if not actions:
+            return self.get(account_id)
+        if not updated_if(lambda: item.update(actions=actions, condition=AccountItem.pk.exists())):
+            return None
+        return _to_account(item)
 
     def list_children(self, parent_id: str, limit: int, cursor: str | None) -> tuple[list[Account], str | None]:
         start = decode_cursor(cursor)
