@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint synth bench layer deploy system-deps clean
+.PHONY: run test lint synth bench bench-peers layer deploy system-deps clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -43,8 +43,13 @@ test: $(VENV)/.installed-dev system-deps lint
 synth: $(VENV)/.installed-dev
 	$(PY) -m infra.app
 
+# Every benchmark in bench/ (the Jasmin peer's included); exits non-zero when a target is missed.
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
+
+# A service SMS campaign and the Jasmin gateway (../shared/peers/jasmin, set up by its setup.sh) in one sitting.
+bench-peers: $(VENV)/.installed-dev
+	$(PY) -m bench jasmin_peer
 
 # The dependencies Lambda layer for the cloud (Python 3.12, arm64), from wheels: no Docker.
 layer: $(VENV)/.installed-dev

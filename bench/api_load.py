@@ -1,15 +1,20 @@
 """Bounded load on the local API (issue 14): `python -m local` started as its own process, driven by
 concurrent keep-alive clients for a fixed count of requests, each client a tenant with its own token.
 
-The mix: GET a campaign, list campaigns, POST quick-send, POST a contact list of 1,000 numbers. Reported:
-p50/p95/p99 per kind, errors (any answer that is not the expected 2xx), the rate, and the resident memory of
-the platform process (VmRSS) after the warm-up, after the first 1,000 requests, at the end and after an idle
-pause, then before and after as many requests again that only read. Targets: reads p99 ≤ 50 ms, 0 errors, no
-memory growth (≤ 5 %) after the first 1,000 requests and across the reads-only run. (The mix stores every list
-and quick-send in moto, in the same process: that memory is the emulated AWS's data, not a leak.)
+Three phases, reported separately:
+1. the mix: GET a campaign, list campaigns, POST quick-send, POST a contact list of 1,000 numbers. Every
+   quick-send starts a campaign that runs in the same process (state machine, pollers, dispatch, results)
+   behind the emulator's one lock, so these reads compete with campaign work: reported, not gated;
+2. reads only (GET a campaign, list campaigns), once the platform is idle (no campaign in flight): the read
+   latency target, p99 ≤ 50 ms, applies here;
+3. as many reads again: the platform's VmRSS may not grow across it (reads store nothing, so growth would be
+   per-request state kept); the mix's growth is reported, and is the emulated AWS's stored data.
+0 errors in every phase. `--isolation both` runs the whole thing twice in one run, the server as shipped
+(request state in a ContextVar) and with one lock around each request (`bench._locked_platform`), and prints
+their ratio.
 
-    .venv/bin/python -m bench.api_load                      # 8 clients, 4,000 requests
-    .venv/bin/python -m bench.api_load --clients 4 --requests 2000
+    .venv/bin/python -m bench.api_load                      # 8 clients, 4,000 requests a phase
+    .venv/bin/python -m bench.api_load --clients 4 --requests 1200 --isolation both
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -86,10 +93,11 @@ def wait_for_port(port: int, deadline: float) -> None:
             time.sleep(0.1)
 
 
-def start_platform(port: int) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30"}
+def start_platform(port: int, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30", **(extra_env or {})}
+    module = "bench._platform" if extra_env else "local"  # the instrumented one only when asked
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port)],
+        [sys.executable, "-m", module, "--port", str(port)],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -97,7 +105,7 @@ def start_platform(port: int) -> tuple[subprocess.Popen[str], str]:
         text=True,
     )
     assert process.stdout is not None
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + (600 if extra_env else 120)  # tracemalloc slows the start several times
     for line in process.stdout:
         match = re.search(r"admin token:\s+(\S+)", line)
         if match:
@@ -188,7 +196,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(results: Results, seconds: float, marks: dict[str, Any]) -> bool:
+def report(results: Results, seconds: float) -> None:
     total = sum(len(v) for v in results.latencies.values())
     print(f"{total} requests in {seconds:.1f} s: {total / seconds:.1f} requests/s, errors {dict(results.errors) or 0}")
     print(f"{'kind':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
@@ -197,17 +205,161 @@ def report(results: Results, seconds: float, marks: dict[str, Any]) -> bool:
         if values:
             p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
             print(f"{kind:<16}{len(values):>7}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{max(values):>9.1f}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wait_until_idle(pid: int, timeout_seconds: float = 300.0) -> float:
+    """Wait until the platform process uses under 10 % of a core over a second (its quick-send campaigns
+    are done); answer how long that took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_seconds:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.1:
+            break
+    return time.monotonic() - started
+
+
+def run_phase(port: int, tenants: list[Tenant], share: int, seed: int, mix: Any, marks: dict[str, Any]) -> Results:
+    results = Results()
+    with ThreadPoolExecutor(len(tenants)) as pool:
+        for i, tenant in enumerate(tenants):
+            pool.submit(client, port, tenant, share, seed + i, results, marks, mix)
+    return results
+
+
+def read_figures(results: Results) -> tuple[float, float, float]:
     reads = results.latencies["get_campaign"] + results.latencies["list_campaigns"]
-    read_p99 = percentile(reads, 0.99)
-    print(f"reads: p50 {statistics.median(reads):.1f} ms, p99 {read_p99:.1f} ms (target ≤ {READ_P99_TARGET_MS:.0f})")
-    names = ("rss_start", "rss_after_first", "rss_end", "rss_idle")
-    print("platform memory (VmRSS, MB): " + ", ".join(f"{n[4:]} {marks.get(n, float('nan')):.0f}" for n in names))
-    growth = (marks["rss_idle"] - marks["rss_after_first"]) / marks["rss_after_first"]
-    first = marks["first"]
+    return statistics.median(reads), percentile(reads, 0.95), percentile(reads, 0.99)
+
+
+@dataclass
+class Figures:
+    isolation: str
+    mixed_rate: float
+    mixed_reads: tuple[float, float, float]
+    reads_rate: float
+    reads: tuple[float, float, float]
+    errors: dict[str, int]
+    rss: dict[str, float]
+    idle_wait: float
+
+
+class Snapshots:
+    """tracemalloc snapshots the platform writes on SIGUSR1 (`bench._platform`), compared by line."""
+
+    def __init__(self, pid: int, prefix: str | None) -> None:
+        self.pid, self.prefix, self.taken = pid, prefix, 0
+
+    def take(self) -> None:
+        if self.prefix is None:
+            return
+        self.taken += 1
+        path = Path(f"{self.prefix}{self.taken}.snap")
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 120
+        size = -1
+        while time.monotonic() < deadline:  # written once its size stops changing
+            time.sleep(1.0)
+            if path.exists() and path.stat().st_size == size:
+                return
+            size = path.stat().st_size if path.exists() else -1
+        raise RuntimeError(f"no snapshot at {path}")
+
+    def compare(self, first: int, second: int, what: str, top: int = 8) -> None:
+        if self.prefix is None:
+            return
+        old = tracemalloc.Snapshot.load(f"{self.prefix}{first}.snap")
+        new = tracemalloc.Snapshot.load(f"{self.prefix}{second}.snap")
+        stats = new.compare_to(old, "lineno")
+        total = sum(stat.size_diff for stat in stats)
+        print(f"tracemalloc, {what}: {total / 2**20:+.1f} MB traced; the largest changes by line:")
+        for stat in stats[:top]:
+            frame = stat.traceback[0]
+            print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9,} blocks  {frame.filename}:{frame.lineno}")
+
+
+def run_platform(args: argparse.Namespace, isolation: str, port: int) -> Figures:
+    env: dict[str, str] = {"BENCH_API_LOCK": "1"} if isolation == "lock" else {}
+    prefix = f"/tmp/jarchi-api-load-{os.getpid()}-{isolation}-" if args.tracemalloc else None
+    if prefix is not None:
+        env["BENCH_API_TRACEMALLOC"] = prefix
+    process, admin = start_platform(port, env)
+    snapshots = Snapshots(process.pid, prefix)
+    try:
+        with ThreadPoolExecutor(args.clients) as pool:
+            tenants = list(pool.map(lambda i: make_tenant(port, admin, i), range(args.clients)))
+        warm = Results()
+        for i, tenant in enumerate(tenants):  # one of each kind per tenant, untimed
+            client(port, tenant, 4, SEED + 1000 + i, warm, {"pid": process.pid})
+        share = args.requests // args.clients
+        first = min(1000, args.requests // 2)
+        rss: dict[str, float] = {"start": rss_mb(process.pid)}
+        # 1. the mix: reads compete with the quick-sends' campaigns running in the same process
+        snapshots.take()
+        marks: dict[str, Any] = {"pid": process.pid, "first": first}
+        started = time.perf_counter()
+        mixed = run_phase(port, tenants, share, SEED, MIX, marks)
+        mixed_seconds = time.perf_counter() - started
+        rss["mixed_first"] = marks.get("rss_after_first", float("nan"))
+        rss["mixed_end"] = rss_mb(process.pid)
+        print(f"--- {isolation}: {args.clients} clients, {share} requests each, mix {dict(MIX)}")
+        report(mixed, mixed_seconds)
+        # 2. reads with no campaign in flight: what a reader waits for the API itself
+        idle_wait = wait_until_idle(process.pid)
+        rss["idle"] = rss_mb(process.pid)
+        snapshots.take()
+        started = time.perf_counter()
+        reads = run_phase(port, tenants, share, SEED + 500, READS, {"pid": process.pid})
+        reads_seconds = time.perf_counter() - started
+        rss["reads_1"] = rss_mb(process.pid)
+        snapshots.take()
+        print(f"--- {isolation}: reads only, no campaign in flight (after {idle_wait:.0f} s for the platform to idle)")
+        report(reads, reads_seconds)
+        # 3. as many reads again: what the request path keeps per request (nothing stored by reads)
+        again = run_phase(port, tenants, share, SEED + 700, READS, {"pid": process.pid})
+        rss["reads_2"] = rss_mb(process.pid)
+        snapshots.take()
+        snapshots.compare(1, 2, "across the mix (its quick-sends and lists stored in moto)")
+        snapshots.compare(3, 4, "across the second reads-only run (per-request state kept)")
+        errors = {**mixed.errors, **{f"reads {k}": v for k, v in reads.errors.items()}}
+        errors |= {f"reads again {k}": v for k, v in again.errors.items()}
+        return Figures(
+            isolation=isolation,
+            mixed_rate=sum(len(v) for v in mixed.latencies.values()) / mixed_seconds,
+            mixed_reads=read_figures(mixed),
+            reads_rate=sum(len(v) for v in reads.latencies.values()) / reads_seconds,
+            reads=read_figures(reads),
+            errors=errors,
+            rss=rss,
+            idle_wait=idle_wait,
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def verdict(figures: Figures) -> bool:
+    rss = figures.rss
+    growth = rss["reads_2"] / rss["reads_1"] - 1
     print(
-        f"growth after the first {first} requests: {growth * 100:+.1f} % (target ≤ {MEMORY_GROWTH_TARGET * 100:.0f} %)"
+        f"=== {figures.isolation}: mixed {figures.mixed_rate:.1f} requests/s, reads p50/p95/p99 "
+        + "/".join(f"{v:.0f}" for v in figures.mixed_reads)
+        + f" ms; reads only {figures.reads_rate:.1f} requests/s, p50/p95/p99 "
+        + "/".join(f"{v:.1f}" for v in figures.reads)
+        + f" ms (target p99 ≤ {READ_P99_TARGET_MS:.0f}); errors {figures.errors or 0}"
     )
-    return not results.errors and read_p99 <= READ_P99_TARGET_MS and growth <= MEMORY_GROWTH_TARGET
+    print(
+        "platform VmRSS (MB): "
+        + ", ".join(f"{name} {value:.0f}" for name, value in rss.items())
+        + f"; across the second reads-only run {growth * 100:+.1f} % (target ≤ {MEMORY_GROWTH_TARGET * 100:.0f} %); "
+        f"the mix grew it {rss['mixed_end'] - rss['mixed_first']:+.0f} MB after its first requests (stored data)"
+    )
+    return not figures.errors and figures.reads[2] <= READ_P99_TARGET_MS and growth <= MEMORY_GROWTH_TARGET
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,40 +367,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--isolation",
+        choices=("context", "lock", "both"),
+        default="context",
+        help="context: the server as shipped (request state in a ContextVar); lock: one lock around each "
+        "request; both: one after the other in this run, and their ratio",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="trace the platform's allocations and print where they grew in each phase (slower: not for timing)",
+    )
     args = parser.parse_args(argv)
-    process, admin = start_platform(args.port)
-    try:
-        with ThreadPoolExecutor(args.clients) as pool:
-            tenants = list(pool.map(lambda i: make_tenant(args.port, admin, i), range(args.clients)))
-        warm = Results()
-        for i, tenant in enumerate(tenants):  # one of each kind per tenant, untimed
-            client(args.port, tenant, 4, SEED + 1000 + i, warm, {"pid": process.pid})
-        first = min(1000, args.requests // 2)  # memory is compared from here to the end
-        marks: dict[str, Any] = {"pid": process.pid, "rss_start": rss_mb(process.pid), "first": first}
-        results = Results()
-        share = args.requests // args.clients
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            for i, tenant in enumerate(tenants):
-                pool.submit(client, args.port, tenant, share, SEED + i, results, marks)
-        seconds = time.perf_counter() - started
-        marks["rss_end"] = rss_mb(process.pid)
-        time.sleep(5)
-        marks["rss_idle"] = rss_mb(process.pid)
-        print(f"{args.clients} clients (one tenant each, keep-alive), {share} requests each, mix {dict(MIX)}")
-        met = report(results, seconds, marks)
-        # reads only: what the request path itself keeps (the mix above stores lists and campaigns in moto)
-        reads, before = Results(), rss_mb(process.pid)
-        with ThreadPoolExecutor(args.clients) as pool:
-            for i, tenant in enumerate(tenants):
-                pool.submit(client, args.port, tenant, share, SEED + 500 + i, reads, {"pid": process.pid}, READS)
-        after = rss_mb(process.pid)
-        read_errors = dict(reads.errors)
-        print(f"then {share * args.clients} reads only: VmRSS {before:.0f} → {after:.0f} MB, errors {read_errors or 0}")
-        met = met and not read_errors and after <= before * (1 + MEMORY_GROWTH_TARGET)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    kinds = ("context", "lock") if args.isolation == "both" else (args.isolation,)
+    runs = [run_platform(args, kind, args.port + i) for i, kind in enumerate(kinds)]
+    met = all([verdict(figures) for figures in runs])
+    if len(runs) == 2:
+        context, lock = runs
+        print(
+            f"lock / context: mixed rate {lock.mixed_rate / context.mixed_rate:.2f}×, reads-only rate "
+            f"{lock.reads_rate / context.reads_rate:.2f}×, reads p99 {lock.reads[2] / context.reads[2]:.2f}×"
+        )
     print("target met" if met else "target MISSED")
     return 0 if met else 1
 

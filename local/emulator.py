@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,10 +39,15 @@ _original_call = BotocoreStubber.__call__
 
 
 # Long polling without holding the lock: a poller whose receive came back empty waits until some
-# SendMessage(Batch) passes here (or its timeout), instead of asking again and again.
+# SendMessage(Batch) to its queue passes here (or its timeout), instead of asking again and again. A send
+# wakes only the pollers of its queue: waking every poller on every send made each send cost an empty
+# ReceiveMessage per other queue.
 _sqs_sends = threading.Condition()
 _sqs_send_count = 0
+_sends_by_queue: Counter[str] = Counter()
+_wakes = 0  # wake_sqs_waiters() calls, and sends whose queue could not be read: they wake every poller
 _SEND_TARGETS = (b"AmazonSQS.SendMessage", b"AmazonSQS.SendMessageBatch")
+_QUEUE_URL = re.compile(rb'"QueueUrl":\s*"[^"]*/([^"/]+)"')
 
 
 def _is_sqs_send(request: Any) -> bool:
@@ -48,20 +55,42 @@ def _is_sqs_send(request: Any) -> bool:
     return (target if isinstance(target, bytes) else str(target).encode()) in _SEND_TARGETS
 
 
-def sqs_sends_so_far() -> int:
-    return _sqs_send_count
+def _queue_name(queue_url: str) -> str:
+    return queue_url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def wait_for_sqs_send(after: int, timeout_seconds: float) -> None:
-    """Return once a send happened after the `after`-th one, or on `wake_sqs_waiters()`, or at the timeout."""
+def sqs_sends_so_far(queue_url: str | None = None) -> int:
+    """A number that changes with every send (to `queue_url` only, when given) and every wake-up."""
+    if queue_url is None:
+        return _sqs_send_count
+    return _sends_by_queue[_queue_name(queue_url)] + _wakes
+
+
+def wait_for_sqs_send(after: int, timeout_seconds: float, queue_url: str | None = None) -> None:
+    """Return once `sqs_sends_so_far(queue_url)` is no longer `after` (a send, or `wake_sqs_waiters()`), or
+    at the timeout."""
     with _sqs_sends:
-        _sqs_sends.wait_for(lambda: _sqs_send_count != after, timeout_seconds)
+        _sqs_sends.wait_for(lambda: sqs_sends_so_far(queue_url) != after, timeout_seconds)
+
+
+def _count_send(request: Any) -> None:
+    global _sqs_send_count, _wakes
+    body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+    match = _QUEUE_URL.search(body)
+    with _sqs_sends:
+        _sqs_send_count += 1
+        if match is None:
+            _wakes += 1
+        else:
+            _sends_by_queue[match.group(1).decode()] += 1
+        _sqs_sends.notify_all()
 
 
 def wake_sqs_waiters() -> None:
-    global _sqs_send_count
+    global _sqs_send_count, _wakes
     with _sqs_sends:
         _sqs_send_count += 1
+        _wakes += 1
         _sqs_sends.notify_all()
 
 
@@ -87,7 +116,7 @@ def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwa
     with _emulator_lock:
         response = _original_call(self, event_name, request, **kwargs)
     if host.startswith("sqs.") and _is_sqs_send(request):
-        wake_sqs_waiters()
+        _count_send(request)
     return response
 
 

@@ -25,14 +25,13 @@ message). A message is deleted when either delivery succeeded, and stays (failed
 
 moto quirks this respects: ReceiveMessage uses WaitTimeSeconds=0 because the emulator serialises SQS
 requests and a long poll would hold that lock; an idle poller waits outside it, until the emulator sees a
-send (`local.emulator.wait_for_sqs_send`) or for at most `idle_seconds`. moto recomputes
+send to its queue (`local.emulator.wait_for_sqs_send`) or for at most `idle_seconds`. moto recomputes
 queue attributes over every message on each send, so pollers keep the queues drained.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import threading
 import time
@@ -182,7 +181,8 @@ class SqsPoller:
         return outcome
 
     def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:
-        event = json.loads(json.dumps(sqs_event(messages, queue_arn=self.queue_arn, region=self.settings.region)))
+        # Built fresh for each call from strings and new dicts, so no JSON round trip is needed to copy it.
+        event = sqs_event(messages, queue_arn=self.queue_arn, region=self.settings.region)
         deployed = function_name(self.settings.resource_prefix, self.function)
         try:
             result = resolve_handler(self.function)(event, make_context(deployed, region=self.settings.region))
@@ -268,7 +268,7 @@ class SqsPoller:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            sends = sqs_sends_so_far()
+            sends = sqs_sends_so_far(self.queue_url)
             try:
                 outcome = self.run_once()
             except Exception:
@@ -276,7 +276,7 @@ class SqsPoller:
                 self._stop.wait(ERROR_BACKOFF_SECONDS)
                 continue
             if not outcome.received and not self._stop.is_set():
-                wait_for_sqs_send(sends, self.idle_seconds)
+                wait_for_sqs_send(sends, self.idle_seconds, self.queue_url)
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():

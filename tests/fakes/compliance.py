@@ -27,6 +27,7 @@ class FakeAdCap:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.claims: dict[str, CapClaim] = {}
+        self.releases: list[tuple[str, str]] = []  # every release asked for, held or not: (number, attempt id)
 
     def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
         with self._lock:
@@ -38,6 +39,7 @@ class FakeAdCap:
 
     def release(self, number: str, attempt_id: str) -> None:
         with self._lock:
+            self.releases.append((number, attempt_id))
             current = self.claims.get(number)
             if current is not None and current.attempt_id == attempt_id:
                 del self.claims[number]

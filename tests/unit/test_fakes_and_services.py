@@ -309,6 +309,8 @@ def test_r_bil_3_a_campaign_runs_on_fakes_and_settles_its_reservation_exactly(fa
     balance = fakes.ledger.balance(shop.account_id)
     assert (balance.balance, balance.reserved) == (1_000_000 - money.charged, 0)
     assert balance == totals_of(fakes.ledger.all_entries(shop.account_id))
+    # AND a service campaign holds no ad-cap claim, so its failed attempt gives none back (R-CPL-2)
+    assert fakes.ad_cap.claims == {} and fakes.ad_cap.releases == []
     with pytest.raises(Conflict):  # finished: nothing more to do
         perform_action(shop, campaign.id, "pause")
 

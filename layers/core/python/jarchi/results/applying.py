@@ -18,7 +18,7 @@ from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.clock import iso
-from jarchi.compliance.adcap import SuppressionList, opts_out_of_ads, releases_ad_cap
+from jarchi.compliance.adcap import SuppressionList, cap_applies, opts_out_of_ads, releases_ad_cap
 from jarchi.errors import NotFound
 
 
@@ -42,6 +42,7 @@ def apply_results(
     if pricing is None:
         raise NotFound.of("campaign", campaign_id)
     now = clock.now()
+    capped = cap_applies(pricing.category)  # only a capped category's attempts hold a claim to give back
     finals: Counter[str] = Counter()
     charged = 0
     writes: list[RecipientState] = []
@@ -68,7 +69,7 @@ def apply_results(
         )
         finals[stat_key(result.outcome)] += 1
         charged += cost
-        if releases_ad_cap(result.outcome):
+        if capped and releases_ad_cap(result.outcome):
             ports.ad_cap.release(result.number, result.attempt_id)
         if opts_out_of_ads(pricing.category, result.vote):
             ports.suppression.add(SuppressionList.AD_OPT_OUT, result.number, added_at=iso(now), source=campaign_id)
