@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint synth bench bench-peers layer deploy system-deps clean
+.PHONY: run admin-token reset-data test lint synth bench bench-peers layer deploy system-deps clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -28,8 +28,17 @@ system-deps:
 	      || echo "warning: could not install espeak-ng; local text-to-speech falls back to a tone"; \
 	  else echo "warning: espeak-ng not found; local text-to-speech falls back to a tone"; fi; }
 
+# The local platform keeps its state in .jarchi/ (JARCHI_DATA_DIR moves it): see local/durability.py.
 run: $(VENV)/.installed-run system-deps
 	$(PY) -m local
+
+# A new token for the local admin account (the platform must be stopped).
+admin-token: $(VENV)/.installed-run
+	$(PY) -m local admin-token
+
+# Deletes the local platform's data folder: the next `make run` starts empty.
+reset-data: $(VENV)/.installed-run
+	$(PY) -m local reset-data
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

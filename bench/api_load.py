@@ -30,6 +30,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -94,7 +95,8 @@ def wait_for_port(port: int, deadline: float) -> None:
 
 
 def start_platform(port: int, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30", **(extra_env or {})}
+    data_dir = tempfile.mkdtemp(prefix="jarchi-api-load-")  # a fresh platform (and admin token) each run
+    env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30", "JARCHI_DATA_DIR": data_dir, **(extra_env or {})}
     module = "bench._platform" if extra_env else "local"  # the instrumented one only when asked
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", str(port)],

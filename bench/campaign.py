@@ -30,6 +30,11 @@ Exits 1 when one is missed.
     .venv/bin/python -m bench.campaign                                 # all, 60,000 each
     .venv/bin/python -m bench.campaign service_sms --recipients 10000  # one kind, shorter
     .venv/bin/python -m bench.campaign --counts-out counts.json        # then bench.cloud_model --counts
+
+Durability (issue 15): `--durability on` times the campaign with the data folder's journal on, as `make run`
+keeps it (in a temporary folder); `--durability both` times it off and then, with other numbers, on, and
+reports both rates and what durability costs (target ≤ 10 % of the rate). The other targets are checked on
+the first run.
 """
 
 from __future__ import annotations
@@ -41,8 +46,11 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +80,7 @@ MAX_RATIO = 1.1  # CPU seconds of the platform / CPU seconds of the bare minimum
 MAX_ITEM_WRITES_PER_ATTEMPT = 3.0
 MAX_SQS_PER_ATTEMPT = 0.1
 MIN_ATTEMPTS_PER_ITEM_WRITE = 100
+MAX_DURABILITY_COST = 0.10  # share of the attempts/s that the journal may cost
 MAX_MEMORY_GROWTH = 0.05  # RSS after a campaign (its stored data dropped) vs after the one before
 
 
@@ -208,7 +217,41 @@ def _new_shop() -> Shop:
     return Shop(as_shop, shop["id"])
 
 
-def _run_campaign(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -> tuple[Run, Memory, dict[str, Any]]:
+@contextmanager
+def _durability(on: bool) -> Iterator[None]:
+    """The local platform's journal, as `make run` keeps it (in a temporary data folder), while the block runs."""
+    if not on:
+        yield
+        return
+    from jarchi.ports import Connector, override, resolve
+    from jarchi.settings import get_settings
+    from local.durability import DataFolder, DurablePlacements, durable_state
+
+    with tempfile.TemporaryDirectory(prefix="jarchi-bench-") as directory:
+        folder = DataFolder(Path(directory)).open()
+        with (
+            durable_state(folder, get_settings().region, START),
+            override(Connector, DurablePlacements(resolve(Connector))),
+        ):
+            yield
+        size = folder.journal_path.stat().st_size + folder.snapshot_path.stat().st_size
+        print(f"data folder after the campaign: {size / 1e6:,.1f} MB", flush=True)
+        folder.close()
+
+
+def _durable_run(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -> Run:
+    """The same campaign again with durability on, to other numbers (the ad cap is per number)."""
+    print(f"--- {scenario.name} with durability on", flush=True)
+    with _durability(True):
+        _, elapsed, cpu, _ = _until_reconciled(
+            shop.api, _campaign_body(scenario, count, "90" + scenario.prefix[-1]), log
+        )
+    return Run(attempts=count, seconds=elapsed, cpu_seconds=cpu)
+
+
+def _run_campaign(
+    shop: Shop, scenario: Scenario, count: int, log: RequestLog, *, durable: bool = False
+) -> tuple[Run, Memory, dict[str, Any]]:
     from jarchi.billing.ledger import totals_of
     from jarchi.store import ledger
 
@@ -217,7 +260,9 @@ def _run_campaign(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -
     gc.collect()
     before = rss_mb()
     log.reset()
-    campaign_id, elapsed, cpu, peak = _until_reconciled(shop.api, _campaign_body(scenario, count, scenario.prefix), log)
+    with _durability(durable):
+        body = _campaign_body(scenario, count, scenario.prefix)
+        campaign_id, elapsed, cpu, peak = _until_reconciled(shop.api, body, log)
     with log.ignoring():
         balance = ledger.get_balance(shop.account_id)
         entries_total = totals_of(ledger.all_entries(shop.account_id))
@@ -333,6 +378,12 @@ class Outcome:
     item_writes: int
     sqs_requests: int
     hottest: list[tuple[str, int]]
+    durable: Run | None = None  # the same campaign with durability on (--durability both)
+
+    @property
+    def durability_cost(self) -> float:
+        """The share of the attempts/s lost to the journal."""
+        return 1 - self.durable.rate / self.campaign.rate if self.durable else 0.0
 
     @property
     def cpu_ratio(self) -> float:
@@ -343,7 +394,7 @@ class Outcome:
         return self.campaign.seconds / (self.bare.seconds * self.campaign.attempts / self.bare.attempts)
 
 
-def _measure(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -> Outcome:
+def _measure(shop: Shop, scenario: Scenario, count: int, log: RequestLog, durability: str = "off") -> Outcome:
     from jarchi.settings import get_settings
     from local.runtime import LocalRuntime
 
@@ -351,23 +402,21 @@ def _measure(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -> Out
     log.reset()
     runtime = LocalRuntime(get_settings(), failed_visibility_seconds=1).start()
     try:
-        campaign, memory, checks = _run_campaign(shop, scenario, count, log)
+        campaign, memory, checks = _run_campaign(shop, scenario, count, log, durable=durability == "on")
+        counted = {
+            "requests": dict(log.requests),
+            "writes_by_table": dict(log.writes_by_table),
+            "item_writes": sum(log.item_writes.values()),
+            "sqs_requests": log.total("sqs."),
+            "hottest": log.item_writes.most_common(3),
+        }
+        durable = _durable_run(shop, scenario, count, log) if durability == "both" else None  # (counted too)
     finally:
         runtime.stop()
     with log.ignoring():
         bare = _run_bare(campaign.attempts, claim_cap=scenario.claims_cap)
-    hottest = log.item_writes.most_common(3)
     return Outcome(
-        scenario=scenario,
-        campaign=campaign,
-        bare=bare,
-        memory=memory,
-        checks=checks,
-        requests=dict(log.requests),
-        writes_by_table=dict(log.writes_by_table),
-        item_writes=sum(log.item_writes.values()),
-        sqs_requests=log.total("sqs."),
-        hottest=hottest,
+        scenario=scenario, campaign=campaign, bare=bare, memory=memory, checks=checks, durable=durable, **counted
     )
 
 
@@ -402,6 +451,14 @@ def _report(outcome: Outcome) -> list[str]:
         f"RSS: before {m.before_mb:,.0f} MB, peak {m.peak_mb:,.0f} MB, after {m.after_mb:,.0f} MB, "
         f"after its per-attempt data is dropped {m.after_dropped_mb:,.0f} MB"
     )
+    durable = outcome.durable
+    if durable is not None:
+        print(
+            f"durability off: {campaign.rate:,.0f} attempts/s, {campaign.cpu_seconds:.1f} CPU s; "
+            f"on: {durable.rate:,.0f} attempts/s, {durable.cpu_seconds:.1f} CPU s; "
+            f"cost {outcome.durability_cost:.1%} of the rate (target ≤ {MAX_DURABILITY_COST:.0%}), "
+            f"{durable.cpu_seconds / campaign.cpu_seconds - 1:+.1%} CPU"
+        )
     cost = checks["cost"]
     met = {
         "ratio": outcome.cpu_ratio <= MAX_RATIO,
@@ -412,6 +469,7 @@ def _report(outcome: Outcome) -> list[str]:
         "money": cost["reserved"] == cost["charged"] + cost["released"] + cost["refunded"]
         and checks["balance_equals_ledger"]
         and checks["reserved_after"] == 0,
+        "durability": outcome.durability_cost <= MAX_DURABILITY_COST,
     }
     return [f"{outcome.scenario.name} {name}" for name, ok in met.items() if not ok]
 
@@ -448,7 +506,7 @@ def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
     return counts
 
 
-def run(names: list[str], count: int) -> list[Outcome]:
+def run(names: list[str], count: int, durability: str = "off") -> list[Outcome]:
     log = install()
     from jarchi.clock import LocalClock, use_clock
     from jarchi.resources import DISPATCH_QUEUE
@@ -470,7 +528,7 @@ def run(names: list[str], count: int) -> list[Outcome]:
         )
         shop = _new_shop()
         for name in names:
-            outcomes.append(_measure(shop, SCENARIOS[name], count, log))
+            outcomes.append(_measure(shop, SCENARIOS[name], count, log, durability))
     return outcomes
 
 
@@ -479,11 +537,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="*", help=f"of {', '.join(SCENARIOS)} (default: {' '.join(DEFAULT_RUN)})")
     parser.add_argument("--recipients", type=int, default=RECIPIENTS)
     parser.add_argument("--counts-out", type=Path, help="write the requests per attempt here for bench.cloud_model")
+    parser.add_argument(
+        "--durability", choices=["off", "on", "both"], default="off", help="the data folder's journal (issue 15)"
+    )
     args = parser.parse_args(argv if argv is not None else [])
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}")
-    outcomes = run(list(args.scenarios) or DEFAULT_RUN, args.recipients)
+    outcomes = run(list(args.scenarios) or DEFAULT_RUN, args.recipients, args.durability)
     if args.counts_out:
         args.counts_out.write_text(json.dumps({o.scenario.name: counts_per_attempt(o) for o in outcomes}, indent=1))
     missed = [name for outcome in outcomes for name in _report(outcome)] + _memory_flat(outcomes)

@@ -1,7 +1,13 @@
 """`make run`: the whole platform on one machine, offline.
 
 AWS emulated in-process by moto; the same handlers, state machine, tables and queues as the cloud stack;
-the simulator connector; the local clock; an `admin` account whose token is printed once."""
+the simulator connector; the local clock; an `admin` account whose token is printed on the first start.
+The platform's state lives in a data folder (`.jarchi/` in the checkout, `JARCHI_DATA_DIR` to move it) and
+survives a restart or a crash (`local.durability`).
+
+    python -m local                 # run (make run)
+    python -m local admin-token     # a new admin token, while the platform is stopped (make admin-token)
+    python -m local reset-data      # delete the data folder (make reset-data)"""
 
 from __future__ import annotations
 
@@ -12,8 +18,14 @@ import os
 import sys
 import warnings
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from jarchi.settings import Settings
+    from local.durability import DataFolder, Resumed
 
 LOCAL_ENVIRONMENT = {
     "JARCHI_STAGE": "local",
@@ -27,13 +39,28 @@ LOCAL_ENVIRONMENT = {
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m local", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "admin-token", "reset-data"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     return parser.parse_args()
 
 
-def _banner(url: str, token: str, now: datetime) -> str:
+def _banner(url: str, token: str | None, now: datetime, data_dir: Path, resumed: Resumed) -> str:
+    if token is None:
+        replay = f"{resumed.replayed:,} journaled changes replayed in {resumed.replay_seconds:.1f} s"
+        admin = [
+            f"  data folder:  {data_dir}  (resumed: {replay})",
+            "  admin token:  the one shown on the first start (`make admin-token` issues another)",
+        ]
+    else:
+        admin = [
+            f"  data folder:  {data_dir}  (new; `make reset-data` empties it)",
+            f"  admin token:  {token}",
+            "  (shown once: keep it; `make admin-token` issues another)",
+        ]
     return "\n".join(
         [
             "",
@@ -41,11 +68,23 @@ def _banner(url: str, token: str, now: datetime) -> str:
             f"  API docs:     {url}/v1/docs",
             f"  OpenAPI:      {url}/v1/openapi.json",
             f"  local clock:  {now.isoformat()}  (POST /v1/local/clock to move it)",
-            f"  admin token:  {token}",
-            "  (shown once: keep it; nothing is stored beyond this process)",
+            *admin,
             "",
         ]
     )
+
+
+def _reset_data() -> int:
+    from local.durability import DataFolderError, data_dir_from_env, reset_data
+
+    data_dir = data_dir_from_env()
+    try:
+        removed = reset_data(data_dir)
+    except DataFolderError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    sys.stdout.write(f"{'Deleted' if removed else 'There was no'} data folder {data_dir}\n")
+    return 0
 
 
 def main() -> int:
@@ -54,6 +93,8 @@ def main() -> int:
         os.environ.setdefault(key, value)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    if args.command == "reset-data":
+        return _reset_data()
 
     from jarchi.configuration import check_configuration
     from jarchi.settings import ConfigurationError, reset_settings
@@ -65,28 +106,68 @@ def main() -> int:
         sys.stderr.write(f"Jarchi did not start: {error}\n")
         return 2
     # imported once the settings are known good: the store's models read them as they are imported
+    from local.durability import DataFolder, DataFolderError, data_dir_from_env
+
+    folder = DataFolder(data_dir_from_env())
+    try:
+        folder.open()  # refuses a folder another version wrote, or one a running platform holds
+    except DataFolderError as error:
+        sys.stderr.write(f"Jarchi did not start: {error}\n")
+        return 2
+    try:
+        return _serve(args, settings, folder) if args.command == "run" else _admin_token(settings, folder)
+    finally:
+        folder.close()
+
+
+def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> int:
     from jarchi import wiring
-    from jarchi.clock import LocalClock, use_clock
+    from jarchi.clock import use_clock
+    from jarchi.ports import Connector, override, resolve
+    from local.durability import DurablePlacements, durable_state
     from local.emulator import emulated_aws
     from local.runtime import LocalRuntime
-    from local.seed import seed_admin
+    from local.seed import find_admin, seed_admin
     from local.server import app
 
     wiring.install()  # the adapters behind the ports, as each Lambda's cold start installs them
-    clock = LocalClock(settings.now or datetime.now(UTC))
-    use_clock(clock)
-    with emulated_aws(settings):
-        runtime = LocalRuntime(settings).start()
+    witness = settings.placement_log
+    with (
+        emulated_aws(settings),
+        durable_state(folder, settings.region, settings.now or datetime.now(UTC)) as resumed,
+        override(Connector, DurablePlacements(resolve(Connector), Path(witness) if witness else None)),
+    ):
+        use_clock(resumed.clock)
+        runtime = LocalRuntime(settings, resuming=not resumed.fresh).start()
         try:
-            issued = seed_admin()
+            token = seed_admin().secret if find_admin() is None else None
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
-            sys.stdout.write(_banner(f"http://{args.host}:{args.port}", issued.secret, clock.now()) + "\n")
+            url = f"http://{args.host}:{args.port}"
+            banner = _banner(url, token, resumed.clock.now(), folder.path, resumed)
+            sys.stdout.write(banner + "\n")
             sys.stdout.flush()
             with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
                 server.run()
         finally:
             runtime.stop()
     sys.stdout.write("Jarchi stopped.\n")
+    return 0
+
+
+def _admin_token(settings: Settings, folder: DataFolder) -> int:
+    """A new token for the admin account, written to the data folder (the platform must be stopped)."""
+    from jarchi import wiring
+    from jarchi.clock import use_clock
+    from local.durability import durable_state
+    from local.emulator import emulated_aws
+    from local.seed import new_admin_token
+
+    wiring.install()
+    with emulated_aws(settings), durable_state(folder, settings.region, settings.now or datetime.now(UTC)) as resumed:
+        use_clock(resumed.clock)
+        issued = new_admin_token()
+    sys.stdout.write(f"admin token: {issued.secret}\n")
+    sys.stdout.write(f"  (for the platform in {folder.path}; earlier tokens still work)\n")
     return 0
 
 

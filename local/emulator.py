@@ -8,7 +8,7 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,9 +33,12 @@ FAKE_CREDENTIALS = {
 # DynamoDB and SQS apply each request atomically; moto's Python backends do not when several threads
 # call them at once (an UpdateItem ADD is read-modify-write). Serialising the data-plane requests gives
 # the local platform the per-request atomicity the real services have.
-_SERIALISED_HOSTS = ("dynamodb.", "sqs.", "s3.")
+_SERIALISED_HOSTS = ("dynamodb.", "sqs.", "s3.", "scheduler.")
 _emulator_lock = threading.RLock()
 _original_call = BotocoreStubber.__call__
+# Sees every serialised request inside the lock, with the call that applies it (the durable journal).
+RequestObserver = Callable[[Any, Callable[[], Any]], Any]
+_observer: list[RequestObserver] = []
 
 
 # Long polling without holding the lock: a poller whose receive came back empty waits until some
@@ -106,18 +109,27 @@ def scheduler_changes_so_far() -> int:
 def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
     global _scheduler_change_count
     host = request.url.split("://", 1)[-1]
-    if not host.startswith(_SERIALISED_HOSTS):
-        if host.startswith("scheduler.") and request.method != "GET":
-            try:
-                return _original_call(self, event_name, request, **kwargs)
-            finally:
-                _scheduler_change_count += 1
+    if not host.startswith(_SERIALISED_HOSTS) and ".s3." not in host.split("/", 1)[0]:
         return _original_call(self, event_name, request, **kwargs)
     with _emulator_lock:
-        response = _original_call(self, event_name, request, **kwargs)
+        if _observer:
+            response = _observer[0](request, lambda: _original_call(self, event_name, request, **kwargs))
+        else:
+            response = _original_call(self, event_name, request, **kwargs)
     if host.startswith("sqs.") and _is_sqs_send(request):
         _count_send(request)
+    elif host.startswith("scheduler.") and request.method != "GET":
+        _scheduler_change_count += 1
     return response
+
+
+def emulator_lock() -> threading.RLock:
+    """Held while a serialised request is applied: holding it sees the emulated services at rest."""
+    return _emulator_lock
+
+
+def observe_requests(observer: RequestObserver | None) -> None:
+    _observer[:] = [observer] if observer is not None else []
 
 
 def install_request_serialisation() -> None:

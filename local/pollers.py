@@ -43,6 +43,7 @@ import boto3
 
 from jarchi.resources import QueueSpec
 from jarchi.settings import Settings
+from local.durability import wait_durable
 from local.emulator import sqs_sends_so_far, wait_for_sqs_send, wake_sqs_waiters
 from local.functions import function_name, make_context, resolve_handler
 
@@ -178,6 +179,7 @@ class SqsPoller:
         failures = [message for message in messages if message["MessageId"] in failed]
         self._report_failures(failures, outcome)
         self._after_failure(failures)
+        wait_durable()  # a finished batch survives a crash from here on (at once without a data folder)
         return outcome
 
     def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:

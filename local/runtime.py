@@ -48,8 +48,10 @@ class LocalRuntime:
         run_pollers: bool = True,
         run_scheduler: bool = True,
         deliver_twice: bool = False,
+        resuming: bool = False,
     ) -> None:
         self.settings = settings
+        self.resuming = resuming  # restarted on a data folder: `local.recovery` runs before the pollers
         self.failed_visibility_seconds = failed_visibility_seconds
         self.deliver_twice = deliver_twice
         self.run_pollers = run_pollers
@@ -84,6 +86,10 @@ class LocalRuntime:
         if faults:
             self.faults = self._faults.enter_context(injected(faults))
             LOG.warning("fault injection on: %s", faults.as_json())
+        if self.resuming:
+            from local.recovery import recover
+
+            recover(self.settings, failed_visibility_seconds=self.failed_visibility_seconds)
         if self.run_pollers:
             for poller in self.pollers:
                 poller.start()

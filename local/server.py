@@ -8,6 +8,7 @@ from typing import Any
 
 from jarchi.settings import get_settings
 from local.apigateway import HttpRequest, http_response, proxy_event
+from local.durability import wait_durable
 from local.functions import function_name, make_context
 
 Scope = MutableMapping[str, Any]
@@ -24,7 +25,9 @@ def invoke_api(request: HttpRequest) -> Any:
 
     settings = get_settings()
     context = make_context(function_name(settings.resource_prefix, "api"), region=settings.region)
-    return http_response(handler(proxy_event(request), context))
+    response = http_response(handler(proxy_event(request), context))
+    wait_durable()  # answered once what it changed is on disk (at once when the platform keeps no data)
+    return response
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -33,6 +33,10 @@ class LocalClock:
         self._ticking = ticking
         self._started_at = time.monotonic()
 
+    @property
+    def ticking(self) -> bool:
+        return self._ticking
+
     def now(self) -> datetime:
         with self._lock:
             elapsed = timedelta(seconds=time.monotonic() - self._started_at) if self._ticking else timedelta()

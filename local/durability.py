@@ -1,0 +1,679 @@
+"""The local platform keeps its data (issue 15): a write-ahead journal of the emulated services' changes,
+snapshots that bound it, and the data folder they live in (`.jarchi/` by default, `JARCHI_DATA_DIR`).
+
+Every request that changes DynamoDB, S3, SQS or EventBridge Scheduler passes `local.emulator`'s serialising
+lock; inside it, once moto has applied the request, `Journal.observe` appends what changed to the journal, in
+the order moto applied it. So any prefix of the journal is the state the emulated AWS was in at one instant:
+a `kill -9` rewinds the platform to a moment it really passed through, which is what the pipeline's
+idempotency is built to resume from (a Lambda that died mid-batch, in the cloud). What must not be rewound
+waits for the journal to reach the disk (`wait_durable`): an API answer, a poller's finished batch, a
+placement handed to the provider. A flusher thread writes and fsyncs whatever is pending in one go, so
+waiters share one fsync (group commit).
+
+What a record holds, by service:
+- DynamoDB, S3, Scheduler: the HTTP request itself, replayed through moto on start (these services are
+  deterministic given the same prior state: conditions, counters and transactions come out the same);
+- SQS: what changed, not the request, because moto draws message ids and receipt handles at random: the
+  messages sent (as moto holds them), each receive's new receipt handle, receive count and visibility, the
+  messages a receive moved to a DLQ, deletes by receipt handle, visibility changes;
+- the local clock's distance from real time (or its frozen instant), whenever it moves.
+
+Step Functions executions and deployed functions are not journaled: the functions and the state machine are
+deployed again on each start, and `local.recovery` starts the workflow again for every campaign that should
+have one (its position lives in the campaign item, not in the engine).
+
+A snapshot (pickle of the DynamoDB, S3 and Scheduler backends and of every queue's messages) is written on
+start, after the replay, and on a clean stop; the journal then starts empty. Each record carries its
+sequence number, and the snapshot the last one it covers, so a crash between the two writes replays nothing
+twice. A torn record at the journal's end (the kill came mid-write) ends the replay there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Final
+
+import moto
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.compat import HTTPHeaders
+from moto.backends import get_backend
+from moto.core.models import DEFAULT_ACCOUNT_ID, botocore_stubber
+from moto.core.utils import unix_time_millis
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+from jarchi.attempts import Attempt, Placement, PlacementStatus
+from jarchi.clock import LocalClock
+from jarchi.ports import Connector
+from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
+from jarchi.store.tables import ALL_TABLES
+from local.emulator import emulator_lock, observe_requests
+
+LOG = logging.getLogger(__name__)
+
+DATA_DIR_ENV: Final = "JARCHI_DATA_DIR"
+DEFAULT_DATA_DIR: Final = Path(__file__).resolve().parent.parent / ".jarchi"
+# Bump when what the folder holds changes meaning; moto's version and the resources' definitions count too.
+FORMAT: Final = 1
+FORMAT_FILE: Final = "format.json"
+JOURNAL_FILE: Final = "journal.log"
+SNAPSHOT_FILE: Final = "snapshot.pickle"
+LOCK_FILE: Final = "lock"
+_FRAME: Final = struct.Struct("<II")  # payload length, crc32
+# A start replaying a journal longer than this writes a snapshot (and so does a clean stop, always).
+SNAPSHOT_AFTER_BYTES: Final = 32 * 1024 * 1024
+
+_DYNAMODB_WRITES: Final = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement"}
+)
+_SQS_CHANGES: Final = frozenset(
+    {
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "ChangeMessageVisibilityBatch",
+        "PurgeQueue",
+    }
+)
+_HTTP_WRITES: Final = frozenset({"PUT", "POST", "DELETE"})
+
+
+class DataFolderError(Exception):
+    """The data folder cannot be used (another version wrote it, or another process holds it)."""
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser().resolve()
+
+
+def fingerprint() -> dict[str, Any]:
+    """What a data folder must match to be read: the journal's format, moto's version (snapshots are its
+    objects), and the tables, queues and buckets it was written against."""
+    resources = repr((ALL_TABLES, ALL_QUEUES, ALL_BUCKETS)).encode()
+    return {"format": FORMAT, "moto": moto.__version__, "resources": hashlib.sha256(resources).hexdigest()[:16]}
+
+
+class DataFolder:
+    """The folder, its format file and its lock (one process at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock: IO[str] | None = None
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path / JOURNAL_FILE
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.path / SNAPSHOT_FILE
+
+    @property
+    def fresh(self) -> bool:
+        return not (self.path / FORMAT_FILE).exists()
+
+    def lock(self) -> None:
+        """Hold the folder's lock for this process's life (one platform per folder)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = (self.path / LOCK_FILE).open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise DataFolderError(f"{self.path} is in use by a running Jarchi (stop it first)") from None
+        self._lock = lock
+
+    def open(self) -> DataFolder:
+        """Create it if needed, take its lock, and check that this version can read it."""
+        self.lock()
+        if not self.fresh:
+            self.check_format()
+        return self
+
+    def check_format(self) -> None:
+        try:
+            found = json.loads((self.path / FORMAT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = None
+        wanted = fingerprint()
+        if found != wanted:
+            raise DataFolderError(
+                f"the data folder {self.path} was written by an incompatible version of Jarchi "
+                f"(it holds {found}, this version needs {wanted}). There is no migration between these "
+                "versions: keep the folder with an older checkout, or start empty with `make reset-data` "
+                "(which deletes it)."
+            )
+
+    def mark_format(self) -> None:
+        _write_atomically(self.path / FORMAT_FILE, json.dumps(fingerprint()).encode())
+
+    def close(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+
+def reset_data(path: Path) -> bool:
+    """Delete the data folder (refused while a platform runs on it); answer whether there was one."""
+    if not path.exists():
+        return False
+    folder = DataFolder(path)
+    folder.lock()
+    try:
+        shutil.rmtree(path)
+    finally:
+        folder.close()
+    return True
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+# --- the emulated services' state ---------------------------------------------------------------------
+
+
+def _backend(service: str, region: str) -> Any:
+    partition = "aws" if service == "s3" else region
+    return get_backend(service)[DEFAULT_ACCOUNT_ID][partition]  # type: ignore[call-overload]
+
+
+def _queue(region: str, name: str) -> Any:
+    return _backend("sqs", region).get_queue(name)
+
+
+def _queue_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ClockState:
+    """The local clock as it persists: its distance from real time while it ticks, or the frozen instant."""
+
+    ticking: bool
+    skew_seconds: float = 0.0
+    frozen_at: datetime | None = None
+
+    @classmethod
+    def of(cls, clock: LocalClock) -> ClockState:
+        if clock.ticking:
+            return cls(True, skew_seconds=(clock.now() - datetime.now(UTC)).total_seconds())
+        return cls(False, frozen_at=clock.now())
+
+    def clock(self) -> LocalClock:
+        if self.ticking:
+            return LocalClock(datetime.now(UTC) + timedelta(seconds=self.skew_seconds))
+        assert self.frozen_at is not None
+        return LocalClock(self.frozen_at, ticking=False)
+
+
+def capture_state(region: str, clock: ClockState | None) -> bytes:
+    sqs = _backend("sqs", region)
+    state = {
+        "dynamodb": _backend("dynamodb", region),
+        "s3": _backend("s3", region),
+        "scheduler": _backend("scheduler", region),
+        "sqs": {name: queue._messages for name, queue in sqs.queues.items()},
+        "clock": clock,
+    }
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def restore_state(region: str, data: bytes) -> ClockState | None:
+    state = pickle.loads(data)  # our own file, in our own data folder
+    for service in ("dynamodb", "s3", "scheduler"):
+        _backend(service, region).__dict__.update(state[service].__dict__)
+    sqs = _backend("sqs", region)
+    for name, messages in state["sqs"].items():
+        if name in sqs.queues:
+            sqs.queues[name]._messages = messages
+    clock: ClockState | None = state["clock"]
+    return clock
+
+
+# --- the journal --------------------------------------------------------------------------------------
+
+
+class Journal:
+    """Append-only, fsync'd in groups by a flusher thread; `wait_durable()` returns once everything appended
+    before the call is on disk."""
+
+    def __init__(self, folder: DataFolder, region: str, *, first_seq: int = 0) -> None:
+        self.folder = folder
+        self.region = region
+        self.recording = False
+        self._seq = first_seq
+        self._flushed = first_seq
+        self._pending: list[bytes] = []
+        self._condition = threading.Condition()
+        self._file = folder.journal_path.open("ab")
+        self._closed = False
+        self._thread = threading.Thread(target=self._flush_loop, name="journal-flusher", daemon=True)
+        self._thread.start()
+        self.clock_state: ClockState | None = None
+
+    @property
+    def seq(self) -> int:
+        return self._seq
+
+    def size(self) -> int:
+        return self.folder.journal_path.stat().st_size
+
+    def append(self, record: tuple[Any, ...]) -> int:
+        """Frame a record now (its objects may change right after) and queue it for the flusher."""
+        payload = pickle.dumps((self._seq + 1, record), protocol=pickle.HIGHEST_PROTOCOL)
+        frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+        with self._condition:
+            self._seq += 1
+            self._pending.append(frame)
+            self._condition.notify_all()
+            return self._seq
+
+    def wait_durable(self, seq: int | None = None) -> None:
+        with self._condition:
+            target = self._seq if seq is None else seq
+            self._condition.wait_for(lambda: self._flushed >= target or self._closed)
+
+    def _flush_loop(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: bool(self._pending) or self._closed)
+                if not self._pending and self._closed:
+                    return
+                frames, self._pending = self._pending, []
+                upto = self._seq
+            self._file.write(b"".join(frames))
+            self._file.flush()
+            os.fdatasync(self._file.fileno())
+            with self._condition:
+                self._flushed = max(self._flushed, upto)
+                self._condition.notify_all()
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+        self._thread.join(10)
+        self._file.close()
+
+    # --- what each request changed (called by local.emulator under its lock) ---
+
+    def observe(self, request: Any, call: Callable[[], Any]) -> Any:
+        if not self.recording:
+            return call()
+        host = request.url.split("://", 1)[-1].split("/", 1)[0]
+        service = _service_of(host)
+        if service == "sqs":
+            return self._observe_sqs(request, call)
+        if service is None or not _is_write(service, request):
+            return call()
+        body = request.body
+        if hasattr(body, "read"):  # a streamed S3 upload: keep its bytes for the journal and for moto
+            body = body.read()
+            request.body = body
+        response = call()
+        if response is not None and response.status_code < 300:
+            headers = [(key, value) for key, value in request.headers.items()]
+            self.append(("http", request.method, request.url, headers, _bytes(body)))
+        return response
+
+    def _observe_sqs(self, request: Any, call: Callable[[], Any]) -> Any:
+        action = _target(request).removeprefix("AmazonSQS.")
+        if action not in _SQS_CHANGES:
+            return call()
+        arguments = json.loads(_bytes(request.body) or b"{}")
+        name = _queue_name(arguments.get("QueueUrl", ""))
+        queue = _queue(self.region, name)
+        dlq = queue.dead_letter_queue
+        dlq_before = len(dlq._messages) if dlq is not None else 0
+        if action in ("DeleteMessage", "DeleteMessageBatch"):
+            handles = _receipt_handles(arguments, action)
+        response = call()
+        if response is None or response.status_code >= 300:
+            return response
+        answer = json.loads(response.content or b"{}")
+        if action in ("SendMessage", "SendMessageBatch"):
+            ids = {answer["MessageId"]} if "MessageId" in answer else {e["MessageId"] for e in answer["Successful"]}
+            self.append(("sqs.send", name, [m for m in queue._messages if m.id in ids]))
+        elif action == "ReceiveMessage":
+            ids = {m["MessageId"] for m in answer.get("Messages", [])}
+            received = [_receive_state(m) for m in queue._messages if m.id in ids]
+            moved = [m.id for m in dlq._messages[dlq_before:]] if dlq is not None else []
+            if received or moved:
+                self.append(("sqs.receive", name, received, moved, dlq.name if dlq is not None else None))
+        elif action in ("DeleteMessage", "DeleteMessageBatch"):
+            self.append(("sqs.delete", name, handles))
+        elif action.startswith("ChangeMessageVisibility"):
+            handles = _receipt_handles(arguments, action)
+            changed = [(m.id, m.visible_at) for m in queue._messages if any(m.had_receipt_handle(h) for h in handles)]
+            self.append(("sqs.visibility", name, changed))
+        elif action == "PurgeQueue":
+            self.append(("sqs.purge", name))
+        return response
+
+    def record_clock(self, clock: LocalClock) -> None:
+        self.clock_state = ClockState.of(clock)
+        if self.recording:
+            self.append(("clock", self.clock_state))
+
+    # --- snapshot and replay ---
+
+    def snapshot(self, lock: Any) -> None:
+        """Write a snapshot of everything up to the journal's last record, then start the journal afresh."""
+        with lock:
+            seq = self._seq
+            data = capture_state(self.region, self.clock_state)
+        self.wait_durable(seq)
+        _write_atomically(self.folder.snapshot_path, struct.pack("<Q", seq) + data)
+        with self._condition:
+            if self._seq == seq:  # nothing came after: the journal can start empty
+                self._file.truncate(0)
+                self._file.flush()
+                os.fsync(self._file.fileno())
+
+
+def _receive_state(message: Any) -> tuple[str, str, int, float, int | None]:
+    return (
+        message.id,
+        message.receipt_handle,
+        message.approximate_receive_count,
+        message.visible_at,
+        message.approximate_first_receive_timestamp,
+    )
+
+
+def _service_of(host: str) -> str | None:
+    if host.startswith("dynamodb."):
+        return "dynamodb"
+    if host.startswith("sqs."):
+        return "sqs"
+    if host.startswith("s3.") or ".s3." in host:
+        return "s3"
+    if host.startswith("scheduler."):
+        return "scheduler"
+    return None
+
+
+def _target(request: Any) -> str:
+    target = request.headers.get("X-Amz-Target", b"")
+    return target.decode() if isinstance(target, bytes) else str(target)
+
+
+def _is_write(service: str, request: Any) -> bool:
+    if service == "dynamodb":
+        return _target(request).rsplit(".", 1)[-1] in _DYNAMODB_WRITES
+    return str(request.method).upper() in _HTTP_WRITES
+
+
+def _bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def _receipt_handles(arguments: dict[str, Any], action: str) -> list[str]:
+    if action.endswith("Batch"):
+        return [entry["ReceiptHandle"] for entry in arguments.get("Entries", [])]
+    return [arguments["ReceiptHandle"]]
+
+
+def read_journal(path: Path) -> Iterator[tuple[int, tuple[Any, ...], int]]:
+    """The journal's records in order, each with the offset where it ends, up to the first torn or damaged
+    one (the kill came mid-write)."""
+    if not path.exists():
+        return
+    with path.open("rb") as file:
+        while True:
+            header = file.read(_FRAME.size)
+            if len(header) < _FRAME.size:
+                return
+            length, crc = _FRAME.unpack(header)
+            payload = file.read(length)
+            if len(payload) < length or zlib.crc32(payload) != crc:
+                LOG.warning("the journal ends with a torn record (a crash mid-write): replayed up to it")
+                return
+            seq, record = pickle.loads(payload)  # our own file
+            yield seq, record, file.tell()
+
+
+def apply_record(region: str, record: tuple[Any, ...]) -> ClockState | None:
+    """Apply one journal record to the running moto; a clock record answers the clock's state."""
+    kind = record[0]
+    if kind == "http":
+        _, method, url, headers, body = record
+        http_headers = HTTPHeaders()
+        for key, value in headers:
+            http_headers[key] = value
+        botocore_stubber.process_request(
+            AWSPreparedRequest(method=method, url=url, headers=http_headers, body=body, stream_output=False)
+        )
+    elif kind == "clock":
+        state: ClockState = record[1]
+        return state
+    else:
+        _apply_sqs(region, record)
+    return None
+
+
+def _sqs_send(region: str, queue: Any, messages: list[Any]) -> None:
+    queue._messages.extend(messages)
+
+
+def _sqs_receive(
+    region: str, queue: Any, received: list[tuple[str, str, int, float, int | None]], moved: list[str], dlq: str | None
+) -> None:
+    by_id = {m.id: m for m in queue._messages}
+    for message_id, handle, receives, visible_at, first_received in received:
+        message = by_id.get(message_id)
+        if message is not None:
+            message._old_receipt_handles.append(message.receipt_handle)
+            message.receipt_handle = handle
+            message.approximate_receive_count = receives
+            message.visible_at = visible_at
+            message.approximate_first_receive_timestamp = first_received
+    if moved and dlq is not None:  # the receive found these past maxReceiveCount: SQS moved them to the DLQ
+        gone = set(moved)
+        _queue(region, dlq)._messages.extend(m for m in queue._messages if m.id in gone)
+        queue._messages = [m for m in queue._messages if m.id not in gone]
+
+
+def _sqs_delete(region: str, queue: Any, handles: list[str]) -> None:
+    for handle in handles:
+        with contextlib.suppress(ReceiptHandleIsInvalid):  # deleted already, as the live request found it
+            queue.delete_message(handle)
+
+
+def _sqs_visibility(region: str, queue: Any, changed: list[tuple[str, float]]) -> None:
+    visible = dict(changed)
+    for message in queue._messages:
+        if message.id in visible:
+            message.visible_at = visible[message.id]
+
+
+def _sqs_purge(region: str, queue: Any) -> None:
+    queue._messages = []
+
+
+_SQS_REPLAY: Final[dict[str, Callable[..., None]]] = {
+    "sqs.send": _sqs_send,
+    "sqs.receive": _sqs_receive,
+    "sqs.delete": _sqs_delete,
+    "sqs.visibility": _sqs_visibility,
+    "sqs.purge": _sqs_purge,
+}
+
+
+def _apply_sqs(region: str, record: tuple[Any, ...]) -> None:
+    kind, name, *arguments = record
+    _SQS_REPLAY[kind](region, _queue(region, name), *arguments)
+
+
+def replay(folder: DataFolder, region: str) -> tuple[int, ClockState | None, int]:
+    """Load the snapshot and apply the journal's records after it: (last seq, clock state, records applied).
+    A torn tail is cut off, so the records appended from now on follow the last good one."""
+    seq = 0
+    clock: ClockState | None = None
+    if folder.snapshot_path.exists():
+        data = folder.snapshot_path.read_bytes()
+        (seq,) = struct.unpack("<Q", data[:8])
+        clock = restore_state(region, data[8:])
+    applied = 0
+    good_end = 0
+    for record_seq, record, end in read_journal(folder.journal_path):
+        good_end = end
+        if record_seq <= seq:
+            continue
+        clock = apply_record(region, record) or clock
+        seq = record_seq
+        applied += 1
+    if folder.journal_path.exists() and folder.journal_path.stat().st_size > good_end:
+        with folder.journal_path.open("r+b") as file:
+            file.truncate(good_end)
+            os.fsync(file.fileno())
+    return seq, clock, applied
+
+
+def release_in_flight(region: str, within_seconds: int | None) -> int:
+    """Messages received by the process that died come back after `within_seconds` (or their own
+    visibility timeout, if sooner); answer how many were in flight."""
+    if within_seconds is None:
+        return 0
+    sqs = _backend("sqs", region)
+    latest = unix_time_millis() + within_seconds * 1000
+    released = 0
+    for queue in sqs.queues.values():
+        for message in queue._messages:
+            if message.approximate_receive_count and message.visible_at > unix_time_millis():
+                message.visible_at = min(message.visible_at, latest)
+                released += 1
+        queue.pending_messages.clear()
+    return released
+
+
+# --- the running platform's journal -------------------------------------------------------------------
+
+_current: list[Journal] = []
+
+
+def wait_durable() -> None:
+    """Return once every change made so far is on disk (at once when the platform keeps no data)."""
+    if _current:
+        _current[0].wait_durable()
+
+
+class JournaledClock(LocalClock):
+    """The local clock, journaled whenever it is moved."""
+
+    journal: Journal | None = None
+
+    def advance(self, seconds: float) -> datetime:
+        moment = super().advance(seconds)
+        if self.journal is not None:
+            self.journal.record_clock(self)
+        return moment
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    fresh: bool
+    replayed: int
+    replay_seconds: float
+    clock: JournaledClock
+
+
+@contextmanager
+def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[Resumed]:
+    """Inside a started `emulated_aws`: bring back the folder's state (or start it), journal every change
+    while the block runs, and leave a snapshot on a clean exit. `start` is the clock of a fresh folder."""
+    fresh = folder.fresh
+    if fresh:  # a start that died before writing the format file may have left these
+        folder.journal_path.unlink(missing_ok=True)
+        folder.snapshot_path.unlink(missing_ok=True)
+    started = time.monotonic()
+    seq, clock_state, replayed = (0, None, 0) if fresh else replay(folder, region)
+    replay_seconds = time.monotonic() - started
+    clock = JournaledClock(start) if clock_state is None else _journaled(clock_state.clock())
+    journal = Journal(folder, region, first_seq=seq)
+    journal.clock_state = ClockState.of(clock)
+    if fresh or journal.size() > SNAPSHOT_AFTER_BYTES:
+        journal.snapshot(emulator_lock())  # a long journal folds into a snapshot: the next start replays less
+    folder.mark_format()
+    clock.journal = journal
+    journal.recording = True
+    observe_requests(journal.observe)
+    _current[:] = [journal]
+    clean = False
+    try:
+        yield Resumed(fresh=fresh, replayed=replayed, replay_seconds=replay_seconds, clock=clock)
+        clean = True
+    finally:
+        _current.clear()
+        observe_requests(None)
+        journal.recording = False
+        if clean:
+            journal.clock_state = ClockState.of(clock)
+            journal.snapshot(emulator_lock())
+        journal.close()
+
+
+def _journaled(clock: LocalClock) -> JournaledClock:
+    journaled = JournaledClock(clock.now(), ticking=clock.ticking)
+    return journaled
+
+
+class DurablePlacements:
+    """The connector, placing only once the changes before it are on disk: the idempotency record that says
+    a batch is being placed survives a crash that follows, so a restart never places a batch the journal
+    had forgotten. `witness` (a path) appends each placed attempt id, for tests that count placements."""
+
+    def __init__(self, connector: Connector, witness: Path | None = None) -> None:
+        self._connector = connector
+        self._witness = witness
+        self._witness_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._connector.name
+
+    def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
+        wait_durable()
+        placements = self._connector.place(attempts)
+        if self._witness is not None:
+            lines = "".join(f"{p.attempt_id}\n" for p in placements if p.status is not PlacementStatus.RETRY)
+            with self._witness_lock, self._witness.open("a", encoding="utf-8") as file:
+                file.write(lines)
+                file.flush()
+                os.fsync(file.fileno())
+        return placements
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connector, name)

@@ -1,0 +1,166 @@
+"""The data folder's journal and snapshots, in-process (issue 15; R-RUN-5): what a restart brings back, a torn
+journal tail, the clock, the admin token, and the folder a different version wrote."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from jarchi.accounts.service import authenticate
+from jarchi.clock import use_clock
+from jarchi.resources import DISPATCH_QUEUE
+from jarchi.settings import Settings
+from jarchi.store.tables import ACCOUNTS
+from local.durability import DataFolder, Resumed, durable_state, fingerprint, release_in_flight, wait_durable
+from local.emulator import emulated_aws
+from local.seed import find_admin, new_admin_token
+
+START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
+
+
+class Crash(Exception):
+    """Leaves `durable_state` the way a kill does: no snapshot on the way out."""
+
+
+@contextmanager
+def platform(folder_path: Path, settings: Settings, *, crash: bool = False) -> Iterator[Resumed]:
+    """The emulated AWS on the folder, as `make run` opens it; `crash=True` ends it without the clean stop."""
+    folder = DataFolder(folder_path).open()
+    try:
+        with emulated_aws(settings):
+            try:
+                with durable_state(folder, settings.region, START) as resumed:
+                    use_clock(resumed.clock)
+                    yield resumed
+                    wait_durable()
+                    if crash:
+                        raise Crash
+            except Crash:
+                pass
+    finally:
+        folder.close()
+
+
+def _queue_url(settings: Settings) -> str:
+    sqs = boto3.client("sqs", region_name=settings.region)
+    return sqs.get_queue_url(QueueName=settings.queue_name(DISPATCH_QUEUE.logical))["QueueUrl"]
+
+
+@pytest.mark.parametrize("crash", [True, False], ids=["killed", "stopped"])
+def test_R_RUN_5_a_restart_brings_back_items_files_queues_schedules_and_the_clock(
+    tmp_path: Path, settings: Settings, crash: bool
+) -> None:
+    table = settings.table_name(ACCOUNTS.logical)
+    bucket = ""
+    with platform(tmp_path, settings, crash=crash) as first:
+        assert first.fresh
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "b"}, "n": {"N": "1"}})
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": "a"}, "sk": {"S": "b"}},
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        s3 = boto3.client("s3", region_name=settings.region)
+        buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        bucket = buckets[0]
+        s3.put_object(Bucket=bucket, Key="greeting.txt", Body=b"hello")
+        sqs = boto3.client("sqs", region_name=settings.region)
+        url = _queue_url(settings)
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(3)])
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+        deleted = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=deleted["ReceiptHandle"])
+        scheduler = boto3.client("scheduler", region_name=settings.region)
+        scheduler.create_schedule(
+            Name="later",
+            ScheduleExpression="at(2026-03-03T00:00:00)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:sqs:eu-central-1:123456789012:x", "RoleArn": "arn:aws:iam::123456789012:role/r"},
+        )
+        first.clock.advance(3600)
+        moved_to = first.clock.now()
+
+    with platform(tmp_path, settings) as second:
+        assert not second.fresh
+        assert second.replayed > 0 if crash else second.replayed == 0  # a clean stop left a snapshot
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}, "sk": {"S": "b"}})["Item"]
+        assert item["n"] == {"N": "2"}
+        s3 = boto3.client("s3", region_name=settings.region)
+        assert s3.get_object(Bucket=bucket, Key="greeting.txt")["Body"].read() == b"hello"
+        sqs = boto3.client("sqs", region_name=settings.region)
+        url = _queue_url(settings)
+        visible = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+        assert [m["Body"] for m in visible] == ["m2"]  # m0 is in flight, m1 was deleted
+        assert release_in_flight(settings.region, 0) == 2  # m0, and m2 just received
+        again = {
+            m["Body"]: m
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+        }
+        assert again["m0"]["MessageId"] == received["MessageId"]
+        assert again["m0"]["Attributes"]["ApproximateReceiveCount"] == "2"  # its receive before the stop counts
+        scheduler = boto3.client("scheduler", region_name=settings.region)
+        assert scheduler.get_schedule(Name="later")["ScheduleExpression"] == "at(2026-03-03T00:00:00)"
+        assert second.clock.now() - moved_to < timedelta(seconds=60)  # the advance survived; time ran on
+
+
+def test_R_RUN_5_a_torn_last_record_is_cut_off_and_what_follows_is_kept(tmp_path: Path, settings: Settings) -> None:
+    table = settings.table_name(ACCOUNTS.logical)
+    with platform(tmp_path, settings, crash=True):
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "kept"}, "sk": {"S": "1"}})
+    with (tmp_path / "journal.log").open("ab") as journal:
+        journal.write(b"\x40\x00\x00\x00\x01\x02")  # a header promising 64 bytes, then the kill
+    with platform(tmp_path, settings, crash=True):
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "after"}, "sk": {"S": "1"}})
+    with platform(tmp_path, settings):
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        keys = {item["pk"]["S"] for item in dynamodb.scan(TableName=table)["Items"]}
+        assert {"kept", "after"} <= keys
+
+
+def test_R_RUN_5_admin_token_issues_another_that_works_with_the_first(tmp_path: Path, settings: Settings) -> None:
+    with platform(tmp_path, settings):
+        assert find_admin() is None
+        first = new_admin_token()  # an empty platform: the admin is seeded
+    with platform(tmp_path, settings, crash=True):
+        second = new_admin_token()
+    with platform(tmp_path, settings):
+        assert find_admin() is not None
+        assert authenticate(f"Bearer {first.secret}").account_id == authenticate(f"Bearer {second.secret}").account_id
+
+
+def test_R_RUN_5_a_folder_another_version_wrote_is_refused_naming_reset_data(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "format.json").write_text(json.dumps({**fingerprint(), "format": 0}))
+    monkeypatch.setenv("JARCHI_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["python -m local", "--port", "1"])
+    from local.__main__ import main
+
+    assert main() == 2
+    error = capsys.readouterr().err
+    assert "incompatible version" in error and "make reset-data" in error
+
+    monkeypatch.setattr(sys, "argv", ["python -m local", "reset-data"])
+    assert main() == 0
+    assert not tmp_path.exists()
+
+
+def test_R_RUN_5_a_folder_in_use_is_refused(tmp_path: Path) -> None:
+    holder = DataFolder(tmp_path).open()
+    try:
+        with pytest.raises(Exception, match="in use"):
+            DataFolder(tmp_path).open()
+    finally:
+        holder.close()

@@ -1,0 +1,308 @@
+"""The local platform keeps its data across a crash and a clean stop (issue 15; R-RUN-1..3, R-RUN-5, R-DSP-1,
+R-BIL-3).
+
+`python -m local` runs as its own process on a free port and a temporary data folder, with the simulator at a
+realistic SMS latency (1-10 s). Accounts are created and topped up, a 5,000-recipient advertising SMS campaign
+starts, and a writer keeps topping up an account and issuing tokens. At a seeded random moment the process
+gets SIGKILL; it restarts on the same folder; later, mid-campaign, it gets a clean SIGINT (Ctrl-C) and
+restarts again. Then the campaign must finish and:
+
+- each recipient has exactly one final status;
+- no attempt was handed to the provider twice, except the one dispatch message whose placement raced a
+  SIGKILL (its idempotency record said "in progress" and the process that knew the answer died; in the cloud
+  a Lambda dying there places it again too) — and none at all around the clean stop;
+- the campaign's money holds: reserved = charged + released + refunded, nothing left reserved;
+- every balance equals the sum of its ledger entries;
+- every token issued still works; every 2xx answered before a stop is there afterwards (each acknowledged
+  top-up is in the ledger, each issued token authenticates, each created account exists).
+
+One seed by default (CI); `DURABILITY_SEEDS=10` runs ten, nightly.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jarchi.attempts import Outcome, is_final
+from jarchi.campaigns.workflow import ATTEMPTS_PER_MESSAGE
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = int(os.environ.get("DURABILITY_SEEDS", "1"))
+RECIPIENTS = 5_000
+START = "2026-03-02T10:00:00+03:30"  # a Monday, inside the advertising SMS window
+SIMULATOR = json.dumps({"sms_latency_seconds": [1, 10], "seed": 7})
+STARTUP_SECONDS = 120
+FINISH_SECONDS = 240
+FINAL = frozenset(outcome.value for outcome in Outcome if is_final(outcome))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Down(Exception):
+    """The platform did not answer (it was killed, or is not up yet)."""
+
+
+@dataclass
+class Platform:
+    """`python -m local` on a data folder, started and stopped as a user would."""
+
+    data_dir: Path
+    witness: Path
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+
+    def start(self) -> str | None:
+        """Start and wait until it listens; the admin token if it printed one (a fresh folder)."""
+        env = {
+            key: value for key, value in os.environ.items() if not key.startswith(("JARCHI_", "PYTEST", "DURABILITY_"))
+        }
+        env.update(
+            {
+                "PYTHONPATH": f"{REPO / 'layers/core/python'}{os.pathsep}{REPO}",
+                "JARCHI_DATA_DIR": str(self.data_dir),
+                "JARCHI_PLACEMENT_LOG": str(self.witness),
+                "JARCHI_NOW": START,
+                "JARCHI_SIMULATOR_CONFIG": SIMULATOR,
+                "JARCHI_CAMPAIGN_MODERATION_DAYS": "0",
+            }
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--port", str(self.port)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        token: str | None = None
+        deadline = time.monotonic() + STARTUP_SECONDS
+        for line in self.process.stdout:
+            self.output.append(line)
+            match = re.search(r"admin token:\s+(jk_\S+)?", line)
+            if match:  # the banner's last line but one
+                token = match.group(1)
+                break
+            if time.monotonic() > deadline:
+                break
+        else:
+            raise AssertionError("the platform exited on start:\n" + "".join(self.output))
+        threading.Thread(target=self._drain, daemon=True).start()
+        while True:  # the banner comes just before uvicorn listens
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return token
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _drain(self) -> None:
+        process = self.process
+        if process is not None and process.stdout is not None:
+            for line in process.stdout:
+                self.output.append(line)
+
+    def stop(self, sig: signal.Signals) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        code = self.process.wait(60)
+        if sig is signal.SIGINT:
+            assert code == 0, "".join(self.output[-30:])
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            payload = json.dumps(body).encode() if body is not None else None
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise Down(str(error)) from error
+        finally:
+            connection.close()
+        return response.status, json.loads(raw) if raw else None
+
+    def ok(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        status, answer = self.call(method, path, token, body)
+        assert 200 <= status < 300, (method, path, status, answer)
+        return answer
+
+
+@dataclass
+class Acknowledged:
+    """Every 2xx the writer got: what must be there after any stop."""
+
+    top_ups: list[int] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+
+class Writer(threading.Thread):
+    """Keeps changing things through the API until told to stop or the platform goes away."""
+
+    def __init__(self, platform: Platform, admin: str, account_id: str, rng: random.Random, seen: Acknowledged):
+        super().__init__(daemon=True)
+        self.platform, self.admin, self.account_id, self.rng, self.seen = platform, admin, account_id, rng, seen
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        index = 0
+        while not self.halt.is_set():
+            index += 1
+            try:
+                if index % 5 == 0:
+                    status, answer = self.platform.call(
+                        "POST", "/v1/accounts", self.admin, {"name": f"Writer {index}", "type": "customer"}
+                    )
+                    if status == 201:
+                        self.seen.accounts.append(answer["id"])
+                elif index % 3 == 0:
+                    path = f"/v1/accounts/{self.account_id}/tokens"
+                    status, answer = self.platform.call("POST", path, self.admin, {"name": f"w{index}"})
+                    if status == 201:
+                        self.seen.tokens.append(answer["token"])
+                else:
+                    amount = self.rng.randint(1, 1_000)
+                    path = f"/v1/accounts/{self.account_id}/credit"
+                    status, _ = self.platform.call("POST", path, self.admin, {"amount": amount})
+                    if status == 201:
+                        self.seen.top_ups.append(amount)
+            except Down:
+                return
+            self.halt.wait(0.02)  # a steady trickle, not a load test
+
+
+def _all_pages(platform: Platform, token: str, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        query = "limit=200" + (f"&cursor={cursor}" if cursor else "")
+        page = platform.ok("GET", f"{path}{'&' if '?' in path else '?'}{query}", token)
+        items.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def _check_balance_equals_ledger(platform: Platform, admin: str, account_id: str) -> dict[str, int]:
+    credit = platform.ok("GET", f"/v1/credit?account_id={account_id}", admin)
+    entries = _all_pages(platform, admin, f"/v1/credit/transactions?account_id={account_id}")
+    assert credit["balance"] == sum(e["balance_delta"] for e in entries), account_id
+    assert credit["reserved"] == sum(e["reserved_delta"] for e in entries), account_id
+    return credit  # type: ignore[no-any-return]
+
+
+T0 = time.monotonic()
+
+
+def _mark(what: str) -> None:
+    if os.environ.get("DURABILITY_TRACE"):
+        sys.stderr.write(f"{time.monotonic() - T0:7.1f} s  {what}\n")
+
+
+def _run(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    _mark("start")
+    platform = Platform(tmp_path / "data", tmp_path / "placed.log")
+    admin = platform.start()
+    _mark("started")
+    assert admin is not None, "a fresh folder prints a new admin token"
+    shop = platform.ok("POST", "/v1/accounts", admin, {"name": "Shop", "type": "customer"})
+    platform.ok("POST", f"/v1/accounts/{shop['id']}/credit", admin, {"amount": 10**10})
+    shop_token = platform.ok("POST", f"/v1/accounts/{shop['id']}/tokens", admin, {"name": "shop"})["token"]
+    sender = platform.ok("POST", "/v1/senders", shop_token, {"name": "Shop"})
+    platform.ok("POST", f"/v1/senders/{sender['id']}/moderation", admin, {"decision": "approve"})
+    other = platform.ok("POST", "/v1/accounts", admin, {"name": "Other", "type": "customer"})
+    seen = Acknowledged(tokens=[admin, shop_token], accounts=[shop["id"], other["id"]])
+    campaign = platform.ok(
+        "POST",
+        "/v1/campaigns",
+        shop_token,
+        {
+            "name": "Durable",
+            "channel": "sms",
+            "category": "advertising",
+            "sms_text": "Big sale today at the shop",
+            "sender": "Shop",
+            "recipients": [f"+98912{i:07d}" for i in range(RECIPIENTS)],
+            "speed_per_hour": 3_600_000,
+        },
+    )
+    campaign_id = campaign["id"]
+    _mark("campaign created")
+    hard_kills = 0
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        writer = Writer(platform, admin, other["id"], rng, seen)
+        writer.start()
+        time.sleep(rng.uniform(0.5, 6.0))
+        if sig is signal.SIGINT:
+            writer.halt.set()  # a clean stop: the writer's last answer comes before it
+            writer.join(60)
+        _mark(f"stopping with {sig.name}")
+        platform.stop(sig)
+        writer.join(60)
+        hard_kills += sig is signal.SIGKILL
+        _mark("stopped")
+        assert platform.start() is None, "a resumed folder keeps its admin token"
+        _mark("restarted")
+
+    deadline = time.monotonic() + FINISH_SECONDS
+    while True:
+        done = platform.ok("GET", f"/v1/campaigns/{campaign_id}", shop_token)
+        if done["status"] == "finished":
+            break
+        assert time.monotonic() < deadline, done
+        platform.ok("POST", "/v1/local/clock", admin, {"advance_seconds": 10})  # latencies, the 10 s result waits
+        time.sleep(0.5)
+
+    _mark("finished")
+    recipients = _all_pages(platform, shop_token, f"/v1/campaigns/{campaign_id}/recipients")
+    numbers = Counter(r["number"] for r in recipients)
+    assert len(numbers) == RECIPIENTS and max(numbers.values()) == 1
+    assert all(r["status"] in FINAL for r in recipients), Counter(r["status"] for r in recipients)
+
+    placed = Counter(platform.witness.read_text(encoding="utf-8").split())
+    twice = [attempt for attempt, times in placed.items() if times > 1]
+    assert max(placed.values()) <= 2 and len(twice) <= ATTEMPTS_PER_MESSAGE * hard_kills, len(twice)
+
+    cost = done["cost"]
+    assert cost["reserved"] == cost["charged"] + cost["released"] + cost["refunded"], cost
+    for account_id in seen.accounts:
+        platform.ok("GET", f"/v1/accounts/{account_id}", admin)
+        _check_balance_equals_ledger(platform, admin, account_id)
+    assert _check_balance_equals_ledger(platform, admin, shop["id"])["reserved"] == 0
+    top_ups = [e["amount"] for e in _all_pages(platform, admin, f"/v1/credit/transactions?account_id={other['id']}")]
+    assert not Counter(seen.top_ups) - Counter(top_ups), "an acknowledged top-up is missing"
+    for token in seen.tokens:
+        platform.ok("GET", "/v1/accounts/me", token)
+    platform.stop(signal.SIGINT)
+    _mark("checked")
+
+
+@pytest.mark.parametrize("seed", range(SEEDS))
+def test_R_RUN_5_a_crash_and_a_clean_stop_mid_campaign_lose_nothing(tmp_path: Path, seed: int) -> None:
+    _run(tmp_path, seed)
