@@ -93,6 +93,8 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("GET", "/v1/accounts"),
     ("GET", "/v1/accounts/{account_id}"),
     ("PATCH", "/v1/accounts/{account_id}"),
+    ("PUT", "/v1/accounts/{account_id}/tariff"),
+    ("GET", "/v1/accounts/{account_id}/tariff"),
     ("GET", "/v1/accounts/me"),
     ("POST", "/v1/accounts/{account_id}/tokens"),
     ("GET", "/v1/accounts/{account_id}/tokens"),

@@ -15,7 +15,7 @@ from jarchi.billing.tariffs import (
     validate_customer_tariff,
 )
 from jarchi.content.personalisation import segments_per_recipient
-from jarchi.errors import BadRequest
+from jarchi.errors import BadRequest, Unprocessable
 
 
 def test_r_acc_4_demo_tariff_is_135_toman_per_pulse() -> None:
@@ -49,9 +49,9 @@ def test_r_bil_1_tariffs_are_whole_non_negative_rials(bad: object) -> None:
 def test_r_acc_3_customer_tariff_not_below_reseller_cost() -> None:
     cost = tariff_for("reseller_1")
     validate_customer_tariff(Tariff(700, 900), cost)
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(Unprocessable) as caught:
         validate_customer_tariff(Tariff(699, 2_000), cost)
-    assert caught.value.code == "tariff_below_cost"
+    assert caught.value.code == "tariff_below_cost" and caught.value.status == 422
 
 
 def test_r_bil_2_voice_estimate_is_pulses_times_recipients_times_tariff() -> None:

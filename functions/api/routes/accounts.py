@@ -13,6 +13,8 @@ from functions.api.schemas.accounts import (
     AccountOut,
     AccountPage,
     AccountPatch,
+    TariffIn,
+    TariffOut,
     TokenCreate,
     TokenCreated,
     TokenList,
@@ -21,6 +23,7 @@ from functions.api.schemas.accounts import (
 from jarchi.accounts import service
 from jarchi.accounts.models import AccountType
 from jarchi.accounts.service import NewAccount
+from jarchi.billing import margins
 from jarchi.campaigns import suspension
 from jarchi.errors import Conflict
 
@@ -57,6 +60,20 @@ def get_account(account_id: str) -> AccountOut:
 )
 def update_account(account_id: str, body: AccountPatch) -> AccountOut:
     return AccountOut.of(suspension.change_account(current_caller(), account_id, body.changes()))
+
+
+@router.put(
+    "/accounts/<account_id>/tariff",
+    tags=["accounts"],
+    summary="Set a customer's tariff (its reseller or admin; never below the reseller's cost)",
+)
+def set_tariff(account_id: str, body: TariffIn) -> TariffOut:
+    return TariffOut.of(margins.set_tariff(current_caller(), account_id, body.tariff()))
+
+
+@router.get("/accounts/<account_id>/tariff", tags=["accounts"], summary="The account's tariff per unit")
+def get_tariff(account_id: str) -> TariffOut:
+    return TariffOut.of(margins.tariff_of(current_caller(), account_id))
 
 
 @router.post("/accounts/<account_id>/tokens", status_code=201, tags=["tokens"], summary="Create a token")

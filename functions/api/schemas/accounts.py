@@ -9,6 +9,8 @@ from functions.api.schemas.fields import Name, ShortName
 from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
 from jarchi.accounts.policy import demo_expires_at
 from jarchi.accounts.service import DEFAULT_REGION, DEFAULT_TIMEZONE, MAX_RECIPIENT_LIMIT, IssuedToken
+from jarchi.billing.margins import AccountTariff
+from jarchi.billing.tariffs import Tariff
 
 Timezone = Annotated[str, Field(max_length=64)]
 Region = Annotated[str, Field(min_length=2, max_length=3)]
@@ -119,3 +121,35 @@ class TokenOut(BaseModel):
 class TokenList(BaseModel):
     items: list[TokenOut]
     next_cursor: str | None = None
+
+
+Price = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class TariffIn(Request):
+    """Rials per voice pulse and per SMS segment (R-ACC-3)."""
+
+    voice_pulse: Price
+    sms_segment: Price
+
+    def tariff(self) -> Tariff:
+        return Tariff(voice_per_pulse=self.voice_pulse, sms_per_segment=self.sms_segment)
+
+
+class TariffOut(BaseModel):
+    account_id: str
+    voice_pulse: int
+    sms_segment: int
+    currency: str
+    custom: bool  # set by its reseller or admin; false: its account type's default
+
+    @classmethod
+    def of(cls, priced: AccountTariff) -> TariffOut:
+        tariff = priced.tariff
+        return cls(
+            account_id=priced.account_id,
+            voice_pulse=tariff.voice_per_pulse,
+            sms_segment=tariff.sms_per_segment,
+            currency=tariff.currency,
+            custom=priced.custom,
+        )

@@ -3,6 +3,7 @@ movements the campaign path uses: reserve, charge, release, refund (R-BIL-2, R-B
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jarchi import clock
@@ -10,6 +11,7 @@ from jarchi.accounts.models import Caller
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.service import visible_account
 from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
+from jarchi.billing.margins import ResellerMargin
 from jarchi.billing.ports import Ledger
 from jarchi.errors import Forbidden, Unprocessable
 from jarchi.ids import new_id
@@ -132,9 +134,20 @@ def release(account_id: str, campaign_id: str, amount: int, reference: str) -> P
     return Posting((entry,), once_key=f"release:{campaign_id}:{reference}")
 
 
-def settlement(account_id: str, campaign_id: str, charged: int, refunded: int, part: int = 0) -> Posting:
+def settlement(
+    account_id: str,
+    campaign_id: str,
+    charged: int,
+    refunded: int,
+    part: int = 0,
+    *,
+    units: int = 0,
+    margins: Sequence[ResellerMargin] = (),
+) -> Posting:
     """A finished campaign's (or a finished part's) money, at most once per part: what its successful attempts
-    cost, and the rest of the reservation returned (either may be zero, not both)."""
+    cost, and the rest of the reservation returned (either may be zero, not both); and with the charge, each
+    reseller's margin on the `units` charged, on the reseller's own ledger (R-BIL-4). The customer's entries
+    come first: the once-marker is the customer's."""
     suffix = f":{part}" if part else ""
     entries = []
     if charged > 0:
@@ -143,6 +156,13 @@ def settlement(account_id: str, campaign_id: str, charged: int, refunded: int, p
     if refunded > 0:
         reference = f"reconciliation{suffix}"
         entries.append(_entry(account_id, EntryType.REFUND, refunded, campaign_id=campaign_id, reference=reference))
+    if charged > 0 and units > 0:
+        reference = f"margin:{account_id}{suffix}"
+        for margin in margins:
+            amount = units * margin.per_unit
+            entries.append(
+                _entry(margin.account_id, EntryType.MARGIN, amount, campaign_id=campaign_id, reference=reference)
+            )
     return Posting(tuple(entries), once_key=f"reconcile:{campaign_id}{suffix}")
 
 

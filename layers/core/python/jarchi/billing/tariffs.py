@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jarchi.errors import BadRequest
+from jarchi.errors import BadRequest, Unprocessable
 
 CURRENCY = "IRR"
 
@@ -79,7 +79,7 @@ def tariff_for(account_type: str, overrides: Mapping[str, Tariff] | None = None)
 def validate_customer_tariff(tariff: Tariff, reseller_cost: Tariff) -> None:
     """A reseller may set its customer's tariff, but not below what it pays itself (R-ACC-3)."""
     if not tariff.at_least(reseller_cost):
-        raise BadRequest(
+        raise Unprocessable(
             "tariff_below_cost",
             "a customer's tariff cannot be below the reseller's own tariff",
             voice_per_pulse_min=reseller_cost.voice_per_pulse,

@@ -24,7 +24,7 @@ Checks, in order (the first that fails answers):
    inline numbers have no columns), and segments are counted per recipient after filling (R-SMS-4).
 
 Money: voice = pulses × recipients × tariff per pulse; SMS = Σ segments × tariff per segment, the tariff of
-the account's type (jarchi.billing.tariffs).
+the account's own (set by its reseller) or its type's (jarchi.billing.margins.account_tariff).
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import check_recipient_limit, parse_inline
 from jarchi.audiences.service import load_list_recipients
 from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
-from jarchi.billing.tariffs import Tariff, tariff_for
+from jarchi.billing.margins import account_tariff
+from jarchi.billing.tariffs import Tariff
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR, validate_speed
 from jarchi.channels import Category, Channel
 from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
@@ -222,7 +223,7 @@ def prepare_campaign(account: Account, draft: CampaignDraft) -> PreparedCampaign
     _check_shape(draft)
     rule = _window_rule(account, draft)
     audience = _audience(account, draft)
-    tariff = tariff_for(account.type.value)
+    tariff = account_tariff(account)
     if draft.channel is Channel.VOICE:
         return _prepare_voice(account, draft, audience, tariff, rule)
     return _prepare_sms(account, draft, audience, tariff, rule)

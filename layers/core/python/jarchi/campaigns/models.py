@@ -11,6 +11,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from jarchi.billing.margins import ResellerMargin
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
@@ -92,6 +93,8 @@ class CampaignMoney:
     released: int = 0
     refunded: int = 0
     billed: int = 0
+    # Each reseller's earning per unit charged, frozen at creation with the tariff (R-BIL-4).
+    margins: tuple[ResellerMargin, ...] = ()
 
     @property
     def unspent(self) -> int:
@@ -102,6 +105,11 @@ class CampaignMoney:
     def unbilled(self) -> int:
         """What this reconciliation charges in the ledger."""
         return self.charged - self.billed
+
+    @property
+    def unbilled_units(self) -> int:
+        """The units that charge pays for (every charge is units × tariff)."""
+        return self.unbilled // self.tariff if self.tariff else 0
 
 
 @dataclass(frozen=True, slots=True)

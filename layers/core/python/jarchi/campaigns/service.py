@@ -16,6 +16,7 @@ from jarchi.accounts.service import require_owned, visible_account
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
+from jarchi.billing.margins import reseller_margins
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
@@ -163,6 +164,7 @@ def create_campaign(
             tariff=tariff.voice_per_pulse if draft.channel is Channel.VOICE else tariff.sms_per_segment,
             estimated=estimated,
             reserved=estimated,
+            margins=reseller_margins(account, prepared.unit),
         ),
         progress=CampaignProgress(total=len(audience), run=1 if starts else 0),
         audience_key=audience_key,
@@ -458,7 +460,11 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
         content=original.content,
         settings=settings,
         money=CampaignMoney(
-            unit=original.money.unit, tariff=original.money.tariff, estimated=estimated, reserved=estimated
+            unit=original.money.unit,
+            tariff=original.money.tariff,
+            estimated=estimated,
+            reserved=estimated,
+            margins=original.money.margins,
         ),
         progress=CampaignProgress(total=original.progress.total, run=1 if starts else 0),
         audience_key=original.audience_key,

@@ -34,7 +34,13 @@ def settle_campaign(
     posting = None
     if money.unbilled > 0 or money.unspent > 0:
         posting = credit.settlement(
-            campaign.account_id, campaign_id, money.unbilled, money.unspent, campaign.progress.part
+            campaign.account_id,
+            campaign_id,
+            money.unbilled,
+            money.unspent,
+            campaign.progress.part,
+            units=money.unbilled_units,
+            margins=money.margins,
         )
     try:
         ports.campaigns.settle(campaign, change, refunded=money.refunded + money.unspent, posting=posting)

@@ -34,6 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi.billing.ledger import Posting
+from jarchi.billing.margins import ResellerMargin
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
@@ -134,6 +135,7 @@ class CampaignItem(Model):
     released = NumberAttribute(default=0)
     refunded = NumberAttribute(default=0)
     billed = NumberAttribute(default=0)  # the part of `charged` booked in the ledger (at each part's settlement)
+    margins: ListAttribute[Any] = ListAttribute(default=list)  # [{"account_id", "per_unit"}] (R-BIL-4)
     # Parts: [{"part", "kind", "started_at", "audience_key", "total", "counts"?}] once a second part started.
     parts: ListAttribute[Any] = ListAttribute(default=list)
     part = NumberAttribute(default=0)
@@ -300,6 +302,9 @@ def to_campaign(item: CampaignItem) -> Campaign:
             released=int(item.released),
             refunded=int(item.refunded),
             billed=int(item.billed or 0),
+            margins=tuple(
+                ResellerMargin(str(m["account_id"]), int(m["per_unit"])) for m in map(_plain, item.margins or [])
+            ),
         ),
         progress=CampaignProgress(
             total=int(item.total),
@@ -362,6 +367,7 @@ def to_item(campaign: Campaign) -> CampaignItem:
         review_queue=REVIEW_QUEUE if campaign.status is CampaignStatus.MODERATION else None,
         unit=money.unit,
         tariff=money.tariff,
+        margins=[{"account_id": m.account_id, "per_unit": m.per_unit} for m in money.margins],
         total=campaign.progress.total,
         estimated=money.estimated,
         reserved=money.reserved,
