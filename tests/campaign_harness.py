@@ -33,6 +33,7 @@ from jarchi.clock import LocalClock, now
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.ports import Connector, override
 from jarchi.store import ledger
+from jarchi.store.accounts import PROFILE, AccountItem
 from jarchi.store.campaigns import CampaignItem, RecipientItem, to_campaign
 from tests.api import Api
 
@@ -56,6 +57,12 @@ def new_customer(admin: Api, name: str, credit: int = 10_000_000) -> Customer:
     approved = admin.post(f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
     assert approved.status == 200, approved.body
     return Customer(account["id"], api, name)
+
+
+def allow_countries(account_id: str, *countries: str) -> None:
+    """Let the account send to these regions (what an admin's `allowed_countries` sets), straight in the
+    store so that tests of other rules need no admin route."""
+    AccountItem(f"ACCOUNT#{account_id}", PROFILE).update(actions=[AccountItem.allowed_countries.set(list(countries))])
 
 
 def create(customer: Customer, body: dict[str, Any]) -> dict[str, Any]:

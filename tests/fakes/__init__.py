@@ -16,7 +16,7 @@ from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.ports import ContactListPorts, ContactListRepository, ListFiles
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import CampaignPorts, CampaignRepository, RecipientRepository, WorkflowRuns
-from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
+from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.content.ports import AudioPorts, AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine
 from jarchi.ports import Connector, MessageQueue, override
@@ -24,7 +24,7 @@ from tests.fakes.accounts import FakeAccounts
 from tests.fakes.audiences import FakeContactLists, FakeListFiles
 from tests.fakes.billing import FakeLedger
 from tests.fakes.campaigns import FakeCampaigns, FakeQueue, FakeRecipients, FakeWorkflowRuns
-from tests.fakes.compliance import FakeAdCap, FakeRestrictedPeriods, FakeSuppression
+from tests.fakes.compliance import FakeAdCap, FakeDestinations, FakeRestrictedPeriods, FakeSuppression
 from tests.fakes.content import FakeAudio, FakeMedia, FakeSenders, FakeSpeech
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "FakeAudio",
     "FakeCampaigns",
     "FakeContactLists",
+    "FakeDestinations",
     "FakeLedger",
     "FakeListFiles",
     "FakeMedia",
@@ -63,6 +64,7 @@ class Fakes:
     ad_cap: FakeAdCap = field(default_factory=FakeAdCap)
     suppression: FakeSuppression = field(default_factory=FakeSuppression)
     restricted: FakeRestrictedPeriods = field(default_factory=FakeRestrictedPeriods)
+    destinations: FakeDestinations = field(default_factory=FakeDestinations)
     connector: Connector | None = None  # e.g. a SimulatorConnector; None leaves the wired one
     campaigns: FakeCampaigns = field(init=False)
 
@@ -86,6 +88,7 @@ class Fakes:
             AdCap: self.ad_cap,
             SuppressionLists: self.suppression,
             RestrictedPeriods: self.restricted,
+            DestinationHistory: self.destinations,
         }
         if self.connector is not None:
             ports[Connector] = self.connector
@@ -108,6 +111,8 @@ class Fakes:
             ad_cap=self.ad_cap,
             suppression=self.suppression,
             restricted=self.restricted,
+            accounts=self.accounts,
+            destinations=self.destinations,
         )
 
     def audio_ports(self) -> AudioPorts:

@@ -78,3 +78,14 @@ class FakeRestrictedPeriods:
 
     def current(self, at: datetime) -> list[RestrictedPeriod]:
         return sorted((p for p in self.periods.values() if p.end > at), key=lambda p: (p.end, p.id))
+
+
+class FakeDestinations:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def known(self, prefixes: Iterable[str]) -> set[str]:
+        return set(prefixes) & self.seen
+
+    def remember(self, prefixes: Iterable[str], at: datetime) -> None:
+        self.seen.update(prefixes)

@@ -45,6 +45,7 @@ from tests.api import Api
 from tests.campaign_harness import (
     Customer,
     Placed,
+    allow_countries,
     assert_ledger_exact,
     assert_reconciled,
     create,
@@ -157,6 +158,8 @@ def test_r_dsp_1_r_cpl_1_2_r_bil_3_random_campaigns_lose_nothing_and_do_nothing_
 ) -> None:
     started = _fresh_start(clock, scenario.start_minute)
     customers = [new_customer(admin, name) for name in ACCOUNTS]
+    for each in customers:
+        allow_countries(each.account_id, "IR", "AE", "DE", "US", "RU")
     for kind, number, account in scenario.suppressed:
         DynamoSuppression().add(kind, number, account_id=customers[account].account_id, added_at=iso(started))
     with recording_connector(scenario.simulator) as connector:

@@ -55,10 +55,11 @@ from jarchi.ports import override, resolve
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
 from jarchi.store import ledger
+from jarchi.store.destinations import DynamoDestinations
 from local.faults import FaultKind, FaultPlan, injected
 from local.pollers import SqsPoller
 from tests.api import Api
-from tests.campaign_harness import Customer, create, new_customer, recording_connector
+from tests.campaign_harness import Customer, allow_countries, create, new_customer, recording_connector
 from tests.fault_driver import (
     DriverRuns,
     ObservedRecipients,
@@ -231,6 +232,10 @@ class World:
         account's whole ledger stays cheap."""
         if self.scenarios % ACCOUNTS_FOR == 0:
             self.customers = [new_customer(self.admin, name) for name in ACCOUNTS]
+            for customer in self.customers:
+                allow_countries(customer.account_id, "IR", "DE")
+            # Berlin's range is a known destination: these scenarios are not about the pumping guard.
+            DynamoDestinations().remember({"+49151"}, self.clock.now())
         self.scenarios += 1
         return self.customers
 

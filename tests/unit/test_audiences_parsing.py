@@ -78,6 +78,7 @@ def test_r_lst_2_csv_with_variables_and_invalid_lines() -> None:
         "invalid": 2,
         "duplicate": 1,
         "kept": 2,
+        "not_allowed": 0,
         "invalid_lines": [
             {"line": 4, "value": "0912", "reason": "invalid_for_region"},
             {"line": 7, "value": "", "reason": "missing_number"},

@@ -42,7 +42,7 @@ from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.campaigns.workflow import admit, prepare, reconcile
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
-from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
+from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.content import audio_service, senders_service
 from jarchi.content.audio_service import NewAudio
@@ -76,6 +76,7 @@ def _as_ports(
     AdCap,
     SuppressionLists,
     RestrictedPeriods,
+    DestinationHistory,
 ]:
     """Each fake is its port (mypy checks the tuple against the Protocols)."""
     return (
@@ -94,6 +95,7 @@ def _as_ports(
         f.ad_cap,
         f.suppression,
         f.restricted,
+        f.destinations,
     )
 
 
@@ -115,7 +117,7 @@ def _customer(admin: Caller, name: str = "Shop", credit_amount: int = 0) -> Call
 
 
 def test_every_fake_is_its_port_and_every_port_is_overridden(fakes: Fakes) -> None:
-    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 15
+    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 16
     assert isinstance(fakes.campaigns, FakeCampaigns) and fakes.campaigns.ledger is fakes.ledger
 
 

@@ -23,6 +23,8 @@ STATS_KEYS = {
     "opted_out",
     "blacklisted",
     "invalid",
+    "country_not_allowed",
+    "prefix_not_allowed",
 }
 
 
@@ -31,7 +33,14 @@ def test_r_out_1_every_outcome_counts_under_a_spec_stats_key() -> None:
         assert stat_key(outcome) in STATS_KEYS
     assert stat_key(Outcome.UNREACHABLE) == "no_answer"
     assert stat_key(Outcome.REJECTED) == "failed"
-    assert {stat_key(o) for o in PRE_DIAL_OUTCOMES} == {"frequency_capped", "opted_out", "blacklisted", "invalid"}
+    assert {stat_key(o) for o in PRE_DIAL_OUTCOMES} == {
+        "frequency_capped",
+        "opted_out",
+        "blacklisted",
+        "invalid",
+        "country_not_allowed",
+        "prefix_not_allowed",
+    }
 
 
 def test_r_out_1_only_sent_is_not_final() -> None:

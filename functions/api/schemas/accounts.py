@@ -51,6 +51,7 @@ class AccountOut(BaseModel):
     flagged: bool
     status: AccountStatus
     demo_expires_at: Timestamp | None = None
+    allowed_countries: list[str]
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
@@ -67,6 +68,7 @@ class AccountOut(BaseModel):
             flagged=account.flagged,
             status=account.status,
             demo_expires_at=demo_expires_at(account),
+            allowed_countries=sorted(account.reachable_countries),
         )
 
 

@@ -41,6 +41,7 @@ class ContactListOut(BaseModel):
     invalid: int
     duplicate: int
     kept: int
+    not_allowed: int  # of `invalid`: outside the account's allowed countries or in a premium range
     invalid_lines: list[InvalidLineOut]
     invalid_lines_truncated: bool
     created_at: Timestamp
@@ -59,6 +60,7 @@ class ContactListOut(BaseModel):
             "invalid": contact_list.invalid,
             "duplicate": contact_list.duplicate,
             "kept": contact_list.kept,
+            "not_allowed": contact_list.not_allowed,
             "invalid_lines": [
                 InvalidLineOut(line=x.line, value=x.value, reason=x.reason) for x in contact_list.invalid_lines
             ],

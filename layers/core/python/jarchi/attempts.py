@@ -64,6 +64,8 @@ class Outcome(StrEnum):
     OPTED_OUT = "opted_out"
     BLACKLISTED = "blacklisted"
     INVALID = "invalid"
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"  # outside the account's allowed countries
+    PREFIX_NOT_ALLOWED = "prefix_not_allowed"  # premium rate, shared cost or a blocked prefix (SMS pumping)
 
 
 class DeliveryStatus(StrEnum):
@@ -95,7 +97,14 @@ _NOT_ACCEPTED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.REJECTD})
 
 
 PRE_DIAL_OUTCOMES: Final = frozenset(
-    {Outcome.FREQUENCY_CAPPED, Outcome.OPTED_OUT, Outcome.BLACKLISTED, Outcome.INVALID}
+    {
+        Outcome.FREQUENCY_CAPPED,
+        Outcome.OPTED_OUT,
+        Outcome.BLACKLISTED,
+        Outcome.INVALID,
+        Outcome.COUNTRY_NOT_ALLOWED,
+        Outcome.PREFIX_NOT_ALLOWED,
+    }
 )
 VOICE_OUTCOMES: Final = frozenset(
     {Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE, Outcome.FAILED}
@@ -122,6 +131,8 @@ STAT_KEYS: Final[dict[Outcome, str]] = {
     Outcome.OPTED_OUT: "opted_out",
     Outcome.BLACKLISTED: "blacklisted",
     Outcome.INVALID: "invalid",
+    Outcome.COUNTRY_NOT_ALLOWED: "country_not_allowed",
+    Outcome.PREFIX_NOT_ALLOWED: "prefix_not_allowed",
 }
 
 _SMS_BY_STATUS: Final[dict[DeliveryStatus, Outcome]] = {

@@ -62,6 +62,12 @@ class Settings(BaseModel):
     # Per API token (R-API). None: jarchi.limits' numbers, which API Gateway's throttle has in the cloud.
     api_rate_limit_per_second: float | None = Field(default=None, gt=0, le=10_000)
     api_rate_limit_burst: int | None = Field(default=None, ge=1, le=100_000)
+    # SMS-pumping guard (jarchi.accounts.reach, jarchi.compliance.pumping): E.164 prefixes nobody may reach,
+    # comma-separated; and when an admission batch looks like pumping (its share of refused or never-seen
+    # foreign ranges, once at least `pumping_min_numbers` of them are in one batch).
+    blocked_prefixes: str = Field(default="+870,+881,+882,+883", pattern=r"^(\+\d{1,15})?(,\+\d{1,15})*$")
+    pumping_share: float = Field(default=0.2, gt=0, le=1)
+    pumping_min_numbers: int = Field(default=10, ge=1, le=100_000)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -82,6 +88,9 @@ class Settings(BaseModel):
 
     def bucket_name(self, logical: str) -> str:
         return f"{self.resource_prefix}-{logical}{self.bucket_suffix}"
+
+    def blocked_prefix_list(self) -> tuple[str, ...]:
+        return tuple(p for p in self.blocked_prefixes.split(",") if p)
 
     def result_delay_cap(self) -> int:
         """`result_delay_cap_seconds`, or its default for the stage (1 s locally, 900 s in the cloud)."""

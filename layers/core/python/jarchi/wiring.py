@@ -14,7 +14,7 @@ from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
-from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
+from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
@@ -26,6 +26,7 @@ from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.audio import DynamoAudio
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
+from jarchi.store.destinations import DynamoDestinations
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.report_claims import DynamoReportClaims
@@ -62,6 +63,11 @@ def ad_cap() -> AdCap:
 @cache
 def suppression() -> SuppressionLists:
     return DynamoSuppression()
+
+
+@cache
+def destinations() -> DestinationHistory:
+    return DynamoDestinations()
 
 
 @cache
@@ -134,6 +140,7 @@ def install() -> None:
     provide(AdCap, ad_cap)
     provide(SuppressionLists, suppression)
     provide(RestrictedPeriods, restricted_periods)
+    provide(DestinationHistory, destinations)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
     provide(AccountRepository, accounts)
@@ -156,6 +163,7 @@ def reset() -> None:
         ad_cap,
         suppression,
         restricted_periods,
+        destinations,
         connector,
         report_claims,
     )

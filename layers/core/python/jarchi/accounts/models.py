@@ -42,10 +42,17 @@ class Account:
     # R-ACC-3: the price per unit its parent reseller (or admin) set; None: its type's default tariff.
     voice_pulse_price: int | None = None
     sms_segment_price: int | None = None
+    # Regions (ISO 3166 alpha-2) this account may send to; empty means its `default_region` alone.
+    allowed_countries: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.type is AccountType.ADMIN
+
+    @property
+    def reachable_countries(self) -> frozenset[str]:
+        """Where this account may send (its `allowed_countries`, by default its own region)."""
+        return frozenset(self.allowed_countries or (self.default_region,))
 
 
 @dataclass(frozen=True)

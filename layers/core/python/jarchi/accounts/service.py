@@ -66,6 +66,7 @@ def _new_account(request: NewAccount, parent: Account | None) -> Account:
         default_region=request.default_region,
         created_at=clock.now(),
         recipient_limit=get_settings().default_recipient_limit,
+        allowed_countries=(request.default_region,),
     )
 
 

@@ -33,13 +33,14 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import NamedTuple
 
 from jarchi import limits
+from jarchi.accounts.reach import Refusal
 from jarchi.audiences.numbers import NumberCheck, NumberType, normaliser_for
 from jarchi.errors import BadRequest, PayloadTooLarge
 
@@ -47,6 +48,7 @@ DEFAULT_RECIPIENT_LIMIT = 60_000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_REPORTED_INVALID = 1_000
 MISSING_NUMBER = "missing_number"
+REFUSALS = frozenset(r.value for r in Refusal)
 _SNIFF_LINES = 20
 
 PHONE_COLUMN_NAMES = frozenset(
@@ -102,6 +104,8 @@ class ContactImport:
     invalid: int
     duplicate: int
     invalid_lines: list[InvalidLine] = field(default_factory=list)
+    # Of `invalid`: valid numbers the account may not reach (jarchi.accounts.reach), reported with their reason.
+    not_allowed: int = 0
 
     @property
     def kept(self) -> int:
@@ -121,6 +125,7 @@ class ContactImport:
             "invalid": self.invalid,
             "duplicate": self.duplicate,
             "kept": self.kept,
+            "not_allowed": self.not_allowed,
             "invalid_lines": [{"line": x.line, "value": x.value, "reason": x.reason} for x in self.invalid_lines],
             "invalid_lines_truncated": self.invalid_lines_truncated,
         }
@@ -158,22 +163,32 @@ def _check_size(data: bytes, max_bytes: int) -> None:
 Row = tuple[int, str, tuple[str, ...]]
 
 
-def _collect(fmt: ListFormat, columns: tuple[str, ...], rows: Iterable[Row], region: str) -> ContactImport:
+# Why a valid number may not be kept for this account (`jarchi.accounts.reach`), or None.
+Reach = Callable[[str, NumberType], str | None]
+
+
+def _collect(
+    fmt: ListFormat, columns: tuple[str, ...], rows: Iterable[Row], region: str, reach: Reach | None = None
+) -> ContactImport:
     check = normaliser_for(region.upper()).check
     verdicts: dict[str, NumberCheck] = {}  # the verdict depends only on the raw text: repeats skip parsing
     kept: set[str] = set()
     recipients: list[Recipient] = []
     invalid_lines: list[InvalidLine] = []
-    read = invalid = duplicate = 0
+    read = invalid = duplicate = not_allowed = 0
     for line, raw, values in rows:
         read += 1
         verdict = verdicts.get(raw)
         if verdict is None:
             verdict = check(raw) if raw else NumberCheck(None, None, MISSING_NUMBER)
+            if verdict.e164 is not None and reach is not None:
+                refused = reach(verdict.e164, verdict.type or NumberType.UNKNOWN)
+                verdict = NumberCheck(None, None, refused) if refused else verdict
             verdicts[raw] = verdict
         number = verdict.e164
         if number is None:
             invalid += 1
+            not_allowed += verdict.reason in REFUSALS
             if len(invalid_lines) < MAX_REPORTED_INVALID:
                 invalid_lines.append(InvalidLine(line, raw, verdict.reason or "invalid"))
         elif number in kept:
@@ -181,7 +196,7 @@ def _collect(fmt: ListFormat, columns: tuple[str, ...], rows: Iterable[Row], reg
         else:
             kept.add(number)
             recipients.append(Recipient(number, verdict.type or NumberType.UNKNOWN, values))
-    return ContactImport(fmt, columns, recipients, read, invalid, duplicate, invalid_lines)
+    return ContactImport(fmt, columns, recipients, read, invalid, duplicate, invalid_lines, not_allowed)
 
 
 def _finish(result: ContactImport, recipient_limit: int | None) -> ContactImport:
@@ -193,11 +208,15 @@ def _finish(result: ContactImport, recipient_limit: int | None) -> ContactImport
 
 
 def parse_inline(
-    numbers: Sequence[str], region: str, *, recipient_limit: int | None = DEFAULT_RECIPIENT_LIMIT
+    numbers: Sequence[str],
+    region: str,
+    *,
+    recipient_limit: int | None = DEFAULT_RECIPIENT_LIMIT,
+    reach: Reach | None = None,
 ) -> ContactImport:
     """Numbers given in the request; ``line`` is the 1-based position in the array."""
     rows = ((i, str(raw).strip(), ()) for i, raw in enumerate(numbers, start=1))
-    return _finish(_collect(ListFormat.INLINE, (), rows, region), recipient_limit)
+    return _finish(_collect(ListFormat.INLINE, (), rows, region, reach), recipient_limit)
 
 
 # --- tables (CSV, text, xlsx) ----------------------------------------------------------------------
@@ -371,6 +390,7 @@ def parse_contact_file(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     recipient_limit: int | None = DEFAULT_RECIPIENT_LIMIT,
+    reach: Reach | None = None,
 ) -> ContactImport:
     """Read an uploaded list (CSV, text or xlsx) and normalise, check and de-duplicate its numbers."""
     _check_size(data, max_bytes)
@@ -382,4 +402,4 @@ def parse_contact_file(
     if found is None:
         raise BadRequest("list_empty", "the list holds no numbers")
     columns, rows = found
-    return _finish(_collect(fmt, columns, rows, region), recipient_limit)
+    return _finish(_collect(fmt, columns, rows, region, reach), recipient_limit)

@@ -34,6 +34,7 @@ class ContactList:
     invalid: int = 0
     duplicate: int = 0
     kept: int = 0
+    not_allowed: int = 0  # of `invalid`: numbers outside the account's reach (country, premium range)
     invalid_lines: tuple[InvalidLine, ...] = field(default_factory=tuple)  # the first ones
     upload_expires_at: datetime | None = None
 

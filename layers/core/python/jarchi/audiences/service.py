@@ -17,9 +17,10 @@ from datetime import datetime
 from jarchi import clock
 from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.ports import AccountRepository
+from jarchi.accounts.reach import blocked_prefixes, refusal
 from jarchi.accounts.service import require_owned, visible_account
-from jarchi.audiences.numbers import number_info, recipient_time_zone
-from jarchi.audiences.parsing import ContactImport, Recipient, parse_contact_file, parse_inline
+from jarchi.audiences.numbers import NumberType, number_info, recipient_time_zone
+from jarchi.audiences.parsing import ContactImport, Reach, Recipient, parse_contact_file, parse_inline
 from jarchi.audiences.ports import ContactListPorts
 from jarchi.audiences.records import (
     MAX_STORED_INVALID_LINES,
@@ -68,12 +69,32 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def reach_of(account: Account) -> Reach:
+    """The import's check of where the account may send (a line report entry for any other number)."""
+    allowed = account.reachable_countries
+    blocked = blocked_prefixes()
+
+    def refused(number: str, kind: NumberType) -> str | None:
+        paid = kind in (NumberType.PREMIUM_RATE, NumberType.SHARED_COST)
+        why = refusal(number, allowed, blocked=blocked, paid_to_receive=paid)
+        return why.value if why else None
+
+    return refused
+
+
 def _parse_file(account: Account, data: bytes) -> ContactImport:
     return parse_contact_file(
         data,
         account.default_region,
         max_bytes=get_settings().contact_file_max_bytes,
         recipient_limit=account.recipient_limit,
+        reach=reach_of(account),
+    )
+
+
+def _parse_inline(account: Account, numbers: list[str]) -> ContactImport:
+    return parse_inline(
+        numbers, account.default_region, recipient_limit=account.recipient_limit, reach=reach_of(account)
     )
 
 
@@ -90,6 +111,7 @@ def _ready(base: ContactList, parsed: ContactImport) -> ContactList:
         invalid=parsed.invalid,
         duplicate=parsed.duplicate,
         kept=parsed.kept,
+        not_allowed=parsed.not_allowed,
         invalid_lines=lines,
         upload_expires_at=None,
     )
@@ -108,7 +130,7 @@ def create_contact_list(
         parsed = _parse_file(account, request.data)
     else:
         assert request.numbers is not None
-        parsed = parse_inline(request.numbers, account.default_region, recipient_limit=account.recipient_limit)
+        parsed = _parse_inline(account, request.numbers)
     list_id = new_id("lst")
     base = ContactList(
         id=list_id,

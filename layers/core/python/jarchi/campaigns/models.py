@@ -30,6 +30,8 @@ STAT_KEYS: Final = (
     "opted_out",
     "blacklisted",
     "invalid",
+    "country_not_allowed",
+    "prefix_not_allowed",
 )
 FINAL_STAT_KEYS: Final = tuple(key for key in STAT_KEYS if key not in ("pending", "in_progress"))
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from jarchi.accounts.ports import AccountRepository
 from jarchi.billing.ledger import Posting
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, CampaignPart, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.channels import Category, Channel
-from jarchi.compliance.ports import AdCap, RestrictedPeriods, SuppressionLists
+from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.errors import Conflict
 from jarchi.ports import MessageQueue, resolve
 
@@ -164,6 +165,9 @@ class CampaignPorts:
     ad_cap: AdCap
     suppression: SuppressionLists
     restricted: RestrictedPeriods | None = None  # None: no restricted periods (fakes that do not need them)
+    # The campaign's account (allowed countries at admission); None: fakes that do not need it, no refusals.
+    accounts: AccountRepository | None = None
+    destinations: DestinationHistory | None = None  # None: no "never-seen range" part of the pumping guard
 
     @classmethod
     def wired(cls) -> CampaignPorts:
@@ -175,4 +179,6 @@ class CampaignPorts:
             ad_cap=resolve(AdCap),
             suppression=resolve(SuppressionLists),
             restricted=resolve(RestrictedPeriods),
+            accounts=resolve(AccountRepository),
+            destinations=resolve(DestinationHistory),
         )

@@ -56,6 +56,7 @@ from jarchi.campaigns.statuses import (
     refuse,
 )
 from jarchi.channels import Category, Channel
+from jarchi.compliance.pumping import SUSPECTED_PUMPING
 from jarchi.content.audio_service import mark_audio_used, store_campaign_speech
 from jarchi.content.personalisation import compile_text
 from jarchi.content.rules import require_service_sms_allowed
@@ -297,6 +298,7 @@ def perform_action(
         return add_comment(caller, campaign, text, ports=ports), False
     assert isinstance(action, CampaignAction)
     now = clock.now()
+    _require_review(caller, campaign, action)
     if action is CampaignAction.RESUME_UNFINISHED and campaign.status is CampaignStatus.PAUSED:
         if campaign.history[-1].actor != SYSTEM_ACTOR:
             raise refuse(campaign.status, action.value)  # paused by its owner: `resume`
@@ -330,6 +332,23 @@ def perform_action(
     if restarts:
         _start_workflow(ports, campaign_id, campaign.progress.run + 1)
     return _reload(ports, campaign_id), False
+
+
+def _require_review(caller: Caller, campaign: Campaign, action: CampaignAction) -> None:
+    """A campaign paused as `suspected_pumping` resumes only by an admin's hand (the review)."""
+    resumes = action in (CampaignAction.RESUME, CampaignAction.RESUME_UNFINISHED)
+    if (
+        resumes
+        and campaign.status is CampaignStatus.PAUSED
+        and campaign.history[-1].reason == SUSPECTED_PUMPING
+        and not caller.account.is_admin
+    ):
+        raise Conflict(
+            "awaiting_review",
+            "the platform paused this campaign as suspected SMS pumping; an administrator reviews it before it "
+            "can resume (stop or finish it meanwhile if you like)",
+            status=campaign.status.value,
+        )
 
 
 def start_part(

@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi import clock
-from jarchi.accounts.models import AccountStatus
+from jarchi.accounts.models import Account, AccountStatus
 from jarchi.accounts.ports import AccountRepository
+from jarchi.accounts.reach import Refusal, destination_prefix, refusal, region_of
 from jarchi.attempts import Attempt, Outcome, stat_key
 from jarchi.audiences.numbers import number_info
 from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, SYSTEM, AudienceEntry, Campaign, Comment, RecipientState
@@ -48,6 +49,7 @@ from jarchi.compliance.adcap import (
     cap_claim_lost,
     pre_dial_check,
 )
+from jarchi.compliance.pumping import SUSPECTED_PUMPING, PumpingPolicy, suspected_pumping
 from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
 from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
@@ -162,10 +164,12 @@ def screen(
     *,
     restricted: Sequence[RestrictedPeriod] = (),
     countries: Mapping[str, str | None] | None = None,
+    refusals: Mapping[str, Refusal] | None = None,
 ) -> Screening:
     """The pre-dial checks of each recipient in order (R-CPL-1..3), up to the first whose window is closed:
     the walk stops there, so no attempt is placed outside a window. A restricted period covering the
     recipient's country (`countries`: number → region) and the category is a closed window until it ends.
+    A number the account may not reach (`refusals`, `jarchi.accounts.reach`) ends at once, free.
     Pure: the cap claims come after."""
     screened: list[Screened] = []
     for recipient in recipients:
@@ -173,6 +177,7 @@ def screen(
         country = (countries or {}).get(recipient.number)
         until = restricted_until(restricted, country, category, now) if restricted else None
         checks = RecipientChecks(
+            refused=(refusals or {}).get(recipient.number),
             on_account_stop_list=SuppressionList.ACCOUNT_STOP_LIST in on,
             on_telecom_blacklist=SuppressionList.TELECOM_BLACKLIST in on,
             ad_opted_out=SuppressionList.AD_OPT_OUT in on,
@@ -194,6 +199,8 @@ class _Batch:
     writes: list[RecipientState] = field(default_factory=list)
     walked: int = 0
     blocked_until: datetime | None = None
+    suspected_pumping: bool = False
+    new_destinations: set[str] = field(default_factory=set)  # foreign ranges of the admitted attempts
 
 
 def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | None = None) -> Attempt:
@@ -240,16 +247,73 @@ def _pre_dial_final(
     )
 
 
+def _refusals(account: Account | None, recipients: Sequence[AudienceEntry]) -> dict[str, Refusal]:
+    """Numbers the account may not reach (an account the repository does not know, as in fakes of other
+    concerns, has no refusals)."""
+    if account is None:
+        return {}
+    allowed = account.reachable_countries
+    found = {r.number: refusal(r.number, allowed) for r in recipients}
+    return {number: why for number, why in found.items() if why is not None}
+
+
+def pumping_reviewed(campaign: Campaign) -> bool:
+    """An admin resumed it after a `suspected_pumping` pause: the review is done, the guard is off."""
+    paused = False
+    for change in campaign.history:
+        if change.status is CampaignStatus.PAUSED:
+            paused = change.reason == SUSPECTED_PUMPING
+        elif paused and change.status is CampaignStatus.RUNNING and change.actor != SYSTEM_ACTOR:
+            return True
+    return False
+
+
+def _foreign_ranges(account: Account | None, screening: Screening) -> dict[str, str]:
+    """Number → range of the recipients about to be sent abroad (outside the account's own region)."""
+    home = account.default_region if account is not None else None
+    return {
+        s.recipient.number: destination_prefix(s.recipient.number)
+        for s in screening.screened
+        if s.decision.proceed and home is not None and region_of(s.recipient.number) != home
+    }
+
+
+def _looks_like_pumping(
+    ports: CampaignPorts, campaign: Campaign, screening: Screening, foreign: Mapping[str, str]
+) -> bool:
+    if pumping_reviewed(campaign):
+        return False
+    refused = sum(1 for s in screening.screened if s.decision.outcome is Outcome.PREFIX_NOT_ALLOWED)
+    known = ports.destinations.known(set(foreign.values())) if ports.destinations is not None and foreign else set()
+    never_seen = sum(1 for prefix in foreign.values() if prefix not in known) if ports.destinations else 0
+    return suspected_pumping(len(screening.screened), refused, never_seen, PumpingPolicy.configured())
+
+
 def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEntry], now: datetime) -> _Batch:
     settings = campaign.settings
     rule = WindowRule.of(
         [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
     )
+    account = ports.accounts.get(campaign.account_id) if ports.accounts is not None else None
     lists = ports.suppression.memberships((r.number for r in recipients), campaign.account_id)
     periods = ports.restricted.current(now) if ports.restricted is not None else []
     countries = {r.number: number_info(r.number).region for r in recipients} if periods else None
-    screening = screen(recipients, campaign.category, lists, rule, now, restricted=periods, countries=countries)
-    batch = _Batch(walked=len(screening.screened), blocked_until=screening.blocked_until)
+    screening = screen(
+        recipients,
+        campaign.category,
+        lists,
+        rule,
+        now,
+        restricted=periods,
+        countries=countries,
+        refusals=_refusals(account, recipients),
+    )
+    foreign = _foreign_ranges(account, screening)
+    if _looks_like_pumping(ports, campaign, screening, foreign):
+        return _Batch(suspected_pumping=True)
+    batch = _Batch(
+        walked=len(screening.screened), blocked_until=screening.blocked_until, new_destinations=set(foreign.values())
+    )
     capped = cap_applies(campaign.category)
     for screened in screening.screened:
         recipient, decision = screened.recipient, screened.decision
@@ -341,6 +405,10 @@ def _admit_batch(
     first = campaign.progress.seq_base + campaign.progress.next_seq
     recipients = ports.recipients.read_audience(campaign.audience_key, first, count)
     batch = _walk(ports, campaign, recipients, now)
+    if batch.suspected_pumping:
+        # Nothing of the batch was claimed, written or sent: an admin's resume admits it again.
+        _change_status(ports, campaign, SystemEvent.SYSTEM_PAUSE, now, SUSPECTED_PUMPING)
+        return _answer(campaign.id, Next.END)
     ports.recipients.save_all(batch.writes)
     unused = count - len(batch.attempts) - sum(batch.finals.values())
     speed = campaign.settings.speed_per_hour
@@ -358,6 +426,8 @@ def _admit_batch(
     if batch.attempts:
         _dispatch(ports, campaign, batch.attempts)
         ports.campaigns.clear_dispatching(campaign.id)
+    if batch.new_destinations and ports.destinations is not None:
+        ports.destinations.remember(batch.new_destinations, now)
     if batch.blocked_until is not None and batch.walked == 0:
         if campaign.status is CampaignStatus.RUNNING:
             _change_status(ports, campaign, SystemEvent.WINDOW_CLOSED, now)

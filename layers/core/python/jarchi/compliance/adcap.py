@@ -5,6 +5,8 @@ The store claims the cap atomically (a conditional write keyed by the E.164 numb
 blocks, and in which order a recipient's checks run before an attempt is admitted:
 
 1. `invalid` — the number is not a valid E.164 number (nothing else can be looked up for it);
+1b. `country_not_allowed` / `prefix_not_allowed` — the account may not reach it
+   (`jarchi.accounts.reach`: its allowed countries, premium ranges, blocked prefixes), free;
 2. `blacklisted` — the number is on the **account's stop list** (every category, R-CPL-3);
 3. `blacklisted` — the number is on the imported **telecom blacklist** (advertising only);
 4. `opted_out` — the number pressed 11 / is on the platform's **ad opt-out list** (advertising only);
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+from jarchi.accounts.reach import Refusal
 from jarchi.attempts import VOTE_AD_OPT_OUT, Outcome
 from jarchi.channels import Category
 
@@ -86,6 +89,7 @@ class RecipientChecks:
     on_telecom_blacklist: bool = False
     ad_opted_out: bool = False
     window_open: bool = True
+    refused: Refusal | None = None  # jarchi.accounts.reach.refusal: the account may not reach the number
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +111,21 @@ def _final(outcome: Outcome, reason: str) -> PreDialDecision:
     return PreDialDecision(outcome=outcome, wait=False, claim_ad_cap=False, reason=reason)
 
 
+def _unreachable(checks: RecipientChecks) -> PreDialDecision | None:
+    """Not a number, or not one the account may reach."""
+    if not checks.number_valid:
+        return _final(Outcome.INVALID, "invalid_number")
+    if checks.refused is not None:
+        return _final(Outcome(checks.refused.value), checks.refused.value)
+    return None
+
+
 def pre_dial_check(category: Category | str, checks: RecipientChecks) -> PreDialDecision:
     """The first failing check, in the order of this module's docstring."""
     category = Category(category)
-    if not checks.number_valid:
-        return _final(Outcome.INVALID, "invalid_number")
+    unreachable = _unreachable(checks)
+    if unreachable is not None:
+        return unreachable
     if checks.on_account_stop_list:
         return _final(Outcome.BLACKLISTED, SuppressionList.ACCOUNT_STOP_LIST.value)
     if checks.on_telecom_blacklist and category in TELECOM_BLACKLIST_CATEGORIES:

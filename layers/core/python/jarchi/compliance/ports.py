@@ -40,3 +40,14 @@ class SuppressionLists(Protocol):
     def add(
         self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
     ) -> None: ...
+
+
+class DestinationHistory(Protocol):
+    """The foreign number ranges the platform has sent to (the pumping guard's "never seen", R-CPL;
+    `jarchi.compliance.pumping`). DynamoDB adapter: `store/destinations.py`."""
+
+    def known(self, prefixes: Iterable[str]) -> set[str]:
+        """Those of `prefixes` already sent to (one BatchGetItem per 100)."""
+        ...
+
+    def remember(self, prefixes: Iterable[str], at: datetime) -> None: ...

@@ -56,6 +56,7 @@ class AccountItem(Model):
     status = UnicodeAttribute(default=AccountStatus.ACTIVE.value)
     voice_pulse_price = NumberAttribute(null=True)
     sms_segment_price = NumberAttribute(null=True)
+    allowed_countries: ListAttribute[str] = ListAttribute(null=True)  # absent: the default region only
     by_parent = _ByParent()
 
 
@@ -89,6 +90,7 @@ def _to_account(item: AccountItem) -> Account:
         status=AccountStatus(item.status or AccountStatus.ACTIVE.value),
         voice_pulse_price=None if item.voice_pulse_price is None else int(item.voice_pulse_price),
         sms_segment_price=None if item.sms_segment_price is None else int(item.sms_segment_price),
+        allowed_countries=tuple(item.allowed_countries or ()),
     )
 
 
@@ -121,6 +123,7 @@ def _account_item(account: Account) -> AccountItem:
         status=account.status.value,
         voice_pulse_price=account.voice_pulse_price,
         sms_segment_price=account.sms_segment_price,
+        allowed_countries=list(account.allowed_countries) or None,
     )
 
 

@@ -162,6 +162,8 @@ class CampaignItem(Model):
     n_opted_out = NumberAttribute(default=0)
     n_blacklisted = NumberAttribute(default=0)
     n_invalid = NumberAttribute(default=0)
+    n_country_not_allowed = NumberAttribute(default=0)
+    n_prefix_not_allowed = NumberAttribute(default=0)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()

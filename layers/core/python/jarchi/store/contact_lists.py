@@ -52,6 +52,7 @@ class ContactListItem(Model):
     invalid = NumberAttribute(default=0)
     duplicate = NumberAttribute(default=0)
     kept = NumberAttribute(default=0)
+    not_allowed = NumberAttribute(default=0)
     invalid_lines = JSONAttribute(null=True)  # [[line, value, reason], …]
     upload_expires_at = UnicodeAttribute(null=True)
     by_account = _ByAccount()
@@ -81,6 +82,7 @@ def _to_list(item: ContactListItem) -> ContactList:
         invalid=int(item.invalid or 0),
         duplicate=int(item.duplicate or 0),
         kept=int(item.kept or 0),
+        not_allowed=int(item.not_allowed or 0),
         invalid_lines=_lines_in(item.invalid_lines),
         upload_expires_at=datetime.fromisoformat(item.upload_expires_at) if item.upload_expires_at else None,
     )
@@ -102,6 +104,7 @@ def _item(contact_list: ContactList) -> ContactListItem:
         invalid=contact_list.invalid,
         duplicate=contact_list.duplicate,
         kept=contact_list.kept,
+        not_allowed=contact_list.not_allowed,
         invalid_lines=_lines_out(contact_list.invalid_lines),
         upload_expires_at=contact_list.upload_expires_at.isoformat() if contact_list.upload_expires_at else None,
     )
