@@ -163,7 +163,7 @@ def _workflow_wait(execution_arn: str, region: str) -> datetime | None:
 
 
 # What the driver reads of a campaign on each poll (the whole item is much dearer to read in moto).
-_DRIVER_ATTRIBUTES = ["id", "status", "in_flight", "reconciled", "execution_arn"]
+_DRIVER_ATTRIBUTES = ["id", "status", "in_flight", "follow_ups_in_flight", "reconciled", "execution_arn"]
 _STOPPED = frozenset({"error", "stopped", "paused"})
 
 
@@ -177,7 +177,7 @@ def _resume_at(states: list[CampaignItem], region: str) -> datetime | None:
     waiting = [s for s in states if not s.reconciled]
     for state in waiting:
         assert state.status not in _STOPPED, (state.id, state.status)
-        if int(state.in_flight) != 0 or not state.execution_arn:
+        if int(state.in_flight) != 0 or int(state.follow_ups_in_flight or 0) != 0 or not state.execution_arn:
             return None
     resumes = []
     for state in waiting:
@@ -212,7 +212,12 @@ def run_to_end(
 def recipients_of(item: CampaignItem) -> list[RecipientItem]:
     """The stored recipient items of a campaign, in audience order (one per recipient admission decided
     about: a finished campaign has one per recipient)."""
-    return list(RecipientItem.query(item.id, consistent_read=True))
+    return list(RecipientItem.query(item.id, RecipientItem.seq >= 0, consistent_read=True))
+
+
+def follow_ups_of(item: CampaignItem) -> list[RecipientItem]:
+    """The follow-up SMS stored beside a campaign's recipients (negative sort keys, R-OUT-3)."""
+    return list(RecipientItem.query(item.id, RecipientItem.seq < 0, consistent_read=True))
 
 
 def assert_reconciled(item: CampaignItem) -> None:
@@ -224,7 +229,7 @@ def assert_reconciled(item: CampaignItem) -> None:
     rows = recipients_of(item)
     assert len(rows) == int(item.total)
     assert [r.status for r in rows if r.status not in FINAL_STATUSES] == []
-    assert sum(int(r.cost) for r in rows) == charged
+    assert sum(int(r.cost) for r in rows) + sum(int(f.cost) for f in follow_ups_of(item)) == charged
     counts = to_campaign(item).stats()
     assert counts["pending"] == 0 and counts["in_progress"] == 0, counts
     assert sum(counts.values()) == int(item.total), counts

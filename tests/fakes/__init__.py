@@ -15,7 +15,13 @@ from typing import Any
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.ports import ContactListPorts, ContactListRepository, ListFiles
 from jarchi.billing.ports import Ledger
-from jarchi.campaigns.ports import CampaignPorts, CampaignRepository, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.ports import (
+    CampaignPorts,
+    CampaignRepository,
+    FollowUpClaims,
+    RecipientRepository,
+    WorkflowRuns,
+)
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.content.ports import AudioPorts, AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine
@@ -23,7 +29,7 @@ from jarchi.ports import Connector, MessageQueue, override
 from tests.fakes.accounts import FakeAccounts
 from tests.fakes.audiences import FakeContactLists, FakeListFiles
 from tests.fakes.billing import FakeLedger
-from tests.fakes.campaigns import FakeCampaigns, FakeQueue, FakeRecipients, FakeWorkflowRuns
+from tests.fakes.campaigns import FakeCampaigns, FakeFollowUpClaims, FakeQueue, FakeRecipients, FakeWorkflowRuns
 from tests.fakes.compliance import FakeAdCap, FakeDestinations, FakeRestrictedPeriods, FakeSuppression
 from tests.fakes.content import FakeAudio, FakeMedia, FakeSenders, FakeSpeech
 
@@ -34,6 +40,7 @@ __all__ = [
     "FakeCampaigns",
     "FakeContactLists",
     "FakeDestinations",
+    "FakeFollowUpClaims",
     "FakeLedger",
     "FakeListFiles",
     "FakeMedia",
@@ -65,6 +72,7 @@ class Fakes:
     suppression: FakeSuppression = field(default_factory=FakeSuppression)
     restricted: FakeRestrictedPeriods = field(default_factory=FakeRestrictedPeriods)
     destinations: FakeDestinations = field(default_factory=FakeDestinations)
+    follow_up_claims: FakeFollowUpClaims = field(default_factory=FakeFollowUpClaims)
     connector: Connector | None = None  # e.g. a SimulatorConnector; None leaves the wired one
     campaigns: FakeCampaigns = field(init=False)
 
@@ -89,6 +97,7 @@ class Fakes:
             SuppressionLists: self.suppression,
             RestrictedPeriods: self.restricted,
             DestinationHistory: self.destinations,
+            FollowUpClaims: self.follow_up_claims,
         }
         if self.connector is not None:
             ports[Connector] = self.connector
@@ -113,6 +122,7 @@ class Fakes:
             restricted=self.restricted,
             accounts=self.accounts,
             destinations=self.destinations,
+            follow_up_claims=self.follow_up_claims,
         )
 
     def audio_ports(self) -> AudioPorts:

@@ -6,6 +6,7 @@ its posting, are each one atomic step, exactly as the DynamoDB transactions are.
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +25,13 @@ from jarchi.campaigns.models import (
     RecipientState,
 )
 from jarchi.campaigns.pacing import PacingState
-from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
+from jarchi.campaigns.ports import (
+    NO_FOLLOW_UPS,
+    CampaignChanged,
+    CampaignPricing,
+    FollowUpCounts,
+    SettlementRefused,
+)
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.clock import iso
 from jarchi.errors import JarchiError
@@ -49,7 +56,16 @@ class FakeCampaigns:
         campaign = self.campaigns.get(campaign_id)
         if campaign is None:
             return None
-        return CampaignPricing(campaign.id, campaign.channel, campaign.category, campaign.money.tariff)
+        return CampaignPricing(
+            campaign.id,
+            campaign.channel,
+            campaign.category,
+            campaign.money.tariff,
+            account_id=campaign.account_id,
+            follow_ups=campaign.settings.follow_ups,
+            follow_up_tariff=campaign.money.follow_up_tariff,
+            time_zones=campaign.settings.time_zones,
+        )
 
     def list_for_account(
         self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
@@ -166,18 +182,31 @@ class FakeCampaigns:
             self._update(campaign_id, dispatching=None)
 
     def record_results(
-        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+        self,
+        campaign_id: str,
+        batch_id: str,
+        *,
+        applied: int,
+        charged: int,
+        finals: Mapping[str, int],
+        follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
     ) -> bool:
         with self._lock:
             current = self.campaigns.get(campaign_id)
             if current is None or batch_id in self.applied[campaign_id]:
                 return False
             self.applied[campaign_id].add(batch_id)
+            progress = current.progress
             self.campaigns[campaign_id] = replace(
                 current,
-                progress=replace(current.progress, in_flight=current.progress.in_flight - applied),
+                progress=replace(
+                    progress,
+                    in_flight=progress.in_flight - applied,
+                    follow_ups_in_flight=progress.follow_ups_in_flight + follow_ups.in_flight,
+                ),
                 money=replace(current.money, charged=current.money.charged + charged),
                 counts=_added(current.counts, finals),
+                follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
             )
             return True
 
@@ -188,7 +217,7 @@ class FakeCampaigns:
                 current is None
                 or current.progress.reconciled
                 or current.status is not campaign.status
-                or current.progress.in_flight != 0
+                or current.progress.outstanding != 0
                 or current.money.charged != campaign.money.charged
             ):
                 raise SettlementRefused(f"campaign {campaign.id} cannot be settled now")
@@ -334,3 +363,15 @@ class FakeQueue:
         taken = [body for body, _ in self.messages[queue.logical]]
         self.messages[queue.logical].clear()
         return taken
+
+
+class FakeFollowUpClaims:
+    """`FollowUpClaims` in memory: (campaign, number, rule) → the attempt holding it."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str, int], str] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, campaign_id: str, number: str, rule: int, attempt_id: str) -> bool:
+        with self._lock:
+            return self.held.setdefault((campaign_id, number, rule), attempt_id) == attempt_id

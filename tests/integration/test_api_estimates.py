@@ -56,6 +56,7 @@ def test_r_sms_4_segments_are_counted_per_recipient_after_personalisation(admin:
         "unit": "segment",
         "currency": "IRR",
         "message_seconds": None,
+        "follow_ups": 0,
     }
     assert shop.get("/v1/credit").json()["reserved"] == 0  # nothing reserved
 

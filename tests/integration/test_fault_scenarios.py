@@ -334,9 +334,11 @@ class ChargeTwice:
         self.inner = inner
 
     def record_results(
-        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int], **more: Any
     ) -> bool:
-        first = self.inner.record_results(campaign_id, batch_id, applied=applied, charged=charged, finals=finals)
+        first = self.inner.record_results(
+            campaign_id, batch_id, applied=applied, charged=charged, finals=finals, **more
+        )
         if first:
             self.inner.record_results(campaign_id, f"{batch_id}#again", applied=0, charged=charged, finals={})
         return first

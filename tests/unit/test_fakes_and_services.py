@@ -35,7 +35,7 @@ from jarchi.billing import credit
 from jarchi.billing.ledger import AlreadyPosted, EntryType, ReservationExceeded, totals_of
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.ports import CampaignRepository, FollowUpClaims, RecipientRepository, WorkflowRuns
 from jarchi.campaigns.protocol import Next
 from jarchi.campaigns.service import create_campaign, perform_action, visible_campaign
 from jarchi.campaigns.statuses import CampaignStatus
@@ -77,6 +77,7 @@ def _as_ports(
     SuppressionLists,
     RestrictedPeriods,
     DestinationHistory,
+    FollowUpClaims,
 ]:
     """Each fake is its port (mypy checks the tuple against the Protocols)."""
     return (
@@ -96,6 +97,7 @@ def _as_ports(
         f.suppression,
         f.restricted,
         f.destinations,
+        f.follow_up_claims,
     )
 
 
@@ -117,7 +119,7 @@ def _customer(admin: Caller, name: str = "Shop", credit_amount: int = 0) -> Call
 
 
 def test_every_fake_is_its_port_and_every_port_is_overridden(fakes: Fakes) -> None:
-    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 16
+    assert len(_as_ports(fakes)) == len(fakes.by_port()) == 17
     assert isinstance(fakes.campaigns, FakeCampaigns) and fakes.campaigns.ledger is fakes.ledger
 
 

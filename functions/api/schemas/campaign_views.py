@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Text
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, RecipientState
+from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, FollowUpSent, RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.restricted import RestrictedPeriod
@@ -60,6 +60,14 @@ def _parts(campaign: Campaign) -> list[PartOut]:
     ]
 
 
+class FollowUpOut(BaseModel):
+    on: str
+    digits: list[str]
+    sms_text: str
+    sender: str
+    segments: int
+
+
 class CampaignOut(BaseModel):
     id: str
     campaign_id: str  # the same id, under the name quick-send clients read
@@ -86,6 +94,7 @@ class CampaignOut(BaseModel):
     part: int
     parts: list[PartOut]
     validity_minutes: int | None  # SMS: the TTL each message is sent with
+    follow_ups: list[FollowUpOut]
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignOut:
@@ -101,7 +110,11 @@ class CampaignOut(BaseModel):
             start_at=iso(settings.start_at) if settings.start_at else None,
             quick_send=campaign.quick_send,
             history=[HistoryOut(**h.as_dict()) for h in campaign.history],
-            stats={"total": campaign.progress.total, **campaign.stats()},
+            stats={
+                "total": campaign.progress.total,
+                **campaign.stats(),
+                "follow_ups_sent": campaign.follow_ups_sent,
+            },
             cost=CostOut(
                 estimated=money.estimated,
                 reserved=money.reserved,
@@ -124,12 +137,30 @@ class CampaignOut(BaseModel):
             validity_minutes=(settings.validity_minutes or DEFAULT_VALIDITY_MINUTES)
             if campaign.channel is Channel.SMS
             else None,
+            follow_ups=[
+                FollowUpOut(
+                    on=r.on.value, digits=list(r.digits), sms_text=r.sms_text, sender=r.sender, segments=r.units
+                )
+                for r in settings.follow_ups
+            ],
         )
 
 
 class CampaignPage(BaseModel):
     items: list[CampaignOut]
     next_cursor: str | None
+
+
+class FollowUpSentOut(BaseModel):
+    rule: int  # its position in the campaign's `follow_ups`
+    on: str | None
+    status: str  # the SMS's outcome, or why it was not sent: window_closed, blacklisted, opted_out
+    cost: int
+    delivery_status: str | None
+
+    @classmethod
+    def of(cls, sent: FollowUpSent) -> FollowUpSentOut:
+        return cls(rule=sent.rule, on=sent.on, status=sent.status, cost=sent.cost, delivery_status=sent.delivery_status)
 
 
 class RecipientOut(BaseModel):
@@ -141,6 +172,7 @@ class RecipientOut(BaseModel):
     cost: int
     reason: str | None
     delivery_status: str | None  # SMS: the operator's raw report (DELIVRD, UNDELIV, EXPIRED, …)
+    follow_ups: list[FollowUpSentOut]  # follow-up SMS after the call (R-OUT-3)
 
     @classmethod
     def of(cls, state: RecipientState) -> RecipientOut:
@@ -153,6 +185,7 @@ class RecipientOut(BaseModel):
             cost=state.cost,
             reason=state.reason,
             delivery_status=state.delivery_status,
+            follow_ups=[FollowUpSentOut.of(f) for f in state.follow_ups],
         )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
+from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule
 from jarchi.campaigns.models import MAX_VALIDITY_MINUTES
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.channels import Category, Channel
@@ -18,6 +19,20 @@ from jarchi.channels import Category, Channel
 class WindowIn(Request):
     start: Annotated[str, Field(max_length=8, examples=["09:30"])]
     end: Annotated[str, Field(max_length=8, examples=["14:00"])]
+
+
+class FollowUpIn(Request):
+    """A follow-up SMS after the call (R-OUT-3): on a vote digit (`digits`), on answered, or on not answered."""
+
+    on: FollowUpOn
+    digits: (
+        Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]], Field(min_length=1, max_length=10)] | None
+    ) = None
+    sms_text: Annotated[str, Field(min_length=1, max_length=1000)]
+    sender: Annotated[str, Field(min_length=1, max_length=32)]
+
+    def to_rule(self) -> FollowUpRule:
+        return FollowUpRule(on=self.on, sms_text=self.sms_text, sender=self.sender, digits=tuple(self.digits or ()))
 
 
 class CampaignBody(Request):
@@ -42,6 +57,7 @@ class CampaignBody(Request):
     comment: Annotated[str, Field(max_length=1000)] | None = None
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
     validity_minutes: Annotated[int, Field(ge=1, le=MAX_VALIDITY_MINUTES)] | None = None
+    follow_ups: Annotated[list[FollowUpIn], Field(max_length=MAX_RULES)] | None = None
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -63,6 +79,7 @@ class CampaignBody(Request):
             comment=self.comment,
             language=self.language,
             validity_minutes=self.validity_minutes,
+            follow_ups=tuple(f.to_rule() for f in self.follow_ups or ()),
         )
 
 
@@ -74,6 +91,7 @@ class EstimateOut(BaseModel):
     unit: Literal["pulse", "segment"]
     currency: str
     message_seconds: int | None
+    follow_ups: int  # the part of `estimated` held for follow-up SMS at their maximum (R-OUT-3)
 
     @classmethod
     def of(cls, prepared: PreparedCampaign) -> EstimateOut:
@@ -86,4 +104,5 @@ class EstimateOut(BaseModel):
             unit=prepared.unit,
             currency=prepared.tariff.currency,
             message_seconds=prepared.message_seconds if prepared.unit == "pulse" else None,
+            follow_ups=estimate.follow_ups,
         )

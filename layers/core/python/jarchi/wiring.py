@@ -13,7 +13,7 @@ from jarchi.aws.media import S3ListFiles, S3MediaStore
 from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
-from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.ports import CampaignRepository, FollowUpClaims, RecipientRepository, WorkflowRuns
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
@@ -27,6 +27,7 @@ from jarchi.store.audio import DynamoAudio
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
+from jarchi.store.follow_up_claims import DynamoFollowUpClaims
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.report_claims import DynamoReportClaims
@@ -83,6 +84,11 @@ def connector() -> Connector:
 @cache
 def report_claims() -> ReportClaims:
     return DynamoReportClaims()
+
+
+@cache
+def follow_up_claims() -> FollowUpClaims:
+    return DynamoFollowUpClaims()
 
 
 @cache
@@ -143,6 +149,7 @@ def install() -> None:
     provide(DestinationHistory, destinations)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
+    provide(FollowUpClaims, follow_up_claims)
     provide(AccountRepository, accounts)
     provide(Ledger, ledger)
     provide(AudioRepository, audio)
@@ -166,6 +173,7 @@ def reset() -> None:
         destinations,
         connector,
         report_claims,
+        follow_up_claims,
     )
     content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech)
     for getter in getters:

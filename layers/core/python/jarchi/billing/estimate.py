@@ -19,6 +19,7 @@ class Estimate:
     estimated: int
     recipients: int
     parts: int
+    follow_ups: int = 0  # the part of `estimated` reserved for follow-up SMS at their maximum (R-OUT-3)
 
     def as_dict(self) -> dict[str, int]:
         return {"estimated": self.estimated, "recipients": self.recipients, "parts": self.parts}

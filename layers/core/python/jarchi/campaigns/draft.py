@@ -23,13 +23,19 @@ Checks, in order (the first that fails answers):
    advertising is not subject to them), every placeholder must name a list column (`unknown_placeholder`;
    inline numbers have no columns), and segments are counted per recipient after filling (R-SMS-4).
 
+5. follow-up SMS rules (R-OUT-3, voice only: `follow_ups_not_supported`): at most `MAX_RULES`
+   (`too_many_follow_ups`); a `vote` rule needs `vote: true` and its `digits`, other rules take none
+   (`invalid_follow_up`); each text is counted in segments, has no placeholders, passes the content rules of
+   its category, and its sender is the account's and approved.
+
 Money: voice = pulses × recipients × tariff per pulse; SMS = Σ segments × tariff per segment, the tariff of
-the account's own (set by its reseller) or its type's (jarchi.billing.margins.account_tariff).
+the account's own (set by its reseller) or its type's (jarchi.billing.margins.account_tariff). Follow-up SMS add each recipient's worst case
+(`jarchi.campaigns.follow_ups.max_units_per_recipient`) × recipients × the SMS tariff.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -41,6 +47,7 @@ from jarchi.audiences.service import load_list_recipients
 from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
 from jarchi.billing.margins import account_tariff
 from jarchi.billing.tariffs import Tariff
+from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule, max_units_per_recipient
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR, validate_speed
 from jarchi.channels import Category, Channel
 from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
@@ -77,6 +84,7 @@ class CampaignDraft:
     comment: str | None = None
     language: str | None = None  # text-to-speech language; default by the account's region
     validity_minutes: int | None = None  # SMS only (R-SMS-5)
+    follow_ups: tuple[FollowUpRule, ...] = ()  # voice only (R-OUT-3); units are counted by prepare_campaign
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,7 @@ class PreparedCampaign:
     speech: SynthesizedSpeech | None = None  # voice with tts_text: the measured speech, not stored yet
     message_seconds: int = 0  # voice: the message's length, whole seconds rounded up
     sender: Sender | None = None  # SMS
+    follow_ups: tuple[FollowUpRule, ...] = ()  # checked, with their segments
 
     @property
     def per_unit(self) -> int:
@@ -135,6 +144,8 @@ def _check_content_shape(draft: CampaignDraft) -> None:
         raise Unprocessable("sender_required", "an SMS campaign needs a registered sender")
     if draft.vote:
         raise Unprocessable("vote_not_supported", "votes are keypad presses during a voice call")
+    if draft.follow_ups:
+        raise Unprocessable("follow_ups_not_supported", "follow-up SMS follow a call: voice campaigns only")
 
 
 def _audience(account: Account, draft: CampaignDraft) -> _Audience:
@@ -173,6 +184,11 @@ def _prepare_voice(
         speech = synthesize(account, draft.tts_text or "", draft.language)
         pulses, duration_ms = speech.info.pulses, speech.info.duration_ms
     recipients = [PreparedRecipient(n, t, v, pulses) for n, t, v in audience.rows]
+    follow_ups = _prepare_follow_ups(account, draft)
+    estimate = estimate_voice(pulses, len(recipients), tariff)
+    if follow_ups:
+        reserve = max_units_per_recipient(follow_ups) * len(recipients) * tariff.sms_per_segment
+        estimate = replace(estimate, estimated=estimate.estimated + reserve, follow_ups=reserve)
     return PreparedCampaign(
         draft=draft,
         account_id=account.id,
@@ -180,12 +196,34 @@ def _prepare_voice(
         columns=audience.columns,
         unit="pulse",
         tariff=tariff,
-        estimate=estimate_voice(pulses, len(recipients), tariff),
+        estimate=estimate,
         window_rule=rule,
         audio=audio,
         speech=speech,
         message_seconds=-(-duration_ms // 1000),
+        follow_ups=follow_ups,
     )
+
+
+def _prepare_follow_ups(account: Account, draft: CampaignDraft) -> tuple[FollowUpRule, ...]:
+    """The follow-up rules checked (module docstring, step 5), each with its text's segments."""
+    if len(draft.follow_ups) > MAX_RULES:
+        raise Unprocessable("too_many_follow_ups", f"at most {MAX_RULES} follow-up rules", limit=MAX_RULES)
+    prepared = []
+    for position, rule in enumerate(draft.follow_ups):
+        if rule.on is FollowUpOn.VOTE and not (draft.vote and rule.digits):
+            raise Unprocessable(
+                "invalid_follow_up", "a vote follow-up needs vote: true and its digits", position=position
+            )
+        if rule.on is not FollowUpOn.VOTE and rule.digits:
+            raise Unprocessable("invalid_follow_up", "only a vote follow-up takes digits", position=position)
+        segments = count_segments(rule.sms_text).segments
+        compile_text(rule.sms_text, ())  # unknown_placeholder: follow-ups are not personalised
+        sender = require_approved_sender(account.id, rule.sender)
+        if draft.category is not Category.ADVERTISING:
+            require_service_sms_allowed(rule.sms_text, sender.name)
+        prepared.append(replace(rule, sender=sender.name, units=segments))
+    return tuple(prepared)
 
 
 def _prepare_sms(

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from jarchi.billing.margins import ResellerMargin
+from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
@@ -79,6 +80,7 @@ class CampaignSettings:
     time_zones: tuple[str, ...] = ()  # the recipients' distinct zones
     custom_window: bool = False  # the owner narrowed the windows or days (tag `interval`)
     validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: DEFAULT_VALIDITY_MINUTES
+    follow_ups: tuple[FollowUpRule, ...] = ()  # follow-up SMS rules of a voice campaign (R-OUT-3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ class CampaignMoney:
     billed: int = 0
     # Each reseller's earning per unit charged, frozen at creation with the tariff (R-BIL-4).
     margins: tuple[ResellerMargin, ...] = ()
+    follow_up_tariff: int = 0  # per SMS segment of a follow-up (R-OUT-3)
 
     @property
     def unspent(self) -> int:
@@ -130,6 +133,15 @@ class CampaignProgress:
     schedule_name: str | None = None
     reconciled: bool = False
     part: int = 0  # the part being sent (0: the first send; each reset, retry or resume adds one)
+    # Follow-up SMS sent and not yet reported (R-OUT-3). Briefly -1 when a follow-up's result is applied
+    # before the call's batch that sent it is recorded; the campaign settles only at exactly 0.
+    follow_ups_in_flight: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        """What must end before the campaign can finish: calls or messages in flight, and follow-up SMS (a
+        negative follow-up count is a batch not yet recorded, so it counts too)."""
+        return self.in_flight + abs(self.follow_ups_in_flight)
 
     @property
     def waiting(self) -> int:
@@ -212,6 +224,7 @@ class Campaign:
     reset_count: int = 0
     copied_from: str | None = None
     parts: tuple[CampaignPart, ...] = ()  # empty: only the first send, whose record is derived
+    follow_ups_sent: int = 0  # follow-up SMS the operator accepted, over every part (R-OUT-3)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
@@ -240,8 +253,8 @@ class Campaign:
 def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple[str, ...]:
     """The tags derived from a campaign's settings (R-CMP-6, SPEC §14), in a fixed order: `recognition`
     (DTMF vote), `generated_text` (text-to-speech), `audio_file` (an uploaded audio), `interval` (the owner
-    narrowed the windows or days). Smart parts, caller-id pools, recording and follow-ups add theirs when the
-    campaign has those settings."""
+    narrowed the windows or days), `follow_up` (follow-up SMS rules). Smart parts, caller-id pools and recording
+    add theirs when the campaign has those settings."""
     tags = []
     if settings.vote:
         tags.append("recognition")
@@ -251,6 +264,8 @@ def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple
         tags.append("audio_file")
     if settings.custom_window:
         tags.append("interval")
+    if settings.follow_ups:
+        tags.append("follow_up")
     return tuple(tags)
 
 
@@ -288,6 +303,18 @@ PENDING: Final = "pending"
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpSent:
+    """One follow-up SMS of a recipient (R-OUT-3): which rule, and its SMS's status (or why it was not sent:
+    `window_closed`, `blacklisted`, `opted_out`) and cost."""
+
+    rule: int
+    on: str | None
+    status: str
+    cost: int = 0
+    delivery_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientState:
     """What happened to one recipient: `pending`, `in_progress`, or a final outcome with its attempt."""
 
@@ -304,6 +331,7 @@ class RecipientState:
     reason: str | None = None
     updated_at: datetime | None = None
     delivery_status: str | None = None  # the operator's raw report for an SMS (DELIVRD, UNDELIV, …)
+    follow_ups: tuple[FollowUpSent, ...] = ()  # read beside the recipient, never stored on its item
 
     @classmethod
     def unrecorded(cls, campaign_id: str, entry: AudienceEntry, status: str = PENDING) -> RecipientState:

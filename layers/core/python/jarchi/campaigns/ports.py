@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 from jarchi.accounts.ports import AccountRepository
 from jarchi.billing.ledger import Posting
+from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, CampaignPart, Comment, RecipientState
 from jarchi.campaigns.pacing import PacingState
@@ -35,12 +36,37 @@ class SettlementRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CampaignPricing:
-    """The little the results side reads per batch."""
+    """The little the results side reads per batch (with what follow-up SMS need, R-OUT-3)."""
 
     id: str
     channel: Channel
     category: Category
     tariff: int
+    account_id: str = ""
+    follow_ups: tuple[FollowUpRule, ...] = ()
+    follow_up_tariff: int = 0
+    time_zones: tuple[str, ...] = ()  # the recipients' zones: the fallback for a number's own
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpCounts:
+    """What a results batch changes about follow-up SMS: `in_flight` (sent now − reported now) and `sent`
+    (reported accepted by the operator)."""
+
+    in_flight: int = 0
+    sent: int = 0
+
+
+NO_FOLLOW_UPS: Final = FollowUpCounts()
+
+
+class FollowUpClaims(Protocol):
+    """At most one follow-up SMS per rule per recipient of a campaign (R-OUT-3)."""
+
+    def claim(self, campaign_id: str, number: str, rule: int, attempt_id: str) -> bool:
+        """Take the (campaign, number, rule) follow-up for `attempt_id`: True if it was free or is already
+        this attempt's (a redelivery), False if another attempt holds it."""
+        ...
 
 
 class CampaignRepository(Protocol):
@@ -99,16 +125,24 @@ class CampaignRepository(Protocol):
         ...
 
     def record_results(
-        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+        self,
+        campaign_id: str,
+        batch_id: str,
+        *,
+        applied: int,
+        charged: int,
+        finals: Mapping[str, int],
+        follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
     ) -> bool:
-        """One results batch's counters and running charge, once: False if this batch was applied before."""
+        """One results batch's counters, running charge and follow-up counts, once: False if this batch was
+        applied before."""
         ...
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
         """Finish, mark reconciled, set `refunded` (the new total) and `billed` (= charged) and book `posting`
         (charge and refund) in one transaction, only if not reconciled yet, the status is still
-        `campaign.status`, nothing is in flight and the charge is still `campaign.money.charged`; else
-        `SettlementRefused`, nothing written."""
+        `campaign.status`, nothing is in flight (no follow-up SMS either) and the charge is still
+        `campaign.money.charged`; else `SettlementRefused`, nothing written."""
         ...
 
     def start_part(
@@ -168,6 +202,7 @@ class CampaignPorts:
     # The campaign's account (allowed countries at admission); None: fakes that do not need it, no refusals.
     accounts: AccountRepository | None = None
     destinations: DestinationHistory | None = None  # None: no "never-seen range" part of the pumping guard
+    follow_up_claims: FollowUpClaims | None = None  # None: resolved when a campaign has follow-up rules
 
     @classmethod
     def wired(cls) -> CampaignPorts:
@@ -181,4 +216,5 @@ class CampaignPorts:
             restricted=resolve(RestrictedPeriods),
             accounts=resolve(AccountRepository),
             destinations=resolve(DestinationHistory),
+            follow_up_claims=resolve(FollowUpClaims),
         )

@@ -18,6 +18,7 @@ from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import reseller_margins
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
+from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     IN_PROGRESS,
@@ -34,6 +35,7 @@ from jarchi.campaigns.models import (
     CampaignProgress,
     CampaignSettings,
     Comment,
+    FollowUpSent,
     PartKind,
     RecipientState,
     SendingWindow,
@@ -159,6 +161,7 @@ def create_campaign(
             time_zones=tuple(sorted({entry.time_zone for entry in audience})),
             custom_window=draft.windows is not None or draft.days_of_week is not None,
             validity_minutes=draft.validity_minutes if draft.channel is Channel.SMS else None,
+            follow_ups=prepared.follow_ups,
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -166,6 +169,7 @@ def create_campaign(
             estimated=estimated,
             reserved=estimated,
             margins=reseller_margins(account, prepared.unit),
+            follow_up_tariff=tariff.sms_per_segment if prepared.follow_ups else 0,
         ),
         progress=CampaignProgress(total=len(audience), run=1 if starts else 0),
         audience_key=audience_key,
@@ -270,7 +274,25 @@ def recipients_page(
         return stored.get(entry.seq) or RecipientState.unrecorded(campaign.id, entry, unrecorded)
 
     end = first + len(entries)
-    return [state(e) for e in entries], (_recipient_cursor(end) if entries and end < total else None)
+    states = [state(e) for e in entries]
+    if campaign.settings.follow_ups and entries:
+        states = _with_follow_ups(ports, campaign, states)
+    return states, (_recipient_cursor(end) if entries and end < total else None)
+
+
+def _with_follow_ups(ports: CampaignPorts, campaign: Campaign, states: list[RecipientState]) -> list[RecipientState]:
+    """Each recipient's follow-up SMS, stored beside it under negative sort keys (`follow_up_seq`)."""
+    rules = campaign.settings.follow_ups
+    keys = [follow_up_seq(s.seq, rule) for s in states for rule in range(len(rules))]
+    stored = ports.recipients.load_many(campaign.id, keys)
+    by_recipient: dict[int, list[FollowUpSent]] = {}
+    for key in sorted(stored, reverse=True):
+        seq, rule = recipient_of_follow_up_seq(key)
+        found = stored[key]
+        by_recipient.setdefault(seq, []).append(
+            FollowUpSent(rule, found.reason, found.status, found.cost, found.delivery_status)
+        )
+    return [replace(s, follow_ups=tuple(by_recipient.get(s.seq, ()))) for s in states]
 
 
 OWNER_REQUEST = "owner_request"
@@ -314,7 +336,7 @@ def perform_action(
         at=now,
         actor=_actor(caller),
         reason=reason,
-        in_flight=campaign.progress.in_flight,
+        in_flight=campaign.progress.outstanding,
         history=campaign.history,
     )
     restarts = action in _RESTARTS
@@ -484,6 +506,7 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
             estimated=estimated,
             reserved=estimated,
             margins=original.money.margins,
+            follow_up_tariff=original.money.follow_up_tariff,
         ),
         progress=CampaignProgress(total=original.progress.total, run=1 if starts else 0),
         audience_key=original.audience_key,

@@ -29,7 +29,7 @@ def settle_campaign(
     if campaign.progress.reconciled:
         return campaign
     now = clock.now()
-    change = apply(campaign.status, event, at=now, actor=actor, reason=reason, in_flight=campaign.progress.in_flight)
+    change = apply(campaign.status, event, at=now, actor=actor, reason=reason, in_flight=campaign.progress.outstanding)
     money = campaign.money
     posting = None
     if money.unbilled > 0 or money.unspent > 0:
@@ -48,11 +48,11 @@ def settle_campaign(
         current = ports.campaigns.get(campaign_id)
         if current is not None and current.progress.reconciled:
             return current
-        if current is not None and current.progress.in_flight > 0:
-            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.in_flight)  # raises
+        if current is not None and current.progress.outstanding > 0:
+            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.outstanding)  # raises
         if current is not None and current.status is not campaign.status:
             # Another actor moved it first (an owner's pause racing this finish): judged against that.
-            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.in_flight)
+            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.outstanding)
             raise CampaignChanged(campaign_id) from None
         raise
     assert change.status in (CampaignStatus.FINISHED, CampaignStatus.REJECTED)

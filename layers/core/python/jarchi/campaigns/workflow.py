@@ -80,7 +80,7 @@ def _change_status(
     ports: CampaignPorts, campaign: Campaign, event: SystemEvent, now: datetime, reason: str | None = None
 ) -> None:
     change = apply(
-        campaign.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=campaign.progress.in_flight
+        campaign.status, event, at=now, actor=SYSTEM_ACTOR, reason=reason, in_flight=campaign.progress.outstanding
     )
     comment = None
     if event in _TOLD_TO_THE_OWNER:
@@ -334,7 +334,7 @@ def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEnt
     return batch
 
 
-def _messages(attempts: list[Attempt]) -> list[list[dict[str, Any]]]:
+def pack_attempts(attempts: Sequence[Attempt]) -> list[list[dict[str, Any]]]:
     """Attempts packed in order, up to ATTEMPTS_PER_MESSAGE and MAX_MESSAGE_BYTES a message."""
     messages: list[list[dict[str, Any]]] = []
     size = 0
@@ -358,7 +358,7 @@ def _dispatch(ports: CampaignPorts, campaign: Campaign, attempts: list[Attempt])
             "account_id": campaign.account_id,
             "attempts": chunk,
         }
-        for chunk in _messages(attempts)
+        for chunk in pack_attempts(attempts)
     ]
     ports.queue.send(DISPATCH_QUEUE, bodies)
 
@@ -388,7 +388,7 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
         return _answer(campaign_id, Next.END)
     progress = campaign.progress
     if progress.waiting <= 0:
-        if progress.in_flight == 0:
+        if progress.outstanding == 0:
             return _answer(campaign_id, Next.RECONCILE)
         return _answer(campaign_id, Next.WAIT, now + RESULTS_POLL)
     speed = campaign.settings.speed_per_hour

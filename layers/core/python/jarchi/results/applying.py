@@ -4,7 +4,12 @@ The recipients' final states are written first (BatchWriteItem, no reads: each r
 and units; rewriting the same values is harmless), then one conditional write on the campaign adds the batch
 id to its applied set and moves the counters and the running charge. A duplicate delivery fails that
 condition and changes nothing. Per result: the charge (`jarchi.billing.charges`), giving back the ad cap of
-an attempt that never reached the network and the ad opt-out of a vote 11 (`jarchi.compliance.adcap`)."""
+an attempt that never reached the network and the ad opt-out of a vote 11 (`jarchi.compliance.adcap`).
+
+Follow-up SMS (R-OUT-3, `jarchi.results.follow_ups`): the calls' results fire the campaign's rules; the SMS
+attempts go to the dispatch queue before the batch is recorded (a redelivery sends the same messages again,
+which dispatch places once), and the same write counts them in flight. A follow-up's own result is kept beside
+its recipient (not over the call's state), charged at the SMS tariff and counted in `follow_ups_sent`."""
 
 from __future__ import annotations
 
@@ -16,10 +21,17 @@ from jarchi import clock
 from jarchi.attempts import AttemptResult, is_final, stat_key
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
-from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
 from jarchi.clock import iso
 from jarchi.compliance.adcap import SuppressionList, cap_applies, opts_out_of_ads, releases_ad_cap
 from jarchi.errors import NotFound
+from jarchi.results.follow_ups import (
+    counts_as_sent,
+    follow_up_state,
+    is_follow_up,
+    plan_follow_ups,
+    send_follow_ups,
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,19 @@ def apply_results(
     finals: Counter[str] = Counter()
     charged = 0
     writes: list[RecipientState] = []
+    follow_ups_reported = follow_ups_sent = 0
+    calls: list[AttemptResult] = []
     for result in results:
         if not is_final(result.outcome):
             continue
+        if is_follow_up(result):
+            state, cost = follow_up_state(pricing, result, now)
+            writes.append(state)
+            charged += cost
+            follow_ups_reported += 1
+            follow_ups_sent += counts_as_sent(result)
+            continue
+        calls.append(result)
         seq, attempt = _seq_and_attempt(result.attempt_id)
         cost = attempt_charge(pricing.channel, result.outcome, units=result.units, tariff=pricing.tariff)
         writes.append(
@@ -73,9 +95,17 @@ def apply_results(
             ports.ad_cap.release(result.number, result.attempt_id)
         if opts_out_of_ads(pricing.category, result.vote):
             ports.suppression.add(SuppressionList.AD_OPT_OUT, result.number, added_at=iso(now), source=campaign_id)
-    ports.recipients.save_all(writes)
+    plan = plan_follow_ups(pricing, calls, now, ports=ports) if pricing.follow_ups else None
+    ports.recipients.save_all(writes + (plan.refused if plan else []))
+    if plan and plan.attempts:
+        send_follow_ups(batch_id, pricing, plan.attempts, ports=ports)
     applied = sum(finals.values())
-    first_time = ports.campaigns.record_results(campaign_id, batch_id, applied=applied, charged=charged, finals=finals)
+    follow_ups = FollowUpCounts(
+        in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported, sent=follow_ups_sent
+    )
+    first_time = ports.campaigns.record_results(
+        campaign_id, batch_id, applied=applied, charged=charged, finals=finals, follow_ups=follow_ups
+    )
     if not first_time:
         return BatchOutcome(applied=0, charged=0, duplicate=True)
     return BatchOutcome(applied=applied, charged=charged, duplicate=False)

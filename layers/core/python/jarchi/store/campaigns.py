@@ -35,6 +35,7 @@ from pynamodb.models import Model
 
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import ResellerMargin
+from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
@@ -51,7 +52,13 @@ from jarchi.campaigns.models import (
     SendingWindow,
 )
 from jarchi.campaigns.pacing import PacingState
-from jarchi.campaigns.ports import CampaignChanged, CampaignPricing, SettlementRefused
+from jarchi.campaigns.ports import (
+    NO_FOLLOW_UPS,
+    CampaignChanged,
+    CampaignPricing,
+    FollowUpCounts,
+    SettlementRefused,
+)
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
@@ -123,6 +130,11 @@ class CampaignItem(Model):
     comments: ListAttribute[Any] = ListAttribute(default=list)  # [{"at", "author": "user" | "system", "text"}]
     custom_window = BooleanAttribute(default=False)
     validity_minutes = NumberAttribute(null=True)
+    # Follow-up SMS rules (R-OUT-3): [{"on", "digits", "sms_text", "sender", "units"}]; their SMS tariff.
+    follow_ups: ListAttribute[Any] = ListAttribute(null=True)
+    follow_up_tariff = NumberAttribute(null=True)
+    follow_ups_in_flight = NumberAttribute(null=True)  # sent, not reported yet (settles only at 0)
+    n_follow_ups_sent = NumberAttribute(null=True)  # accepted by the operator, over every part
     tags = UnicodeSetAttribute(null=True)  # derived from the settings at write time, for the list's filter
     reset_count = NumberAttribute(default=0)
     copied_from = UnicodeAttribute(null=True)
@@ -195,7 +207,7 @@ def stat_attribute(key: str) -> str:
 
 
 _READ_ATTRIBUTES = [name for name in CampaignItem.get_attributes() if name != "applied"]
-_PRICING = ["id", "channel", "category", "tariff"]
+_PRICING = ["id", "channel", "category", "tariff", "account_id", "follow_ups", "follow_up_tariff", "time_zones"]
 _CONTENT_KEYS = ("message_seconds", "audio_id", "audio_key", "pulses", "tts_text", "language", "sms_text", "sender")
 
 
@@ -253,6 +265,10 @@ def _part_map(part: CampaignPart) -> dict[str, Any]:
     return values
 
 
+def _follow_ups(raw: Any) -> tuple[FollowUpRule, ...]:
+    return tuple(FollowUpRule.from_dict(_plain(rule)) for rule in raw or [])
+
+
 def _content(raw: Any) -> CampaignContent:
     content = _plain(raw)
     return CampaignContent(
@@ -294,6 +310,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             time_zones=tuple(item.time_zones or []),
             custom_window=bool(item.custom_window),
             validity_minutes=_optional_int(item.validity_minutes),
+            follow_ups=_follow_ups(item.follow_ups),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -307,6 +324,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             margins=tuple(
                 ResellerMargin(str(m["account_id"]), int(m["per_unit"])) for m in map(_plain, item.margins or [])
             ),
+            follow_up_tariff=int(item.follow_up_tariff or 0),
         ),
         progress=CampaignProgress(
             total=int(item.total),
@@ -319,6 +337,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             schedule_name=item.schedule_name,
             reconciled=bool(item.reconciled),
             part=int(item.part or 0),
+            follow_ups_in_flight=int(item.follow_ups_in_flight or 0),
         ),
         audience_key=item.audience_key,
         counts={key: int(getattr(item, stat_attribute(key))) for key in FINAL_STAT_KEYS},
@@ -329,6 +348,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
         reset_count=int(item.reset_count or 0),
         copied_from=item.copied_from,
         parts=tuple(_part(p) for p in item.parts or []),
+        follow_ups_sent=int(item.n_follow_ups_sent or 0),
     )
 
 
@@ -363,6 +383,8 @@ def to_item(campaign: Campaign) -> CampaignItem:
         comments=[c.as_dict() for c in campaign.comments],
         custom_window=settings.custom_window,
         validity_minutes=settings.validity_minutes,
+        follow_ups=[rule.as_dict() for rule in settings.follow_ups] or None,
+        follow_up_tariff=money.follow_up_tariff or None,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,
@@ -474,7 +496,16 @@ class DynamoCampaigns:
             item = CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_PRICING)
         except CampaignItem.DoesNotExist:
             return None
-        return CampaignPricing(item.id, Channel(item.channel), Category(item.category), int(item.tariff))
+        return CampaignPricing(
+            item.id,
+            Channel(item.channel),
+            Category(item.category),
+            int(item.tariff),
+            account_id=item.account_id,
+            follow_ups=_follow_ups(item.follow_ups),
+            follow_up_tariff=int(item.follow_up_tariff or 0),
+            time_zones=tuple(item.time_zones or []),
+        )
 
     def list_for_account(
         self, account_id: str, limit: int, cursor: str | None, filters: CampaignFilter = DEFAULT_FILTER
@@ -623,7 +654,14 @@ class DynamoCampaigns:
         CampaignItem(campaign_id).update(actions=[CampaignItem.dispatching.remove()])
 
     def record_results(
-        self, campaign_id: str, batch_id: str, *, applied: int, charged: int, finals: Mapping[str, int]
+        self,
+        campaign_id: str,
+        batch_id: str,
+        *,
+        applied: int,
+        charged: int,
+        finals: Mapping[str, int],
+        follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
     ) -> bool:
         actions: list[Action] = [
             CampaignItem.applied.add({batch_id}),
@@ -631,6 +669,10 @@ class DynamoCampaigns:
             CampaignItem.charged.add(charged),
             *_counter_actions(finals),
         ]
+        if follow_ups.in_flight:
+            actions.append(CampaignItem.follow_ups_in_flight.add(follow_ups.in_flight))
+        if follow_ups.sent:
+            actions.append(CampaignItem.n_follow_ups_sent.add(follow_ups.sent))
         condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
         # No item comes back: it would carry the whole (growing) applied set on every batch.
         return updated_if(
@@ -657,6 +699,7 @@ class DynamoCampaigns:
             (CampaignItem.reconciled == False)  # noqa: E712
             & (CampaignItem.status == campaign.status.value)
             & (CampaignItem.in_flight == 0)
+            & (CampaignItem.follow_ups_in_flight.does_not_exist() | (CampaignItem.follow_ups_in_flight == 0))
             & (CampaignItem.charged == campaign.money.charged),
         )
         try:
