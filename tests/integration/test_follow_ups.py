@@ -16,7 +16,7 @@ from jarchi.billing.tariffs import tariff_for
 from jarchi.channels import Channel
 from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import SuppressionList
-from jarchi.connectors.simulator import Override, SimulatorConfig, SimulatorConnector
+from jarchi.connectors.simulator import Override, SimulatorConfig, SimulatorConnector, SmsRates
 from jarchi.ports import Connector, override
 from jarchi.store.suppression import DynamoSuppression
 from local.faults import injected
@@ -42,6 +42,7 @@ OVERRIDES = {
     STOP_LISTED: Override(outcome="answered", digits="1"),
 }
 TARIFF = tariff_for("customer")
+ALL_DELIVERED = SmsRates(DELIVRD=1, UNDELIV=0, EXPIRED=0, REJECTD=0, NOREPORT=0)  # ids are random: draws too
 
 
 def _rules(sender: str) -> list[dict[str, Any]]:
@@ -82,7 +83,7 @@ class StopListedWhileRinging(SimulatorConnector):
     follow-ups must not."""
 
     def __init__(self, account_id: str) -> None:
-        super().__init__(SimulatorConfig(seed=3, overrides=OVERRIDES))
+        super().__init__(SimulatorConfig(seed=3, overrides=OVERRIDES, sms=ALL_DELIVERED))
         self.account_id = account_id
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
