@@ -29,8 +29,9 @@ Checks, in order (the first that fails answers):
    its category, and its sender is the account's and approved.
 
 Money: voice = pulses × recipients × tariff per pulse; SMS = Σ segments × tariff per segment, the tariff of
-the account's own (set by its reseller) or its type's (jarchi.billing.margins.account_tariff). Follow-up SMS add each recipient's worst case
-(`jarchi.campaigns.follow_ups.max_units_per_recipient`) × recipients × the SMS tariff.
+the account's own (set by its reseller) or its type's (jarchi.billing.margins.account_tariff). Follow-up SMS
+add each recipient's worst case (`jarchi.campaigns.follow_ups.max_units_per_recipient`) × recipients × the SMS
+tariff.
 """
 
 from __future__ import annotations
