@@ -214,10 +214,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def wait_until_idle(pid: int, timeout_seconds: float = 300.0) -> float:
-    """Wait until the platform process uses under 10 % of a core over a second (its quick-send campaigns
-    are done); answer how long that took."""
+def campaigns_in_flight(port: int, tenants: list[Tenant]) -> int:
+    api = Connection(port)
+    count = 0
+    for tenant in tenants:
+        for status in ("accepted", "running"):
+            answer = api.call("GET", f"/v1/campaigns?status={status}&limit=100", tenant.token)[1]
+            count += len(answer["items"])
+    return count
+
+
+def wait_until_idle(port: int, tenants: list[Tenant], pid: int, timeout_seconds: float = 900.0) -> float:
+    """Wait until no quick-send campaign is accepted or running any more, then until the platform process uses
+    under 10 % of a core over a second; answer how long that took."""
     started = time.monotonic()
+    while time.monotonic() - started < timeout_seconds and campaigns_in_flight(port, tenants):
+        time.sleep(2.0)
     while time.monotonic() - started < timeout_seconds:
         before = cpu_seconds(pid)
         time.sleep(1.0)
@@ -312,7 +324,7 @@ def run_platform(args: argparse.Namespace, isolation: str, port: int) -> Figures
         print(f"--- {isolation}: {args.clients} clients, {share} requests each, mix {dict(MIX)}")
         report(mixed, mixed_seconds)
         # 2. reads with no campaign in flight: what a reader waits for the API itself
-        idle_wait = wait_until_idle(process.pid)
+        idle_wait = wait_until_idle(port, tenants, process.pid)
         rss["idle"] = rss_mb(process.pid)
         snapshots.take()
         started = time.perf_counter()

@@ -3,10 +3,12 @@ definitions the CDK stack uses (jarchi.store.tables, jarchi.resources)."""
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,12 +52,45 @@ _sqs_send_count = 0
 _sends_by_queue: Counter[str] = Counter()
 _wakes = 0  # wake_sqs_waiters() calls, and sends whose queue could not be read: they wake every poller
 _SEND_TARGETS = (b"AmazonSQS.SendMessage", b"AmazonSQS.SendMessageBatch")
+_HIDING_TARGETS = (*_SEND_TARGETS, b"AmazonSQS.ChangeMessageVisibility", b"AmazonSQS.ChangeMessageVisibilityBatch")
 _QUEUE_URL = re.compile(rb'"QueueUrl":\s*"[^"]*/([^"/]+)"')
+_HIDDEN_FOR = re.compile(rb'"(?:DelaySeconds|VisibilityTimeout)":\s*(\d+)')
+# queue name -> the (monotonic) instants at which messages sent with a delay, or hidden by a visibility change,
+# show again (a heap): an idle poller wakes then rather than polling for them
+_shows_again: dict[str, list[float]] = {}
 
 
-def _is_sqs_send(request: Any) -> bool:
+def _sqs_target(request: Any) -> bytes:
     target = request.headers.get("X-Amz-Target", b"")
-    return (target if isinstance(target, bytes) else str(target).encode()) in _SEND_TARGETS
+    return target if isinstance(target, bytes) else str(target).encode()
+
+
+def _body(request: Any) -> bytes:
+    return request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+
+
+def _note_hidden(request: Any) -> None:
+    """Remember when the earliest message this request delays or hides shows again on its queue."""
+    body = _body(request)
+    seconds = [int(found) for found in _HIDDEN_FOR.findall(body) if int(found) > 0]
+    queue = _QUEUE_URL.search(body)
+    if not seconds or queue is None:
+        return
+    now = time.monotonic()
+    with _sqs_sends:
+        instants = _shows_again.setdefault(queue.group(1).decode(), [])
+        for delay in set(seconds):
+            heapq.heappush(instants, now + delay)
+
+
+def seconds_until_shown(queue_url: str) -> float | None:
+    """How long until the next delayed or hidden message of the queue shows again (None: none is known)."""
+    now = time.monotonic()
+    with _sqs_sends:
+        instants = _shows_again.get(_queue_name(queue_url), [])
+        while instants and instants[0] < now:  # shown already (the poller waits a margin past it)
+            heapq.heappop(instants)
+        return max(0.0, instants[0] - now) if instants else None
 
 
 def _queue_name(queue_url: str) -> str:
@@ -78,8 +113,7 @@ def wait_for_sqs_send(after: int, timeout_seconds: float, queue_url: str | None 
 
 def _count_send(request: Any) -> None:
     global _sqs_send_count, _wakes
-    body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
-    match = _QUEUE_URL.search(body)
+    match = _QUEUE_URL.search(_body(request))
     with _sqs_sends:
         _sqs_send_count += 1
         if match is None:
@@ -116,8 +150,12 @@ def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwa
             response = _observer[0](request, lambda: _original_call(self, event_name, request, **kwargs))
         else:
             response = _original_call(self, event_name, request, **kwargs)
-    if host.startswith("sqs.") and _is_sqs_send(request):
-        _count_send(request)
+    if host.startswith("sqs."):
+        target = _sqs_target(request)
+        if target in _HIDING_TARGETS:
+            _note_hidden(request)
+        if target in _SEND_TARGETS:
+            _count_send(request)
     elif host.startswith("scheduler.") and request.method != "GET":
         _scheduler_change_count += 1
     return response

@@ -44,7 +44,7 @@ import boto3
 from jarchi.resources import QueueSpec
 from jarchi.settings import Settings
 from local.durability import wait_durable
-from local.emulator import sqs_sends_so_far, wait_for_sqs_send, wake_sqs_waiters
+from local.emulator import seconds_until_shown, sqs_sends_so_far, wait_for_sqs_send, wake_sqs_waiters
 from local.functions import function_name, make_context, resolve_handler
 
 if TYPE_CHECKING:
@@ -53,9 +53,12 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-# An idle poller waits this long for a send before receiving again (a long poll; delayed messages and
-# messages whose visibility ran out appear without a send, so it is short).
-IDLE_SECONDS = 0.5
+# An idle poller waits at most this long for a send to its queue before receiving again (a long poll). A message sent
+# with a delay or hidden by a visibility change wakes it when it shows again
+# (`local.emulator.seconds_until_shown`); this bound covers what the emulator cannot see coming (a message
+# whose handler raised shows again after the queue's own visibility timeout).
+IDLE_SECONDS = 2.0
+SHOWN_MARGIN_SECONDS = 0.05
 ERROR_BACKOFF_SECONDS = 0.5
 
 
@@ -278,7 +281,11 @@ class SqsPoller:
                 self._stop.wait(ERROR_BACKOFF_SECONDS)
                 continue
             if not outcome.received and not self._stop.is_set():
-                wait_for_sqs_send(sends, self.idle_seconds, self.queue_url)
+                wait_for_sqs_send(sends, self._idle_wait(), self.queue_url)
+
+    def _idle_wait(self) -> float:
+        shown = seconds_until_shown(self.queue_url)
+        return self.idle_seconds if shown is None else min(self.idle_seconds, shown + SHOWN_MARGIN_SECONDS)
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
