@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from jarchi.accounts.models import Account, AccountStatus, AccountType
+from jarchi.clock import iso
 from jarchi.errors import Forbidden
 
 DEMO_DAYS: Final = 10
@@ -33,8 +34,8 @@ def require_usable(account: Account, now: datetime) -> None:
     if expires is not None and now >= expires:
         raise Forbidden(
             "demo_expired",
-            f"this demo account was usable for {DEMO_DAYS} days, until {expires.isoformat()}",
-            expired_at=expires.isoformat(),
+            f"this demo account was usable for {DEMO_DAYS} days, until {iso(expires)}",
+            expired_at=iso(expires),
         )
 
 
