@@ -127,6 +127,8 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/campaigns/{campaign_id}/{action}"),
     ("POST", "/v1/campaigns/{campaign_id}/moderation"),
     ("GET", "/v1/moderation/campaigns"),
+    ("POST", "/v1/otp"),
+    ("POST", "/v1/otp/{otp_id}/verify"),
     ("POST", "/v1/restricted-periods"),
     ("GET", "/v1/restricted-periods"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),

@@ -26,6 +26,7 @@ from functions.api.routes import (
     credit,
     estimates,
     local_clock,
+    otp,
     senders,
 )
 from jarchi.configuration import check_configuration
@@ -86,6 +87,7 @@ def new_app() -> JarchiApi:
         senders.router,
         estimates.router,
         campaigns.router,
+        otp.router,
         connector_events.router,
     ]
     if get_settings().stage == "local":

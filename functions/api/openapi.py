@@ -9,7 +9,7 @@ as from the routes, so the statuses every operation can answer are added here by
 - every operation that takes a body: 413 (too big, refused unread) and 415 (not JSON);
 - every mutating operation: 409 (a conflicting state, or the same `Idempotency-Key` still running) and the
   optional `Idempotency-Key` header;
-- operations that reserve or move money: 402 (`PAYMENT_ROUTES`).
+- operations that reserve or move money: 402 (`PAYMENT_ROUTES`); an OTP's verify 410 (`GONE_ROUTES`).
 
 Query and path parameters carry the bounds the front door enforces (non-empty, at most so long), and a 204
 has no content. New routes get all of this without a line here."""
@@ -32,8 +32,11 @@ PAYMENT_ROUTES: Final = frozenset(
         ("post", "/v1/campaigns/{campaign_id}/{action}"),
         ("patch", "/v1/campaigns/{campaign_id}"),
         ("post", "/v1/accounts/{account_id}/credit"),
+        ("post", "/v1/otp"),
     }
 )
+# Operations whose resource can be gone for good: 410.
+GONE_ROUTES: Final = frozenset({("post", "/v1/otp/{otp_id}/verify")})
 ERROR_REF: Final = "#/components/schemas/ErrorBody"
 DESCRIPTIONS: Final = {
     400: "Malformed request: query, encoding, JSON or a rule of the domain (`error.code` says which)",
@@ -42,6 +45,7 @@ DESCRIPTIONS: Final = {
     403: "Not allowed for this caller",
     404: "No such resource for this caller (another tenant's is never revealed)",
     409: "Conflicts with the resource's state, or the same Idempotency-Key is still running",
+    410: "Gone for good (an expired one-time code)",
     413: f"The body is larger than {limits.MAX_REQUEST_BYTES} bytes, or a file in it is too large",
     415: "The body is not `application/json`",
     422: "The body or a parameter does not validate (`error.fields` lists each problem)",
@@ -78,6 +82,8 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> list[int]:
         statuses.append(409)
     if (method, path) in PAYMENT_ROUTES:
         statuses.append(402)
+    if (method, path) in GONE_ROUTES:
+        statuses.append(410)
     return sorted(statuses)
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from jarchi.channels import Channel
+from jarchi.clock import now
+from jarchi.ids import new_id
+from jarchi.otp.models import Otp
+from jarchi.store.otp import DynamoOtp
 from tests.api import Api
 
 MISSING = "zz_01doesnotexist000000000000"
@@ -47,6 +52,11 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         },
     )
     assert campaign.status == 201, campaign.body
+    # A sent OTP (stored directly: sending one starts a workflow, which this test runs without)
+    otp = Otp(
+        new_id("otp"), account["id"], "+989120000001", Channel.VOICE, "0" * 64, campaign.json()["id"], now(), now()
+    )
+    DynamoOtp().put(otp)
     ids = {
         "account_id": account["id"],
         "token_id": spare["id"],
@@ -55,6 +65,7 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "upload_id": upload["upload_id"],
         "sender_id": sender["id"],
         "campaign_id": campaign.json()["id"],
+        "otp_id": otp.id,
         **ACTIONS,
     }
     return tenant, ids

@@ -53,6 +53,8 @@ class Settings(BaseModel):
     bucket_suffix: str = ""
     # Seals pagination cursors (functions.api.cursors); set it to a secret in production.
     cursor_key: str | None = Field(default=None, min_length=16, max_length=256)
+    # Keys the stored hashes of one-time codes (jarchi.otp.codes); set it to a secret in production.
+    otp_key: str | None = Field(default=None, min_length=16, max_length=256)
     # A local fault plan (JSON): read and validated by local.faults when the local runtime starts.
     faults: str | None = None
     # The local platform's data folder (local.durability; default `.jarchi/` in the checkout), and a file

@@ -19,6 +19,7 @@ from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine, local_speech_engine
+from jarchi.otp.ports import OtpStore
 from jarchi.ports import Connector, MessageQueue, provide
 from jarchi.settings import get_settings
 from jarchi.store.accounts import DynamoAccounts
@@ -29,6 +30,7 @@ from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
 from jarchi.store.follow_up_claims import DynamoFollowUpClaims
 from jarchi.store.ledger import DynamoLedger
+from jarchi.store.otp import DynamoOtp
 from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.report_claims import DynamoReportClaims
 from jarchi.store.restricted import DynamoRestrictedPeriods
@@ -74,6 +76,11 @@ def destinations() -> DestinationHistory:
 @cache
 def restricted_periods() -> RestrictedPeriods:
     return DynamoRestrictedPeriods()
+
+
+@cache
+def otp_store() -> OtpStore:
+    return DynamoOtp()
 
 
 @cache
@@ -147,6 +154,7 @@ def install() -> None:
     provide(SuppressionLists, suppression)
     provide(RestrictedPeriods, restricted_periods)
     provide(DestinationHistory, destinations)
+    provide(OtpStore, otp_store)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
     provide(FollowUpClaims, follow_up_claims)
@@ -171,6 +179,7 @@ def reset() -> None:
         suppression,
         restricted_periods,
         destinations,
+        otp_store,
         connector,
         report_claims,
         follow_up_claims,

@@ -74,6 +74,9 @@ DOMAINS = TableSpec("domains", Key("domain"), indexes=(Index("by_account", Key("
 # Admin-defined restricted periods (R-CPL-1): one partition, sorted by end, so admission reads only those
 # not over yet with one query.
 RESTRICTED_PERIODS = TableSpec("restricted_periods", Key("pk"), Key("sk"))
+# One-time codes (R-CMP-7): `OTP#<id>` / `CODE` (the code's hash, expiry, tries) and `SENDS#<key>` / `SENDS`
+# (the send times of a number or an account in the rate limit's window); expired items leave by TTL.
+OTP = TableSpec("otp", Key("pk"), Key("sk"), ttl_attribute="ttl")
 # The Powertools idempotency utility's own table layout.
 IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
 
@@ -89,5 +92,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SENDERS,
     DOMAINS,
     RESTRICTED_PERIODS,
+    OTP,
     IDEMPOTENCY,
 )
