@@ -80,6 +80,12 @@ def test_r_acc_2_owner_reseller_and_admin_change_what_each_may(admin: Api) -> No
     granted = _patch(admin, customer["id"], {"allow_24h": True, "recipient_limit": 100_000}).json()
     assert granted["allow_24h"] is True and granted["recipient_limit"] == 100_000
     assert_error(_patch(admin, customer["id"], {"recipient_limit": 0}), 422, "validation_error")
+    # and where it may send (issue 13's countries): admin only, known regions
+    reach = _patch(admin, customer["id"], {"allowed_countries": ["ae", "IR", "AE"]}).json()
+    assert reach["allowed_countries"] == ["AE", "IR"]
+    assert as_customer.get("/v1/accounts/me").json()["allowed_countries"] == ["AE", "IR"]
+    assert_error(_patch(as_customer, customer["id"], {"allowed_countries": ["IR"]}), 403, "admin_only")
+    assert_error(_patch(admin, customer["id"], {"allowed_countries": ["XX"]}), 422, "invalid_region")
     me = admin.get("/v1/accounts/me").json()
     assert_error(_patch(admin, me["id"], {"status": "suspended"}), 422, "account_not_suspendable")
 

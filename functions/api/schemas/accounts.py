@@ -32,10 +32,14 @@ class AccountPatch(Request):
     allow_24h: bool | None = None
     recipient_limit: Annotated[int, Field(ge=1, le=MAX_RECIPIENT_LIMIT)] | None = None
     flagged: bool | None = None
+    allowed_countries: Annotated[list[Region], Field(min_length=1, max_length=300)] | None = None
     status: AccountStatus | None = None
 
     def changes(self) -> AccountChanges:
-        return AccountChanges(**self.model_dump(exclude_none=True))
+        given = self.model_dump(exclude_none=True)
+        if self.allowed_countries is not None:
+            given["allowed_countries"] = tuple(region.upper() for region in self.allowed_countries)
+        return AccountChanges(**given)
 
 
 class AccountOut(BaseModel):

@@ -66,6 +66,7 @@ class AccountChanges:
     recipient_limit: int | None = None
     flagged: bool | None = None
     status: AccountStatus | None = None
+    allowed_countries: tuple[str, ...] | None = None
     voice_pulse_price: int | None = None
     sms_segment_price: int | None = None
 

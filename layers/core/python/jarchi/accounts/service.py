@@ -129,7 +129,7 @@ def require_owned(
 
 
 # Set only by the platform admin (SPEC §14); the owner, and a reseller above it, set the rest.
-ADMIN_FIELDS = frozenset({"allow_24h", "recipient_limit", "flagged", "status"})
+ADMIN_FIELDS = frozenset({"allow_24h", "recipient_limit", "flagged", "status", "allowed_countries"})
 MAX_RECIPIENT_LIMIT = 1_000_000
 
 
@@ -137,7 +137,8 @@ def update_account(
     caller: Caller, account_id: str, changes: AccountChanges, *, accounts: AccountRepository | None = None
 ) -> Account:
     """`PATCH /v1/accounts/{id}`: the account itself, a reseller above it or admin changes its name, time zone
-    and default region; only admin its 24 h permission, recipient limit, `flagged` and `status` (403
+    and default region; only admin its 24 h permission, recipient limit, `flagged`, `allowed_countries` (phone
+    regions, e.g. `["IR", "AE"]`) and `status` (403
     `admin_only` naming the fields). The admin's own account cannot be suspended (422
     `account_not_suspendable`). What suspending means for the account's campaigns is
     `jarchi.campaigns.suspension`'s."""
@@ -150,6 +151,10 @@ def update_account(
         raise Unprocessable("invalid_recipient_limit", f"recipient_limit is 1..{MAX_RECIPIENT_LIMIT}")
     if changes.status is AccountStatus.SUSPENDED and target.is_admin:
         raise Unprocessable("account_not_suspendable", "the platform admin's account cannot be suspended")
+    if changes.allowed_countries is not None:
+        for region in changes.allowed_countries:
+            _check_profile(None, None, region)
+        changes = replace(changes, allowed_countries=tuple(sorted(set(changes.allowed_countries))))
     if changes.name is not None:
         changes = replace(changes, name=changes.name.strip())
     updated = _repository(accounts).update(target.id, changes)

@@ -141,7 +141,10 @@ class DynamoAccounts:
 
     def update(self, account_id: str, changes: AccountChanges) -> Account | None:
         item = AccountItem(_account_pk(account_id), PROFILE)
-        actions = [getattr(AccountItem, name).set(value) for name, value in changes.given().items()]
+        actions = [
+            getattr(AccountItem, name).set(list(value) if isinstance(value, tuple) else value)
+            for name, value in changes.given().items()
+        ]
         if not actions:
             return self.get(account_id)
         if not updated_if(lambda: item.update(actions=actions, condition=AccountItem.pk.exists())):
