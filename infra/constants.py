@@ -139,4 +139,9 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
 # --- observability ---------------------------------------------------------------------------------------
 DASHBOARD_NAME: Final = f"{RESOURCE_PREFIX}-operations"
 QUEUE_AGE_ALARM_SECONDS: Final = 300
-LAMBDA_ERROR_ALARM_THRESHOLD: Final = 5
+LAMBDA_ERROR_RATE_ALARM_PERCENT: Final = 5  # errors / invocations over 5 minutes
+# SIP media application call failures and End User Messaging delivery failures, as a share of the provider's
+# final reports over 15 minutes, once it reported at least this many (a handful of bad numbers is no outage).
+PROVIDER_FAILURE_ALARM_PERCENT: Final = 20
+PROVIDER_FAILURE_ALARM_MIN_REPORTS: Final = 20
+ALARM_TOPIC_NAME: Final = f"{RESOURCE_PREFIX}-alarms"

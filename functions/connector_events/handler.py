@@ -10,10 +10,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.emf import counted
+from functions.emf import count, counted
 from jarchi import wiring
 from jarchi.configuration import check_configuration
 from jarchi.connectors.reports import forward_bodies
+from jarchi.metrics import FAILED_OUTCOMES, Dimension, Metric
 
 wiring.install()
 check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
@@ -27,4 +28,7 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[Any]]:
     forwarded = forward_bodies([record["body"] for record in event["Records"]])
     logger.info("provider reports forwarded", sent=forwarded.sent, resent=forwarded.resent, ignored=forwarded.ignored)
+    for (connector, outcome), reports in forwarded.reported.items():
+        count(Metric.PROVIDER_REPORTS, reports, {Dimension.CONNECTOR: connector})
+        count(Metric.PROVIDER_FAILURES, reports if outcome in FAILED_OUTCOMES else 0, {Dimension.CONNECTOR: connector})
     return {"batchItemFailures": []}

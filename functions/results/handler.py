@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.emf import count, counted
 from jarchi import wiring
+from jarchi.channels import Channel
 from jarchi.configuration import check_configuration
-from jarchi.metrics import Metric
+from jarchi.metrics import Dimension, Metric
 from jarchi.results.receiving import receive_results
 
 wiring.install()
@@ -31,6 +32,11 @@ def apply_record(record: SQSRecord) -> int:
     count(Metric.RESULTS_APPLIED, received.applied)
     count(Metric.RESULT_DUPLICATES, received.duplicates)
     count(Metric.RESULTS_DEFERRED, received.deferred)
+    for (channel, outcome), results in received.outcomes.items():
+        count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel})
+        count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel, Dimension.OUTCOME: outcome})
+    if received.listened_seconds:
+        count(Metric.LISTENED_SECONDS, received.listened_seconds, {Dimension.CHANNEL: Channel.VOICE})
     if received.deferred:
         logger.debug(
             "results not due yet",

@@ -8,10 +8,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.emf import counted
+from functions.emf import count, counted
 from jarchi import wiring
 from jarchi.configuration import check_configuration
 from jarchi.connectors.chime.telephony import handle_sma_event
+from jarchi.metrics import Metric
 
 wiring.install()
 check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
@@ -27,4 +28,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         invocation=event.get("InvocationEventType"),
         transaction_id=(event.get("CallDetails") or {}).get("TransactionId"),
     )
+    if event.get("InvocationEventType") == "NEW_INBOUND_CALL":
+        count(Metric.INBOUND_CALLS)
     return handle_sma_event(event)

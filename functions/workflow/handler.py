@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.emf import count, counted
 from jarchi import wiring
 from jarchi.campaigns import workflow
-from jarchi.campaigns.protocol import WorkflowTask
+from jarchi.campaigns.protocol import Next, WorkflowTask
 from jarchi.configuration import check_configuration
-from jarchi.metrics import Metric, reconciliation_drift
+from jarchi.metrics import Dimension, Metric, reconciliation_drift
 
 logger = Logger()
 tracer = Tracer()
@@ -28,13 +28,19 @@ def _reconcile(event: dict[str, Any]) -> dict[str, Any]:
         reserved=money.reserved, charged=money.charged, released=money.released, refunded=money.refunded
     )
     count(Metric.RECONCILIATION_DRIFT, drift)
+    count(Metric.CAMPAIGNS_SETTLED, 1, {Dimension.STATUS: str(settled.status)})
+    return answer
+
+
+def _prepare(event: dict[str, Any]) -> dict[str, Any]:
+    answer = workflow.prepare(event["campaign_id"], run=int(event["run"]), execution_arn=event["execution_arn"])
+    if answer["next"] == Next.ADMIT:  # not a superseded run's, nor a campaign stopped before it started
+        count(Metric.CAMPAIGNS_STARTED)
     return answer
 
 
 TASKS: Mapping[WorkflowTask, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    WorkflowTask.PREPARE: lambda e: workflow.prepare(
-        e["campaign_id"], run=int(e["run"]), execution_arn=e["execution_arn"]
-    ),
+    WorkflowTask.PREPARE: _prepare,
     WorkflowTask.ADMIT: lambda e: workflow.admit(e["campaign_id"], run=int(e["run"])),
     WorkflowTask.RECONCILE: _reconcile,
     WorkflowTask.FAIL: lambda e: workflow.fail(e["campaign_id"], e.get("error")),

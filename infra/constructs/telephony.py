@@ -8,16 +8,15 @@ from __future__ import annotations
 from aws_cdk import Aws, CfnParameter, Fn, Stack
 from aws_cdk import aws_chime as chime
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_smsvoice as smsvoice
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
+from infra.constructs.topics import service_topic
 from jarchi.connectors.end_user_messaging.events import FINAL_EVENT_TYPES
 
 SMS_VOICE = iam.ServicePrincipal("sms-voice.amazonaws.com")
@@ -56,23 +55,7 @@ class Telephony(Construct):
         )
 
         # --- End User Messaging: delivery events → SNS → connector-events -----------------------------------
-        key = kms.Key(
-            self, "sms-events-key", enable_key_rotation=True, description="Encrypts End User Messaging events"
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[SMS_VOICE],
-                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                resources=["*"],  # a key policy's own key
-                conditions=same_account,
-            )
-        )
-        topic = sns.Topic(self, "sms-events", topic_name=f"{prefix}-sms-events", master_key=key, enforce_ssl=True)
-        topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[SMS_VOICE], actions=["sns:Publish"], resources=[topic.topic_arn], conditions=same_account
-            )
-        )
+        topic = service_topic(self, "sms-events", topic_name=f"{prefix}-sms-events", publisher=SMS_VOICE)
         topic.add_subscription(subscriptions.SqsSubscription(connector_events, raw_message_delivery=True))
         self.configuration_set_name = f"{prefix}-sms"
         self.configuration_set = smsvoice.CfnConfigurationSet(

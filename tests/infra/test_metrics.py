@@ -7,18 +7,25 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from functions.connector_events.handler import handler as connector_events
+from functions.telephony.handler import handler as telephony
 from jarchi import wiring
 from jarchi.clock import LocalClock
 from jarchi.metrics import NAMESPACE, SERVICE, Dimension, Metric, reconciliation_drift
 from jarchi.settings import Settings, reset_settings
+from local.functions import make_context
 from local.runtime import LocalRuntime
 from tests.api import Api
+from tests.connectors.chime_calls import replay
+from tests.connectors.events import load_event, sqs_event
 from tests.infra.conftest import Synth
 
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 DEADLINE_SECONDS = 60
 HOLD_SECONDS = 2.5
 LATENCY_SECONDS = 30  # every SMS result is due 30 s after its placement: it waits on the results queue first
@@ -46,9 +53,11 @@ def charted(synth: Synth) -> set[Charted]:
                 found.add((fields[1], frozenset(zip(pairs[::2], pairs[1::2], strict=True))))
     for alarm in synth.resources("AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
-        if props.get("Namespace") == NAMESPACE:
-            dimensions = frozenset((d["Name"], d["Value"]) for d in props.get("Dimensions", []))
-            found.add((props["MetricName"], dimensions))
+        stats = [query["MetricStat"]["Metric"] for query in props.get("Metrics", []) if "MetricStat" in query]
+        for metric in [props, *stats]:  # a plain alarm's metric, or those of its math expression
+            if metric.get("Namespace") == NAMESPACE:
+                dimensions = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+                found.add((metric["MetricName"], dimensions))
     return found
 
 
@@ -103,7 +112,8 @@ def slow_sms_twice_delivered(aws: Settings, monkeypatch: pytest.MonkeyPatch) -> 
     """The platform with every SQS message delivered twice and SMS results due 30 s after placement."""
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     monkeypatch.delenv("JARCHI_STATE_MACHINE_ARN", raising=False)
-    config = {"sms_latency_seconds": [LATENCY_SECONDS, LATENCY_SECONDS]}
+    answered = {"outcome": "answered", "listened_seconds": 3}
+    config = {"sms_latency_seconds": [LATENCY_SECONDS, LATENCY_SECONDS], "overrides": {"+989120000001": answered}}
     monkeypatch.setenv("JARCHI_SIMULATOR_CONFIG", json.dumps(config))
     reset_settings()
     wiring.reset()  # the dispatch function caches its connector per process
@@ -156,9 +166,11 @@ def test_r_ops_every_charted_metric_is_emitted_by_the_handlers(
     clock.advance(2 * LATENCY_SECONDS)
     _poll(as_shop, ids, lambda campaign: campaign["stats"]["in_progress"] == 0)
     _poll(as_shop, ids, lambda campaign: campaign["status"] == "finished", clock)
-    # THEN every metric the dashboard charts was emitted, with the dimensions it is charted with
+    # THEN every metric the dashboard charts was emitted, with the dimensions it is charted with (the providers'
+    # reports and inbound calls come from the cloud connectors: see the next test)
     totals = emitted_totals(emitted(capsys.readouterr().out))
-    assert sorted(metric for metric in charted(synth) if metric not in totals) == [], totals
+    platform = [metric for metric in charted(synth) if metric[0] not in PROVIDER_METRICS]
+    assert sorted(metric for metric in platform if metric not in totals) == [], totals
     # ... and says what happened: three placements per channel (a redelivery is not one), each result applied
     # once and seen again by the second delivery, the SMS results deferred, the money exact at reconciliation
     for channel in ("voice", "sms"):
@@ -167,3 +179,38 @@ def test_r_ops_every_charted_metric_is_emitted_by_the_handlers(
     assert totals[(Metric.RESULT_DUPLICATES.value, _dimensions())] > 0, totals
     assert totals[(Metric.RESULTS_DEFERRED.value, _dimensions())] >= 3, totals
     assert totals[(Metric.RECONCILIATION_DRIFT.value, _dimensions())] == 0, totals
+    # ... every result once by channel (and by outcome), the answered call's seconds, both runs started and settled
+    for channel in ("voice", "sms"):
+        assert totals[(Metric.ATTEMPT_RESULTS.value, _dimensions(channel=channel))] == 3, totals
+    assert totals[(Metric.ATTEMPT_RESULTS.value, _dimensions(channel="voice", outcome="answered"))] >= 1, totals
+    assert totals[(Metric.LISTENED_SECONDS.value, _dimensions(channel="voice"))] > 0, totals
+    assert totals[(Metric.CAMPAIGNS_STARTED.value, _dimensions())] == 2, totals
+    assert totals[(Metric.CAMPAIGNS_SETTLED.value, _dimensions(status="finished"))] == 2, totals
+
+
+PROVIDER_METRICS = {Metric.PROVIDER_REPORTS.value, Metric.PROVIDER_FAILURES.value, Metric.INBOUND_CALLS.value}
+
+
+def test_r_ops_provider_reports_failures_and_inbound_calls_are_emitted_per_connector(
+    synth: Synth, aws: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    # GIVEN End User Messaging events (one delivered, one blocked), a call that failed, a subscriber calling back
+    texts = [load_event(f"end_user_messaging/{name}") for name in ("TEXT_DELIVERED", "TEXT_BLOCKED")]
+    *_, hung_up = replay([("NEW_OUTBOUND_CALL", 0), ("RINGING", 1), ("HANGUP_not_a_number", 30)], start=START)
+    assert hung_up.report is not None
+    call = hung_up.report.to_message("chime")
+    capsys.readouterr()
+    # WHEN the telephony and connector-events functions handle them
+    telephony(load_event("chime/NEW_INBOUND_CALL"), make_context("telephony", region=aws.region))
+    bodies = [json.dumps(body) for body in (*texts, call)]
+    connector_events(sqs_event(*bodies), make_context("connector_events", region=aws.region))
+    # THEN each charted provider metric was emitted, and counts what happened
+    totals = emitted_totals(emitted(capsys.readouterr().out))
+    provider = [metric for metric in charted(synth) if metric[0] in PROVIDER_METRICS]
+    assert sorted(metric for metric in provider if metric not in totals) == [], totals
+    reports, failures = Metric.PROVIDER_REPORTS.value, Metric.PROVIDER_FAILURES.value
+    assert totals[(reports, _dimensions(connector="end_user_messaging"))] == 2, totals
+    assert totals[(failures, _dimensions(connector="end_user_messaging"))] == 1, totals
+    assert totals[(reports, _dimensions(connector="chime"))] == totals[(failures, _dimensions(connector="chime"))] == 1
+    assert totals[(Metric.INBOUND_CALLS.value, _dimensions())] == 1, totals

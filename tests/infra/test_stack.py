@@ -10,7 +10,9 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 
 from infra.constants import (
+    ALARM_TOPIC_NAME,
     FUNCTION_ACCESS,
+    LAMBDA_ERROR_RATE_ALARM_PERCENT,
     POWERTOOLS_LAYER_NAME,
     RESOURCE_PREFIX,
     SCHEDULE_GROUP_NAME,
@@ -378,7 +380,7 @@ def test_r_run_4_missing_dependency_layer_folder_is_created_for_offline_synth(tm
 # --- R-OPS ---------------------------------------------------------------------------------------------
 
 
-def test_r_ops_alarms_on_dlq_depth_queue_age_and_function_errors(synth: Synth) -> None:
+def test_r_ops_alarms_on_dlq_depth_queue_age_function_error_rates_and_provider_failures(synth: Synth) -> None:
     alarms = _by_property(synth.resources("AWS::CloudWatch::Alarm"), "AlarmName")
     for spec in ALL_QUEUES:
         dlq = alarms[f"{RESOURCE_PREFIX}-{spec.logical}-dlq-not-empty"]
@@ -386,9 +388,19 @@ def test_r_ops_alarms_on_dlq_depth_queue_age_and_function_errors(synth: Synth) -
         assert dlq["Threshold"] == 0 and dlq["ComparisonOperator"] == "GreaterThanThreshold"
         age = alarms[f"{RESOURCE_PREFIX}-{spec.logical}-queue-age"]
         assert age["MetricName"] == "ApproximateAgeOfOldestMessage"
-    for function in ALL_FUNCTIONS:
-        assert alarms[f"{RESOURCE_PREFIX}-{function.name}-errors"]["MetricName"] == "Errors"
+    for function in ALL_FUNCTIONS:  # a rate: errors / invocations of that function
+        rate = alarms[f"{RESOURCE_PREFIX}-{function.name}-error-rate"]
+        names = {q["MetricStat"]["Metric"]["MetricName"] for q in rate["Metrics"] if "MetricStat" in q}
+        assert names == {"Errors", "Invocations"} and rate["Threshold"] == LAMBDA_ERROR_RATE_ALARM_PERCENT
     assert alarms[f"{RESOURCE_PREFIX}-reconciliation-drift"]["Namespace"] == "Jarchi"
+    for name, connector in (("sma-call-failures", "chime"), ("eum-delivery-failures", "end_user_messaging")):
+        alarm = alarms[f"{RESOURCE_PREFIX}-{name}"]
+        stats = [q["MetricStat"]["Metric"] for q in alarm["Metrics"] if "MetricStat" in q]
+        assert {m["MetricName"] for m in stats} == {"ProviderFailures", "ProviderReports"}
+        assert all({"Name": "connector", "Value": connector} in m["Dimensions"] for m in stats)
+    topic = _logical_id(synth, "AWS::SNS::Topic", "TopicName", ALARM_TOPIC_NAME)
+    for alarm in alarms.values():  # every alarm notifies ops
+        assert alarm["AlarmActions"] == [{"Ref": topic}], alarm["AlarmName"]
 
 
 @pytest.mark.parametrize(

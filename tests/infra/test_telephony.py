@@ -41,7 +41,7 @@ def test_r_sms_5_final_delivery_events_go_through_an_encrypted_topic_to_connecto
     [subscription] = synth.resources("AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Endpoint"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert subscription["Properties"]["RawMessageDelivery"] is True
-    [key] = synth.resources("AWS::KMS::Key").values()
+    key = synth.resources("AWS::KMS::Key")[topic["KmsMasterKeyId"]["Fn::GetAtt"][0]]
     assert key["Properties"]["EnableKeyRotation"] is True
 
 

@@ -18,6 +18,9 @@ SERVICE: Final = "jarchi"  # the value of the `service` dimension on every metri
 class Dimension(StrEnum):
     SERVICE = "service"  # on every metric
     CHANNEL = "channel"  # voice | sms (`jarchi.channels.Channel`)
+    OUTCOME = "outcome"  # an attempt's result (`jarchi.attempts.Outcome`)
+    CONNECTOR = "connector"  # the provider that reported (`jarchi.connectors.registry` names)
+    STATUS = "status"  # a campaign's status (`jarchi.campaigns.statuses`)
 
 
 class Metric(StrEnum):
@@ -29,6 +32,20 @@ class Metric(StrEnum):
     RESULTS_DEFERRED = "ResultsDeferred"  # results: results not due yet, sent back to wait (R-DSP-4)
     # workflow, at reconciliation: `reconciliation_drift` of the campaign, in minor units (R-BIL-3, R-OPS).
     RECONCILIATION_DRIFT = "ReconciliationDrift"
+    # results, per channel and per channel + outcome: results applied (answer rate = answered / all voice).
+    ATTEMPT_RESULTS = "AttemptResults"
+    LISTENED_SECONDS = "ListenedSeconds"  # results, voice: seconds heard by answered calls (ACD = this / answered)
+    # connector-events, per connector: final provider reports, and those that are failures (`FAILED_OUTCOMES`):
+    # the SIP media application's failed calls, End User Messaging's delivery failure rate.
+    PROVIDER_REPORTS = "ProviderReports"
+    PROVIDER_FAILURES = "ProviderFailures"
+    INBOUND_CALLS = "InboundCalls"  # telephony: subscribers calling a pool number back (R-OUT-4 callbacks)
+    CAMPAIGNS_STARTED = "CampaignsStarted"  # workflow: runs prepared (a campaign starting or starting again)
+    CAMPAIGNS_SETTLED = "CampaignsSettled"  # workflow, per status: runs reconciled, by the status they ended in
+
+
+# Outcomes a provider report counts as a failure of the route (not of the subscriber: busy or no answer are not).
+FAILED_OUTCOMES: Final = frozenset({"failed", "undelivered", "rejected", "expired"})
 
 
 def reconciliation_drift(*, reserved: int, charged: int, released: int, refunded: int) -> int:

@@ -25,9 +25,9 @@ A group's batch id is a hash of its report ids, so the same reports give the sam
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from jarchi.attempts import AttemptResult, is_final
@@ -82,6 +82,8 @@ class Forwarded:
     sent: int  # results in groups formed and sent now
     resent: int  # results messages of earlier groups sent again
     ignored: int  # reports that are not final (ENROUTE, ringing…) or were already in a group being sent
+    # The final reports read, by (connector, outcome), for the ops metrics.
+    reported: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def group_id(event_ids: Iterable[str]) -> str:

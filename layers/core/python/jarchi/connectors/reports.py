@@ -9,9 +9,11 @@ answered `None` (and counted by the handler), never retried into the DLQ.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from jarchi.attempts import is_final
 from jarchi.connectors.callbacks import Forwarded, ProviderReport, forward_reports
 from jarchi.connectors.end_user_messaging import events as eum
 
@@ -44,4 +46,5 @@ def forward_bodies(bodies: list[str]) -> Forwarded:
         else:
             reports.append(report)
     forwarded = forward_reports(reports)
-    return Forwarded(sent=forwarded.sent, resent=forwarded.resent, ignored=forwarded.ignored + unreadable)
+    reported = Counter((r.result.connector, str(r.result.outcome)) for r in reports if is_final(r.result.outcome))
+    return Forwarded(forwarded.sent, forwarded.resent, ignored=forwarded.ignored + unreadable, reported=reported)

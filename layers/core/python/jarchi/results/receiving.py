@@ -3,13 +3,15 @@ own batch id exactly once, and send the rest back onto the queue to wait (see `j
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from jarchi import clock
-from jarchi.attempts import AttemptResult
+from jarchi.attempts import SMS_OUTCOMES, VOICE_OUTCOMES, AttemptResult, Outcome
 from jarchi.campaigns.ports import CampaignPorts
+from jarchi.channels import Channel
 from jarchi.resources import RESULTS_QUEUE
 from jarchi.results.applying import apply_results
 from jarchi.results.due import results_message, split_due
@@ -22,6 +24,24 @@ class Received:
     duplicates: int  # due windows an earlier delivery had applied
     deferred: int  # results sent back to wait
     delay_seconds: int  # how long they wait before they are looked at again
+    # What the results applied now say, for the ops metrics: (channel, outcome) → results; seconds heard.
+    outcomes: Counter[tuple[Channel, Outcome]] = field(default_factory=Counter)
+    listened_seconds: int = 0
+
+
+def result_channel(result: AttemptResult) -> Channel:
+    """A result's channel: SMS when it carries a delivery status or an outcome only SMS has."""
+    sms_only = result.outcome in SMS_OUTCOMES - VOICE_OUTCOMES
+    return Channel.SMS if result.delivery_status is not None or sms_only else Channel.VOICE
+
+
+def _tally(results: Iterable[AttemptResult]) -> tuple[Counter[tuple[Channel, Outcome]], int]:
+    outcomes: Counter[tuple[Channel, Outcome]] = Counter()
+    listened = 0
+    for result in results:
+        outcomes[(result_channel(result), result.outcome)] += 1
+        listened += result.listened_seconds if result.outcome is Outcome.ANSWERED else 0
+    return outcomes, listened
 
 
 def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None = None) -> Received:
@@ -36,15 +56,24 @@ def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None =
     cap = get_settings().result_delay_cap()
     split = split_due(message["batch_id"], results, clock.now(), window_seconds=window_seconds, cap=cap)
     applied = duplicates = 0
+    fresh: list[AttemptResult] = []
     for window in split.due:
         outcome = apply_results(window.batch_id, campaign_id, window.results, ports=ports)
         duplicates += outcome.duplicate
         applied += outcome.applied
+        if not outcome.duplicate:
+            fresh.extend(window.results)
+    outcomes, listened = _tally(fresh)
     if split.later is None:
-        return Received(applied=applied, duplicates=duplicates, deferred=0, delay_seconds=0)
+        return Received(applied, duplicates, deferred=0, delay_seconds=0, outcomes=outcomes, listened_seconds=listened)
     later = split.later
     body = results_message(later.batch_id, campaign_id, later.results, window_seconds=later.window_seconds)
     ports.queue.send(RESULTS_QUEUE, [body], delay_seconds=later.delay_seconds)
     return Received(
-        applied=applied, duplicates=duplicates, deferred=len(later.results), delay_seconds=later.delay_seconds
+        applied,
+        duplicates,
+        deferred=len(later.results),
+        delay_seconds=later.delay_seconds,
+        outcomes=outcomes,
+        listened_seconds=listened,
     )
