@@ -63,7 +63,7 @@ bench-peers: $(VENV)/.installed-dev
 # The dependencies Lambda layer for the cloud (Python 3.12, arm64), from wheels: no Docker.
 layer: $(VENV)/.installed-dev
 	rm -rf build/deps-layer && mkdir -p build/deps-layer/python
-	$(PY) -m pip install -q --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --target build/deps-layer/python pynamodb==6.1.0 phonenumbers==9.0.43 mutagen==1.48.1 openpyxl==3.1.5
+	$(PY) -m pip install -q --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --target build/deps-layer/python pynamodb==6.1.0 phonenumbers==9.0.43 mutagen==1.48.1 openpyxl==3.1.5 soundfile==0.14.0
 
 # Needs AWS credentials (and a bootstrapped account); synth alone is offline.
 deploy: layer

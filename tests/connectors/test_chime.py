@@ -72,7 +72,7 @@ def test_r_dsp_4_a_call_is_created_on_the_sip_media_application_with_the_attempt
             "jarchi_seconds": "24",
             "jarchi_gather": "1",
             "jarchi_category": "advertising",
-            "jarchi_audio": "audio/acc-1/aud-1.wav",
+            "jarchi_audio": "audio/acc-1/aud-1.pstn.wav",  # the telephone copy made at approval
         },
     }
     stubber.add_response("create_sip_media_application_call", created("tx-1"), expected)

@@ -14,6 +14,10 @@ Decisions:
 - The engine is a port (`SpeechEngine`) chosen by the wiring: the local platform speaks with espeak-ng (or a
   tone of speech length when it is missing), the cloud with Amazon Polly. Durations always come from the
   produced file.
+- **Audio for the telephone network** (`jarchi.content.pstn`): in a deployment that calls through Chime SDK
+  PSTN audio (`JARCHI_CONNECTOR` chime or aws), an audio gets its 8 kHz mono 16-bit WAV copy when it becomes
+  usable (approved, or stored approved), before its status changes: an audio that cannot be converted is not
+  approved (422 `audio_not_playable_by_phone`) rather than approved and silent on every call.
 - Deleting removes the item first (conditionally: only while no campaign uses it), then the S3 object: an
   orphan object is harmless, an item pointing to a missing file is not.
 """
@@ -30,10 +34,12 @@ from jarchi.accounts.service import AccountScope, require_owned
 from jarchi.content.audio import AudioFormat, AudioInfo, probe_audio
 from jarchi.content.moderation import ModerationOutcome, ModerationStatus, moderate
 from jarchi.content.ports import AudioPorts, DeleteOutcome
+from jarchi.content.pstn import PSTN_CONNECTORS, pstn_key, to_pstn_wav
 from jarchi.content.records import AudioRecord, AudioSource
 from jarchi.content.tts import Speech, speak, speech_language
 from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
+from jarchi.settings import get_settings
 
 CONTENT_TYPES = {
     AudioFormat.MP3: "audio/mpeg",
@@ -121,9 +127,21 @@ def _store(
         language=tts.language if tts else None,
         tts_text=tts.text if tts else None,
     )
-    ports.media.put_audio(key, audio, CONTENT_TYPES[info.format])  # the file first, the item last
+    ports.media.put_audio(key, audio, CONTENT_TYPES[info.format])  # the files first, the item last
+    if status is ModerationStatus.APPROVED:
+        _prepare_for_phone(ports, key, audio)
     ports.audio.put(record)
     return record
+
+
+def _prepare_for_phone(ports: AudioPorts, key: str, audio: bytes | None = None) -> None:
+    """Store the telephone copy of the audio at `key` when this deployment plays audio through Chime."""
+    if get_settings().connector not in PSTN_CONNECTORS:
+        return
+    data = audio if audio is not None else ports.media.get_audio(key)
+    if data is None:
+        raise Unprocessable("audio_not_playable_by_phone", "the audio file is missing; upload it again", key=key)
+    ports.media.put_audio(pstn_key(key), to_pstn_wav(data), CONTENT_TYPES[AudioFormat.WAV])
 
 
 def create_audio(caller: Caller, request: NewAudio, *, ports: AudioPorts | None = None) -> AudioRecord:
@@ -211,6 +229,8 @@ def moderate_audio(
     record = get_audio(caller, audio_id, ports=ports, accounts=accounts)
     access.require_admin(caller)
     outcome = decide(record.status, decision, reason)
+    if outcome.status is ModerationStatus.APPROVED:
+        _prepare_for_phone(ports, record.key)
     if not ports.audio.set_moderation(record.id, record.status, outcome.status, outcome.reason, clock.now()):
         raise Conflict("moderation_conflict", "another decision was made at the same time; read the audio again")
     updated = ports.audio.get(record.id)

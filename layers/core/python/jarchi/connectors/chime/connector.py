@@ -5,8 +5,9 @@ voice attempt. The SIP media application then invokes our telephony function wit
 - The caller ID is the attempt's own (chosen from the account's pool at admission) when it is one of the
   deployment's numbers, else one of `caller_ids` picked by the attempt id (the carousel: spread, and stable
   for a retried placement).
-- `ArgumentsMap` carries what the call script needs: campaign, attempt, part, the content (an S3 key or the
-  TTS text), its length, whether to gather digits, the category and the billable units.
+- `ArgumentsMap` carries what the call script needs: campaign, attempt, part, the content (the S3 key of the
+  audio's telephone copy, `jarchi.content.pstn`, or the TTS text), its length, whether to gather digits, the
+  category and the billable units.
 
 Throttling (`ThrottledClientException`), the concurrent-call limit (`ResourceLimitExceededException`) and
 service failures are retried inside the budget; a `BadRequestException` for one number is a final free
@@ -27,6 +28,7 @@ from jarchi.channels import Category, Channel
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.placing import CHANNEL_NOT_SUPPORTED, place_each
 from jarchi.connectors.retrying import Budget, Verdict
+from jarchi.content.pstn import pstn_key
 from jarchi.ports import ConnectorError
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ def arguments(attempt: Attempt) -> dict[str, str]:
         CATEGORY: str(attempt.category),
     }
     if attempt.audio_key is not None:
-        args[AUDIO] = attempt.audio_key
+        args[AUDIO] = pstn_key(attempt.audio_key)  # the 8 kHz mono WAV copy made at approval
     if attempt.tts_text is not None:
         args[TTS] = attempt.tts_text
     if attempt.language:
