@@ -168,7 +168,13 @@ def test_r_ops_every_charted_metric_is_emitted_by_the_handlers(
     _poll(as_shop, ids, lambda campaign: campaign["status"] == "finished", clock)
     # THEN every metric the dashboard charts was emitted, with the dimensions it is charted with (the providers'
     # reports and inbound calls come from the cloud connectors: see the next test)
-    totals = emitted_totals(emitted(capsys.readouterr().out))
+    # (a handler writes its metrics when it returns, just after the status the API showed was stored)
+    out, deadline = capsys.readouterr().out, time.monotonic() + 10
+    settled = (Metric.CAMPAIGNS_SETTLED.value, _dimensions(status="finished"))
+    while emitted_totals(emitted(out))[settled] < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        out += capsys.readouterr().out
+    totals = emitted_totals(emitted(out))
     platform = [metric for metric in charted(synth) if metric[0] not in PROVIDER_METRICS]
     assert sorted(metric for metric in platform if metric not in totals) == [], totals
     # ... and says what happened: three placements per channel (a redelivery is not one), each result applied
