@@ -393,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="trace the platform's allocations and print where they grew in each phase (slower: not for timing)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv if argv is not None else [])  # `python -m bench api_load` passes none
     kinds = ("context", "lock") if args.isolation == "both" else (args.isolation,)
     runs = [run_platform(args, kind, args.port + i) for i, kind in enumerate(kinds)]
     met = all([verdict(figures) for figures in runs])
@@ -408,4 +408,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
