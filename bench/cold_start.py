@@ -59,7 +59,7 @@ def _environment() -> dict[str, str]:
         POWERTOOLS_METRICS_DISABLED="1",
         AWS_DEFAULT_REGION=env.get("AWS_DEFAULT_REGION", "eu-central-1"),
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's placeholder, never a real key
+        AWS_SECRET_ACCESS_KEY="testing",  # moto's placeholder, never a real key
     )
     return env
 
