@@ -22,10 +22,11 @@ Step Functions executions and deployed functions are not journaled: the function
 deployed again on each start, and `local.recovery` starts the workflow again for every campaign that should
 have one (its position lives in the campaign item, not in the engine).
 
-A snapshot (pickle of the DynamoDB, S3 and Scheduler backends and of every queue's messages) is written on
-start, after the replay, and on a clean stop; the journal then starts empty. Each record carries its
-sequence number, and the snapshot the last one it covers, so a crash between the two writes replays nothing
-twice. A torn record at the journal's end (the kill came mid-write) ends the replay there.
+A snapshot (pickle of the DynamoDB, S3 and Scheduler backends and of every queue's messages) is written on a
+clean stop, on a start whose journal is long, and while running whenever the journal passes
+`SNAPSHOT_AFTER_BYTES`; the journal then starts empty. Each record carries its sequence number, and the
+snapshot the last one it covers, so a crash between the two writes replays nothing twice. A torn record at the
+journal's end (the kill came mid-write) ends the replay there and is cut off.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ JOURNAL_FILE: Final = "journal.log"
 SNAPSHOT_FILE: Final = "snapshot.pickle"
 LOCK_FILE: Final = "lock"
 _FRAME: Final = struct.Struct("<II")  # payload length, crc32
-# A start replaying a journal longer than this writes a snapshot (and so does a clean stop, always).
-SNAPSHOT_AFTER_BYTES: Final = 32 * 1024 * 1024
+# A journal longer than this folds into a snapshot, while running and at a start (a clean stop always does).
+SNAPSHOT_AFTER_BYTES: Final = 64 * 1024 * 1024
 
 _DYNAMODB_WRITES: Final = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement"}
@@ -277,6 +278,7 @@ class Journal:
         self._condition = threading.Condition()
         self._file = folder.journal_path.open("ab")
         self._closed = False
+        self._snapshotting = False
         self._thread = threading.Thread(target=self._flush_loop, name="journal-flusher", daemon=True)
         self._thread.start()
         self.clock_state: ClockState | None = None
@@ -317,6 +319,7 @@ class Journal:
             with self._condition:
                 self._flushed = max(self._flushed, upto)
                 self._condition.notify_all()
+            self._snapshot_when_long()
 
     def close(self) -> None:
         with self._condition:
@@ -381,24 +384,44 @@ class Journal:
         return response
 
     def record_clock(self, clock: LocalClock) -> None:
-        self.clock_state = ClockState.of(clock)
-        if self.recording:
-            self.append(("clock", self.clock_state))
+        with emulator_lock():  # in order with the services' changes, and never during a snapshot
+            self.clock_state = ClockState.of(clock)
+            if self.recording:
+                self.append(("clock", self.clock_state))
 
     # --- snapshot and replay ---
 
-    def snapshot(self, lock: Any) -> None:
-        """Write a snapshot of everything up to the journal's last record, then start the journal afresh."""
-        with lock:
+    def snapshot(self) -> None:
+        """Write a snapshot of everything journaled so far, then empty the journal. The emulator's lock is held
+        throughout (nothing changes meanwhile: one pause, of about the pickle's time). A crash before the
+        snapshot's rename leaves the old snapshot and the whole journal; after it, the records the snapshot
+        covers are skipped by their sequence numbers."""
+        with emulator_lock():
             seq = self._seq
             data = capture_state(self.region, self.clock_state)
-        self.wait_durable(seq)
-        _write_atomically(self.folder.snapshot_path, struct.pack("<Q", seq) + data)
-        with self._condition:
-            if self._seq == seq:  # nothing came after: the journal can start empty
+            self.wait_durable(seq)  # every record so far is in the file, none is pending
+            _write_atomically(self.folder.snapshot_path, struct.pack("<Q", seq) + data)
+            with self._condition:
                 self._file.truncate(0)
                 self._file.flush()
                 os.fsync(self._file.fileno())
+
+    def _snapshot_when_long(self) -> None:
+        """Called by the flusher: a journal past `SNAPSHOT_AFTER_BYTES` folds into a snapshot (in a thread of
+        its own: the snapshot waits for the flusher)."""
+        if self._snapshotting or not self.recording or self.size() < SNAPSHOT_AFTER_BYTES:
+            return
+        self._snapshotting = True
+
+        def snapshot() -> None:
+            try:
+                self.snapshot()
+            except Exception:
+                LOG.exception("the periodic snapshot failed; the journal goes on growing")
+            finally:
+                self._snapshotting = False
+
+        threading.Thread(target=snapshot, name="journal-snapshot", daemon=True).start()
 
 
 def _receive_state(message: Any) -> tuple[str, str, int, float, int | None]:
@@ -616,8 +639,8 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
     while the block runs, and leave a snapshot on a clean exit. `start` is the clock of a fresh folder."""
     fresh = folder.fresh
     if fresh:  # a start that died before writing the format file may have left these
-        folder.journal_path.unlink(missing_ok=True)
-        folder.snapshot_path.unlink(missing_ok=True)
+        for path in (folder.journal_path, folder.snapshot_path):
+            path.unlink(missing_ok=True)
     started = time.monotonic()
     seq, clock_state, replayed = (0, None, 0) if fresh else replay(folder, region)
     replay_seconds = time.monotonic() - started
@@ -625,7 +648,7 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
     journal = Journal(folder, region, first_seq=seq)
     journal.clock_state = ClockState.of(clock)
     if fresh or journal.size() > SNAPSHOT_AFTER_BYTES:
-        journal.snapshot(emulator_lock())  # a long journal folds into a snapshot: the next start replays less
+        journal.snapshot()  # a long journal folds into a snapshot: the next start replays less
     folder.mark_format()
     clock.journal = journal
     journal.recording = True
@@ -641,7 +664,7 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
         journal.recording = False
         if clean:
             journal.clock_state = ClockState.of(clock)
-            journal.snapshot(emulator_lock())
+            journal.snapshot()
         journal.close()
 
 

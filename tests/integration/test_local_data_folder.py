@@ -164,3 +164,22 @@ def test_R_RUN_5_a_folder_in_use_is_refused(tmp_path: Path) -> None:
             DataFolder(tmp_path).open()
     finally:
         holder.close()
+
+
+def test_R_RUN_5_a_long_journal_folds_into_a_snapshot_while_running(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("local.durability.SNAPSHOT_AFTER_BYTES", 20_000)
+    table = settings.table_name(ACCOUNTS.logical)
+    with platform(tmp_path, settings, crash=True):
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        for index in range(200):
+            dynamodb.put_item(
+                TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}}
+            )
+            wait_durable()
+        assert (tmp_path / "journal.log").stat().st_size < 40_000  # emptied on the way
+    with platform(tmp_path, settings) as resumed:
+        assert resumed.replayed < 200
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 200
