@@ -230,12 +230,12 @@ def _durability(on: bool) -> Iterator[None]:
     with tempfile.TemporaryDirectory(prefix="jarchi-bench-") as directory:
         folder = DataFolder(Path(directory)).open()
         with (
-            durable_state(folder, get_settings().region, START),
+            durable_state(folder, get_settings().region, START) as resumed,
             override(Connector, DurablePlacements(resolve(Connector))),
         ):
             yield
         size = folder.journal_path.stat().st_size + folder.snapshot_path.stat().st_size
-        print(f"data folder after the campaign: {size / 1e6:,.1f} MB", flush=True)
+        print(f"journal: {resumed.journal.stats}; data folder after the stop: {size / 1e6:,.1f} MB", flush=True)
         folder.close()
 
 

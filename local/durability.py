@@ -264,6 +264,27 @@ def restore_state(region: str, data: bytes) -> ClockState | None:
 # --- the journal --------------------------------------------------------------------------------------
 
 
+@dataclass
+class JournalStats:
+    """What the journal did (the campaign benchmark prints it)."""
+
+    records: int = 0
+    bytes: int = 0
+    append_cpu_seconds: float = 0.0  # framing records, on the threads that made the changes
+    fsyncs: int = 0
+    waits: int = 0  # wait_durable() calls that had to wait for the disk
+    wait_seconds: float = 0.0
+    snapshots: int = 0
+    snapshot_seconds: float = 0.0  # the emulator's lock held for them
+
+    def __str__(self) -> str:
+        return (
+            f"{self.records:,} records, {self.bytes / 1e6:,.1f} MB, {self.append_cpu_seconds:.2f} CPU s framing them; "
+            f"{self.fsyncs:,} fsyncs; {self.waits:,} waits for the disk, {self.wait_seconds:.1f} s in all; "
+            f"{self.snapshots} snapshots, {self.snapshot_seconds:.1f} s"
+        )
+
+
 class Journal:
     """Append-only, fsync'd in groups by a flusher thread; `wait_durable()` returns once everything appended
     before the call is on disk."""
@@ -279,6 +300,7 @@ class Journal:
         self._file = folder.journal_path.open("ab")
         self._closed = False
         self._snapshotting = False
+        self.stats = JournalStats()
         self._thread = threading.Thread(target=self._flush_loop, name="journal-flusher", daemon=True)
         self._thread.start()
         self.clock_state: ClockState | None = None
@@ -292,18 +314,27 @@ class Journal:
 
     def append(self, record: tuple[Any, ...]) -> int:
         """Frame a record now (its objects may change right after) and queue it for the flusher."""
+        started = time.thread_time()
         payload = pickle.dumps((self._seq + 1, record), protocol=pickle.HIGHEST_PROTOCOL)
         frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
         with self._condition:
             self._seq += 1
             self._pending.append(frame)
             self._condition.notify_all()
+            self.stats.records += 1
+            self.stats.bytes += len(frame)
+            self.stats.append_cpu_seconds += time.thread_time() - started
             return self._seq
 
     def wait_durable(self, seq: int | None = None) -> None:
+        started = time.perf_counter()
         with self._condition:
             target = self._seq if seq is None else seq
+            if self._flushed >= target:
+                return
             self._condition.wait_for(lambda: self._flushed >= target or self._closed)
+            self.stats.waits += 1
+            self.stats.wait_seconds += time.perf_counter() - started
 
     def _flush_loop(self) -> None:
         while True:
@@ -319,6 +350,7 @@ class Journal:
             with self._condition:
                 self._flushed = max(self._flushed, upto)
                 self._condition.notify_all()
+                self.stats.fsyncs += 1
             self._snapshot_when_long()
 
     def close(self) -> None:
@@ -396,6 +428,7 @@ class Journal:
         throughout (nothing changes meanwhile: one pause, of about the pickle's time). A crash before the
         snapshot's rename leaves the old snapshot and the whole journal; after it, the records the snapshot
         covers are skipped by their sequence numbers."""
+        started = time.perf_counter()
         with emulator_lock():
             seq = self._seq
             data = capture_state(self.region, self.clock_state)
@@ -405,6 +438,8 @@ class Journal:
                 self._file.truncate(0)
                 self._file.flush()
                 os.fsync(self._file.fileno())
+        self.stats.snapshots += 1
+        self.stats.snapshot_seconds += time.perf_counter() - started
 
     def _snapshot_when_long(self) -> None:
         """Called by the flusher: a journal past `SNAPSHOT_AFTER_BYTES` folds into a snapshot (in a thread of
@@ -631,6 +666,7 @@ class Resumed:
     replayed: int
     replay_seconds: float
     clock: JournaledClock
+    journal: Journal
 
 
 @contextmanager
@@ -656,7 +692,7 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
     _current[:] = [journal]
     clean = False
     try:
-        yield Resumed(fresh=fresh, replayed=replayed, replay_seconds=replay_seconds, clock=clock)
+        yield Resumed(fresh=fresh, replayed=replayed, replay_seconds=replay_seconds, clock=clock, journal=journal)
         clean = True
     finally:
         _current.clear()

@@ -5,7 +5,8 @@ R-BIL-3).
 realistic SMS latency (1-10 s). Accounts are created and topped up, a 5,000-recipient advertising SMS campaign
 starts, and a writer keeps topping up an account and issuing tokens. At a seeded random moment the process
 gets SIGKILL; it restarts on the same folder; later, mid-campaign, it gets a clean SIGINT (Ctrl-C) and
-restarts again. Then the campaign must finish and:
+restarts again. Just before the SIGKILL, a second campaign is scheduled to start 3 s later (local clock):
+its schedule falls due while the platform is down and must fire once. Then both campaigns must finish and:
 
 - each recipient has exactly one final status;
 - no attempt was handed to the provider twice, except the one dispatch message whose placement raced a
@@ -34,6 +35,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from jarchi.campaigns.workflow import ATTEMPTS_PER_MESSAGE
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = int(os.environ.get("DURABILITY_SEEDS", "1"))
 RECIPIENTS = 5_000
+LATER_RECIPIENTS = 20
 START = "2026-03-02T10:00:00+03:30"  # a Monday, inside the advertising SMS window
 SIMULATOR = json.dumps({"sms_latency_seconds": [1, 10], "seed": 7})
 STARTUP_SECONDS = 120
@@ -196,6 +199,18 @@ class Writer(threading.Thread):
             self.halt.wait(0.02)  # a steady trickle, not a load test
 
 
+def _campaign(name: str, prefix: str, count: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "channel": "sms",
+        "category": "advertising",
+        "sms_text": "Big sale today at the shop",
+        "sender": "Shop",
+        "recipients": [f"+98{prefix}{i:07d}" for i in range(count)],
+        "speed_per_hour": 3_600_000,
+    }
+
+
 def _all_pages(platform: Platform, token: str, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -238,21 +253,9 @@ def _run(tmp_path: Path, seed: int) -> None:
     platform.ok("POST", f"/v1/senders/{sender['id']}/moderation", admin, {"decision": "approve"})
     other = platform.ok("POST", "/v1/accounts", admin, {"name": "Other", "type": "customer"})
     seen = Acknowledged(tokens=[admin, shop_token], accounts=[shop["id"], other["id"]])
-    campaign = platform.ok(
-        "POST",
-        "/v1/campaigns",
-        shop_token,
-        {
-            "name": "Durable",
-            "channel": "sms",
-            "category": "advertising",
-            "sms_text": "Big sale today at the shop",
-            "sender": "Shop",
-            "recipients": [f"+98912{i:07d}" for i in range(RECIPIENTS)],
-            "speed_per_hour": 3_600_000,
-        },
-    )
+    campaign = platform.ok("POST", "/v1/campaigns", shop_token, _campaign("Durable", "912", RECIPIENTS))
     campaign_id = campaign["id"]
+    later_id = ""
     _mark("campaign created")
     hard_kills = 0
     for sig in (signal.SIGKILL, signal.SIGINT):
@@ -262,6 +265,11 @@ def _run(tmp_path: Path, seed: int) -> None:
         if sig is signal.SIGINT:
             writer.halt.set()  # a clean stop: the writer's last answer comes before it
             writer.join(60)
+        else:  # a campaign scheduled to start while the platform is down: its schedule fires once
+            now = datetime.fromisoformat(platform.ok("GET", "/v1/local/clock", admin)["now"])
+            start_at = (now + timedelta(seconds=3)).isoformat()
+            later = _campaign("Later", "913", LATER_RECIPIENTS) | {"start_at": start_at}
+            later_id = platform.ok("POST", "/v1/campaigns", shop_token, later)["id"]
         _mark(f"stopping with {sig.name}")
         platform.stop(sig)
         writer.join(60)
@@ -273,17 +281,23 @@ def _run(tmp_path: Path, seed: int) -> None:
     deadline = time.monotonic() + FINISH_SECONDS
     while True:
         done = platform.ok("GET", f"/v1/campaigns/{campaign_id}", shop_token)
-        if done["status"] == "finished":
+        if (
+            done["status"] == "finished"
+            and platform.ok("GET", f"/v1/campaigns/{later_id}", shop_token)["status"] == "finished"
+        ):
             break
         assert time.monotonic() < deadline, done
         platform.ok("POST", "/v1/local/clock", admin, {"advance_seconds": 10})  # latencies, the 10 s result waits
         time.sleep(0.5)
 
     _mark("finished")
-    recipients = _all_pages(platform, shop_token, f"/v1/campaigns/{campaign_id}/recipients")
-    numbers = Counter(r["number"] for r in recipients)
-    assert len(numbers) == RECIPIENTS and max(numbers.values()) == 1
-    assert all(r["status"] in FINAL for r in recipients), Counter(r["status"] for r in recipients)
+    for one, count in ((campaign_id, RECIPIENTS), (later_id, LATER_RECIPIENTS)):
+        recipients = _all_pages(platform, shop_token, f"/v1/campaigns/{one}/recipients")
+        numbers = Counter(r["number"] for r in recipients)
+        assert len(numbers) == count and max(numbers.values()) == 1
+        assert all(r["status"] in FINAL for r in recipients), Counter(r["status"] for r in recipients)
+    later = platform.ok("GET", f"/v1/campaigns/{later_id}", shop_token)
+    assert [h["status"] for h in later["history"]].count("running") == 1, later["history"]
 
     placed = Counter(platform.witness.read_text(encoding="utf-8").split())
     twice = [attempt for attempt, times in placed.items() if times > 1]
