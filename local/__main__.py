@@ -38,6 +38,9 @@ LOCAL_ENVIRONMENT = {
 }
 
 
+STOP_SECONDS = 120  # per poller: a batch being placed when Ctrl-C comes is finished first
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m local", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -149,7 +152,8 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
             with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
                 server.run()
         finally:
-            runtime.stop()
+            # a clean stop lets each poller finish the batch it holds, so nothing is placed twice after it
+            runtime.stop(timeout_seconds=STOP_SECONDS)
     sys.stdout.write("Jarchi stopped.\n")
     return 0
 
