@@ -62,8 +62,11 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
         tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"), buckets=("media",)
     ),
     "results": Access(tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency")),
-    "connector_events": Access(tables=("idempotency",)),  # report claims; sends to the results queue
-    "telephony": Access(tables=()),  # the call script keeps its state in the call; sends to connector-events
+    # report claims; sends to the results queue; books callbacks (R-OUT-4): campaign, recipient and ledger
+    "connector_events": Access(tables=("idempotency", "campaigns", "recipients", "ledger")),
+    # the call script keeps its state in the call; sends to connector-events; answers callbacks (R-OUT-4):
+    # the recipients' by_called_number index, the campaign, the account's balance
+    "telephony": Access(tables=("recipients", "campaigns", "ledger")),
 }
 
 LOG_RETENTION: Final = RetentionDays.ONE_MONTH

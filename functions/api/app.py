@@ -25,6 +25,7 @@ from functions.api.routes import (
     contact_lists,
     credit,
     estimates,
+    local_calls,
     local_clock,
     otp,
     senders,
@@ -91,7 +92,7 @@ def new_app() -> JarchiApi:
         connector_events.router,
     ]
     if get_settings().stage == "local":
-        routers.append(local_clock.router)
+        routers.extend([local_clock.router, local_calls.router])
     for router in routers:
         app.include_router(router, prefix=BASE_PATH)
     install_error_handlers(app)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi.connectors.chime.config import ChimeConfig
-from jarchi.connectors.chime.sma import CallScript, SmaAnswer, answer
+from jarchi.connectors.chime.sma import Callbacks, CallScript, SmaAnswer, answer
 from tests.connectors.events import load_event
 
 SCRIPT = CallScript(ChimeConfig(sip_media_application_id="sma-1", caller_ids=("+13125550100",)), "jarchi-media")
@@ -23,6 +23,7 @@ def replay(
     script: CallScript = SCRIPT,
     transaction_id: str | None = None,
     digits: str | None = None,
+    callbacks: Callbacks | None = None,
 ) -> list[SmaAnswer]:
     """Feed `events/chime/<name>.json` at `start + seconds` for each (name, seconds); `arguments` replace the
     recorded ArgumentsMap, `transaction_id` the recorded call's, `digits` what the subscriber pressed."""
@@ -38,7 +39,7 @@ def replay(
             event["CallDetails"]["TransactionId"] = transaction_id
         if digits is not None and "ReceivedDigits" in event.get("ActionData", {}):
             event["ActionData"]["ReceivedDigits"] = digits
-        reply = answer(event, script, start + timedelta(seconds=seconds))
+        reply = answer(event, script, start + timedelta(seconds=seconds), callbacks)
         attributes = dict(reply.response.get("TransactionAttributes", attributes))
         answers.append(reply)
     return answers

@@ -12,12 +12,14 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from jarchi.attempts import Attempt, Outcome, PlacementStatus
+from jarchi.campaigns.callbacks import CallbackOutcome
 from jarchi.channels import Category, Channel
 from jarchi.compliance.adcap import releases_ad_cap
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import ChimeConnector, arguments
 from jarchi.connectors.retrying import Budget
 from jarchi.ports import ConnectorError
+from jarchi.results.callbacks import CallbackAnswer
 from tests.connectors.chime_calls import replay
 from tests.connectors.events import event_names, load_event
 
@@ -213,9 +215,45 @@ def test_a_message_that_failed_to_play_is_a_free_failure() -> None:
     assert hung_up.report.result.detail == "message_not_played:InvalidAudioSource"
 
 
-def test_r_out_4_an_inbound_call_goes_to_the_callback_rule() -> None:
-    [inbound] = replay([("NEW_INBOUND_CALL", 0)], start=START)
+def test_r_out_4_an_inbound_call_the_rule_refuses_is_hung_up_and_reported_refused() -> None:
+    refused = CallbackAnswer(CallbackOutcome.REFUSED, "+989120000001", "cmp_1", "acc_1", 4)
+    [inbound] = replay([("NEW_INBOUND_CALL", 0)], start=START, callbacks=lambda number, at: refused)
     assert [a["Type"] for a in inbound.response["Actions"]] == ["Hangup"] and inbound.report is None
+    assert inbound.callback is not None
+    assert (inbound.callback.outcome, inbound.callback.seconds, inbound.callback.campaign_id) == (
+        CallbackOutcome.REFUSED,
+        0,
+        "cmp_1",
+    )
+
+
+def test_r_out_4_a_connected_callback_hears_the_campaign_message_and_reports_its_seconds() -> None:
+    asked: list[str] = []
+
+    def within_the_hour(number: str, at: datetime) -> CallbackAnswer:
+        asked.append(number)
+        return CallbackAnswer(
+            CallbackOutcome.CONNECTED, number, "cmp_1", "acc_1", 4, tts_text="Your parcel", language="en"
+        )
+
+    inbound, played, hung_up = replay(
+        [("NEW_INBOUND_CALL", 0), ("ACTION_SUCCESSFUL_PlayAudio", 20), ("HANGUP", 21.5)],
+        start=START,
+        callbacks=within_the_hour,
+        transaction_id="inbound-1",
+    )
+    assert asked == ["+989120000001"]  # the caller's number, from leg A
+    assert [a["Type"] for a in inbound.response["Actions"]] == ["Speak"]
+    assert [a["Type"] for a in played.response["Actions"]] == ["Hangup"]
+    assert hung_up.report is None and hung_up.callback is not None
+    callback = hung_up.callback
+    assert (callback.outcome, callback.seconds, callback.campaign_id, callback.seq) == (
+        CallbackOutcome.CONNECTED,
+        21,
+        "cmp_1",
+        4,
+    )
+    assert callback.event_id == "chime:inbound-1"  # the call's own id: a repeated HANGUP is booked once
 
 
 # The developer guide's list of InvocationEventType values.

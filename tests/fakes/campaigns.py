@@ -27,6 +27,7 @@ from jarchi.campaigns.models import (
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.ports import (
     NO_FOLLOW_UPS,
+    CallbackRecord,
     CampaignChanged,
     CampaignPricing,
     FollowUpCounts,
@@ -46,6 +47,7 @@ class FakeCampaigns:
     def __init__(self, ledger: FakeLedger | None = None) -> None:
         self.ledger = ledger or FakeLedger()
         self._lock = self.ledger.lock  # one lock: a transaction spans the campaign and the ledger
+        self.callbacks_booked: set[str] = set()
         self.campaigns: dict[str, Campaign] = {}
         self.applied: dict[str, set[str]] = defaultdict(set)
 
@@ -208,6 +210,29 @@ class FakeCampaigns:
                 counts=_added(current.counts, finals),
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
             )
+            return True
+
+    def record_callback(self, record: CallbackRecord) -> bool:
+        with self._lock:
+            if record.event_id in self.callbacks_booked:
+                return False
+            if record.posting is not None:
+                self.ledger.check(record.posting)
+                self.ledger.book(record.posting)
+            self.callbacks_booked.add(record.event_id)
+            current = self.campaigns.get(record.campaign_id)
+            if current is not None and record.connected:
+                money = current.money
+                self.campaigns[record.campaign_id] = replace(
+                    current,
+                    money=replace(
+                        money,
+                        reserved=money.reserved + record.cost,
+                        charged=money.charged + record.cost,
+                        billed=money.billed + record.cost,
+                    ),
+                    callbacks=current.callbacks + 1,
+                )
             return True
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:

@@ -59,11 +59,15 @@ def test_r_run_3_the_openapi_document_describes_only_served_routes(cloud_app: AP
     assert documented and documented <= served_routes(cloud_app)
 
 
-def test_r_run_3_the_local_clock_is_served_only_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r_run_3_the_local_clock_and_inbound_calls_are_served_only_locally(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         local = served_routes(_new_app("local", monkeypatch))
         cloud = served_routes(_new_app("cloud", monkeypatch))
     finally:
         monkeypatch.undo()
         reset_settings()
-    assert local - cloud == {("GET", "/v1/local/clock"), ("POST", "/v1/local/clock")}
+    assert local - cloud == {
+        ("GET", "/v1/local/clock"),
+        ("POST", "/v1/local/clock"),
+        ("POST", "/v1/local/inbound-calls"),  # the simulator's subscriber calls back (R-OUT-4)
+    }

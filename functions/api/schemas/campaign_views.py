@@ -114,6 +114,7 @@ class CampaignOut(BaseModel):
                 "total": campaign.progress.total,
                 **campaign.stats(),
                 "follow_ups_sent": campaign.follow_ups_sent,
+                "callbacks": campaign.callbacks,
             },
             cost=CostOut(
                 estimated=money.estimated,
@@ -173,6 +174,8 @@ class RecipientOut(BaseModel):
     reason: str | None
     delivery_status: str | None  # SMS: the operator's raw report (DELIVRD, UNDELIV, EXPIRED, …)
     follow_ups: list[FollowUpSentOut]  # follow-up SMS after the call (R-OUT-3)
+    callbacks: int  # callbacks connected within the hour (R-OUT-4)
+    callbacks_refused: int  # callbacks after the hour
 
     @classmethod
     def of(cls, state: RecipientState) -> RecipientOut:
@@ -186,6 +189,8 @@ class RecipientOut(BaseModel):
             reason=state.reason,
             delivery_status=state.delivery_status,
             follow_ups=[FollowUpSentOut.of(f) for f in state.follow_ups],
+            callbacks=state.callbacks,
+            callbacks_refused=state.callbacks_refused,
         )
 
 

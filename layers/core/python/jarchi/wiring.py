@@ -13,7 +13,13 @@ from jarchi.aws.media import S3ListFiles, S3MediaStore
 from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
-from jarchi.campaigns.ports import CampaignRepository, FollowUpClaims, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.ports import (
+    CalledNumbers,
+    CampaignRepository,
+    FollowUpClaims,
+    RecipientRepository,
+    WorkflowRuns,
+)
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
@@ -25,7 +31,7 @@ from jarchi.settings import get_settings
 from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.audio import DynamoAudio
-from jarchi.store.campaigns import DynamoCampaigns
+from jarchi.store.campaigns import DynamoCalledNumbers, DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
 from jarchi.store.follow_up_claims import DynamoFollowUpClaims
@@ -99,6 +105,11 @@ def follow_up_claims() -> FollowUpClaims:
 
 
 @cache
+def called_numbers() -> CalledNumbers:
+    return DynamoCalledNumbers()
+
+
+@cache
 def accounts() -> AccountRepository:
     return DynamoAccounts()
 
@@ -158,6 +169,7 @@ def install() -> None:
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
     provide(FollowUpClaims, follow_up_claims)
+    provide(CalledNumbers, called_numbers)
     provide(AccountRepository, accounts)
     provide(Ledger, ledger)
     provide(AudioRepository, audio)
@@ -183,6 +195,7 @@ def reset() -> None:
         connector,
         report_claims,
         follow_up_claims,
+        called_numbers,
     )
     content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech)
     for getter in getters:

@@ -129,6 +129,16 @@ def charge(account_id: str, campaign_id: str, amount: int, reference: str) -> Po
     return Posting((entry,), once_key=f"charge:{campaign_id}:{reference}")
 
 
+def callback_charge(account_id: str, campaign_id: str, amount: int, reference: str) -> Posting:
+    """A callback's cost (R-OUT-4), reserved and charged at once: it may come after its campaign settled, so it
+    is not paid out of the campaign's reservation. Posted at most once per `reference` (the inbound call)."""
+    entries = (
+        _entry(account_id, EntryType.RESERVATION, amount, campaign_id=campaign_id, reference=f"callback:{reference}"),
+        _entry(account_id, EntryType.CHARGE, amount, campaign_id=campaign_id, reference=f"callback:{reference}"),
+    )
+    return Posting(entries, once_key=f"callback:{reference}")
+
+
 def release(account_id: str, campaign_id: str, amount: int, reference: str) -> Posting:
     entry = _entry(account_id, EntryType.RELEASE, amount, campaign_id=campaign_id, reference=reference)
     return Posting((entry,), once_key=f"release:{campaign_id}:{reference}")

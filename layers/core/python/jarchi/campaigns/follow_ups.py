@@ -29,6 +29,7 @@ from typing import Any, Final
 from jarchi.attempts import AttemptResult, Outcome
 
 MAX_RULES: Final = 5
+KEY_STRIDE: Final = 8  # stored keys per recipient beside it: the rules' follow-ups, then its callbacks
 FOLLOW_UP_MARK: Final = "f"  # a follow-up's attempt id ends `.f<rule>`
 
 
@@ -105,11 +106,11 @@ def follow_up_of(attempt_id: str) -> tuple[int, int] | None:
 
 def follow_up_seq(seq: int, rule: int) -> int:
     """Where a recipient's follow-up state is kept beside the recipient items: negative sort keys, which no
-    audience uses (seqs start at 0), `MAX_RULES` apart per recipient."""
-    return -(seq * MAX_RULES + rule + 1)
+    audience uses (seqs start at 0), `KEY_STRIDE` apart per recipient."""
+    return -(seq * KEY_STRIDE + rule + 1)
 
 
 def recipient_of_follow_up_seq(stored_seq: int) -> tuple[int, int]:
     """(recipient seq, rule) of a follow-up's stored sort key."""
     position = -stored_seq - 1
-    return position // MAX_RULES, position % MAX_RULES
+    return position // KEY_STRIDE, position % KEY_STRIDE

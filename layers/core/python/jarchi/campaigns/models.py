@@ -225,6 +225,7 @@ class Campaign:
     copied_from: str | None = None
     parts: tuple[CampaignPart, ...] = ()  # empty: only the first send, whose record is derived
     follow_ups_sent: int = 0  # follow-up SMS the operator accepted, over every part (R-OUT-3)
+    callbacks: int = 0  # callbacks connected (R-OUT-4)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
@@ -332,6 +333,9 @@ class RecipientState:
     updated_at: datetime | None = None
     delivery_status: str | None = None  # the operator's raw report for an SMS (DELIVRD, UNDELIV, …)
     follow_ups: tuple[FollowUpSent, ...] = ()  # read beside the recipient, never stored on its item
+    called_at: datetime | None = None  # when the call that reached the network ended (callbacks, R-OUT-4)
+    callbacks: int = 0  # connected callbacks (read beside the recipient)
+    callbacks_refused: int = 0
 
     @classmethod
     def unrecorded(cls, campaign_id: str, entry: AudienceEntry, status: str = PENDING) -> RecipientState:

@@ -11,6 +11,7 @@ from typing import Final, Protocol
 
 from jarchi.accounts.ports import AccountRepository
 from jarchi.billing.ledger import Posting
+from jarchi.campaigns.callbacks import LastCall
 from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, CampaignPart, Comment, RecipientState
@@ -58,6 +59,28 @@ class FollowUpCounts:
 
 
 NO_FOLLOW_UPS: Final = FollowUpCounts()
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRecord:
+    """A callback to book once (R-OUT-4): `event_id` names the inbound call; a connected one's `cost` is
+    `posting` (reservation and charge) on the campaign's account."""
+
+    event_id: str
+    account_id: str
+    campaign_id: str
+    seq: int
+    number: str
+    connected: bool
+    seconds: int
+    cost: int
+    posting: Posting | None
+
+
+class CalledNumbers(Protocol):
+    """Which campaign last called a number (R-OUT-4)."""
+
+    def last_call(self, number: str) -> LastCall | None: ...
 
 
 class FollowUpClaims(Protocol):
@@ -136,6 +159,12 @@ class CampaignRepository(Protocol):
     ) -> bool:
         """One results batch's counters, running charge and follow-up counts, once: False if this batch was
         applied before."""
+        ...
+
+    def record_callback(self, record: CallbackRecord) -> bool:
+        """Book a callback once (keyed by its event id): the posting, the campaign's reserved, charged and billed
+        grown by its cost and its `callbacks` count, the recipient's callbacks beside it, in one transaction.
+        False if it was booked before; `InsufficientCredit` if the account cannot pay it."""
         ...
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:

@@ -17,6 +17,7 @@ from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import reseller_margins
+from jarchi.campaigns.callbacks import CALLBACK_SLOT
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
 from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
@@ -275,24 +276,36 @@ def recipients_page(
 
     end = first + len(entries)
     states = [state(e) for e in entries]
-    if campaign.settings.follow_ups and entries:
-        states = _with_follow_ups(ports, campaign, states)
+    if campaign.channel is Channel.VOICE and entries:
+        states = _with_beside(ports, campaign, states)
     return states, (_recipient_cursor(end) if entries and end < total else None)
 
 
-def _with_follow_ups(ports: CampaignPorts, campaign: Campaign, states: list[RecipientState]) -> list[RecipientState]:
-    """Each recipient's follow-up SMS, stored beside it under negative sort keys (`follow_up_seq`)."""
-    rules = campaign.settings.follow_ups
-    keys = [follow_up_seq(s.seq, rule) for s in states for rule in range(len(rules))]
-    stored = ports.recipients.load_many(campaign.id, keys)
+def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[RecipientState]) -> list[RecipientState]:
+    """Each recipient's follow-up SMS and callbacks, stored beside it under negative sort keys
+    (`follow_up_seq`)."""
+    slots = [*range(len(campaign.settings.follow_ups)), CALLBACK_SLOT]
+    stored = ports.recipients.load_many(campaign.id, [follow_up_seq(s.seq, slot) for s in states for slot in slots])
     by_recipient: dict[int, list[FollowUpSent]] = {}
+    callbacks: dict[int, RecipientState] = {}
     for key in sorted(stored, reverse=True):
-        seq, rule = recipient_of_follow_up_seq(key)
+        seq, slot = recipient_of_follow_up_seq(key)
         found = stored[key]
+        if slot == CALLBACK_SLOT:
+            callbacks[seq] = found
+            continue
         by_recipient.setdefault(seq, []).append(
-            FollowUpSent(rule, found.reason, found.status, found.cost, found.delivery_status)
+            FollowUpSent(slot, found.reason, found.status, found.cost, found.delivery_status)
         )
-    return [replace(s, follow_ups=tuple(by_recipient.get(s.seq, ()))) for s in states]
+    return [
+        replace(
+            s,
+            follow_ups=tuple(by_recipient.get(s.seq, ())),
+            callbacks=callbacks[s.seq].callbacks if s.seq in callbacks else 0,
+            callbacks_refused=callbacks[s.seq].callbacks_refused if s.seq in callbacks else 0,
+        )
+        for s in states
+    ]
 
 
 OWNER_REQUEST = "owner_request"

@@ -16,6 +16,7 @@ from typing import Any
 from jarchi.attempts import is_final
 from jarchi.connectors.callbacks import Forwarded, ProviderReport, forward_reports
 from jarchi.connectors.end_user_messaging import events as eum
+from jarchi.results.callbacks import CallbackReport, book_callback
 
 
 def report_from_body(body: Mapping[str, Any]) -> ProviderReport | None:
@@ -30,8 +31,9 @@ def report_from_body(body: Mapping[str, Any]) -> ProviderReport | None:
 
 
 def forward_bodies(bodies: list[str]) -> Forwarded:
-    """Read each queue message body and forward the final reports (`jarchi.connectors.callbacks`); a body that
-    is not JSON or not a report counts as ignored."""
+    """Read each queue message body and forward the final reports (`jarchi.connectors.callbacks`); book the
+    inbound callbacks (R-OUT-4, `jarchi.results.callbacks`), each once; a body that is not JSON or not a
+    report counts as ignored."""
     reports: list[ProviderReport] = []
     unreadable = 0
     for raw in bodies:
@@ -39,6 +41,9 @@ def forward_bodies(bodies: list[str]) -> Forwarded:
             body = json.loads(raw)
         except json.JSONDecodeError:
             unreadable += 1
+            continue
+        if isinstance(body, Mapping) and "callback" in body:
+            book_callback(CallbackReport.from_message(body))
             continue
         report = report_from_body(body) if isinstance(body, Mapping) else None
         if report is None:

@@ -9,6 +9,10 @@ results are due at once); with `include_call_duration` an answered call also tak
 A result is applied once the platform clock reaches `completed_at`; until then its message waits on the
 results queue (`jarchi.results.due`), in the cloud as locally.
 
+Inbound calls (R-OUT-4): `originate_inbound_call` plays a subscriber calling a caller ID back: the platform's
+callback rule answers (connect within the hour of the campaign's last call, or refuse), and the call's end is
+reported on `connector-events`, the path every connector's events take, where it is booked once.
+
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
 "listens" to the whole message and never votes, flagged `answering_machine=True` on the result.
 """
@@ -34,8 +38,12 @@ from jarchi.attempts import (
     PlacementStatus,
     sms_outcome,
 )
+from jarchi.campaigns.callbacks import CallbackOutcome
 from jarchi.channels import Category, Channel
 from jarchi.clock import Clock, get_clock
+from jarchi.ports import MessageQueue, resolve
+from jarchi.resources import CONNECTOR_EVENTS_QUEUE
+from jarchi.results.callbacks import CallbackAnswer, CallbackReport, answer_callback
 
 CONNECTOR_NAME: Final = "simulator"
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -194,6 +202,25 @@ class SimulatorConfig(BaseModel):
         if value.lstrip().startswith("{"):
             return cls.model_validate_json(value)
         return cls.from_json(value)
+
+
+def originate_inbound_call(
+    number: str, seconds: int, *, event_id: str, queue: MessageQueue | None = None, clock: Clock | None = None
+) -> CallbackAnswer:
+    """A subscriber at `number` calls back and stays `seconds` on the line if connected; the answer, with the
+    call's end sent to `connector-events` as the simulator's report (`event_id` names the call)."""
+    answer = answer_callback(number, (clock or get_clock()).now())
+    connected = answer.outcome is CallbackOutcome.CONNECTED
+    report = CallbackReport(
+        event_id=f"{CONNECTOR_NAME}:{event_id}",
+        number=number,
+        outcome=answer.outcome,
+        seconds=seconds if connected else 0,
+        campaign_id=answer.campaign_id,
+        seq=answer.seq,
+    )
+    (queue or resolve(MessageQueue)).send(CONNECTOR_EVENTS_QUEUE, [report.to_message(CONNECTOR_NAME)])
+    return answer
 
 
 def _draw(rng: random.Random, weights: Mapping[str, float]) -> str:

@@ -25,6 +25,7 @@ from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
 from jarchi.clock import iso
 from jarchi.compliance.adcap import SuppressionList, cap_applies, opts_out_of_ads, releases_ad_cap
 from jarchi.errors import NotFound
+from jarchi.results.callbacks import reached_by_call
 from jarchi.results.follow_ups import (
     counts_as_sent,
     follow_up_state,
@@ -87,6 +88,7 @@ def apply_results(
                 cost=cost,
                 updated_at=now,
                 delivery_status=result.delivery_status.value if result.delivery_status else None,
+                called_at=result.completed_at if reached_by_call(pricing.channel, result.outcome) else None,
             )
         )
         finals[stat_key(result.outcome)] += 1

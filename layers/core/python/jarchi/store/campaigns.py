@@ -33,9 +33,11 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from jarchi import clock
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import ResellerMargin
-from jarchi.campaigns.follow_ups import FollowUpRule
+from jarchi.campaigns.callbacks import CALLBACK_SLOT, LastCall
+from jarchi.campaigns.follow_ups import FollowUpRule, follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
@@ -54,6 +56,7 @@ from jarchi.campaigns.models import (
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.ports import (
     NO_FOLLOW_UPS,
+    CallbackRecord,
     CampaignChanged,
     CampaignPricing,
     FollowUpCounts,
@@ -135,6 +138,7 @@ class CampaignItem(Model):
     follow_up_tariff = NumberAttribute(null=True)
     follow_ups_in_flight = NumberAttribute(null=True)  # sent, not reported yet (settles only at 0)
     n_follow_ups_sent = NumberAttribute(null=True)  # accepted by the operator, over every part
+    n_callbacks = NumberAttribute(null=True)  # callbacks connected (R-OUT-4)
     tags = UnicodeSetAttribute(null=True)  # derived from the settings at write time, for the list's filter
     reset_count = NumberAttribute(default=0)
     copied_from = UnicodeAttribute(null=True)
@@ -183,6 +187,15 @@ class CampaignItem(Model):
     awaiting_review = _AwaitingReview()
 
 
+class _ByCalledNumber(GlobalSecondaryIndex["RecipientItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_called_number"
+        projection = AllProjection()
+
+    number = UnicodeAttribute(hash_key=True)
+    called_at = UnicodeAttribute(range_key=True)
+
+
 class RecipientItem(Model):
     """One recipient's state once admission has decided about it (the audience holds who and what)."""
 
@@ -200,6 +213,12 @@ class RecipientItem(Model):
     reason = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     delivery_status = UnicodeAttribute(null=True)
+    called_at = UnicodeAttribute(null=True)  # a call that reached the network ended then (sparse index)
+    # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`).
+    callbacks = NumberAttribute(null=True)
+    callbacks_refused = NumberAttribute(null=True)
+    callback_seconds = NumberAttribute(null=True)
+    by_called_number = _ByCalledNumber()
 
 
 def stat_attribute(key: str) -> str:
@@ -349,6 +368,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
         copied_from=item.copied_from,
         parts=tuple(_part(p) for p in item.parts or []),
         follow_ups_sent=int(item.n_follow_ups_sent or 0),
+        callbacks=int(item.n_callbacks or 0),
     )
 
 
@@ -681,6 +701,45 @@ class DynamoCampaigns:
             )
         )
 
+    def record_callback(self, record: CallbackRecord) -> bool:
+        tx = LabelledTransaction()
+        if record.posting is not None:
+            ledger_store.stage_posting(tx, record.posting)
+        else:
+            ledger_store.stage_once(tx, record.account_id, f"callback:{record.event_id}", iso(clock.now()))
+        if record.connected:
+            tx.update(
+                "campaign",
+                CampaignItem(record.campaign_id),
+                [
+                    CampaignItem.reserved.add(record.cost),
+                    CampaignItem.charged.add(record.cost),
+                    CampaignItem.billed.add(record.cost),
+                    CampaignItem.n_callbacks.add(1),
+                ],
+                CampaignItem.id.exists(),
+            )
+        counted = RecipientItem.callbacks if record.connected else RecipientItem.callbacks_refused
+        tx.update(
+            "recipient",
+            RecipientItem(record.campaign_id, callback_key(record.seq)),
+            [
+                RecipientItem.number.set(record.number),
+                RecipientItem.units.set(0),
+                RecipientItem.status.set("callbacks"),
+                counted.add(1),
+                RecipientItem.callback_seconds.add(record.seconds),
+                RecipientItem.cost.add(record.cost),
+            ],
+        )
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            if "once" in failure.failed:
+                return False
+            raise (ledger_store.explain_failure(record.posting, failure) if record.posting else failure) from failure
+        return True
+
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
         tx = LabelledTransaction()
         if posting is not None:
@@ -723,7 +782,25 @@ def to_state(item: RecipientItem) -> RecipientState:
         reason=item.reason,
         updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
         delivery_status=item.delivery_status,
+        called_at=datetime.fromisoformat(item.called_at) if item.called_at else None,
+        callbacks=int(item.callbacks or 0),
+        callbacks_refused=int(item.callbacks_refused or 0),
     )
+
+
+def callback_key(seq: int) -> int:
+    return follow_up_seq(seq, CALLBACK_SLOT)
+
+
+class DynamoCalledNumbers:
+    """`CalledNumbers` on the recipients' sparse `by_called_number` index (eventually consistent: a callback
+    arrives seconds after its call at the earliest)."""
+
+    def last_call(self, number: str) -> LastCall | None:
+        for item in RecipientItem.by_called_number.query(number, scan_index_forward=False, limit=1):
+            assert item.called_at is not None
+            return LastCall(item.campaign_id, int(item.seq), item.number, datetime.fromisoformat(item.called_at))
+        return None
 
 
 def to_recipient_item(state: RecipientState) -> RecipientItem:
@@ -741,4 +818,5 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         reason=state.reason,
         updated_at=iso(state.updated_at) if state.updated_at else None,
         delivery_status=state.delivery_status,
+        called_at=iso(state.called_at) if state.called_at else None,
     )

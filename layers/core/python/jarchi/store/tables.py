@@ -62,7 +62,14 @@ CAMPAIGNS = TableSpec(
         Index("awaiting_review", Key("review_queue"), Key("created_at")),
     ),
 )
-RECIPIENTS = TableSpec("recipients", Key("campaign_id"), Key("seq", "N"))
+# Sparse `by_called_number`: only recipient items of a call that reached the network carry `called_at`, so a
+# callback finds the campaign that last called a number with one query (R-OUT-4).
+RECIPIENTS = TableSpec(
+    "recipients",
+    Key("campaign_id"),
+    Key("seq", "N"),
+    indexes=(Index("by_called_number", Key("number"), Key("called_at")),),
+)
 AD_CAP = TableSpec("ad_cap", Key("number"), ttl_attribute="expires_at")
 SUPPRESSION = TableSpec("suppression", Key("list_id"), Key("number"))
 AUDIO = TableSpec("audio", Key("id"), indexes=(Index("by_account", Key("account_id"), Key("created_at")),))

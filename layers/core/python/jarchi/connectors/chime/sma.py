@@ -19,8 +19,11 @@ Events (`InvocationEventType`) and what the script answers:
   unanswered call by its SIP response code: 486/600 busy, 404/410/484/604 failed (not a number), anything
   else no_answer; an answered call whose message failed to play is `failed` (nothing was heard: not
   charged). The report's event id is the transaction id, so a repeated HANGUP counts once.
-- NEW_INBOUND_CALL — a subscriber calls a pool number back (R-OUT-4): routed to `callback_actions`, a stub
-  that hangs up until the callback rule (connect within 1 hour, charged to the campaign) is built.
+- NEW_INBOUND_CALL — a subscriber calls one of our numbers back (R-OUT-4): the callback rule
+  (`jarchi.results.callbacks.answer_callback`, handed in as `callbacks`) connects it within the hour of the
+  campaign's last call to that number (the campaign's message plays again, `jarchi_callback*` attributes) or
+  refuses it (hang up, reported `refused` at once); a connected callback's HANGUP reports its seconds. Both
+  reports go to `connector-events` (event id `chime:<transaction id>`), where it is booked and charged once.
 
 TTS language (R-TTS-1): the attempt's language when a Polly voice is configured for it, else
 `fallback_language`; the result's `detail` says which (`tts:<language>`), Persian having no Polly voice.
@@ -28,12 +31,13 @@ TTS language (R-TTS-1): the attempt's language when a Polly voice is configured 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from jarchi.attempts import AttemptResult, Outcome, vote_code
+from jarchi.campaigns.callbacks import CallbackOutcome
 from jarchi.connectors.callbacks import ProviderReport
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import (
@@ -48,6 +52,7 @@ from jarchi.connectors.chime.connector import (
     TTS,
     UNITS,
 )
+from jarchi.results.callbacks import CallbackAnswer, CallbackReport
 
 SCHEMA_VERSION: Final = "1.0"
 ANSWERED_AT: Final = "jarchi_answered_at"  # epoch milliseconds
@@ -70,6 +75,12 @@ class CallScript:
 class SmaAnswer:
     response: dict[str, Any]  # what the Lambda returns to the SIP media application
     report: ProviderReport | None = None  # the attempt's result, at HANGUP
+    callback: CallbackReport | None = None  # an inbound callback refused, or ended (R-OUT-4)
+
+
+Callbacks = Callable[[str, datetime], CallbackAnswer]
+CALLBACK: Final = "jarchi_callback"
+CALLBACK_SEQ: Final = "jarchi_callback_seq"
 
 
 def attributes_of(event: Mapping[str, Any]) -> dict[str, str]:
@@ -83,12 +94,14 @@ def attributes_of(event: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def answer(event: Mapping[str, Any], script: CallScript, now: datetime) -> SmaAnswer:
+def answer(
+    event: Mapping[str, Any], script: CallScript, now: datetime, callbacks: Callbacks | None = None
+) -> SmaAnswer:
     kind = str(event.get("InvocationEventType"))
     attributes = attributes_of(event)
     call_id = _leg_a(event).get("CallId", "")
     if kind == "NEW_INBOUND_CALL":
-        return SmaAnswer(_response(callback_actions(event), {}))
+        return inbound_call(event, script, now, callbacks)
     if kind == "CALL_ANSWERED":
         attributes[ANSWERED_AT] = str(int(now.timestamp() * 1000))
         return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
@@ -103,8 +116,15 @@ def answer(event: Mapping[str, Any], script: CallScript, now: datetime) -> SmaAn
         attributes[FAILED] = str(error or kind.lower())
         return SmaAnswer(_response([hangup(call_id)], attributes))
     if kind == "HANGUP":
-        return SmaAnswer(_response([], attributes), call_report(event, attributes, script.config, now))
+        return hung_up(event, attributes, script, now)
     return SmaAnswer(_response([], attributes))  # NEW_OUTBOUND_CALL, RINGING, the events above, anything newer
+
+
+def hung_up(event: Mapping[str, Any], attributes: Mapping[str, str], script: CallScript, now: datetime) -> SmaAnswer:
+    """A callback's end, or a call's result."""
+    if CALLBACK in attributes:
+        return SmaAnswer(_response([], attributes), callback=callback_ended(event, attributes, now))
+    return SmaAnswer(_response([], attributes), call_report(event, attributes, script.config, now))
 
 
 def _response(actions: list[dict[str, Any]], attributes: Mapping[str, str]) -> dict[str, Any]:
@@ -166,10 +186,51 @@ def hangup(call_id: str) -> dict[str, Any]:
     return {"Type": "Hangup", "Parameters": {"CallId": call_id, "SipResponseCode": "0"}}
 
 
-def callback_actions(event: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A subscriber calling a pool number (R-OUT-4). Stub: the callback rule (connect within an hour of our
-    call, charged to the campaign's account) is not built yet, so the call is ended politely."""
-    return [hangup(str(_leg_a(event).get("CallId", "")))]
+def _transaction(event: Mapping[str, Any]) -> str:
+    return str((event.get("CallDetails") or {}).get("TransactionId", ""))
+
+
+def inbound_call(event: Mapping[str, Any], script: CallScript, now: datetime, callbacks: Callbacks | None) -> SmaAnswer:
+    """A subscriber calling one of our numbers (R-OUT-4): the campaign's message within the hour, else hung up."""
+    leg = _leg_a(event)
+    call_id, number = str(leg.get("CallId", "")), str(leg.get("From", ""))
+    decided = callbacks(number, now) if callbacks is not None else None
+    if decided is None or decided.outcome is not CallbackOutcome.CONNECTED:
+        refused = CallbackReport(
+            event_id=f"{CONNECTOR_NAME}:{_transaction(event)}",
+            number=number,
+            outcome=CallbackOutcome.REFUSED,
+            campaign_id=decided.campaign_id if decided else None,
+            seq=decided.seq if decided else None,
+        )
+        return SmaAnswer(_response([hangup(call_id)], {}), callback=refused)
+    attributes = {
+        CALLBACK: str(decided.campaign_id),
+        CALLBACK_SEQ: str(decided.seq),
+        NUMBER: number,
+        ANSWERED_AT: str(int(now.timestamp() * 1000)),
+        GATHER: "0",
+    }
+    if decided.audio_key:
+        attributes[AUDIO] = decided.audio_key
+    else:
+        attributes[TTS] = decided.tts_text or ""
+    if decided.language:
+        attributes[LANGUAGE] = decided.language
+    return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
+
+
+def callback_ended(event: Mapping[str, Any], attributes: Mapping[str, str], now: datetime) -> CallbackReport:
+    """A connected callback hung up: how long it was on the line."""
+    seconds = max(0, int(now.timestamp() * 1000) - int(attributes[ANSWERED_AT])) // 1000
+    return CallbackReport(
+        event_id=f"{CONNECTOR_NAME}:{_transaction(event)}",
+        number=attributes.get(NUMBER, ""),
+        outcome=CallbackOutcome.CONNECTED,
+        seconds=seconds,
+        campaign_id=attributes[CALLBACK],
+        seq=int(attributes[CALLBACK_SEQ]),
+    )
 
 
 def call_report(

@@ -14,6 +14,7 @@ from jarchi.connectors.chime.sma import CallScript, answer
 from jarchi.connectors.sections import connector_section
 from jarchi.ports import MessageQueue, resolve
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE, MEDIA_BUCKET
+from jarchi.results.callbacks import answer_callback
 from jarchi.settings import get_settings
 
 
@@ -32,7 +33,8 @@ def handle_sma_event(
 ) -> dict[str, Any]:
     """The actions for one SIP media application event; at HANGUP the result is sent on first (a failed send
     raises, and the invocation fails rather than losing the result)."""
-    reply = answer(event, call_script(), now or clock.now())
-    if reply.report is not None:
-        (queue or resolve(MessageQueue)).send(CONNECTOR_EVENTS_QUEUE, [reply.report.to_message("chime")])
+    reply = answer(event, call_script(), now or clock.now(), answer_callback)
+    reports = [r.to_message("chime") for r in (reply.report, reply.callback) if r is not None]
+    if reports:
+        (queue or resolve(MessageQueue)).send(CONNECTOR_EVENTS_QUEUE, reports)
     return reply.response

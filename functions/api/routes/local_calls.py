@@ -1,0 +1,36 @@
+"""Local-only: the simulator's subscriber calls a caller ID back (R-OUT-4). Never part of the cloud API: the
+stack does not route it (in the cloud, the SIP media application's NEW_INBOUND_CALL does this)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, Field
+
+from functions.api.auth import current_caller
+from functions.api.schemas.common import Request
+from jarchi.accounts.access import require_admin
+from jarchi.connectors.simulator import originate_inbound_call
+from jarchi.ids import new_id
+
+router = Router()
+
+
+class InboundCallBody(Request):
+    number: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$", examples=["+989121234567"])]
+    seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+
+
+class InboundCallOut(BaseModel):
+    id: str
+    outcome: str  # connected | refused
+    campaign_id: str | None
+
+
+@router.post("/local/inbound-calls", status_code=201, tags=["local"], summary="A subscriber calls back (admin)")
+def inbound_call(body: InboundCallBody) -> InboundCallOut:
+    require_admin(current_caller())
+    call_id = new_id("in")
+    answer = originate_inbound_call(body.number, body.seconds, event_id=call_id)
+    return InboundCallOut(id=call_id, outcome=answer.outcome.value, campaign_id=answer.campaign_id)
