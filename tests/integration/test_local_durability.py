@@ -245,10 +245,9 @@ def _mark(what: str) -> None:
         sys.stderr.write(f"{time.monotonic() - T0:7.1f} s  {what}\n")
 
 
-def _run(tmp_path: Path, seed: int) -> None:
+def _run(platform: Platform, seed: int) -> None:
     rng = random.Random(seed)
     _mark("start")
-    platform = Platform(tmp_path / "data", tmp_path / "placed.log")
     admin = platform.start()
     _mark("started")
     assert admin is not None, "a fresh folder prints a new admin token"
@@ -335,4 +334,10 @@ def _run(tmp_path: Path, seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(SEEDS))
 def test_R_RUN_5_a_crash_and_a_clean_stop_mid_campaign_lose_nothing(tmp_path: Path, seed: int) -> None:
-    _run(tmp_path, seed)
+    platform = Platform(tmp_path / "data", tmp_path / "placed.log")
+    try:
+        _run(platform, seed)
+    finally:  # a failed check must not leave the platform running
+        if platform.process is not None and platform.process.poll() is None:
+            platform.process.kill()
+            platform.process.wait(30)
