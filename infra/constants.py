@@ -136,6 +136,12 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("GET", "/v1/restricted-periods"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("POST", "/v1/quick-send"),
+    ("GET", "/v1/stop-list"),
+    ("POST", "/v1/stop-list"),
+    ("DELETE", "/v1/stop-list"),
+    ("POST", "/v1/blacklist"),
+    ("GET", "/v1/opt-outs/{number}"),
+    ("DELETE", "/v1/opt-outs/{number}"),
     ("POST", "/v1/connectors/https/events"),  # signed provider callbacks (no bearer token)
 )
 

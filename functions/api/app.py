@@ -29,6 +29,7 @@ from functions.api.routes import (
     local_clock,
     otp,
     senders,
+    suppression,
 )
 from jarchi.configuration import check_configuration
 from jarchi.settings import get_settings
@@ -89,6 +90,7 @@ def new_app() -> JarchiApi:
         estimates.router,
         campaigns.router,
         otp.router,
+        suppression.router,
         connector_events.router,
     ]
     if get_settings().stage == "local":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jarchi.compliance.adcap import SuppressionList, cap_expiry
+from jarchi.compliance.ports import SuppressionEntry
 from jarchi.compliance.restricted import RestrictedPeriod
 
 
@@ -47,22 +48,48 @@ class FakeAdCap:
 
 class FakeSuppression:
     def __init__(self) -> None:
-        self.lists: dict[tuple[SuppressionList, str], set[str]] = defaultdict(set)  # (kind, account or "")
+        # (kind, account or "") → number → entry
+        self.lists: dict[tuple[SuppressionList, str], dict[str, SuppressionEntry]] = defaultdict(dict)
 
     @staticmethod
-    def _scope(kind: SuppressionList, account_id: str) -> str:
-        return account_id if kind is SuppressionList.ACCOUNT_STOP_LIST else ""
+    def _scope(kind: SuppressionList, account_id: str) -> tuple[SuppressionList, str]:
+        return kind, account_id if kind is SuppressionList.ACCOUNT_STOP_LIST else ""
 
     def add(
         self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
     ) -> None:
-        self.lists[(kind, self._scope(kind, account_id))].add(number)
+        self.lists[self._scope(kind, account_id)][number] = SuppressionEntry(
+            number, datetime.fromisoformat(added_at), source
+        )
+
+    def add_many(
+        self, kind: SuppressionList, numbers: Iterable[str], *, account_id: str = "", added_at: str, source: str
+    ) -> int:
+        written = 0
+        for number in numbers:
+            self.add(kind, number, account_id=account_id, added_at=added_at, source=source)
+            written += 1
+        return written
+
+    def remove(self, kind: SuppressionList, number: str, *, account_id: str = "") -> bool:
+        return self.lists[self._scope(kind, account_id)].pop(number, None) is not None
+
+    def entry(self, kind: SuppressionList, number: str, *, account_id: str = "") -> SuppressionEntry | None:
+        return self.lists[self._scope(kind, account_id)].get(number)
+
+    def entries(
+        self, kind: SuppressionList, *, account_id: str = "", limit: int, cursor: str | None
+    ) -> tuple[list[SuppressionEntry], str | None]:
+        ordered = sorted(self.lists[self._scope(kind, account_id)].values(), key=lambda e: e.number)
+        after = [e for e in ordered if cursor is None or e.number > cursor]
+        page = after[:limit]
+        return page, page[-1].number if len(after) > limit else None
 
     def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
         found: dict[str, set[SuppressionList]] = {}
         for number in set(numbers):
             for kind in SuppressionList:
-                if number in self.lists.get((kind, self._scope(kind, account_id)), ()):
+                if number in self.lists.get(self._scope(kind, account_id), {}):
                     found.setdefault(number, set()).add(kind)
         return found
 

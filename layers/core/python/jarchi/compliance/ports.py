@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -32,6 +33,16 @@ class RestrictedPeriods(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SuppressionEntry:
+    """A number on a list, when it was put there and why (`source`: a campaign whose call was answered with
+    11, `import`, `api`, …)."""
+
+    number: str
+    added_at: datetime
+    source: str | None = None
+
+
 class SuppressionLists(Protocol):
     def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
         """For each listed number, the lists it is on (the account's stop list, the platform's)."""
@@ -40,6 +51,25 @@ class SuppressionLists(Protocol):
     def add(
         self, kind: SuppressionList, number: str, *, account_id: str = "", added_at: str, source: str | None = None
     ) -> None: ...
+
+    def add_many(
+        self, kind: SuppressionList, numbers: Iterable[str], *, account_id: str = "", added_at: str, source: str
+    ) -> int:
+        """Put every number on the list (batch writes, streaming: `numbers` may be a generator of millions);
+        a number already there is written again. How many were written."""
+        ...
+
+    def remove(self, kind: SuppressionList, number: str, *, account_id: str = "") -> bool:
+        """False when the number was not on the list."""
+        ...
+
+    def entry(self, kind: SuppressionList, number: str, *, account_id: str = "") -> SuppressionEntry | None: ...
+
+    def entries(
+        self, kind: SuppressionList, *, account_id: str = "", limit: int, cursor: str | None
+    ) -> tuple[list[SuppressionEntry], str | None]:
+        """A page of the list, by number."""
+        ...
 
 
 class DestinationHistory(Protocol):
