@@ -67,7 +67,9 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     # the call script keeps its state in the call; sends to connector-events; answers callbacks (R-OUT-4):
     # the recipients' by_called_number index, the campaign, the account's balance
     "telephony": Access(tables=("recipients", "campaigns", "ledger")),
+    "domains": Access(tables=("domains",)),  # moves pending white-label domains on (ACM, API Gateway, Route53)
 }
+DOMAINS_REFRESH_MINUTES: Final = 5
 
 LOG_RETENTION: Final = RetentionDays.ONE_MONTH
 DLQ_RETENTION_DAYS: Final = 14
@@ -142,6 +144,11 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/blacklist"),
     ("GET", "/v1/opt-outs/{number}"),
     ("DELETE", "/v1/opt-outs/{number}"),
+    ("POST", "/v1/domains"),
+    ("GET", "/v1/domains"),
+    ("GET", "/v1/domains/{domain_id}"),
+    ("DELETE", "/v1/domains/{domain_id}"),
+    ("GET", "/v1/brand"),
     ("POST", "/v1/connectors/https/events"),  # signed provider callbacks (no bearer token)
 )
 

@@ -24,6 +24,7 @@ from functions.api.routes import (
     connector_events,
     contact_lists,
     credit,
+    domains,
     estimates,
     local_calls,
     local_clock,
@@ -91,6 +92,7 @@ def new_app() -> JarchiApi:
         campaigns.router,
         otp.router,
         suppression.router,
+        domains.router,
         connector_events.router,
     ]
     if get_settings().stage == "local":

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from jarchi.accounts.models import Caller
 
 # Public of the bearer token; the provider callbacks carry an HMAC signature instead (routes/connector_events).
-PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs", "/v1/connectors/https/events"})
+PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs", "/v1/connectors/https/events", "/v1/brand"})
 
 _caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
 logger = Logger(child=True)

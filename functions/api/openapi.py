@@ -24,7 +24,7 @@ from functions.api.schemas.common import ErrorBody
 from jarchi import limits
 
 MUTATING: Final = frozenset({"post", "put", "patch", "delete"})
-PUBLIC_OPERATIONS: Final = frozenset({("get", "/v1/openapi.json"), ("get", "/v1/docs")})
+PUBLIC_OPERATIONS: Final = frozenset({("get", "/v1/openapi.json"), ("get", "/v1/docs"), ("get", "/v1/brand")})
 PAYMENT_ROUTES: Final = frozenset(
     {
         ("post", "/v1/campaigns"),

@@ -17,6 +17,7 @@ from infra.constants import (
 )
 from infra.constructs.api import PublicApi
 from infra.constructs.buckets import Buckets, bucket_suffix
+from infra.constructs.domains import WhiteLabelDomains
 from infra.constructs.functions import Functions
 from infra.constructs.layers import Layers
 from infra.constructs.nag import acknowledge, arn_ref
@@ -66,6 +67,13 @@ class JarchiStack(Stack):
         self.workflow = CampaignWorkflow(self, "Workflow", definition=definition, workflow_function=workflow_fn)
         api_fn = self.functions.by_trigger(Trigger.API)
         self.api = PublicApi(self, "Api", handler=api_fn)
+        self.domains = WhiteLabelDomains(
+            self,
+            "Domains",
+            rest_api=self.api.rest_api,
+            api=api_fn,
+            refresher=self.functions.by_trigger(Trigger.SCHEDULE),
+        )
         self._grant()
         self.functions.consume(self.queues.by_logical)
         self.telephony = Telephony(

@@ -61,6 +61,7 @@ class Trigger(StrEnum):
     QUEUE = "queue"
     WORKFLOW = "workflow"
     TELEPHONY = "telephony"  # the Chime SIP media application invokes it with call events
+    SCHEDULE = "schedule"  # an EventBridge rule every few minutes (locally: not run; reads do its work)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,13 @@ TELEPHONY_FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_seconds=5,  # the SIP media application waits 5 s for an answer before it retries
 )
+DOMAINS_FUNCTION = FunctionSpec(
+    "domains",
+    "functions.domains.handler",
+    Trigger.SCHEDULE,
+    memory_mb=256,
+    timeout_seconds=60,  # a few ACM and API Gateway calls per pending domain
+)
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     WORKFLOW_FUNCTION,
@@ -136,4 +144,5 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESULTS_FUNCTION,
     CONNECTOR_EVENTS_FUNCTION,
     TELEPHONY_FUNCTION,
+    DOMAINS_FUNCTION,
 )

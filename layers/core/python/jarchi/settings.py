@@ -64,6 +64,9 @@ class Settings(BaseModel):
     # Per API token (R-API). None: jarchi.limits' numbers, which API Gateway's throttle has in the cloud.
     api_rate_limit_per_second: float | None = Field(default=None, gt=0, le=10_000)
     api_rate_limit_burst: int | None = Field(default=None, ge=1, le=100_000)
+    # White-label domains (jarchi.aws.domains): the REST API and stage a reseller's custom domain maps to.
+    rest_api_id: str = ""
+    api_stage: str = "api"
     # SMS-pumping guard (jarchi.accounts.reach, jarchi.compliance.pumping): E.164 prefixes nobody may reach,
     # comma-separated; and when an admission batch looks like pumping (its share of refused or never-seen
     # foreign ranges, once at least `pumping_min_numbers` of them are in one batch).

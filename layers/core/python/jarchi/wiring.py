@@ -25,6 +25,7 @@ from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine, local_speech_engine
+from jarchi.domains.ports import DomainProvisioner, DomainRepository
 from jarchi.otp.ports import OtpStore
 from jarchi.ports import Connector, MessageQueue, provide
 from jarchi.settings import get_settings
@@ -34,6 +35,7 @@ from jarchi.store.audio import DynamoAudio
 from jarchi.store.campaigns import DynamoCalledNumbers, DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
+from jarchi.store.domains import DynamoDomains
 from jarchi.store.follow_up_claims import DynamoFollowUpClaims
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.otp import DynamoOtp
@@ -77,6 +79,18 @@ def suppression() -> SuppressionLists:
 @cache
 def destinations() -> DestinationHistory:
     return DynamoDestinations()
+
+
+@cache
+def domains() -> DomainRepository:
+    return DynamoDomains()
+
+
+@cache
+def domain_provisioner() -> DomainProvisioner:
+    from jarchi.aws.domains import AwsDomainProvisioner
+
+    return AwsDomainProvisioner.from_settings()
 
 
 @cache
@@ -166,6 +180,8 @@ def install() -> None:
     provide(RestrictedPeriods, restricted_periods)
     provide(DestinationHistory, destinations)
     provide(OtpStore, otp_store)
+    provide(DomainRepository, domains)
+    provide(DomainProvisioner, domain_provisioner)
     provide(Connector, connector)
     provide(ReportClaims, report_claims)
     provide(FollowUpClaims, follow_up_claims)
@@ -192,6 +208,8 @@ def reset() -> None:
         restricted_periods,
         destinations,
         otp_store,
+        domains,
+        domain_provisioner,
         connector,
         report_claims,
         follow_up_claims,

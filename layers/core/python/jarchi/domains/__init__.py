@@ -1,0 +1,1 @@
+"""Reseller white-label domains (R-ACC-6)."""
