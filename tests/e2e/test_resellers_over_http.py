@@ -3,12 +3,16 @@ a tariff at each level (each at or above its parent's cost), credit passed down 
 settles, and every ledger shows its share: the customer's charge, each reseller's margin on the units charged
 (with the customer's campaign id), and every balance equal to the sum of its ledger.
 
-(The reseller's own domain — a request with its `Host` attributed to it — is the white-label domains' test.)"""
+The reseller then registers its own domain in a Route53 zone it granted (moto's ACM, API Gateway, Route53 in the
+local platform), and a request arriving with that `Host` is attributed to its brand (R-ACC-6)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
+
+import boto3
+import pytest
 
 from tests.e2e.conftest import HttpApi, Platform
 
@@ -89,3 +93,28 @@ def test_r_acc_3_r_bil_4_each_level_of_a_reseller_chain_earns_its_margin(platfor
     # the shop sees none of it: its campaign's ledger is its own
     shop_view = as_shop.ok("GET", "/v1/credit/transactions", campaign_id=campaign["id"])["items"]
     assert {e["type"] for e in shop_view} == {"reservation", "charge", "refund"}
+
+
+def test_r_acc_6_a_request_on_the_resellers_domain_is_attributed_to_it(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("moto.settings.ACM_VALIDATION_WAIT", 0)  # moto issues the certificate at once
+    admin = platform.admin
+    reseller_account = admin.ok("POST", "/v1/accounts", {"name": "Parsian Voice", "type": "reseller_1"}, status=201)
+    token = admin.ok("POST", f"/v1/accounts/{reseller_account['id']}/tokens", {"name": "e2e"}, status=201)["token"]
+    reseller = admin.as_(token)
+    zone = boto3.client("route53", region_name=platform.settings.region).create_hosted_zone(
+        Name="parsian.example", CallerReference="e2e"
+    )["HostedZone"]["Id"]
+
+    domain = reseller.ok("POST", "/v1/domains", {"name": "api.parsian.example", "hosted_zone_id": zone}, status=201)
+    assert domain["status"] == "active" and domain["target"] == {"type": "ALIAS", "value": "api.parsian.example"}
+    assert reseller.ok("GET", "/v1/domains")["items"][0]["name"] == "api.parsian.example"
+
+    # WHEN anyone (no token) asks the API on that host, THEN the answer carries the reseller's brand
+    branded = admin.as_(None).call("GET", "/v1/brand", headers={"Host": "api.parsian.example"})
+    assert branded.status == 200, branded.body
+    assert branded.json() == {"name": "Parsian Voice", "reseller_id": reseller_account["id"]}
+    assert branded.headers["jarchi-brand"] == reseller_account["id"]
+    plain = admin.as_(None).call("GET", "/v1/brand")
+    assert plain.json() == {"name": "Jarchi", "reseller_id": None} and "jarchi-brand" not in plain.headers

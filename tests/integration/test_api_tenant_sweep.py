@@ -57,6 +57,8 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         new_id("otp"), account["id"], "+989120000001", Channel.VOICE, "0" * 64, campaign.json()["id"], now(), now()
     )
     DynamoOtp().put(otp)
+    domain = r1.post("/v1/domains", {"name": "api.r1.example"})  # a reseller's resource, seen by its customers' peers
+    assert domain.status == 201, domain.body
     ids = {
         "account_id": account["id"],
         "token_id": spare["id"],
@@ -66,6 +68,8 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "sender_id": sender["id"],
         "campaign_id": campaign.json()["id"],
         "otp_id": otp.id,
+        "domain_id": domain.json()["id"],
+        "number": "09120000001",  # the ad opt-out routes are the admin's
         **ACTIONS,
     }
     return tenant, ids

@@ -12,6 +12,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from jarchi.domains.models import DnsRecord, DnsTarget, Domain
+from jarchi.errors import Unprocessable
 from jarchi.settings import get_settings
 
 ROOT_MAPPING = "(none)"
@@ -40,7 +41,15 @@ class AwsDomainProvisioner:
 
     def request_certificate(self, name: str) -> str:
         token = hashlib.sha256(name.encode()).hexdigest()[:32]  # ACM's idempotency token: ≤ 32 word chars
-        answer = self.acm.request_certificate(DomainName=name, ValidationMethod="DNS", IdempotencyToken=token)
+        try:
+            answer = self.acm.request_certificate(DomainName=name, ValidationMethod="DNS", IdempotencyToken=token)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {
+                "ValidationException",
+                "InvalidDomainValidationOptionsException",
+            }:
+                raise Unprocessable("invalid_domain", f"ACM will not certify {name!r}") from error
+            raise
         return str(answer["CertificateArn"])
 
     def validation_records(self, certificate_arn: str) -> list[DnsRecord]:
