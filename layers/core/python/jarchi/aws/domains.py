@@ -16,6 +16,7 @@ from jarchi.errors import Unprocessable
 from jarchi.settings import get_settings
 
 ROOT_MAPPING = "(none)"
+_NAME_REFUSED = frozenset({"ValidationException", "InvalidDomainValidationOptionsException"})
 
 
 def _not_found(error: ClientError) -> bool:
