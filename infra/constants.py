@@ -56,18 +56,26 @@ ALL_TABLE_NAMES: Final = tuple(spec.logical for spec in ALL_TABLES)
 
 # One entry per function of `jarchi.resources.ALL_FUNCTIONS` (tests/infra/test_stack.py checks).
 FUNCTION_ACCESS: Final[dict[str, Access]] = {
-    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists")),
+    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists", "exports")),
     "workflow": Access(tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"), buckets=("lists",)),
     "dispatch": Access(
-        tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency"), buckets=("media",)
+        tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency", "webhooks"),
+        buckets=("media",),
     ),
-    "results": Access(tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency")),
+    "results": Access(
+        tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency", "webhooks")
+    ),
     # report claims; sends to the results queue; books callbacks (R-OUT-4): campaign, recipient and ledger
-    "connector_events": Access(tables=("idempotency", "campaigns", "recipients", "ledger")),
+    "connector_events": Access(tables=("idempotency", "campaigns", "recipients", "ledger", "webhooks")),
     # the call script keeps its state in the call; sends to connector-events; answers callbacks (R-OUT-4):
     # the recipients' by_called_number index, the campaign, the account's balance
-    "telephony": Access(tables=("recipients", "campaigns", "ledger")),
+    "telephony": Access(tables=("recipients", "campaigns", "ledger", "webhooks")),
     "domains": Access(tables=("domains",)),  # moves pending white-label domains on (ACM, API Gateway, Route53)
+    # reads a campaign and its recipients (items and the audience), writes the file and the export's record
+    "exports": Access(tables=("campaigns", "recipients", "exports"), buckets=("lists", "exports")),
+    # reads the webhook (url, secret), writes the delivery's state; the subscription lookups of the publishers
+    # need "webhooks" on every function that writes statuses or recipient states (all but exports)
+    "webhooks": Access(tables=("webhooks",)),
 }
 DOMAINS_REFRESH_MINUTES: Final = 5
 
@@ -149,6 +157,12 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("GET", "/v1/domains/{domain_id}"),
     ("DELETE", "/v1/domains/{domain_id}"),
     ("GET", "/v1/brand"),
+    ("GET", "/v1/campaigns/{campaign_id}/export"),
+    ("GET", "/v1/exports/{export_id}"),
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/webhooks"),
+    ("DELETE", "/v1/webhooks/{webhook_id}"),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"),
     ("POST", "/v1/connectors/https/events"),  # signed provider callbacks (no bearer token)
 )
 

@@ -29,6 +29,7 @@ from functions.api.routes import (
     local_calls,
     local_clock,
     otp,
+    reports,
     senders,
     suppression,
 )
@@ -94,6 +95,7 @@ def new_app() -> JarchiApi:
         suppression.router,
         domains.router,
         connector_events.router,
+        reports.router,
     ]
     if get_settings().stage == "local":
         routers.extend([local_clock.router, local_calls.router])

@@ -17,6 +17,7 @@ from infra.constants import (
     RESOURCE_PREFIX,
 )
 from infra.constructs.nag import acknowledge
+from jarchi.reports.files import XLSX_CONTENT_TYPE
 
 
 class PublicApi(Construct):
@@ -38,6 +39,8 @@ class PublicApi(Construct):
             rest_api_name=f"{RESOURCE_PREFIX}-api",
             description="Jarchi public API (routes under /v1)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The Excel export is binary: API Gateway decodes the proxy's base64 body for a client accepting it.
+            binary_media_types=[XLSX_CONTENT_TYPE],
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigw.StageOptions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -30,6 +30,9 @@ class Buckets(Construct):
                 versioned=False,
                 object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
                 removal_policy=RemovalPolicy.RETAIN,
+                lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(spec.expire_days))]
+                if spec.expire_days
+                else None,
             )
             acknowledge(
                 bucket,

@@ -137,6 +137,12 @@ class JarchiStack(Stack):
         results.grant_send_messages(fns["dispatch"])  # the simulator's (and HTTPS connector's) results
         results.grant_send_messages(fns["results"])  # results not due yet go back with a delay (R-DSP-4)
         results.grant_send_messages(fns["connector_events"])  # provider reports, grouped (jarchi.connectors.callbacks)
+        self.queues.by_logical["exports"].grant_send_messages(fns["api"])  # background exports (R-REP-3)
+        webhooks = self.queues.by_logical["webhooks"]
+        publishers = ("api", "workflow", "dispatch", "results", "connector_events", "telephony", "webhooks")
+        for publisher in publishers:  # webhook events where states are written, and retries (SPEC §14)
+            webhooks.grant_send_messages(fns[publisher])
+        self.queues.dlqs["webhooks"].grant_send_messages(fns["webhooks"])  # dead-lettered after 24 h
         self.workflow.state_machine.grant_start_execution(fns["api"])
         self.workflow.grant_schedule_campaigns(fns["api"])
         acknowledge(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from jarchi.connectors.https.signing import HEADER, SignatureRefused, signature, verify
+from jarchi.signing import HEADER, SignatureRefused, signature, verify
 
 
 @dataclass

@@ -32,10 +32,10 @@ from jarchi.connectors.end_user_messaging.events import report_from_event
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.connector import HttpsConnector
 from jarchi.connectors.https.events import receive_callback
-from jarchi.connectors.https.signing import signature
 from jarchi.connectors.retrying import Budget
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.resources import RESULTS_QUEUE
+from jarchi.signing import signature
 from tests.connectors.chime_calls import replay
 from tests.connectors.events import load_event
 from tests.connectors.provider_double import provider_double

@@ -17,11 +17,11 @@ from jarchi.attempts import Attempt, Outcome, PlacementStatus
 from jarchi.channels import Category, Channel
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.connector import HttpsConnector
-from jarchi.connectors.https.signing import SignatureRefused, signature, verify
 from jarchi.connectors.retrying import Budget
 from jarchi.ports import ConnectorError
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE, RESULTS_QUEUE
 from jarchi.settings import Settings
+from jarchi.signing import SignatureRefused, signature, verify
 from local.functions import make_context
 from tests.connectors.events import sqs_event
 from tests.connectors.http_api import served_api

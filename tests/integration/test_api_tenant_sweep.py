@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from jarchi import clock
 from jarchi.channels import Channel
 from jarchi.clock import now
 from jarchi.ids import new_id
 from jarchi.otp.models import Otp
+from jarchi.reports.files import FileFormat
+from jarchi.reports.ports import ExportRecord, ExportStatus
+from jarchi.store.exports import DynamoExports
 from jarchi.store.otp import DynamoOtp
 from tests.api import Api
 
@@ -59,6 +63,12 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
     DynamoOtp().put(otp)
     domain = r1.post("/v1/domains", {"name": "api.r1.example"})  # a reseller's resource, seen by its customers' peers
     assert domain.status == 201, domain.body
+    export = ExportRecord(
+        new_id("exp"), account["id"], campaign.json()["id"], FileFormat.CSV, ExportStatus.QUEUED, clock.now()
+    )
+    DynamoExports().create(export)  # a background export (one needs more than 10,000 rows through the API)
+    webhook = tenant.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["campaign.status"]})
+    assert webhook.status == 201, webhook.body
     ids = {
         "account_id": account["id"],
         "token_id": spare["id"],
@@ -70,6 +80,8 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "otp_id": otp.id,
         "domain_id": domain.json()["id"],
         "number": "09120000001",  # the ad opt-out routes are the admin's
+        "export_id": export.id,
+        "webhook_id": webhook.json()["id"],
         **ACTIONS,
     }
     return tenant, ids
@@ -89,6 +101,9 @@ def snapshot(tenant: Api, ids: dict[str, str]) -> list[Any]:
         "/v1/audio",
         "/v1/contact-lists",
         "/v1/senders",
+        f"/v1/exports/{ids['export_id']}",
+        "/v1/webhooks",
+        f"/v1/webhooks/{ids['webhook_id']}/deliveries",
     ]
     answers = []
     for path in paths:

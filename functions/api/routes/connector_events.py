@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from jarchi.connectors.https.events import https_config, receive_callback
-from jarchi.connectors.https.signing import HEADER
+from jarchi.signing import HEADER
 
 router = Router()
 EVENTS_PATH = "/connectors/https/events"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from jarchi.attempts import Attempt, Placement
@@ -96,3 +97,21 @@ def override(kind: type[T], adapter: T) -> Iterator[T]:
 
 
 _MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformEvent:
+    """Something an account's systems may want to hear about (webhooks, SPEC §14): `id` is stable for the
+    same fact, so a receiver can drop a repeated delivery."""
+
+    id: str
+    type: str  # campaign.status | recipient.result | sms.delivery
+    account_id: str
+    at: str  # ISO 8601
+    data: Mapping[str, Any]
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[PlatformEvent]) -> None:
+        """Hand the events to whoever subscribed (nothing at all for an account without subscriptions)."""
+        ...

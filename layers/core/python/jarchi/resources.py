@@ -23,6 +23,7 @@ class QueueSpec:
 @dataclass(frozen=True)
 class BucketSpec:
     logical: str
+    expire_days: int | None = None  # objects are deleted this long after they were written
 
 
 DISPATCH_QUEUE = QueueSpec("dispatch", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10)
@@ -39,11 +40,24 @@ CONNECTOR_EVENTS_QUEUE = QueueSpec(
     batching_window_seconds=300,
     cloud_batch_size=200,
 )
-ALL_QUEUES: tuple[QueueSpec, ...] = (DISPATCH_QUEUE, RESULTS_QUEUE, CONNECTOR_EVENTS_QUEUE)
+# Background exports (R-REP-3): one message per export; a 60,000-row Excel file takes under a minute.
+EXPORTS_QUEUE = QueueSpec("exports", visibility_timeout_seconds=1800, max_receive_count=3, batch_size=1)
+# Webhook deliveries (SPEC §14): one message per (webhook, event); retries go back with a delay
+# (jarchi.reports.webhooks),
+# so SQS's own redelivery only covers a crashed handler.
+WEBHOOKS_QUEUE = QueueSpec("webhooks", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10)
+ALL_QUEUES: tuple[QueueSpec, ...] = (
+    DISPATCH_QUEUE,
+    RESULTS_QUEUE,
+    CONNECTOR_EVENTS_QUEUE,
+    EXPORTS_QUEUE,
+    WEBHOOKS_QUEUE,
+)
 
 MEDIA_BUCKET = BucketSpec("media")  # audio uploads and generated speech
 LISTS_BUCKET = BucketSpec("lists")  # uploaded contact-list files and their parsed form
-ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET)
+EXPORTS_BUCKET = BucketSpec("exports", expire_days=7)  # background exports, read through presigned URLs
+ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET, EXPORTS_BUCKET)
 
 
 # --- Lambda functions ------------------------------------------------------------------------------------
@@ -137,6 +151,22 @@ DOMAINS_FUNCTION = FunctionSpec(
     memory_mb=256,
     timeout_seconds=60,  # a few ACM and API Gateway calls per pending domain
 )
+EXPORTS_FUNCTION = FunctionSpec(
+    "exports",
+    "functions.exports.handler",
+    Trigger.QUEUE,
+    memory_mb=1024,
+    timeout_seconds=300,  # AWS advice: the queue's visibility timeout (1,800 s) >= 6 x this
+    queue=EXPORTS_QUEUE,
+)
+WEBHOOKS_FUNCTION = FunctionSpec(
+    "webhooks",
+    "functions.webhooks.handler",
+    Trigger.QUEUE,
+    memory_mb=256,
+    timeout_seconds=20,  # ten deliveries of at most 5 s each would not fit: the sender's timeout is 1.5 s a try
+    queue=WEBHOOKS_QUEUE,
+)
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     WORKFLOW_FUNCTION,
@@ -145,4 +175,6 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     CONNECTOR_EVENTS_FUNCTION,
     TELEPHONY_FUNCTION,
     DOMAINS_FUNCTION,
+    EXPORTS_FUNCTION,
+    WEBHOOKS_FUNCTION,
 )

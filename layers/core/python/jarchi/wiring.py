@@ -6,10 +6,11 @@ or installing costs nothing."""
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.ports import ContactListRepository, ListFiles
-from jarchi.aws.media import S3ListFiles, S3MediaStore
+from jarchi.aws.media import S3ExportFiles, S3ListFiles, S3MediaStore
 from jarchi.aws.sqs import SqsQueue
 from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
@@ -23,11 +24,15 @@ from jarchi.campaigns.ports import (
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
 from jarchi.connectors.registry import connector_from
+from jarchi.connectors.webhook_http import HttpWebhookSender
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine, local_speech_engine
 from jarchi.domains.ports import DomainProvisioner, DomainRepository
 from jarchi.otp.ports import OtpStore
-from jarchi.ports import Connector, MessageQueue, provide
+from jarchi.ports import Connector, EventPublisher, MessageQueue, provide
+from jarchi.reports.events import PublishingCampaigns, PublishingRecipients
+from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
+from jarchi.reports.webhooks import WebhookPublisher
 from jarchi.settings import get_settings
 from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
@@ -36,6 +41,7 @@ from jarchi.store.campaigns import DynamoCalledNumbers, DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
 from jarchi.store.domains import DynamoDomains
+from jarchi.store.exports import DynamoExports
 from jarchi.store.follow_up_claims import DynamoFollowUpClaims
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.otp import DynamoOtp
@@ -44,16 +50,34 @@ from jarchi.store.report_claims import DynamoReportClaims
 from jarchi.store.restricted import DynamoRestrictedPeriods
 from jarchi.store.senders import DynamoSenders
 from jarchi.store.suppression import DynamoSuppression
+from jarchi.store.webhooks import DynamoWebhooks
 
 
 @cache
 def campaigns() -> CampaignRepository:
-    return DynamoCampaigns()
+    """Status writes also publish `campaign.status` webhook events (`jarchi.reports.events`)."""
+    return cast(CampaignRepository, PublishingCampaigns(DynamoCampaigns(), events()))
 
 
 @cache
 def recipients() -> RecipientRepository:
-    return S3DynamoRecipients()
+    """Recipient states written also publish `recipient.result` and `sms.delivery` webhook events."""
+    return cast(RecipientRepository, PublishingRecipients(S3DynamoRecipients(), DynamoCampaigns(), events()))
+
+
+@cache
+def events() -> EventPublisher:
+    return WebhookPublisher()
+
+
+@cache
+def webhooks() -> WebhookRepository:
+    return DynamoWebhooks()
+
+
+@cache
+def webhook_sender() -> WebhookSender:
+    return HttpWebhookSender(allow_private=get_settings().stage == "local")
 
 
 @cache
@@ -159,6 +183,16 @@ def contact_lists() -> ContactListRepository:
 
 
 @cache
+def exports() -> ExportRepository:
+    return DynamoExports()
+
+
+@cache
+def export_files() -> ExportFiles:
+    return S3ExportFiles()
+
+
+@cache
 def speech() -> SpeechEngine:
     """espeak-ng (or a tone) on the local platform, Amazon Polly in the cloud (R-TTS-1)."""
     settings = get_settings()
@@ -194,6 +228,11 @@ def install() -> None:
     provide(ListFiles, list_files)
     provide(ContactListRepository, contact_lists)
     provide(SpeechEngine, speech)
+    provide(ExportRepository, exports)
+    provide(ExportFiles, export_files)
+    provide(EventPublisher, events)
+    provide(WebhookRepository, webhooks)
+    provide(WebhookSender, webhook_sender)
 
 
 def reset() -> None:
@@ -214,8 +253,11 @@ def reset() -> None:
         report_claims,
         follow_up_claims,
         called_numbers,
+        events,
+        webhooks,
+        webhook_sender,
     )
-    content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech)
+    content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech, exports, export_files)
     for getter in getters:
         getter.cache_clear()
     for content_getter in content:

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from jarchi import clock
 from jarchi.audiences.ports import PresignedUpload
-from jarchi.resources import LISTS_BUCKET, MEDIA_BUCKET, BucketSpec
+from jarchi.reports.files import FileFormat
+from jarchi.resources import EXPORTS_BUCKET, LISTS_BUCKET, MEDIA_BUCKET, BucketSpec
 from jarchi.settings import get_settings
 
 if TYPE_CHECKING:
@@ -137,3 +138,24 @@ def presign_list_upload(key: str, seconds: int = UPLOAD_URL_SECONDS) -> Presigne
         "put_object", Params={"Bucket": _bucket(LISTS_BUCKET), "Key": key}, ExpiresIn=seconds
     )
     return PresignedUpload(url=url, key=key, expires_at=clock.now() + timedelta(seconds=seconds))
+
+
+class S3ExportFiles:
+    """Finished exports in the exports bucket (`exports/{account_id}/{export_id}.{format}`)."""
+
+    def key(self, account_id: str, export_id: str, file_format: FileFormat) -> str:
+        return f"exports/{account_id}/{export_id}.{file_format.value}"
+
+    def upload(self, key: str, source: IO[bytes], content_type: str, filename: str) -> None:
+        extra = {"ContentType": content_type, "ContentDisposition": f'attachment; filename="{filename}"'}
+        _s3().upload_fileobj(source, _bucket(EXPORTS_BUCKET), key, ExtraArgs=extra)  # multipart, streamed
+
+    def download_url(self, key: str, seconds: int) -> str:
+        return presigned_get(EXPORTS_BUCKET, key, seconds)
+
+
+def presigned_get(spec: BucketSpec, key: str, seconds: int) -> str:
+    url: str = _s3().generate_presigned_url(
+        "get_object", Params={"Bucket": _bucket(spec), "Key": key}, ExpiresIn=seconds
+    )
+    return url

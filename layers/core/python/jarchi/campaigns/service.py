@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -251,34 +252,40 @@ def recipients_page(
     part: int | None = None,
     ports: CampaignPorts | None = None,
 ) -> tuple[list[RecipientState], str | None]:
-    """Recipients of a part (the current one by default) in its audience order: the stored state where there
-    is one, else in progress behind the admission pointer and pending ahead of it (an earlier part's
-    unstored recipients were never admitted: pending)."""
+    """Recipients of a part (the current one by default) in its audience order (see `part_states`)."""
     ports = ports or CampaignPorts.wired()
     campaign = visible_campaign(caller, campaign_id, ports=ports)
-    progress = campaign.progress
     parts = campaign.all_parts()
     if part is None:
-        part = progress.part
+        part = campaign.progress.part
     if not 0 <= part < len(parts):
         raise NotFound("part_not_found", f"campaign {campaign.id} has parts 0..{len(parts) - 1}")
-    record = parts[part]
-    total = record.total
-    admitted_below = progress.next_seq if part == progress.part else 0
-    base = part * PART_STRIDE
     first = _seq_of(cursor)
-    entries = ports.recipients.read_audience(record.audience_key, base + first, min(limit, max(total - first, 0)))
+    states = part_states(campaign, part, first, limit, ports=ports)
+    end = first + len(states)
+    return states, (_recipient_cursor(end) if states and end < parts[part].total else None)
+
+
+def part_states(campaign: Campaign, part: int, first: int, count: int, *, ports: CampaignPorts) -> list[RecipientState]:
+    """Recipients `first .. first + count - 1` of a part: the stored state where there is one, else in
+    progress behind the admission pointer and pending ahead of it (an earlier part's unstored recipients were
+    never admitted: pending)."""
+    record = campaign.all_parts()[part]
+    admitted_below = campaign.progress.next_seq if part == campaign.progress.part else 0
+    base = part * PART_STRIDE
+    entries = ports.recipients.read_audience(
+        record.audience_key, base + first, min(count, max(record.total - first, 0))
+    )
     stored = ports.recipients.load_many(campaign.id, (e.seq for e in entries)) if entries else {}
 
     def state(entry: AudienceEntry) -> RecipientState:
         unrecorded = IN_PROGRESS if entry.seq - base < admitted_below else PENDING
         return stored.get(entry.seq) or RecipientState.unrecorded(campaign.id, entry, unrecorded)
 
-    end = first + len(entries)
     states = [state(e) for e in entries]
     if campaign.channel is Channel.VOICE and entries:
         states = _with_beside(ports, campaign, states)
-    return states, (_recipient_cursor(end) if entries and end < total else None)
+    return states
 
 
 def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[RecipientState]) -> list[RecipientState]:
@@ -306,6 +313,17 @@ def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[Recipien
         )
         for s in states
     ]
+
+
+def every_recipient(
+    campaign: Campaign, *, page: int = 1_000, ports: CampaignPorts | None = None
+) -> Iterator[tuple[int, RecipientState]]:
+    """Every part's recipients with their part, in order, one page in memory at a time (exports)."""
+    ports = ports or CampaignPorts.wired()
+    for record in campaign.all_parts():
+        for first in range(0, record.total, page):
+            for state in part_states(campaign, record.part, first, page, ports=ports):
+                yield record.part, state
 
 
 OWNER_REQUEST = "owner_request"

@@ -84,6 +84,11 @@ RESTRICTED_PERIODS = TableSpec("restricted_periods", Key("pk"), Key("sk"))
 # One-time codes (R-CMP-7): `OTP#<id>` / `CODE` (the code's hash, expiry, tries) and `SENDS#<key>` / `SENDS`
 # (the send times of a number or an account in the rate limit's window); expired items leave by TTL.
 OTP = TableSpec("otp", Key("pk"), Key("sk"), ttl_attribute="ttl")
+# Background exports (R-REP-3): read by id only (the caller's visibility is its campaign's).
+EXPORTS = TableSpec("exports", Key("id"))
+# Webhooks (SPEC §14): partition = account, `sk` = `HOOK#<id>` for a webhook, `DLV#<webhook id>#<event id>` for
+# the latest state of one event's delivery to it.
+WEBHOOKS = TableSpec("webhooks", Key("account_id"), Key("sk"))
 # The Powertools idempotency utility's own table layout.
 IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
 
@@ -100,5 +105,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     DOMAINS,
     RESTRICTED_PERIODS,
     OTP,
+    EXPORTS,
+    WEBHOOKS,
     IDEMPOTENCY,
 )

@@ -1,5 +1,5 @@
 """The generic HTTPS provider connector (R-DSP-4): each attempt is POSTed as signed JSON to the configured
-endpoint (`jarchi.connectors.https.signing`), with `Idempotency-Key: <attempt id>` so that a provider can
+endpoint (`jarchi.signing`), with `Idempotency-Key: <attempt id>` so that a provider can
 drop a re-sent attempt. A 2xx means accepted (`submitted`; the result comes in the signed callback,
 `jarchi.connectors.https.events`). 429, 5xx, timeouts and connection errors are retried inside the budget;
 400/404/409/422 refuse the attempt for good (a final free result); 401/403 and anything else send the batch
@@ -19,10 +19,10 @@ from typing import Any, Final
 
 from jarchi.attempts import Attempt, Placement
 from jarchi.connectors.https.config import HttpsConfig
-from jarchi.connectors.https.signing import HEADER, signature
 from jarchi.connectors.placing import place_each
 from jarchi.connectors.retrying import Budget, Verdict
 from jarchi.ports import ConnectorError
+from jarchi.signing import HEADER, signature
 
 CONNECTOR_NAME: Final = "https"
 _REFUSED_STATUSES: Final = frozenset({400, 404, 409, 422})

@@ -17,12 +17,12 @@ from jarchi.attempts import SMS_OUTCOMES, VOICE_OUTCOMES, AttemptResult, Deliver
 from jarchi.connectors.callbacks import ProviderReport
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.connector import CONNECTOR_NAME
-from jarchi.connectors.https.signing import SignatureRefused, verify
 from jarchi.connectors.sections import connector_section
 from jarchi.errors import BadRequest, JarchiError
 from jarchi.ports import MessageQueue, resolve
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE
 from jarchi.settings import get_settings
+from jarchi.signing import SignatureRefused, verify
 
 PROVIDER_OUTCOMES: Final = (VOICE_OUTCOMES | SMS_OUTCOMES) - {Outcome.SENT}
 

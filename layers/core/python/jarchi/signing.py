@@ -1,7 +1,7 @@
-"""HMAC-SHA256 signatures, the same both ways (our requests to the provider, its callbacks to us) and the same
-as Jarchi's own webhooks (SPEC §14): `Jarchi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
-"<t>.<body>")>`. A signature is accepted within `window` seconds of its timestamp, either side (replays of an
-old callback are refused; an event id seen before is dropped further on, `jarchi.connectors.callbacks`)."""
+"""HMAC-SHA256 signatures (SPEC §14), the same for Jarchi's webhooks and both ways with the HTTPS provider (our
+requests to it, its callbacks to us): `Jarchi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+"<t>.<body>")>`. A signature is accepted within `window` seconds of its timestamp, either side (a replay of an
+old request is refused; an event id seen before is dropped further on)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,87 @@
+"""Exports and webhooks (R-REP-3, SPEC §14)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions.api.auth import current_caller
+from functions.api.schemas.reports import (
+    DeliveryOut,
+    DeliveryPage,
+    ExportOut,
+    ExportQueued,
+    WebhookBody,
+    WebhookOut,
+    WebhookPage,
+)
+from jarchi.reports import exports, webhooks
+from jarchi.reports.exports import ExportFile
+from jarchi.reports.files import FileFormat
+
+router = Router()
+
+
+@router.get(
+    "/campaigns/<campaign_id>/export",
+    tags=["reports"],
+    summary="The recipients as CSV or Excel: the file up to 10,000 rows, else 202 and a background export",
+    responses={
+        200: {
+            "description": "The file (Content-Disposition: attachment)",
+            "content": {FileFormat.CSV.content_type: {}, FileFormat.XLSX.content_type: {}},
+        },
+        202: {"description": "Queued", "content": {"application/json": {"model": ExportQueued}}},
+    },
+)
+def export_campaign(campaign_id: str, format: FileFormat = FileFormat.CSV):  # type: ignore[no-untyped-def]
+    # No return annotation: Powertools would serialise the file's bytes as JSON (`responses` documents both).
+    result = exports.export_campaign(current_caller(), campaign_id, format)
+    if isinstance(result, ExportFile):
+        return Response(
+            status_code=200,
+            content_type=result.content_type,
+            body=result.data,
+            headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
+        )
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=ExportQueued(export_id=result.id, status=result.status.value),
+    )
+
+
+@router.get("/exports/<export_id>", tags=["reports"], summary="A background export: status, and its URL once ready")
+def get_export(export_id: str) -> ExportOut:
+    record, url = exports.export_status(current_caller(), export_id)
+    return ExportOut.of(record, url)
+
+
+@router.post("/webhooks", status_code=201, tags=["webhooks"], summary="Register a webhook; its secret is shown once")
+def register_webhook(body: WebhookBody) -> WebhookOut:
+    return WebhookOut.of(webhooks.register(current_caller(), body.url, body.events), with_secret=True)
+
+
+@router.get("/webhooks", tags=["webhooks"], summary="The account's webhooks")
+def list_webhooks() -> WebhookPage:
+    return WebhookPage(items=[WebhookOut.of(w) for w in webhooks.list_webhooks(current_caller())], next_cursor=None)
+
+
+@router.delete("/webhooks/<webhook_id>", status_code=204, tags=["webhooks"], summary="Delete a webhook")
+def delete_webhook(webhook_id: str) -> None:
+    webhooks.delete_webhook(current_caller(), webhook_id)
+
+
+@router.get(
+    "/webhooks/<webhook_id>/deliveries",
+    tags=["webhooks"],
+    summary="Each event's delivery: delivered, retrying (with the next try) or dead_lettered after 24 h",
+)
+def list_deliveries(
+    webhook_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None
+) -> DeliveryPage:
+    items, next_cursor = webhooks.deliveries(current_caller(), webhook_id, limit, cursor)
+    return DeliveryPage(items=[DeliveryOut.of(d) for d in items], next_cursor=next_cursor)

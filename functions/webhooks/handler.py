@@ -1,0 +1,33 @@
+"""SQS webhooks queue → one signed delivery attempt per message (SPEC §14); failures go back with a delay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jarchi import wiring
+from jarchi.configuration import check_configuration
+from jarchi.reports.webhooks import deliver
+
+wiring.install()
+check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
+logger = Logger()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def deliver_record(record: SQSRecord) -> None:
+    status = deliver(record.json_body)
+    if status is not None:
+        logger.info("webhook delivery", webhook_id=record.json_body["webhook_id"], status=status.value)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=deliver_record, processor=processor, context=context)

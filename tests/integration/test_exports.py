@@ -1,0 +1,108 @@
+"""Exports of a campaign's recipients (R-REP-3, SPEC §14): the file itself up to 10,000 rows, CSV with a BOM
+and formulas neutralised, Excel read back with openpyxl; larger exports in the background to S3 with a
+presigned URL; another tenant's export is not there."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Any
+
+import openpyxl
+import pytest
+import requests
+
+from jarchi.clock import LocalClock
+from jarchi.reports import exports
+from local.runtime import LocalRuntime
+from tests.api import Api, assert_error
+from tests.campaign_harness import Customer, create, new_customer, run_to_end
+
+NUMBERS = [f"+98912{i:07d}" for i in range(31, 36)]
+COLUMNS = ["number", "status", "attempts", "vote", "listened_seconds", "cost", "reason", "delivery_status", "part"]
+
+
+@pytest.fixture
+def shop(admin: Api, platform: LocalRuntime) -> Customer:
+    return new_customer(admin, "Shop")
+
+
+def _finished_campaign(shop: Customer, platform: LocalRuntime, clock: LocalClock) -> dict[str, Any]:
+    campaign = create(
+        shop,
+        {
+            "name": "Order ready",
+            "channel": "sms",
+            "category": "service",
+            "sms_text": f"{shop.sender}: your order is ready",
+            "recipients": NUMBERS,
+            "speed_per_hour": 360_000,
+        },
+    )
+    run_to_end(clock, [campaign["id"]], region=platform.settings.region)
+    return campaign
+
+
+def _recipients(shop: Customer, campaign_id: str) -> list[dict[str, Any]]:
+    response = shop.api.get(f"/v1/campaigns/{campaign_id}/recipients", limit=200)
+    assert response.status == 200, response.body
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def _as_text(item: dict[str, Any]) -> list[str]:
+    return ["" if item[c] is None else str(item[c]) for c in COLUMNS[:-1]] + ["0"]
+
+
+def test_r_rep_3_export_answers_csv_with_a_bom_and_excel_rows_equal_to_the_recipient_list(
+    shop: Customer, platform: LocalRuntime, clock: LocalClock
+) -> None:
+    campaign = _finished_campaign(shop, platform, clock)
+    expected = [_as_text(item) for item in _recipients(shop, campaign["id"])]
+    assert len(expected) == len(NUMBERS)
+
+    response = shop.api.get(f"/v1/campaigns/{campaign['id']}/export", format="csv")
+    assert response.status == 200, response.body
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"] == f'attachment; filename="{campaign["id"]}-recipients.csv"'
+    assert response.body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert rows[0] == COLUMNS and rows[1:] == expected
+
+    response = shop.api.get(f"/v1/campaigns/{campaign['id']}/export", format="xlsx")
+    assert response.status == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body), read_only=True).active
+    assert sheet is not None
+    cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells[0] == COLUMNS and cells[1:] == expected
+
+    assert_error(shop.api.get(f"/v1/campaigns/{campaign['id']}/export", format="pdf"), 422, "validation_error")
+
+
+def test_r_rep_3_a_large_export_runs_in_the_background_and_answers_a_presigned_url(
+    shop: Customer, admin: Api, platform: LocalRuntime, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = _finished_campaign(shop, platform, clock)
+    monkeypatch.setattr(exports, "SYNC_EXPORT_ROWS", 2)  # five rows are "large" here
+    response = shop.api.get(f"/v1/campaigns/{campaign['id']}/export", format="xlsx")
+    assert response.status == 202, response.body
+    export_id = response.json()["export_id"]
+
+    deadline = time.monotonic() + 30
+    while True:
+        status = shop.api.get(f"/v1/exports/{export_id}").json()
+        if status["status"] == "ready" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert status["status"] == "ready" and status["rows"] == len(NUMBERS), status
+    downloaded = requests.get(status["url"], timeout=10)
+    assert downloaded.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(downloaded.content), read_only=True).active
+    assert sheet is not None
+    cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells[1:] == [_as_text(item) for item in _recipients(shop, campaign["id"])]
+
+    stranger = new_customer(admin, "Stranger")
+    assert_error(stranger.api.get(f"/v1/exports/{export_id}"), 404, "export_not_found")
+    assert_error(stranger.api.get(f"/v1/campaigns/{campaign['id']}/export"), 404, "campaign_not_found")

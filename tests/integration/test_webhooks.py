@@ -1,0 +1,164 @@
+"""Signed webhooks on the whole local platform (SPEC §14): a receiver on 127.0.0.1 checks every signature,
+answers 500 to its first deliveries and sees them again (same event id) after the backoff, drops a repeated
+event id, refuses a replayed request once its timestamp is old, and the deliveries list says what happened."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from jarchi import clock as platform_clock
+from jarchi.clock import LocalClock
+from jarchi.signing import HEADER, SignatureRefused, verify
+from local.runtime import LocalRuntime
+from tests.api import Api, assert_error
+from tests.campaign_harness import Customer, create, new_customer, run_to_end
+
+NUMBERS = ["+989120000041", "+989120000042"]
+WINDOW_SECONDS = 300
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint as a customer would write one: verify the signature (within 5 minutes, on the
+    platform's clock here), then drop an event id already processed."""
+
+    secret: str = ""
+    fail_first: int = 0
+    requests: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)  # (answer, headers, body)
+    processed: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            try:
+                verify(self.secret, headers.get(HEADER.lower()), body, now=platform_clock.now().timestamp(), window=300)
+            except SignatureRefused:
+                status = 401
+            else:
+                event_id = json.loads(body)["id"]
+                if self.fail_first > 0:
+                    self.fail_first -= 1
+                    status = 500
+                elif event_id in self.processed:
+                    status = 409  # a duplicate: already processed
+                else:
+                    self.processed.add(event_id)
+                    status = 200
+            self.requests.append((status, headers, body))
+            return status
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = state.answer({k.lower(): v for k, v in self.headers.items()}, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/jarchi"
+    server.shutdown()
+    server.server_close()
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.fixture
+def shop(admin: Api, platform: LocalRuntime) -> Customer:
+    return new_customer(admin, "Shop")
+
+
+def test_spec_14_webhooks_are_signed_retried_after_500_deduplicated_and_replays_refused(
+    shop: Customer, platform: LocalRuntime, clock: LocalClock, receiver: tuple[Receiver, str]
+) -> None:
+    state, url = receiver
+    events = ["campaign.status", "recipient.result", "sms.delivery"]
+    registered = shop.api.post("/v1/webhooks", {"url": url, "events": events})
+    assert registered.status == 201, registered.body
+    hook = registered.json()
+    state.secret, state.fail_first = hook["secret"], 2
+    listed = shop.api.get("/v1/webhooks").json()["items"]
+    assert [h["id"] for h in listed] == [hook["id"]] and listed[0]["secret"] is None  # shown once
+
+    campaign = create(
+        shop,
+        {
+            "name": "Order ready",
+            "channel": "sms",
+            "category": "service",
+            "sms_text": f"{shop.sender}: your order is ready",
+            "recipients": NUMBERS,
+            "speed_per_hour": 360_000,
+        },
+    )
+    run_to_end(clock, [campaign["id"]], region=platform.settings.region)
+    # GIVEN the first two deliveries answered 500, WHEN the platform clock passes their backoff
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        deliveries = shop.api.get(f"/v1/webhooks/{hook['id']}/deliveries", limit=200).json()["items"]
+        if deliveries and all(d["status"] == "delivered" for d in deliveries) and len(state.processed) >= 6:
+            break
+        clock.advance(45)
+        time.sleep(0.2)
+    # THEN every request was signed right, the failed ones came again with the same event id, and all arrived
+    assert all(status != 401 for status, _, _ in state.requests)
+    failed_ids = [json.loads(body)["id"] for status, _, body in state.requests if status == 500]
+    assert len(failed_ids) == 2 and set(failed_ids) <= state.processed
+    types = {json.loads(body)["type"] for _, _, body in state.requests}
+    assert types == set(events)
+    delivered = {json.loads(body)["id"] for s, _, body in state.requests if s == 200}
+    assert {f"{campaign['id']}.{seq}.1:delivered" for seq in (0, 1)} <= delivered
+    by_id = {d["event_id"]: d for d in deliveries}
+    assert set(by_id) == state.processed and all(by_id[i]["attempts"] >= 2 for i in failed_ids)
+    assert any(d["event_type"] == "campaign.status" and d["status"] == "delivered" for d in deliveries)
+
+    # a delivery sent again is dropped by its event id; replayed after five minutes its signature is refused
+    _, headers, body = next(r for r in state.requests if r[0] == 200)
+    replay = {"Content-Type": "application/json", HEADER: headers[HEADER.lower()]}
+    assert _post(url, replay, body) == 409
+    clock.advance(WINDOW_SECONDS + 1)
+    assert _post(url, replay, body) == 401
+
+    # deleted, it is gone with its deliveries list
+    assert shop.api.delete(f"/v1/webhooks/{hook['id']}").status == 204
+    assert shop.api.get("/v1/webhooks").json()["items"] == []
+    assert_error(shop.api.get(f"/v1/webhooks/{hook['id']}/deliveries"), 404, "webhook_not_found")
+
+
+def test_spec_14_webhook_registration_refuses_bad_events_and_urls(shop: Customer) -> None:
+    assert_error(
+        shop.api.post("/v1/webhooks", {"url": "ftp://x.example/h", "events": ["sms.delivery"]}),
+        422,
+        "webhook_url_not_allowed",
+    )
+    assert_error(
+        shop.api.post("/v1/webhooks", {"url": "https://x.example/h", "events": ["nope"]}), 422, "validation_error"
+    )
+    assert_error(shop.api.post("/v1/webhooks", {"url": "https://x.example/h", "events": []}), 422, "validation_error")
