@@ -121,7 +121,7 @@ def child(rows: int, file_format: str) -> dict[str, Any]:
         ExportRecord("exp_bench", "acc_bench", "cmp_bench", FileFormat(file_format), ExportStatus.QUEUED, now)
     )
     campaign_ports: Any = CampaignPorts(Campaigns(), Recipients(), None, None, None, None)  # type: ignore[arg-type]
-    ports = ExportPorts(records, files, None, campaign_ports)  # type: ignore[arg-type]
+    ports = ExportPorts(records, files, None, campaign_ports, None)  # type: ignore[arg-type]
     before = _peak_kib()
     started = time.perf_counter()
     done = run_export("exp_bench", ports=ports)

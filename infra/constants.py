@@ -72,7 +72,7 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     "telephony": Access(tables=("recipients", "campaigns", "ledger", "webhooks")),
     "domains": Access(tables=("domains",)),  # moves pending white-label domains on (ACM, API Gateway, Route53)
     # reads a campaign and its recipients (items and the audience), writes the file and the export's record
-    "exports": Access(tables=("campaigns", "recipients", "exports"), buckets=("lists", "exports")),
+    "exports": Access(tables=("campaigns", "recipients", "exports", "ledger"), buckets=("lists", "exports")),
     # reads the webhook (url, secret), writes the delivery's state; the subscription lookups of the publishers
     # need "webhooks" on every function that writes statuses or recipient states (all but exports)
     "webhooks": Access(tables=("webhooks",)),
@@ -115,6 +115,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/accounts/{account_id}/credit"),
     ("GET", "/v1/credit"),
     ("GET", "/v1/credit/transactions"),
+    ("GET", "/v1/credit/transactions/export"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("POST", "/v1/audio"),

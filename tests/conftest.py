@@ -18,6 +18,7 @@ os.environ.setdefault("JARCHI_CAMPAIGN_MODERATION_DAYS", "0")
 
 from jarchi import wiring
 from jarchi.clock import LocalClock, use_clock
+from jarchi.ids import restart_sequence
 from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
@@ -34,6 +35,7 @@ DEFAULT_NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")
 def clock() -> LocalClock:
     local_clock = LocalClock(DEFAULT_NOW, ticking=False)
     use_clock(local_clock)
+    restart_sequence()  # ids sort by this clock (ledger periods are id ranges)
     return local_clock
 
 

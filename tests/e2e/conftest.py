@@ -29,6 +29,7 @@ import uvicorn
 
 from jarchi import wiring
 from jarchi.clock import LocalClock, use_clock
+from jarchi.ids import restart_sequence
 from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
@@ -170,6 +171,7 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
     settings = get_settings()
     clock = LocalClock(START, ticking=False)
     use_clock(clock)
+    restart_sequence()  # ids sort by this clock (ledger periods are id ranges)
     sock = _listening_socket()
     try:
         with emulated_aws(settings):

@@ -6,7 +6,15 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
-from jarchi.billing.ledger import AlreadyPosted, Balance, LedgerEntry, Posting, ReservationExceeded
+from jarchi.billing.ledger import (
+    ALL_ENTRIES,
+    AlreadyPosted,
+    Balance,
+    EntryFilter,
+    LedgerEntry,
+    Posting,
+    ReservationExceeded,
+)
 from jarchi.errors import InsufficientCredit
 from tests.fakes._paging import page
 
@@ -58,9 +66,18 @@ class FakeLedger:
         return self._totals.get(account_id, Balance())
 
     def entries(
-        self, account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+        self,
+        account_id: str,
+        campaign_id: str | None,
+        limit: int,
+        cursor: str | None,
+        filters: EntryFilter = ALL_ENTRIES,
     ) -> tuple[list[LedgerEntry], str | None]:
-        rows = [e for e in self._entries[account_id] if campaign_id is None or e.campaign_id == campaign_id]
+        rows = [
+            e
+            for e in self._entries[account_id]
+            if (campaign_id is None or e.campaign_id == campaign_id) and filters.matches(e)
+        ]
         return page(sorted(rows, key=lambda e: e.id, reverse=True), limit, cursor)
 
     def all_entries(self, account_id: str) -> list[LedgerEntry]:

@@ -106,3 +106,36 @@ def test_r_rep_3_a_large_export_runs_in_the_background_and_answers_a_presigned_u
     stranger = new_customer(admin, "Stranger")
     assert_error(stranger.api.get(f"/v1/exports/{export_id}"), 404, "export_not_found")
     assert_error(stranger.api.get(f"/v1/campaigns/{campaign['id']}/export"), 404, "campaign_not_found")
+
+
+def test_r_bil_1_transactions_filter_by_type_and_period_and_export_with_formulas_neutralised(
+    shop: Customer, admin: Api, clock: LocalClock
+) -> None:
+    admin.post(f"/v1/accounts/{shop.account_id}/credit", {"amount": 500, "reference": "=HYPERLINK(1)"})
+    clock.advance(3600)
+    middle = clock.now().isoformat()
+    admin.post(f"/v1/accounts/{shop.account_id}/credit", {"amount": 700, "reference": "@later"})
+    everything = shop.api.get("/v1/credit/transactions", limit=200).json()["items"]
+    top_ups = shop.api.get("/v1/credit/transactions", type="top_up", limit=200).json()["items"]
+    assert len(top_ups) == 3 and all(e["type"] == "top_up" for e in top_ups)  # the harness's, then ours
+    assert [e["amount"] for e in top_ups[:2]] == [700, 500]
+    after = shop.api.get("/v1/credit/transactions", created_from=middle).json()["items"]
+    before = shop.api.get("/v1/credit/transactions", created_to=middle, limit=200).json()["items"]
+    assert [e["reference"] for e in after] == ["@later"]
+    assert len(before) + len(after) == len(everything)
+
+    response = shop.api.get("/v1/credit/transactions/export", format="csv", type="top_up")
+    assert response.status == 200, response.body
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["id", "type", "amount"]
+    assert [(r[0], r[6]) for r in rows[1:3]] == [(top_ups[0]["id"], "'@later"), (top_ups[1]["id"], "'=HYPERLINK(1)")]
+    response = shop.api.get("/v1/credit/transactions/export", format="xlsx", created_from=middle)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body), read_only=True).active
+    assert sheet is not None
+    assert [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["'@later"]
+
+
+def test_r_acc_4_demo_accounts_may_not_export(admin: Api, platform: LocalRuntime) -> None:
+    demo = admin.new_account("Demo", "demo")
+    api = admin.as_(admin.new_token(demo["id"]))
+    assert_error(api.get("/v1/credit/transactions/export", format="csv"), 403, "not_allowed_for_demo")

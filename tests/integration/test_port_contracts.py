@@ -18,7 +18,15 @@ from jarchi.audiences.ports import ContactListRepository, ListFiles
 from jarchi.audiences.records import ContactList, ListStatus
 from jarchi.aws.media import S3ListFiles
 from jarchi.billing import credit
-from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, Posting, ReservationExceeded, totals_of
+from jarchi.billing.ledger import (
+    AlreadyPosted,
+    Balance,
+    EntryFilter,
+    EntryType,
+    Posting,
+    ReservationExceeded,
+    totals_of,
+)
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.models import (
@@ -136,6 +144,23 @@ def test_ledger_contract_sums_pages_and_refusals(ledger: Ledger) -> None:
     assert [e.type for e in first + rest] == [EntryType.REFUND, EntryType.CHARGE, EntryType.RESERVATION]
     assert end is None or ledger.entries(account, "cmp_1", 2, end)[0] == []
     assert len(ledger.entries(account, None, 10, None)[0]) == 4
+
+
+def test_r_bil_1_ledger_contract_entries_filter_by_type_and_period(ledger: Ledger) -> None:
+    account = new_id("acc")
+    _top_up(ledger, account, 100)
+    platform_clock.get_clock().advance(60)  # type: ignore[attr-defined]
+    middle = platform_clock.now()
+    ledger.post(Posting((credit._entry(account, EntryType.ADJUSTMENT, -30),)))
+    _top_up(ledger, account, 5)
+
+    def amounts(**filters: object) -> list[int]:
+        return [e.amount for e in ledger.entries(account, None, 10, None, EntryFilter(**filters))[0]]  # type: ignore[arg-type]
+
+    assert amounts() == [5, -30, 100]
+    assert amounts(type=EntryType.TOP_UP) == [5, 100] and amounts(type=EntryType.ADJUSTMENT) == [-30]
+    assert amounts(created_from=middle) == [5, -30] and amounts(created_to=middle) == [100]
+    assert amounts(type=EntryType.TOP_UP, created_from=middle) == [5]
 
 
 def test_ledger_contract_a_posting_over_two_accounts_is_all_or_nothing(ledger: Ledger) -> None:

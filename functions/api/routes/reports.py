@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
@@ -21,25 +21,22 @@ from functions.api.schemas.reports import (
 from jarchi.reports import exports, webhooks
 from jarchi.reports.exports import ExportFile
 from jarchi.reports.files import FileFormat
+from jarchi.reports.ports import ExportRecord
 
 router = Router()
 
 
-@router.get(
-    "/campaigns/<campaign_id>/export",
-    tags=["reports"],
-    summary="The recipients as CSV or Excel: the file up to 10,000 rows, else 202 and a background export",
-    responses={
-        200: {
-            "description": "The file (Content-Disposition: attachment)",
-            "content": {FileFormat.CSV.content_type: {}, FileFormat.XLSX.content_type: {}},
-        },
-        202: {"description": "Queued", "content": {"application/json": {"model": ExportQueued}}},
+EXPORT_RESPONSES: dict[int, Any] = {
+    200: {
+        "description": "The file (Content-Disposition: attachment)",
+        "content": {FileFormat.CSV.content_type: {}, FileFormat.XLSX.content_type: {}},
     },
-)
-def export_campaign(campaign_id: str, format: FileFormat = FileFormat.CSV):  # type: ignore[no-untyped-def]
-    # No return annotation: Powertools would serialise the file's bytes as JSON (`responses` documents both).
-    result = exports.export_campaign(current_caller(), campaign_id, format)
+    202: {"description": "Queued", "content": {"application/json": {"model": ExportQueued}}},
+}
+
+
+def export_answer(result: ExportFile | ExportRecord) -> Response[Any]:
+    """The file itself (200), or where to ask for it (202)."""
     if isinstance(result, ExportFile):
         return Response(
             status_code=200,
@@ -52,6 +49,17 @@ def export_campaign(campaign_id: str, format: FileFormat = FileFormat.CSV):  # t
         content_type=content_types.APPLICATION_JSON,
         body=ExportQueued(export_id=result.id, status=result.status.value),
     )
+
+
+@router.get(
+    "/campaigns/<campaign_id>/export",
+    tags=["reports"],
+    summary="The recipients as CSV or Excel: the file up to 10,000 rows, else 202 and a background export",
+    responses=EXPORT_RESPONSES,
+)
+def export_campaign(campaign_id: str, format: FileFormat = FileFormat.CSV):  # type: ignore[no-untyped-def]
+    # No return annotation: Powertools would serialise the file's bytes as JSON (`responses` documents both).
+    return export_answer(exports.export_campaign(current_caller(), campaign_id, format))
 
 
 @router.get("/exports/<export_id>", tags=["reports"], summary="A background export: status, and its URL once ready")

@@ -36,7 +36,19 @@ def _next_parts(millis: int) -> tuple[int, int]:
         return millis, random_part
 
 
+def restart_sequence() -> None:
+    """Forget the last id made: a new platform clock starts (tests and the local platform set the clock back to
+    its start; ids made after that sort by the new clock, not after the previous run's)."""
+    with _lock:
+        _last[:] = [0, 0]
+
+
 def new_id(prefix: str, at: datetime | None = None) -> str:
     """`acc_01j…`: sorts by creation time on the platform clock."""
     millis, random_part = _next_parts(int((at or clock.now()).timestamp() * 1000))
     return f"{prefix}_{_encode(millis, 10)}{_encode(random_part, 16)}".lower()
+
+
+def id_floor(prefix: str, at: datetime) -> str:
+    """The smallest id `new_id(prefix)` can make at `at` or later: a key bound for a time range."""
+    return f"{prefix}_{_encode(int(at.timestamp() * 1000), 10)}{'0' * 16}".lower()

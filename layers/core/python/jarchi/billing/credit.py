@@ -10,7 +10,7 @@ from jarchi import clock
 from jarchi.accounts.models import Caller
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.service import visible_account
-from jarchi.billing.ledger import Balance, EntryType, LedgerEntry, Posting
+from jarchi.billing.ledger import ALL_ENTRIES, Balance, EntryFilter, EntryType, LedgerEntry, Posting
 from jarchi.billing.margins import ResellerMargin
 from jarchi.billing.ports import Ledger
 from jarchi.errors import Forbidden, Unprocessable
@@ -103,12 +103,13 @@ def transactions(
     campaign_id: str | None,
     limit: int,
     cursor: str | None,
+    filters: EntryFilter = ALL_ENTRIES,
     *,
     ledger: Ledger | None = None,
     accounts: AccountRepository | None = None,
 ) -> tuple[list[LedgerEntry], str | None]:
     account = visible_account(caller, account_id or caller.account_id, accounts=accounts)
-    return _ledger(ledger).entries(account.id, campaign_id, limit, cursor)
+    return _ledger(ledger).entries(account.id, campaign_id, limit, cursor, filters)
 
 
 # The campaign path's money movements. Each returns a Posting so that the caller can write it in the

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from jarchi.errors import Conflict, Unprocessable
 
@@ -141,3 +142,22 @@ def totals_of(entries: list[LedgerEntry]) -> Balance:
     """What the balance item must hold for these entries (the ledger equality, R-BIL-1/3)."""
     effect = sum((entry.effect for entry in entries), Effect())
     return Balance(effect.balance, effect.reserved)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """`GET /v1/credit/transactions?type=&created_from=&created_to=` (from inclusive, to exclusive)."""
+
+    type: EntryType | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def matches(self, entry: LedgerEntry) -> bool:
+        if self.type is not None and entry.type is not self.type:
+            return False
+        if self.created_from is not None and entry.created_at < self.created_from:
+            return False
+        return self.created_to is None or entry.created_at < self.created_to
+
+
+ALL_ENTRIES: Final = EntryFilter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from jarchi.billing.ledger import Balance, LedgerEntry, Posting
+from jarchi.billing.ledger import ALL_ENTRIES, Balance, EntryFilter, LedgerEntry, Posting
 
 
 class Ledger(Protocol):
@@ -23,9 +23,15 @@ class Ledger(Protocol):
         ...
 
     def entries(
-        self, account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+        self,
+        account_id: str,
+        campaign_id: str | None,
+        limit: int,
+        cursor: str | None,
+        filters: EntryFilter = ALL_ENTRIES,
     ) -> tuple[list[LedgerEntry], str | None]:
-        """The account's entries (only the campaign's, when given), newest first, a page at a time."""
+        """The account's entries (only the campaign's, when given) that `filters` match, newest first, a page
+        at a time."""
         ...
 
     def all_entries(self, account_id: str) -> list[LedgerEntry]:

@@ -19,13 +19,18 @@ class ExportStatus(StrEnum):
     FAILED = "failed"
 
 
+class ExportKind(StrEnum):
+    RECIPIENTS = "recipients"  # a campaign's recipients (`campaign_id`)
+    TRANSACTIONS = "transactions"  # the account's ledger entries (`query`: the list's filters)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRecord:
-    """A background export: what (a campaign's recipients), in which format, for whom, and how far."""
+    """A background export: what, in which format, for whom, and how far."""
 
     id: str
     account_id: str
-    campaign_id: str
+    campaign_id: str  # "" for transactions
     format: FileFormat
     status: ExportStatus
     created_at: datetime
@@ -33,6 +38,8 @@ class ExportRecord:
     key: str | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    kind: ExportKind = ExportKind.RECIPIENTS
+    query: Mapping[str, str] | None = None
 
 
 class ExportRepository(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -9,7 +10,7 @@ from pynamodb.models import Model
 
 from jarchi.clock import iso
 from jarchi.reports.files import FileFormat
-from jarchi.reports.ports import ExportRecord, ExportStatus
+from jarchi.reports.ports import ExportKind, ExportRecord, ExportStatus
 from jarchi.store.base import table_meta
 from jarchi.store.tables import EXPORTS
 
@@ -26,6 +27,8 @@ class ExportItem(Model):
     key = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    filters = UnicodeAttribute(null=True)  # the record's `query` as JSON
 
 
 def _item(record: ExportRecord) -> ExportItem:
@@ -40,6 +43,8 @@ def _item(record: ExportRecord) -> ExportItem:
         key=record.key,
         finished_at=iso(record.finished_at) if record.finished_at else None,
         error=record.error,
+        kind=record.kind.value,
+        filters=json.dumps(dict(record.query)) if record.query is not None else None,
     )
 
 
@@ -55,6 +60,8 @@ def _record(item: ExportItem) -> ExportRecord:
         key=item.key,
         finished_at=datetime.fromisoformat(item.finished_at) if item.finished_at else None,
         error=item.error,
+        kind=ExportKind(item.kind or ExportKind.RECIPIENTS.value),
+        query=json.loads(item.filters) if item.filters else None,
     )
 
 

@@ -7,20 +7,32 @@ and its settlement in its own transactions with them."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jarchi.billing.ledger import AlreadyPosted, Balance, EntryType, LedgerEntry, Posting, ReservationExceeded
+from jarchi.billing.ledger import (
+    ALL_ENTRIES,
+    AlreadyPosted,
+    Balance,
+    EntryFilter,
+    EntryType,
+    LedgerEntry,
+    Posting,
+    ReservationExceeded,
+)
 from jarchi.errors import InsufficientCredit
+from jarchi.ids import id_floor
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import LEDGER
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 BALANCE = "BALANCE"
 ENTRY = "ENTRY#"
+ENTRY_ID_PREFIX = "led"  # jarchi.billing.credit makes entry ids with it
 ONCE = "ONCE#"
 
 
@@ -159,17 +171,30 @@ def get_balance(account_id: str) -> Balance:
     return Balance(balance=int(item.balance), reserved=int(item.reserved))
 
 
+def _entry_range(filters: EntryFilter) -> Any:
+    """The sort-key range of the entries created in the filter's period: an entry id starts with the
+    millisecond it was made in (`jarchi.ids`), so the period is a key range, exact to the millisecond."""
+    low = ENTRY + (id_floor(ENTRY_ID_PREFIX, filters.created_from) if filters.created_from else "")
+    high = ENTRY + (id_floor(ENTRY_ID_PREFIX, filters.created_to) if filters.created_to else "~")
+    return EntryItem.sk.between(low, high)
+
+
+def _entry_filter(filters: EntryFilter) -> Any:
+    return EntryItem.type == filters.type.value if filters.type is not None else None
+
+
 def list_entries(
-    account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+    account_id: str, campaign_id: str | None, limit: int, cursor: str | None, filters: EntryFilter = ALL_ENTRIES
 ) -> tuple[list[LedgerEntry], str | None]:
-    """Newest first."""
+    """Newest first; the period is the key range, the type a filter."""
     start = decode_cursor(cursor)
     if campaign_id is None:
         if start is not None and start.get("account_id", {}).get("S") != account_id:
             start = None
         result = EntryItem.query(
             account_id,
-            EntryItem.sk.startswith(ENTRY),
+            _entry_range(filters),
+            filter_condition=_entry_filter(filters),
             limit=limit,
             last_evaluated_key=start,
             scan_index_forward=False,
@@ -177,9 +202,12 @@ def list_entries(
     else:
         if start is not None and start.get("campaign_id", {}).get("S") != campaign_id:
             start = None
+        mine = EntryItem.account_id == account_id
+        extra = _entry_filter(filters)
         result = EntryItem.by_campaign.query(
             campaign_id,
-            filter_condition=EntryItem.account_id == account_id,
+            _entry_range(filters),
+            filter_condition=mine if extra is None else mine & extra,
             limit=limit,
             last_evaluated_key=start,
             scan_index_forward=False,
@@ -202,9 +230,14 @@ class DynamoLedger:
         return get_balance(account_id)
 
     def entries(
-        self, account_id: str, campaign_id: str | None, limit: int, cursor: str | None
+        self,
+        account_id: str,
+        campaign_id: str | None,
+        limit: int,
+        cursor: str | None,
+        filters: EntryFilter = ALL_ENTRIES,
     ) -> tuple[list[LedgerEntry], str | None]:
-        return list_entries(account_id, campaign_id, limit, cursor)
+        return list_entries(account_id, campaign_id, limit, cursor, filters)
 
     def all_entries(self, account_id: str) -> list[LedgerEntry]:
         return all_entries(account_id)
