@@ -146,6 +146,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/restricted-periods"),
     ("GET", "/v1/restricted-periods"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
+    ("GET", "/v1/campaigns/{campaign_id}/recipients/{number}"),
     ("POST", "/v1/quick-send"),
     ("GET", "/v1/stop-list"),
     ("POST", "/v1/stop-list"),

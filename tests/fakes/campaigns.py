@@ -192,6 +192,7 @@ class FakeCampaigns:
         charged: int,
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
+        leads: int = 0,
     ) -> bool:
         with self._lock:
             current = self.campaigns.get(campaign_id)
@@ -209,6 +210,7 @@ class FakeCampaigns:
                 money=replace(current.money, charged=current.money.charged + charged),
                 counts=_added(current.counts, finals),
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
+                leads=current.leads + leads,
             )
             return True
 

@@ -118,6 +118,9 @@ class FakeMedia:
     def delete_audio(self, key: str) -> None:
         self.objects.pop(key, None)
 
+    def listen_url(self, key: str, seconds: int) -> str:
+        return f"https://media.invalid/{key}?expires={seconds}"
+
 
 class FakeSpeech:
     """Speaks a tone as long as the text would take (like the local fallback) and remembers what it said."""

@@ -31,7 +31,8 @@ def list_audio(account_id: str | None = None, limit: Limit = 50, cursor: str | N
 
 @router.get("/audio/<audio_id>", tags=["audio"], summary="One audio")
 def get_audio(audio_id: str) -> AudioOut:
-    return AudioOut.of(audio_service.get_audio(current_caller(), audio_id))
+    audio = audio_service.get_audio(current_caller(), audio_id)
+    return AudioOut.of(audio, url=audio_service.listen_url(audio.key))
 
 
 @router.delete("/audio/<audio_id>", status_code=204, tags=["audio"], summary="Delete audio no campaign uses")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
@@ -28,6 +28,8 @@ from jarchi.campaigns import service
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.compliance import restricted_service
+from jarchi.content.audio_service import listen_url
+from jarchi.reports import views
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -57,9 +59,16 @@ def list_campaigns(
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
-@router.get("/campaigns/<campaign_id>", tags=["campaigns"], summary="One campaign: status, history, stats, cost")
-def get_campaign(campaign_id: str) -> CampaignOut:
-    return CampaignOut.of(service.visible_campaign(current_caller(), campaign_id))
+@router.get(
+    "/campaigns/<campaign_id>",
+    tags=["campaigns"],
+    summary="One campaign: status, history, stats, cost, speed, the audio to listen to (tz=account: local times)",
+)
+def get_campaign(campaign_id: str, tz: Literal["utc", "account"] = "utc") -> CampaignOut:
+    caller = current_caller()
+    campaign = service.visible_campaign(caller, campaign_id)
+    zone = views.owner_zone(caller, campaign) if tz == "account" else None
+    return CampaignOut.of(campaign, zone=zone, audio_url=listen_url(campaign.content.audio_key))
 
 
 @router.patch(
@@ -75,8 +84,12 @@ def list_recipients(
     limit: Limit = 50,
     cursor: str | None = None,
     part: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    vote: Annotated[int | None, Query(ge=-1, le=99)] = None,
 ) -> RecipientPage:
-    items, next_cursor = service.recipients_page(current_caller(), campaign_id, limit=limit, cursor=cursor, part=part)
+    items, next_cursor = service.recipients_page(
+        current_caller(), campaign_id, limit=limit, cursor=cursor, part=part, status=status, vote=vote
+    )
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
 
 

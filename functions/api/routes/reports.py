@@ -14,11 +14,14 @@ from functions.api.schemas.reports import (
     DeliveryPage,
     ExportOut,
     ExportQueued,
+    TimelineEventOut,
+    TimelineOut,
     WebhookBody,
     WebhookOut,
     WebhookPage,
 )
-from jarchi.reports import exports, webhooks
+from jarchi.clock import iso
+from jarchi.reports import exports, views, webhooks
 from jarchi.reports.exports import ExportFile
 from jarchi.reports.files import FileFormat
 from jarchi.reports.ports import ExportRecord
@@ -93,3 +96,20 @@ def list_deliveries(
 ) -> DeliveryPage:
     items, next_cursor = webhooks.deliveries(current_caller(), webhook_id, limit, cursor)
     return DeliveryPage(items=[DeliveryOut.of(d) for d in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/campaigns/<campaign_id>/recipients/<number>",
+    tags=["reports"],
+    summary="One recipient's timeline: admitted, placed, result, vote, delivery report, charge (every part)",
+)
+def recipient_timeline(campaign_id: str, number: str) -> TimelineOut:
+    status, events = views.recipient_timeline(current_caller(), campaign_id, number)
+    return TimelineOut(
+        number=number,
+        status=status,
+        timeline=[
+            TimelineEventOut(at=iso(e.at) if e.at else None, event=e.event, part=e.part, detail=e.detail)
+            for e in events
+        ],
+    )

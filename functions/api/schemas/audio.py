@@ -49,9 +49,10 @@ class AudioOut(BaseModel):
     moderated_at: Timestamp | None
     language: str | None
     in_use: bool
+    url: str | None = None  # one audio's view: a short-lived presigned URL to listen to it
 
     @classmethod
-    def of(cls, audio: AudioRecord) -> AudioOut:
+    def of(cls, audio: AudioRecord, *, url: str | None = None) -> AudioOut:
         return cls(
             id=audio.id,
             account_id=audio.account_id,
@@ -67,6 +68,7 @@ class AudioOut(BaseModel):
             moderated_at=audio.moderated_at,
             language=audio.language,
             in_use=audio.in_use,
+            url=url,
         )
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Text
+from jarchi import clock
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, FollowUpSent, RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.restricted import RestrictedPeriod
+from jarchi.reports.views import campaign_report
 
 
 class HistoryOut(BaseModel):
@@ -37,6 +41,17 @@ class CommentOut(BaseModel):
     text: str
 
 
+class QualityOut(BaseModel):
+    acd_percent: float | None
+    band: str | None
+    checked_at: str | None
+
+
+class SpeedOut(BaseModel):
+    configured_per_hour: int
+    achieved_per_hour: int
+
+
 class PartOut(BaseModel):
     part: int
     kind: str
@@ -45,7 +60,7 @@ class PartOut(BaseModel):
     stats: dict[str, int]
 
 
-def _parts(campaign: Campaign) -> list[PartOut]:
+def _parts(campaign: Campaign, at: Callable[[datetime], str]) -> list[PartOut]:
     parts = campaign.all_parts()
     current = {"total": campaign.progress.total, **campaign.stats()}
     return [
@@ -53,7 +68,7 @@ def _parts(campaign: Campaign) -> list[PartOut]:
             part=p.part,
             kind=p.kind.value,
             status=campaign.status.value if p.part == campaign.progress.part else "finished",
-            started_at=iso(p.started_at),
+            started_at=at(p.started_at),
             stats=current if p.counts is None else {"total": p.total, **{k: int(v) for k, v in p.counts.items()}},
         )
         for p in parts
@@ -95,10 +110,22 @@ class CampaignOut(BaseModel):
     parts: list[PartOut]
     validity_minutes: int | None  # SMS: the TTL each message is sent with
     follow_ups: list[FollowUpOut]
+    quality: QualityOut
+    speed: SpeedOut
+    units_sent: int  # segments (SMS) or pulses (voice) charged
+    unit: str
+    audio_id: str | None
+    audio_url: str | None  # a short-lived presigned URL of the message's audio (or generated speech)
+    time_zone: str  # the zone the times are written in (`?tz=account`), else UTC
 
     @classmethod
-    def of(cls, campaign: Campaign) -> CampaignOut:
+    def of(cls, campaign: Campaign, *, zone: ZoneInfo | None = None, audio_url: str | None = None) -> CampaignOut:
         money, settings = campaign.money, campaign.settings
+        report = campaign_report(campaign, clock.now())
+
+        def at(moment: datetime) -> str:
+            return iso(moment) if zone is None else moment.astimezone(zone).isoformat(timespec="milliseconds")
+
         return cls(
             id=campaign.id,
             campaign_id=campaign.id,
@@ -106,16 +133,11 @@ class CampaignOut(BaseModel):
             status=campaign.status.value,
             channel=campaign.channel.value,
             category=campaign.category.value,
-            created_at=iso(campaign.created_at),
-            start_at=iso(settings.start_at) if settings.start_at else None,
+            created_at=at(campaign.created_at),
+            start_at=at(settings.start_at) if settings.start_at else None,
             quick_send=campaign.quick_send,
-            history=[HistoryOut(**h.as_dict()) for h in campaign.history],
-            stats={
-                "total": campaign.progress.total,
-                **campaign.stats(),
-                "follow_ups_sent": campaign.follow_ups_sent,
-                "callbacks": campaign.callbacks,
-            },
+            history=[HistoryOut(**{**h.as_dict(), "at": at(h.at)}) for h in campaign.history],
+            stats=report.stats,
             cost=CostOut(
                 estimated=money.estimated,
                 reserved=money.reserved,
@@ -128,13 +150,13 @@ class CampaignOut(BaseModel):
             speed_per_hour=settings.speed_per_hour,
             vote=settings.vote,
             comment=campaign.comment,
-            comments=[CommentOut(at=iso(c.at), author=c.author, text=c.text) for c in campaign.comments],
+            comments=[CommentOut(at=at(c.at), author=c.author, text=c.text) for c in campaign.comments],
             tags=list(campaign.tags),
             archived=campaign.archived,
             reset_count=campaign.reset_count,
             copied_from=campaign.copied_from,
             part=campaign.progress.part,
-            parts=_parts(campaign),
+            parts=_parts(campaign, at),
             validity_minutes=(settings.validity_minutes or DEFAULT_VALIDITY_MINUTES)
             if campaign.channel is Channel.SMS
             else None,
@@ -144,6 +166,17 @@ class CampaignOut(BaseModel):
                 )
                 for r in settings.follow_ups
             ],
+            quality=QualityOut(
+                acd_percent=report.acd_percent,
+                band=report.band,
+                checked_at=at(report.checked_at) if report.checked_at else None,
+            ),
+            speed=SpeedOut(configured_per_hour=report.configured_per_hour, achieved_per_hour=report.achieved_per_hour),
+            units_sent=report.units_sent,
+            unit=money.unit,
+            audio_id=campaign.content.audio_id,
+            audio_url=audio_url,
+            time_zone=zone.key if zone is not None else "UTC",
         )
 
 

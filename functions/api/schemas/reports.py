@@ -105,3 +105,16 @@ class DeliveryOut(BaseModel):
 class DeliveryPage(BaseModel):
     items: list[DeliveryOut]
     next_cursor: str | None
+
+
+class TimelineEventOut(BaseModel):
+    at: str | None
+    event: str
+    part: int
+    detail: dict[str, str | int | None]
+
+
+class TimelineOut(BaseModel):
+    number: str
+    status: str
+    timeline: list[TimelineEventOut]

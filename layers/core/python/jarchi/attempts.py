@@ -164,6 +164,13 @@ def sms_outcome(status: DeliveryStatus | str) -> Outcome:
     return _SMS_BY_STATUS[DeliveryStatus(status)]
 
 
+def is_lead(outcome: Outcome, vote: int | None) -> bool:
+    """A lead (the seed's "voted"): an answered call whose recipient pressed a digit, other than the ad opt-out."""
+    return (
+        outcome is Outcome.ANSWERED and vote is not None and vote not in (VOTE_NOT_ANSWERED, VOTE_NONE, VOTE_AD_OPT_OUT)
+    )
+
+
 def vote_code(outcome: Outcome, digits: str | None = None) -> int:
     """The report's vote code (R-OUT-2): -1 not answered, 0 answered without voting, else the digits pressed
     (11 = opted out of ads). Non-digit keys (`*`, `#`) are ignored."""

@@ -98,6 +98,9 @@ class S3MediaStore:
     def delete_audio(self, key: str) -> None:
         _s3().delete_object(Bucket=_bucket(MEDIA_BUCKET), Key=key)
 
+    def listen_url(self, key: str, seconds: int) -> str:
+        return presigned_get(MEDIA_BUCKET, key, seconds)
+
 
 class S3ListFiles:
     """The list files on the lists bucket (originals, parsed recipients, presigned uploads)."""

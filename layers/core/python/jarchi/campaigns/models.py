@@ -226,6 +226,7 @@ class Campaign:
     parts: tuple[CampaignPart, ...] = ()  # empty: only the first send, whose record is derived
     follow_ups_sent: int = 0  # follow-up SMS the operator accepted, over every part (R-OUT-3)
     callbacks: int = 0  # callbacks connected (R-OUT-4)
+    leads: int = 0  # answered with a vote (a digit other than 11), every part: moved with the results' counters
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))

@@ -156,6 +156,7 @@ class CampaignRepository(Protocol):
         charged: int,
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
+        leads: int = 0,
     ) -> bool:
         """One results batch's counters, running charge and follow-up counts, once: False if this batch was
         applied before."""

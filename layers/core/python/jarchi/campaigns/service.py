@@ -14,6 +14,7 @@ from jarchi import clock
 from jarchi.accounts.access import require_admin
 from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.service import require_owned, visible_account
+from jarchi.attempts import Outcome
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
@@ -250,9 +251,13 @@ def recipients_page(
     limit: int,
     cursor: str | None,
     part: int | None = None,
+    status: str | None = None,
+    vote: int | None = None,
     ports: CampaignPorts | None = None,
 ) -> tuple[list[RecipientState], str | None]:
-    """Recipients of a part (the current one by default) in its audience order (see `part_states`)."""
+    """Recipients of a part (the current one by default) in its audience order (see `part_states`). With
+    `status` or `vote`, a page walks the audience until `limit` match or `FILTER_WALK` positions were read: it
+    may hold fewer than `limit` with a cursor to go on from (no scan: the audience is read in order)."""
     ports = ports or CampaignPorts.wired()
     campaign = visible_campaign(caller, campaign_id, ports=ports)
     parts = campaign.all_parts()
@@ -260,10 +265,32 @@ def recipients_page(
         part = campaign.progress.part
     if not 0 <= part < len(parts):
         raise NotFound("part_not_found", f"campaign {campaign.id} has parts 0..{len(parts) - 1}")
+    if status is not None and status not in RECIPIENT_STATUSES:
+        raise Unprocessable("unknown_status", f"a recipient's status is one of {', '.join(RECIPIENT_STATUSES)}")
     first = _seq_of(cursor)
-    states = part_states(campaign, part, first, limit, ports=ports)
-    end = first + len(states)
-    return states, (_recipient_cursor(end) if states and end < parts[part].total else None)
+    total = parts[part].total
+    if status is None and vote is None:
+        states = part_states(campaign, part, first, limit, ports=ports)
+        end = first + len(states)
+        return states, (_recipient_cursor(end) if states and end < total else None)
+    found: list[RecipientState] = []
+    position = first
+    while position < total and len(found) < limit and position - first < FILTER_WALK:
+        step = part_states(campaign, part, position, min(FILTER_PAGE, total - position), ports=ports)
+        if not step:
+            break
+        for state in step:
+            position = state.seq - part * PART_STRIDE + 1
+            if (status is None or state.status == status) and (vote is None or state.vote == vote):
+                found.append(state)
+                if len(found) == limit:
+                    break
+    return found, (_recipient_cursor(position) if position < total else None)
+
+
+RECIPIENT_STATUSES = (PENDING, IN_PROGRESS, *(outcome.value for outcome in Outcome))
+FILTER_PAGE = 500
+FILTER_WALK = 5_000
 
 
 def part_states(campaign: Campaign, part: int, first: int, count: int, *, ports: CampaignPorts) -> list[RecipientState]:

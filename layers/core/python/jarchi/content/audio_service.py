@@ -25,6 +25,7 @@ Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from jarchi import clock
 from jarchi.accounts import access
@@ -177,6 +178,17 @@ def store_campaign_speech(
     title = spoken.text if len(spoken.text) <= 80 else spoken.text[:79] + "…"
     status = ModerationStatus.APPROVED if approved else ModerationStatus.PENDING
     return _store(ports, account, title, spoken.speech.audio, spoken.info, tts=spoken, status=status)
+
+
+LISTEN_URL_SECONDS: Final = 15 * 60
+
+
+def listen_url(key: str | None, *, ports: AudioPorts | None = None) -> str | None:
+    """A presigned URL to listen to an audio (or a campaign's generated speech) for `LISTEN_URL_SECONDS`."""
+    if key is None:
+        return None
+    ports = ports or AudioPorts.wired()
+    return ports.media.listen_url(key, LISTEN_URL_SECONDS)
 
 
 def get_audio(

@@ -92,6 +92,10 @@ class MediaStore(Protocol):
         """Gone already is fine."""
         ...
 
+    def listen_url(self, key: str, seconds: int) -> str:
+        """A short-lived presigned GET of the audio."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AudioPorts:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jarchi import clock
-from jarchi.attempts import AttemptResult, is_final, stat_key
+from jarchi.attempts import AttemptResult, is_final, is_lead, stat_key
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
 from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
@@ -58,6 +58,7 @@ def apply_results(
     capped = cap_applies(pricing.category)  # only a capped category's attempts hold a claim to give back
     finals: Counter[str] = Counter()
     charged = 0
+    leads = 0
     writes: list[RecipientState] = []
     follow_ups_reported = follow_ups_sent = 0
     calls: list[AttemptResult] = []
@@ -93,6 +94,7 @@ def apply_results(
         )
         finals[stat_key(result.outcome)] += 1
         charged += cost
+        leads += is_lead(result.outcome, result.vote)
         if capped and releases_ad_cap(result.outcome):
             ports.ad_cap.release(result.number, result.attempt_id)
         if opts_out_of_ads(pricing.category, result.vote):
@@ -106,7 +108,7 @@ def apply_results(
         in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported, sent=follow_ups_sent
     )
     first_time = ports.campaigns.record_results(
-        campaign_id, batch_id, applied=applied, charged=charged, finals=finals, follow_ups=follow_ups
+        campaign_id, batch_id, applied=applied, charged=charged, finals=finals, follow_ups=follow_ups, leads=leads
     )
     if not first_time:
         return BatchOutcome(applied=0, charged=0, duplicate=True)

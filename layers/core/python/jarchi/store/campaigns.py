@@ -180,6 +180,7 @@ class CampaignItem(Model):
     n_invalid = NumberAttribute(default=0)
     n_country_not_allowed = NumberAttribute(default=0)
     n_prefix_not_allowed = NumberAttribute(default=0)
+    n_leads = NumberAttribute(default=0)  # answered with a vote, every part (moved with the counters)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()
@@ -369,6 +370,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
         parts=tuple(_part(p) for p in item.parts or []),
         follow_ups_sent=int(item.n_follow_ups_sent or 0),
         callbacks=int(item.n_callbacks or 0),
+        leads=int(item.n_leads or 0),
     )
 
 
@@ -682,6 +684,7 @@ class DynamoCampaigns:
         charged: int,
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
+        leads: int = 0,
     ) -> bool:
         actions: list[Action] = [
             CampaignItem.applied.add({batch_id}),
@@ -693,6 +696,8 @@ class DynamoCampaigns:
             actions.append(CampaignItem.follow_ups_in_flight.add(follow_ups.in_flight))
         if follow_ups.sent:
             actions.append(CampaignItem.n_follow_ups_sent.add(follow_ups.sent))
+        if leads:
+            actions.append(CampaignItem.n_leads.add(leads))
         condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
         # No item comes back: it would carry the whole (growing) applied set on every batch.
         return updated_if(

@@ -1,0 +1,132 @@
+"""What the campaign view shows beyond the raw counters (R-REP-2, SPEC §14): the seed pages' statistics, the
+quality (ACD and its band), speed configured vs achieved and the units sent. Pure: the API maps the result.
+
+- `not_answered` = no answer + busy; `stop_listed` = blacklisted (the account's stop list and the telecom
+  blacklist); `capped` = frequency capped; `leads` = answered with a vote other than 11, over every part.
+- `follow_ups_sent`: the follow-up SMS the operator accepted (R-OUT-3), `callbacks` the callbacks connected
+  (R-OUT-4), both every part. `machine` is 0 until the campaign records it (another issue's work); `quality`
+  stays empty until the quality gate records its ACD on the campaign.
+- achieved speed: the current part's final outcomes per hour, from the part's start to now (or to the last
+  status change once the campaign no longer sends).
+- units sent: what was charged over the tariff (segments for SMS, pulses for voice; only successes are charged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from jarchi.accounts.models import Caller
+from jarchi.accounts.service import visible_account
+from jarchi.attempts import VOTE_NOT_ANSWERED
+from jarchi.campaigns.models import IN_PROGRESS, PART_STRIDE, PENDING, Campaign, RecipientState
+from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.service import part_states, visible_campaign
+from jarchi.campaigns.statuses import CampaignStatus
+from jarchi.errors import NotFound
+
+_SENDING: Final = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignReport:
+    stats: dict[str, int]
+    acd_percent: float | None
+    band: str | None
+    checked_at: datetime | None
+    configured_per_hour: int
+    achieved_per_hour: int
+    units_sent: int
+
+
+def owner_zone(caller: Caller, campaign: Campaign) -> ZoneInfo:
+    """The time zone of the campaign's account (`?tz=account`)."""
+    return ZoneInfo(visible_account(caller, campaign.account_id).timezone)
+
+
+def achieved_per_hour(campaign: Campaign, now: datetime) -> int:
+    started = campaign.all_parts()[-1].started_at
+    running = [h.at for h in campaign.history if h.status is CampaignStatus.RUNNING and h.at >= started]
+    if running:
+        started = running[0]
+    end = now if campaign.status in _SENDING else campaign.history[-1].at
+    hours = (end - started).total_seconds() / 3600
+    done = sum(campaign.counts.values())
+    return round(done / hours) if hours > 0 and done else 0
+
+
+def campaign_report(campaign: Campaign, now: datetime) -> CampaignReport:
+    stats = {"total": campaign.progress.total, **campaign.stats()}
+    stats |= {
+        "leads": campaign.leads,
+        "not_answered": stats["no_answer"] + stats["busy"],
+        "stop_listed": stats["blacklisted"],
+        "capped": stats["frequency_capped"],
+        "machine": 0,
+        "follow_ups_sent": campaign.follow_ups_sent,
+        "callbacks": campaign.callbacks,
+    }
+    tariff = campaign.money.tariff
+    return CampaignReport(
+        stats=stats,
+        acd_percent=None,
+        band=None,
+        checked_at=None,
+        configured_per_hour=campaign.settings.speed_per_hour,
+        achieved_per_hour=achieved_per_hour(campaign, now),
+        units_sent=campaign.money.charged // tariff if tariff else 0,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    event: str  # admitted | placed | <outcome> | vote | dlr | charged
+    at: datetime | None  # None: the platform does not record when (admission and placing times)
+    part: int
+    detail: dict[str, str | int | None]
+
+
+def recipient_timeline(
+    caller: Caller, campaign_id: str, number: str, *, ports: CampaignPorts | None = None
+) -> tuple[str, list[TimelineEvent]]:
+    """One number's story in a campaign, every part in order (SPEC §14), derived from what the pipeline
+    stores: its place in each part's audience (read in order from S3: no index, no scan of the table) and
+    the recipient item written with its result. Admission and placing are shown without a time (they are
+    not recorded per recipient); answering machines, follow-up SMS and callbacks join when they are recorded."""
+    ports = ports or CampaignPorts.wired()
+    campaign = visible_campaign(caller, campaign_id, ports=ports)
+    events: list[TimelineEvent] = []
+    status: str | None = None
+    for record in campaign.all_parts():
+        base = record.part * PART_STRIDE
+        entries = ports.recipients.read_audience(record.audience_key, base, record.total)
+        seqs = [entry.seq - base for entry in entries if entry.number == number]
+        for seq in seqs:
+            state = part_states(campaign, record.part, seq, 1, ports=ports)[0]
+            status = state.status
+            events += _state_events(record.part, state)
+    if status is None:
+        raise NotFound("recipient_not_found", f"{number!r} is not a recipient of campaign {campaign.id}")
+    return status, events
+
+
+def _state_events(part: int, state: RecipientState) -> list[TimelineEvent]:
+    if state.status == PENDING:
+        return []
+    at = state.updated_at
+    events = [] if state.pre_dial else [TimelineEvent("admitted", None, part, {"attempt_id": state.attempt_id})]
+    if state.status == IN_PROGRESS:
+        return events
+    if not state.pre_dial:
+        events.append(TimelineEvent("placed", None, part, {"attempts": state.attempts}))
+    outcome: dict[str, str | int | None] = {"reason": state.reason, "listened_seconds": state.listened_seconds}
+    events.append(TimelineEvent(state.status, at, part, outcome))
+    if state.vote is not None and state.vote != VOTE_NOT_ANSWERED:
+        events.append(TimelineEvent("vote", at, part, {"vote": state.vote}))
+    if state.delivery_status is not None:
+        events.append(TimelineEvent("dlr", at, part, {"delivery_status": state.delivery_status, "parts": state.units}))
+    if state.cost:
+        events.append(TimelineEvent("charged", at, part, {"amount": state.cost}))
+    return events
