@@ -29,10 +29,14 @@ from jarchi.reports.ports import ExportRecord
 router = Router()
 
 
+_FILE: dict[str, str] = {"type": "string", "format": "binary"}
 EXPORT_RESPONSES: dict[int, Any] = {
     200: {
         "description": "The file (Content-Disposition: attachment)",
-        "content": {FileFormat.CSV.content_type: {}, FileFormat.XLSX.content_type: {}},
+        "content": {
+            FileFormat.CSV.content_type: {"schema": {"type": "string"}},  # text (UTF-8 with a BOM)
+            FileFormat.XLSX.content_type: {"schema": _FILE},
+        },
     },
     202: {"description": "Queued", "content": {"application/json": {"model": ExportQueued}}},
 }

@@ -290,7 +290,7 @@ def recipients_page(
 
 RECIPIENT_STATUSES = (PENDING, IN_PROGRESS, *(outcome.value for outcome in Outcome))
 FILTER_PAGE = 500
-FILTER_WALK = 5_000
+FILTER_WALK = 1_000
 
 
 def part_states(campaign: Campaign, part: int, first: int, count: int, *, ports: CampaignPorts) -> list[RecipientState]:
