@@ -75,6 +75,23 @@ def create(customer: Customer, body: dict[str, Any]) -> dict[str, Any]:
     return created
 
 
+def finished_sms(customer: Customer, numbers: list[str], clock: LocalClock, region: str) -> dict[str, Any]:
+    """A service SMS campaign to `numbers`, run to its reconciliation; the campaign as created."""
+    campaign = create(
+        customer,
+        {
+            "name": "Order ready",
+            "channel": "sms",
+            "category": "service",
+            "sms_text": f"{customer.sender}: your order is ready",
+            "recipients": numbers,
+            "speed_per_hour": 360_000,
+        },
+    )
+    run_to_end(clock, [campaign["id"]], region=region)
+    return campaign
+
+
 # --- the connector -------------------------------------------------------------------------------------
 
 

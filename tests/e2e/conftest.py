@@ -196,6 +196,17 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
         wiring.reset()
 
 
+def customer_with_sender(admin: HttpApi, name: str, credit: int = 1_000_000) -> HttpApi:
+    """A new customer account with credit and an approved sender called `name`; the API as that customer."""
+    account = admin.ok("POST", "/v1/accounts", {"name": name, "type": "customer"}, status=201)
+    token = admin.ok("POST", f"/v1/accounts/{account['id']}/tokens", {"name": "e2e"}, status=201)["token"]
+    admin.ok("POST", f"/v1/accounts/{account['id']}/credit", {"amount": credit}, status=201)
+    customer = admin.as_(token)
+    sender = customer.ok("POST", "/v1/senders", {"name": name}, status=201)
+    admin.ok("POST", f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
+    return customer
+
+
 @pytest.fixture
 def admin(platform: Platform) -> HttpApi:
     return platform.admin

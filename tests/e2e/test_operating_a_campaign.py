@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import HttpApi, Platform
+from tests.e2e.conftest import HttpApi, Platform, customer_with_sender
 
 DEADLINE_SECONDS = 60.0
 DELIVERED, UNDELIVERED = "+989120000031", "+989120000032"
@@ -53,12 +53,7 @@ def _money_exact(api: HttpApi, campaign: dict[str, Any]) -> None:
 
 def test_r_cpl_4_r_cmp_4_a_campaign_from_review_to_retry_copy_and_archive(moderated: None, platform: Platform) -> None:
     admin = platform.admin
-    account = admin.ok("POST", "/v1/accounts", {"name": "Bakery", "type": "customer"}, status=201)
-    token = admin.ok("POST", f"/v1/accounts/{account['id']}/tokens", {"name": "e2e"}, status=201)["token"]
-    admin.ok("POST", f"/v1/accounts/{account['id']}/credit", {"amount": 1_000_000}, status=201)
-    shop = admin.as_(token)
-    sender = shop.ok("POST", "/v1/senders", {"name": "Bakery"}, status=201)
-    admin.ok("POST", f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
+    shop = customer_with_sender(admin, "Bakery")
 
     # create → moderation (a new account), the admin sees it waiting
     body = {

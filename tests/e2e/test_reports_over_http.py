@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 
-from tests.e2e.conftest import HttpApi, Platform
+from tests.e2e.conftest import HttpApi, Platform, customer_with_sender
 from tests.e2e.test_operating_a_campaign import DELIVERED, UNDELIVERED, _finished
 
 COLUMNS = ["number", "status", "attempts", "vote", "listened_seconds", "cost", "reason", "delivery_status", "part"]
@@ -35,12 +35,7 @@ def _recipient_rows(api: HttpApi, campaign: dict[str, Any]) -> list[list[str]]:
 
 def test_r_rep_3_both_export_formats_read_back_equal_to_the_recipient_list(platform: Platform) -> None:
     admin = platform.admin
-    account = admin.ok("POST", "/v1/accounts", {"name": "Bakery", "type": "customer"}, status=201)
-    token = admin.ok("POST", f"/v1/accounts/{account['id']}/tokens", {"name": "e2e"}, status=201)["token"]
-    admin.ok("POST", f"/v1/accounts/{account['id']}/credit", {"amount": 1_000_000}, status=201)
-    shop = admin.as_(token)
-    sender = shop.ok("POST", "/v1/senders", {"name": "Bakery"}, status=201)
-    admin.ok("POST", f"/v1/senders/{sender['id']}/moderation", {"decision": "approve"})
+    shop = customer_with_sender(admin, "Bakery")
     body = {
         "name": "نان تازه",
         "channel": "sms",

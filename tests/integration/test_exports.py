@@ -17,7 +17,7 @@ from jarchi.clock import LocalClock
 from jarchi.reports import exports
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
-from tests.campaign_harness import Customer, create, new_customer, run_to_end
+from tests.campaign_harness import Customer, finished_sms, new_customer
 
 NUMBERS = [f"+98912{i:07d}" for i in range(31, 36)]
 COLUMNS = ["number", "status", "attempts", "vote", "listened_seconds", "cost", "reason", "delivery_status", "part"]
@@ -29,19 +29,7 @@ def shop(admin: Api, platform: LocalRuntime) -> Customer:
 
 
 def _finished_campaign(shop: Customer, platform: LocalRuntime, clock: LocalClock) -> dict[str, Any]:
-    campaign = create(
-        shop,
-        {
-            "name": "Order ready",
-            "channel": "sms",
-            "category": "service",
-            "sms_text": f"{shop.sender}: your order is ready",
-            "recipients": NUMBERS,
-            "speed_per_hour": 360_000,
-        },
-    )
-    run_to_end(clock, [campaign["id"]], region=platform.settings.region)
-    return campaign
+    return finished_sms(shop, NUMBERS, clock, platform.settings.region)
 
 
 def _recipients(shop: Customer, campaign_id: str) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from jarchi.clock import LocalClock
 from jarchi.signing import HEADER, SignatureRefused, verify
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
-from tests.campaign_harness import Customer, create, new_customer, run_to_end
+from tests.campaign_harness import Customer, finished_sms, new_customer
 
 NUMBERS = ["+989120000041", "+989120000042"]
 WINDOW_SECONDS = 300
@@ -107,18 +107,7 @@ def test_spec_14_webhooks_are_signed_retried_after_500_deduplicated_and_replays_
     listed = shop.api.get("/v1/webhooks").json()["items"]
     assert [h["id"] for h in listed] == [hook["id"]] and listed[0]["secret"] is None  # shown once
 
-    campaign = create(
-        shop,
-        {
-            "name": "Order ready",
-            "channel": "sms",
-            "category": "service",
-            "sms_text": f"{shop.sender}: your order is ready",
-            "recipients": NUMBERS,
-            "speed_per_hour": 360_000,
-        },
-    )
-    run_to_end(clock, [campaign["id"]], region=platform.settings.region)
+    campaign = finished_sms(shop, NUMBERS, clock, platform.settings.region)
     # GIVEN the first two deliveries answered 500, WHEN the platform clock passes their backoff
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
