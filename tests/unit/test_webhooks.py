@@ -120,6 +120,8 @@ def test_spec_14_registration_refuses_unknown_events_and_urls_the_guard_refuses(
         "https://0.0.0.0/hook",
         "https://user:pw@93.184.216.34/hook",
         "file:///etc/passwd",
+        "https://[::1",  # not a URL
+        "https://93.184.216.34:99999/hook",
     ],
 )
 def test_spec_14_ssrf_guard_refuses_private_loopback_and_link_local_in_the_cloud(url: str) -> None:

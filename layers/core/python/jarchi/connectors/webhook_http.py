@@ -40,20 +40,24 @@ class HttpWebhookSender:
         self.allow_private = allow_private
 
     def check(self, url: str) -> None:
-        parts = urlsplit(url)
         schemes = ("https", "http") if self.allow_private else ("https",)
-        if parts.scheme not in schemes or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError as error:  # a bracket left open, a port out of range
+            raise WebhookRefused(f"not a URL: {error}") from error
+        if parts.scheme not in schemes or not host or any(ch.isspace() for ch in url):
             raise WebhookRefused(f"a webhook URL is {' or '.join(schemes)}://host/…")
         if parts.username or parts.password:
             raise WebhookRefused("a webhook URL carries no credentials")
         if self.allow_private:
             return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as error:
-            raise WebhookRefused(f"{parts.hostname} does not resolve") from error
+            raise WebhookRefused(f"{host} does not resolve") from error
         if not infos or not all(_public(str(info[4][0])) for info in infos):
-            raise WebhookRefused(f"{parts.hostname} resolves to a private, loopback or link-local address")
+            raise WebhookRefused(f"{host} resolves to a private, loopback or link-local address")
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         self.check(url)
