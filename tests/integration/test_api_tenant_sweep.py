@@ -82,7 +82,6 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "number": "09120000001",  # the ad opt-out routes are the admin's
         "export_id": export.id,
         "webhook_id": webhook.json()["id"],
-        "number": "+989120000001",
         **ACTIONS,
     }
     return tenant, ids
