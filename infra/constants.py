@@ -145,6 +145,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/otp/{otp_id}/verify"),
     ("POST", "/v1/restricted-periods"),
     ("GET", "/v1/restricted-periods"),
+    ("DELETE", "/v1/restricted-periods/{period_id}"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients/{number}"),
     ("POST", "/v1/quick-send"),

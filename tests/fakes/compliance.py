@@ -106,6 +106,14 @@ class FakeRestrictedPeriods:
     def current(self, at: datetime) -> list[RestrictedPeriod]:
         return sorted((p for p in self.periods.values() if p.end > at), key=lambda p: (p.end, p.id))
 
+    def page(self, at: datetime, limit: int, cursor: str | None) -> tuple[list[RestrictedPeriod], str | None]:
+        periods = self.current(at)
+        start = int(cursor or 0)
+        return periods[start : start + limit], str(start + limit) if start + limit < len(periods) else None
+
+    def delete(self, period_id: str) -> bool:
+        return self.periods.pop(period_id, None) is not None
+
 
 class FakeDestinations:
     def __init__(self) -> None:

@@ -69,6 +69,8 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
     DynamoExports().create(export)  # a background export (one needs more than 10,000 rows through the API)
     webhook = tenant.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["campaign.status"]})
     assert webhook.status == 201, webhook.body
+    period = {"country": "IR", "start": "2030-01-01T00:00:00+00:00", "end": "2030-01-02T00:00:00+00:00"}
+    period_id = admin.post("/v1/restricted-periods", {**period, "categories": ["advertising"], "reason": "x"}).json()
     ids = {
         "account_id": account["id"],
         "token_id": spare["id"],
@@ -82,6 +84,7 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "number": "09120000001",  # the ad opt-out routes are the admin's
         "export_id": export.id,
         "webhook_id": webhook.json()["id"],
+        "period_id": period_id["id"],  # the platform's, not a tenant's: others get 403 admin_only
         **ACTIONS,
     }
     return tenant, ids

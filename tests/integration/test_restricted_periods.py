@@ -71,3 +71,31 @@ def test_r_cpl_1_restricted_period_port_contract_on_the_fake_and_moto(aws: objec
             periods.add(period)
         assert periods.current(now) == [sooner, later]
         assert periods.current(now + timedelta(hours=2)) == [later]
+
+
+def test_r_cpl_1_the_admin_pages_through_periods_and_removes_one(admin: Api, shop: Customer, clock: LocalClock) -> None:
+    now = clock.now()
+    created = []
+    for hours in (1, 2, 3):
+        body = {
+            "country": "IR",
+            "start": now.isoformat(),
+            "end": (now + timedelta(hours=hours)).isoformat(),
+            "categories": ["advertising"],
+            "reason": f"period {hours}",
+        }
+        answer = admin.post("/v1/restricted-periods", body)
+        assert answer.status == 201, answer.body
+        created.append(answer.json()["id"])
+    first_answer = admin.get("/v1/restricted-periods", limit=2)
+    assert first_answer.status == 200, first_answer.body
+    first = first_answer.json()
+    assert [p["id"] for p in first["items"]] == created[:2] and first["next_cursor"]
+    rest_answer = admin.get("/v1/restricted-periods", limit=2, cursor=first["next_cursor"])
+    assert rest_answer.status == 200, rest_answer.body
+    rest = rest_answer.json()
+    assert [p["id"] for p in rest["items"]] == created[2:] and rest["next_cursor"] is None
+    assert_error(shop.api.delete(f"/v1/restricted-periods/{created[0]}"), 403, "admin_only")
+    assert admin.delete(f"/v1/restricted-periods/{created[0]}").status == 204
+    assert [p["id"] for p in admin.get("/v1/restricted-periods").json()["items"]] == created[1:]
+    assert_error(admin.delete(f"/v1/restricted-periods/{created[0]}"), 404, "restricted_period_not_found")

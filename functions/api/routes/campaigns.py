@@ -146,9 +146,19 @@ def add_restricted_period(body: RestrictedPeriodBody) -> RestrictedPeriodOut:
 
 
 @router.get("/restricted-periods", tags=["compliance"], summary="Restricted periods not over yet (admin)")
-def list_restricted_periods() -> RestrictedPeriodPage:
-    periods = restricted_service.current_periods(current_caller())
-    return RestrictedPeriodPage(items=[RestrictedPeriodOut.of(p) for p in periods], next_cursor=None)
+def list_restricted_periods(limit: Limit = 50, cursor: str | None = None) -> RestrictedPeriodPage:
+    periods, next_cursor = restricted_service.current_periods(current_caller(), limit, cursor)
+    return RestrictedPeriodPage(items=[RestrictedPeriodOut.of(p) for p in periods], next_cursor=next_cursor)
+
+
+@router.delete(
+    "/restricted-periods/<period_id>",
+    status_code=204,
+    tags=["compliance"],
+    summary="Remove a restricted period (admin)",
+)
+def delete_restricted_period(period_id: str) -> None:
+    restricted_service.delete_period(current_caller(), period_id)
 
 
 @router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")

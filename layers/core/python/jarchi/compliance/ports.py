@@ -32,6 +32,14 @@ class RestrictedPeriods(Protocol):
         """Every period not over at `at` (running or ahead), earliest end first."""
         ...
 
+    def page(self, at: datetime, limit: int, cursor: str | None) -> tuple[list[RestrictedPeriod], str | None]:
+        """`current`, `limit` at a time; the cursor of the next page (None: the last)."""
+        ...
+
+    def delete(self, period_id: str) -> bool:
+        """Remove a period (over or not); False when there is none with that id."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SuppressionEntry:

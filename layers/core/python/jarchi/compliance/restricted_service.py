@@ -12,7 +12,7 @@ from jarchi.accounts.models import Caller
 from jarchi.channels import Category
 from jarchi.compliance.ports import RestrictedPeriods
 from jarchi.compliance.restricted import RestrictedPeriod
-from jarchi.errors import Unprocessable
+from jarchi.errors import NotFound, Unprocessable
 from jarchi.ids import new_id
 from jarchi.ports import resolve
 
@@ -48,7 +48,17 @@ def add_period(
     return period
 
 
-def current_periods(caller: Caller, *, periods: RestrictedPeriods | None = None) -> list[RestrictedPeriod]:
-    """Admin only: the periods not over yet, earliest end first."""
+def current_periods(
+    caller: Caller, limit: int, cursor: str | None, *, periods: RestrictedPeriods | None = None
+) -> tuple[list[RestrictedPeriod], str | None]:
+    """Admin only: the periods not over yet, earliest end first, a page at a time."""
     require_admin(caller)
-    return (periods or resolve(RestrictedPeriods)).current(clock.now())
+    return (periods or resolve(RestrictedPeriods)).page(clock.now(), limit, cursor)
+
+
+def delete_period(caller: Caller, period_id: str, *, periods: RestrictedPeriods | None = None) -> None:
+    """Admin only: a period entered by mistake, or lifted early, is removed; campaigns waiting on it are
+    admitted at their next look (admission reads the periods each time)."""
+    require_admin(caller)
+    if not (periods or resolve(RestrictedPeriods)).delete(period_id):
+        raise NotFound.of("restricted_period", period_id)

@@ -12,7 +12,7 @@ from pynamodb.models import Model
 from jarchi.channels import Category
 from jarchi.clock import iso
 from jarchi.compliance.restricted import RestrictedPeriod
-from jarchi.store.base import table_meta
+from jarchi.store.base import decode_cursor, encode_cursor, table_meta
 from jarchi.store.tables import RESTRICTED_PERIODS
 
 PARTITION = "PERIOD"
@@ -58,6 +58,24 @@ class DynamoRestrictedPeriods:
         ).save(RestrictedPeriodItem.sk.does_not_exist())
 
     def current(self, at: datetime) -> list[RestrictedPeriod]:
+        return [_period(item) for item in self._query(at)]
+
+    def page(self, at: datetime, limit: int, cursor: str | None) -> tuple[list[RestrictedPeriod], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("pk", {}).get("S") != PARTITION:
+            start = None
+        result = self._query(at, limit=limit, last_evaluated_key=start)
+        items = [_period(item) for item in result]
+        return items, encode_cursor(result.last_evaluated_key)
+
+    def delete(self, period_id: str) -> bool:
+        # The table is one small partition of admin-defined dates: found by its id among them.
+        for item in RestrictedPeriodItem.query(PARTITION, filter_condition=RestrictedPeriodItem.id == period_id):
+            item.delete()
+            return True
+        return False
+
+    @staticmethod
+    def _query(at: datetime, **paging: Any) -> Any:
         # "<end>#<id>" with end == at sorts below "<at>#~": a period ending now is over.
-        query = RestrictedPeriodItem.query(PARTITION, RestrictedPeriodItem.sk > f"{iso(at)}#~")
-        return [_period(item) for item in query]
+        return RestrictedPeriodItem.query(PARTITION, RestrictedPeriodItem.sk > f"{iso(at)}#~", **paging)
