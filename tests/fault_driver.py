@@ -40,14 +40,18 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoResult
 
 from jarchi.attempts import Outcome
+from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing.ledger import EntryType, LedgerEntry, totals_of
+from jarchi.campaigns.callbacks import CALLBACK_WINDOW, callback_pulses
+from jarchi.campaigns.follow_ups import follow_up_of
 from jarchi.campaigns.models import Campaign, RecipientState
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository
 from jarchi.campaigns.statuses import CampaignStatus
-from jarchi.channels import Category
+from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import AD_CAP_PERIOD, releases_ad_cap
-from jarchi.compliance.windows import TimeWindow, WindowRule
+from jarchi.compliance.windows import TimeWindow, WindowPolicy, WindowRule
+from jarchi.connectors.simulator import originate_inbound_call
 from jarchi.ports import resolve
 from jarchi.settings import Settings
 from jarchi.store import ledger
@@ -332,6 +336,45 @@ class Observed:
     written: Mapping[tuple[str, int], list[str]]
     account_ids: list[str]
     dead_letters: Mapping[str, int]
+    callbacks: list[CallingBack] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallingBack:
+    """A subscriber who called back (R-OUT-4): from `number` at `at`, `seconds` on the line if connected."""
+
+    event_id: str
+    number: str
+    at: datetime
+    seconds: int
+
+
+CALLBACK_SECONDS = 40  # 2 started pulses
+
+
+def follow_up_rules(sender: str, *, vote: bool) -> list[dict[str, Any]]:
+    """Follow-up SMS rules for a voice campaign (R-OUT-3): on digit 1 (with a vote), answered, not answered."""
+    rules: list[dict[str, Any]] = [
+        {"on": "answered", "sms_text": "Thanks for listening", "sender": sender},
+        {"on": "not_answered", "sms_text": "We tried to call you", "sender": sender},
+    ]
+    if vote:
+        rules.insert(0, {"on": "vote", "digits": ["1"], "sms_text": "You chose 1", "sender": sender})
+    return rules
+
+
+def call_back(
+    clock: LocalClock, numbers: Sequence[str], calls: Sequence[tuple[int, int]], *, serial: int
+) -> list[CallingBack]:
+    """The simulator's subscribers call back `minutes` after the campaigns ended (in order of minutes)."""
+    ended = clock.now()
+    made = []
+    for i, (index, minutes) in enumerate(calls):
+        clock.advance(max(0.0, (ended + timedelta(minutes=minutes) - clock.now()).total_seconds()))
+        event_id = f"fs{serial}-{i}"
+        originate_inbound_call(numbers[index], CALLBACK_SECONDS, event_id=event_id)
+        made.append(CallingBack(f"simulator:{event_id}", numbers[index], clock.now(), CALLBACK_SECONDS))
+    return made
 
 
 def observe(
@@ -341,6 +384,7 @@ def observe(
     observed: ObservedRecipients,
     account_ids: Iterable[str],
     dead_letters: Mapping[str, int],
+    callbacks: Sequence[CallingBack] = (),
 ) -> Observed:
     repository = resolve(CampaignRepository)
     campaigns = []
@@ -355,6 +399,7 @@ def observe(
         dict(observed.written),
         sorted(set(account_ids)),
         dict(dead_letters),
+        list(callbacks),
     )
 
 
@@ -373,7 +418,12 @@ def check_invariants(seen: Observed) -> list[str]:
     - `money`: reserved = charged + released + refunded per finished campaign, charged = Σ recipient costs,
       the ledger holds each of these once;
     - `balance`: each account's balance item = Σ its ledger;
-    - `dead letters`: no message ended in a DLQ.
+    - `dead letters`: no message ended in a DLQ;
+    - `follow-up`: at most one follow-up SMS per rule and recipient, only after a call whose result fires
+      its rule, inside the SMS window of the category in the recipient's zone (they ride the call's ad-cap
+      claim, so the ad-cap and per-number checks look at calls and campaign SMS only);
+    - `callback`: a callback is charged (started pulses × the tariff, once) only inside the hour after the
+      last call that reached its number, else never.
     """
     problems: list[str] = []
     reported = {p.attempt_id: p.outcome for p in seen.placed}
@@ -393,9 +443,12 @@ def check_invariants(seen: Observed) -> list[str]:
         rows = _stored(campaign.id)
         problems += _final_statuses(campaign, rows, seen.written, reported)
         problems += _money(campaign, rows, entries[campaign.account_id])
-    problems += _placements(seen.placed)
-    problems += _ad_cap(seen.placed)
-    problems += _windows(seen.campaigns, seen.placed)
+    sends = [p for p in seen.placed if follow_up_of(p.attempt_id) is None]
+    problems += _placements(sends)
+    problems += _ad_cap(sends)
+    problems += _windows(seen.campaigns, sends)
+    problems += _follow_ups(seen.campaigns, seen.placed)
+    problems += _callbacks(seen.campaigns, seen.placed, seen.callbacks, entries)
     for account_id in seen.account_ids:
         balance = ledger.get_balance(account_id)
         expected = totals_of(entries[account_id])
@@ -409,7 +462,7 @@ def _gave_up(campaign: Campaign, errors: list[str]) -> list[str]:
     """A campaign whose workflow gave up: only injected faults may have made it, and the results of what it
     placed are still all applied, each charged once."""
     problems = [f"ended: {campaign.id} failed on its own: {e}" for e in errors if "injected" not in e]
-    if campaign.progress.in_flight == 0:
+    if campaign.progress.outstanding == 0:
         costs = sum(int(r.cost) for r in _stored(campaign.id))
         if costs != campaign.money.charged:
             problems.append(f"money: {campaign.id} charged {campaign.money.charged}, its recipients cost {costs}")
@@ -427,7 +480,7 @@ def _final_statuses(
     reported: Mapping[str, Outcome | None],
 ) -> list[str]:
     problems = []
-    rows = {int(r.seq): r for r in stored}
+    rows = {int(r.seq): r for r in stored if int(r.seq) >= 0}  # follow-ups and callbacks sit below 0
     total = campaign.progress.total
     if sorted(rows) != list(range(total)):
         missing = sorted(set(range(total)) - set(rows))
@@ -524,6 +577,79 @@ def _windows(campaigns: list[Campaign], placed: list[Placed]) -> list[str]:
             problems.append(
                 f"window: {p.attempt_id} placed at {p.placed_at.isoformat()} outside {settings.windows} "
                 f"in {zones[campaign.id][seq]}"
+            )
+    return problems
+
+
+def _follow_ups(campaigns: list[Campaign], placed: list[Placed]) -> list[str]:
+    by_id = {c.id: c for c in campaigns}
+    calls = {p.attempt_id: p for p in placed}
+    problems = []
+    sent: Counter[tuple[str, str, int]] = Counter()
+    for p in placed:
+        found = follow_up_of(p.attempt_id)
+        campaign = by_id.get(p.campaign_id)
+        if found is None or campaign is None:
+            continue
+        seq, rule = found
+        sent[(p.campaign_id, p.number, rule)] += 1
+        call = next(
+            (
+                c
+                for c in calls.values()
+                if c.campaign_id == p.campaign_id
+                and c.attempt_id.split(".")[1] == str(seq)
+                and follow_up_of(c.attempt_id) is None
+            ),
+            None,
+        )
+        if call is None or call.outcome is None:
+            problems.append(f"follow-up: {p.attempt_id} sent without a call of its recipient")
+            continue
+        on = campaign.settings.follow_ups[rule].on.value
+        fires = {"answered": call.outcome is Outcome.ANSWERED, "vote": call.outcome is Outcome.ANSWERED}
+        fires["not_answered"] = call.outcome in (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE)
+        if not fires[on]:
+            problems.append(f"follow-up: {p.attempt_id} ({on}) sent after a call that ended {call.outcome}")
+        zone = recipient_time_zone(number_info(p.number), campaign.settings.time_zones[0])
+        window = WindowPolicy.default().rule_for(Channel.SMS, campaign.category, country=number_info(p.number).region)
+        if not window.is_open(p.placed_at, zone):
+            problems.append(f"follow-up: {p.attempt_id} placed at {p.placed_at.isoformat()} outside the SMS window")
+    problems += [f"follow-up: {key} sent {n} times" for key, n in sent.items() if n > 1]
+    return problems
+
+
+def _callbacks(
+    campaigns: list[Campaign],
+    placed: list[Placed],
+    calls_back: list[CallingBack],
+    entries: Mapping[str, list[LedgerEntry]],
+) -> list[str]:
+    by_id = {c.id: c for c in campaigns}
+    charged: Counter[str] = Counter()
+    for account_entries in entries.values():
+        for entry in account_entries:
+            reference = entry.reference or ""
+            if entry.type is EntryType.CHARGE and reference.startswith("callback:"):
+                charged[reference.removeprefix("callback:")] += entry.amount
+    problems = []
+    reached = (Outcome.ANSWERED, Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE)
+    for call in calls_back:
+        called = [
+            p
+            for p in placed
+            if p.number == call.number
+            and p.channel is Channel.VOICE
+            and p.outcome in reached
+            and p.placed_at <= call.at
+        ]
+        last = max(called, key=lambda p: p.placed_at, default=None)
+        inside = last is not None and call.at - last.placed_at <= CALLBACK_WINDOW and last.campaign_id in by_id
+        expected = callback_pulses(call.seconds) * by_id[last.campaign_id].money.tariff if inside and last else 0
+        if charged[call.event_id] != expected:
+            problems.append(
+                f"callback: {call.event_id} from {call.number} at {call.at.isoformat()} charged "
+                f"{charged[call.event_id]}, expected {expected} (last call at {last.placed_at if last else None})"
             )
     return problems
 

@@ -46,6 +46,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
+from jarchi.campaigns.follow_ups import follow_up_of
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.clock import LocalClock
@@ -64,8 +65,10 @@ from tests.fault_driver import (
     DriverRuns,
     ObservedRecipients,
     SyncPlatform,
+    call_back,
     check_invariants,
     faster_moto,
+    follow_up_rules,
     make_pollers,
     observe,
 )
@@ -117,6 +120,7 @@ class CampaignSpec:
     recipients: list[int]  # indices into the scenario's numbers
     windows: list[dict[str, str]] | None
     vote: bool
+    follow_ups: bool = False  # voice: an SMS on digit 1 (with a vote), on answered, on not answered (R-OUT-3)
 
     def body(self, customer: Customer, numbers: Sequence[str]) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -130,6 +134,8 @@ class CampaignSpec:
             body["sms_text"] = f"{customer.sender}: your code is 1234"
         else:
             body |= {"tts_text": f"Hello from {customer.sender}", "language": "en", "vote": self.vote}
+            if self.follow_ups:
+                body["follow_ups"] = follow_up_rules(customer.sender, vote=self.vote)
         if self.windows is not None:
             body["windows"] = self.windows
         return body
@@ -142,6 +148,7 @@ class Scenario:
     pool: int  # how many numbers the campaigns share
     campaigns: list[CampaignSpec]
     faults: dict[str, dict[str, Any]]
+    callbacks: list[tuple[int, int]] = field(default_factory=list)  # (number index, minutes after the end)
 
     def plan(self) -> FaultPlan:
         return FaultPlan.parse(self.faults)
@@ -183,6 +190,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         recipients=st.lists(st.integers(0, pool - 1), min_size=1, max_size=pool, unique=True),
         windows=st.sampled_from(NARROWED),
         vote=st.booleans(),
+        follow_ups=st.booleans(),
     )
     drawn_campaigns = draw(st.lists(specs, min_size=1, max_size=3))
     # Each campaign of another account (the first one's drawn), so they compete across accounts; OTP is SMS only.
@@ -195,9 +203,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             c.recipients,
             c.windows,
             c.vote,
+            c.follow_ups,
         )
         for i, c in enumerate(drawn_campaigns)
     ]
+    # Subscribers calling back after the campaigns ended, inside or outside the hour (R-OUT-4).
+    callbacks = draw(st.lists(st.tuples(st.integers(0, pool - 1), st.sampled_from([5, 40, 65, 90])), max_size=2))
     seed = draw(st.integers(0, 2**32 - 1))
     # mostly inside Tehran's advertising windows, sometimes any time of day (the campaign waits)
     start_minute = draw(st.one_of(st.integers(10 * 60, 12 * 60), st.integers(0, 24 * 60 - 1)))
@@ -209,6 +220,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         pool=pool,
         campaigns=campaigns,
         faults=fault_plan(drawn),
+        callbacks=sorted(callbacks, key=lambda c: c[1]),
     )
 
 
@@ -258,6 +270,8 @@ class Outcome:
     injected: list[str]
     platform: SyncPlatform
     campaign_ids: list[str]
+    follow_ups_placed: int = 0
+    callbacks: Counter[str] = field(default_factory=Counter)  # connected | refused, as the campaigns count them
 
 
 def run_scenario(
@@ -293,6 +307,8 @@ def run_scenario(
             redelivery_seconds=redelivery_seconds,
         )
         platform.run()
+        calls_back = call_back(world.clock, numbers, scenario.callbacks, serial=next(world.serial))
+        platform.run()
         seen = observe(
             ids,
             runs,
@@ -300,9 +316,13 @@ def run_scenario(
             recipients,
             sorted({customers[spec.account].account_id for spec in scenario.campaigns}),
             platform.dead_letters(),
+            calls_back,
         )
     errored = [c.id for c in seen.campaigns if c.status is CampaignStatus.ERROR]
-    return Outcome(check_invariants(seen), errored, list(faults.log.entries), platform, ids)
+    follow_ups = sum(1 for p in seen.placed if follow_up_of(p.attempt_id) is not None)
+    connected = sum(c.callbacks for c in seen.campaigns)
+    callbacks = Counter({"connected": connected, "refused": len(seen.callbacks) - connected})
+    return Outcome(check_invariants(seen), errored, list(faults.log.entries), platform, ids, follow_ups, callbacks)
 
 
 @pytest.fixture
@@ -373,6 +393,9 @@ class Tally:
             "scenarios with a queue message redelivered": outcome.platform.message_failures > 0,
             "scenarios with a workflow task retried": outcome.platform.task_failures > 0,
             "scenarios waiting for a window or the pace": outcome.platform.clock_moves > 1,
+            "scenarios with follow-up SMS": outcome.follow_ups_placed > 0,
+            "scenarios with a callback connected": outcome.callbacks["connected"] > 0,
+            "scenarios with a callback refused": outcome.callbacks["refused"] > 0,
         }
         for situation, reached in situations.items():
             self.situations[situation] += reached
@@ -417,6 +440,8 @@ def test_r_dsp_1_r_cpl_1_2_r_bil_1_3_random_faults_lose_nothing_and_do_nothing_t
     assert set(tally.kinds) == {kind.value for kind in FaultKind}, tally.report()
     assert tally.situations["scenarios with a queue message redelivered"] > 0, tally.report()
     assert tally.situations["scenarios with a workflow task retried"] > 0, tally.report()
+    for outcome_around_calls in ("follow-up SMS", "a callback connected", "a callback refused"):
+        assert tally.situations[f"scenarios with {outcome_around_calls}"] > 0, tally.report()
 
 
 AD_RACE = Scenario(
