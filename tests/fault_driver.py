@@ -355,11 +355,11 @@ CALLBACK_SECONDS = 40  # 2 started pulses
 def follow_up_rules(sender: str, *, vote: bool) -> list[dict[str, Any]]:
     """Follow-up SMS rules for a voice campaign (R-OUT-3): on digit 1 (with a vote), answered, not answered."""
     rules: list[dict[str, Any]] = [
-        {"on": "answered", "sms_text": "Thanks for listening", "sender": sender},
-        {"on": "not_answered", "sms_text": "We tried to call you", "sender": sender},
+        {"on": "answered", "sms_text": f"{sender}: thanks for listening", "sender": sender},
+        {"on": "not_answered", "sms_text": f"{sender}: we tried to call you", "sender": sender},
     ]
-    if vote:
-        rules.insert(0, {"on": "vote", "digits": ["1"], "sms_text": "You chose 1", "sender": sender})
+    if vote:  # service texts carry the sender's name (R-SMS-1)
+        rules.insert(0, {"on": "vote", "digits": ["1"], "sms_text": f"{sender}: you chose 1", "sender": sender})
     return rules
 
 
