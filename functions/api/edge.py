@@ -36,7 +36,7 @@ from jarchi.settings import get_settings
 
 JSON = "application/json"
 logger = Logger(child=True)
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # DELETE /v1/stop-list takes a body
 
 
 class RateLimiter:
