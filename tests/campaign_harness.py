@@ -26,7 +26,7 @@ from typing import Any
 
 import boto3
 
-from jarchi.attempts import Attempt, Outcome, Placement
+from jarchi.attempts import MACHINE, Attempt, Outcome, Placement, recipient_status
 from jarchi.billing.ledger import EntryType, totals_of
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock, now
@@ -39,7 +39,7 @@ from tests.api import Api
 
 DEADLINE_SECONDS = 45.0
 POLL_SECONDS = 0.05
-FINAL_STATUSES = frozenset(o.value for o in Outcome) - {Outcome.SENT.value}
+FINAL_STATUSES = (frozenset(o.value for o in Outcome) - {Outcome.SENT.value}) | {MACHINE}
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,12 @@ class Placed:
     category: Category
     placed_at: datetime
     outcome: Outcome | None
+    machine: bool = False  # an answering machine took the call
+
+    @property
+    def status(self) -> str | None:
+        """The recipient status this placement's result gives (`machine` for a machine)."""
+        return None if self.outcome is None else recipient_status(self.outcome, self.machine)
 
 
 class RecordingConnector:
@@ -139,6 +145,7 @@ class RecordingConnector:
                         category=Category(attempt.category),
                         placed_at=placed_at,
                         outcome=result.outcome if result is not None else None,
+                        machine=result is not None and result.answering_machine,
                     )
                 )
         return placements

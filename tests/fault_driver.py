@@ -426,7 +426,7 @@ def check_invariants(seen: Observed) -> list[str]:
       last call that reached its number, else never.
     """
     problems: list[str] = []
-    reported = {p.attempt_id: p.outcome for p in seen.placed}
+    reported = {p.attempt_id: p.status for p in seen.placed}
     entries = {account_id: ledger.all_entries(account_id) for account_id in seen.account_ids}
     errors: dict[str, list[str]] = defaultdict(list)
     for execution in seen.executions:
@@ -477,7 +477,7 @@ def _final_statuses(
     campaign: Campaign,
     stored: list[RecipientItem],
     written: Mapping[tuple[str, int], list[str]],
-    reported: Mapping[str, Outcome | None],
+    reported: Mapping[str, str | None],
 ) -> list[str]:
     problems = []
     rows = {int(r.seq): r for r in stored if int(r.seq) >= 0}  # follow-ups and callbacks sit below 0

@@ -35,6 +35,7 @@ from jarchi.campaigns.ports import (
 )
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.clock import iso
+from jarchi.compliance.quality import QualityCheck, QualityCounters
 from jarchi.errors import JarchiError
 from jarchi.resources import QueueSpec
 from tests.fakes._paging import keyset_page, page
@@ -67,6 +68,9 @@ class FakeCampaigns:
             follow_ups=campaign.settings.follow_ups,
             follow_up_tariff=campaign.money.follow_up_tariff,
             time_zones=campaign.settings.time_zones,
+            message_seconds=campaign.content.message_seconds,
+            total=campaign.progress.total,
+            unjudged=campaign.quality_counters if campaign.quality is None else None,
         )
 
     def list_for_account(
@@ -193,6 +197,7 @@ class FakeCampaigns:
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        quality: QualityCounters | None = None,
     ) -> bool:
         with self._lock:
             current = self.campaigns.get(campaign_id)
@@ -211,6 +216,7 @@ class FakeCampaigns:
                 counts=_added(current.counts, finals),
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
                 leads=current.leads + leads,
+                quality_counters=current.quality_counters.plus(quality or QualityCounters()),
             )
             return True
 
@@ -236,6 +242,35 @@ class FakeCampaigns:
                     callbacks=current.callbacks + 1,
                 )
             return True
+
+    def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:
+        with self._lock:
+            current = self.campaigns.get(campaign_id)
+            if current is None or current.quality is not None:
+                return False
+            self.campaigns[campaign_id] = replace(current, quality=check)
+            return True
+
+    def stop_for_quality(
+        self, campaign: Campaign, change: StatusChange, comment: Comment, check: QualityCheck, release: Posting | None
+    ) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            if current is None or current.status is not campaign.status or current.quality is not None:
+                raise CampaignChanged(campaign.id)
+            amount = 0
+            if release is not None:
+                self.ledger.check(release)
+                self.ledger.book(release)
+                amount = sum(entry.amount for entry in release.entries)
+            self.campaigns[campaign.id] = replace(
+                current,
+                status=change.status,
+                history=(*current.history, change),
+                comments=(*current.comments, comment),
+                quality=check,
+                money=replace(current.money, released=current.money.released + amount),
+            )
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
         with self._lock:

@@ -208,7 +208,7 @@ def _check_placements(placed: list[Placed], items: list[CampaignItem], rows: dic
     assert set(attempted) == set(by_attempt)
     for attempt_id, row in attempted.items():
         assert int(row.attempts) == 1
-        assert row.status == by_attempt[attempt_id].outcome, (row.number, row.status, by_attempt[attempt_id])
+        assert row.status == by_attempt[attempt_id].status, (row.number, row.status, by_attempt[attempt_id])
     pre_dial = {o.value for o in (Outcome.FREQUENCY_CAPPED, Outcome.OPTED_OUT, Outcome.BLACKLISTED)}
     for item in items:
         assert all(r.status in pre_dial for r in rows[item.id] if not r.attempt_id), item.id

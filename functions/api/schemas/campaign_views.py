@@ -16,6 +16,7 @@ from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, FollowUpSent, RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.compliance.quality import QualityCheck
 from jarchi.compliance.restricted import RestrictedPeriod
 from jarchi.reports.views import campaign_report
 
@@ -42,14 +43,41 @@ class CommentOut(BaseModel):
 
 
 class QualityOut(BaseModel):
+    """The quality gate (R-CPL-5): the running ACD and band, and once judged, the verdict kept: the breaker's
+    measures and the stop it caused (`stopped`, with the figure in `reason`)."""
+
     acd_percent: float | None
     band: str | None
     checked_at: str | None
+    answer_rate_percent: float | None = None
+    short_call_percent: float | None = None
+    opt_out_percent: float | None = None
+    stopped: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, check: QualityCheck) -> QualityOut:
+        return cls(
+            acd_percent=check.acd_percent,
+            band=check.band.value if check.band else None,
+            checked_at=iso(check.checked_at),
+            answer_rate_percent=check.answer_rate_percent,
+            short_call_percent=check.short_call_percent,
+            opt_out_percent=check.opt_out_percent,
+            stopped=check.stopped.value if check.stopped else None,
+            reason=check.reason,
+        )
 
 
 class SpeedOut(BaseModel):
     configured_per_hour: int
     achieved_per_hour: int
+
+
+class RetryOut(BaseModel):
+    parts: int
+    delay_minutes: int
+    on: list[str]
 
 
 class PartOut(BaseModel):
@@ -117,6 +145,8 @@ class CampaignOut(BaseModel):
     audio_id: str | None
     audio_url: str | None  # a short-lived presigned URL of the message's audio (or generated speech)
     time_zone: str  # the zone the times are written in (`?tz=account`), else UTC
+    retry: RetryOut | None  # smart parts (R-CMP-5)
+    voicemail: bool  # an answering machine hears the campaign's voicemail
 
     @classmethod
     def of(cls, campaign: Campaign, *, zone: ZoneInfo | None = None, audio_url: str | None = None) -> CampaignOut:
@@ -166,7 +196,9 @@ class CampaignOut(BaseModel):
                 )
                 for r in settings.follow_ups
             ],
-            quality=QualityOut(
+            quality=QualityOut.of(campaign.quality)
+            if campaign.quality is not None
+            else QualityOut(
                 acd_percent=report.acd_percent,
                 band=report.band,
                 checked_at=at(report.checked_at) if report.checked_at else None,
@@ -177,6 +209,8 @@ class CampaignOut(BaseModel):
             audio_id=campaign.content.audio_id,
             audio_url=audio_url,
             time_zone=zone.key if zone is not None else "UTC",
+            retry=RetryOut.model_validate(settings.retry.as_dict()) if settings.retry is not None else None,
+            voicemail=campaign.content.voicemail_key is not None,
         )
 
 

@@ -11,7 +11,7 @@ from functions.api.schemas.common import Request
 from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule
-from jarchi.campaigns.models import MAX_VALIDITY_MINUTES
+from jarchi.campaigns.models import MAX_RETRY_PARTS, MAX_VALIDITY_MINUTES, RetryPolicy
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.channels import Category, Channel
 
@@ -33,6 +33,32 @@ class FollowUpIn(Request):
 
     def to_rule(self) -> FollowUpRule:
         return FollowUpRule(on=self.on, sms_text=self.sms_text, sender=self.sender, digits=tuple(self.digits or ()))
+
+
+RetryOn = Literal["no_answer", "busy", "failed", "machine"]
+
+
+def _default_retry_on() -> list[RetryOn]:
+    return ["no_answer", "busy"]
+
+
+class RetryIn(Request):
+    """Smart parts (R-CMP-5): `parts` extra rounds, each `delay_minutes` after the previous part's last result,
+    calling again the recipients whose result is one of `on` (`no_answer` covers unreachable numbers)."""
+
+    parts: Annotated[int, Field(ge=0, le=MAX_RETRY_PARTS)]
+    delay_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+    on: Annotated[list[RetryOn], Field(min_length=1, max_length=4)] = Field(default_factory=_default_retry_on)
+
+    def to_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.parts, self.delay_minutes, tuple(dict.fromkeys(self.on)))
+
+
+class VoicemailIn(Request):
+    """What an answering machine hears instead of the message: an approved audio or generated speech."""
+
+    audio_id: Id | None = None
+    tts_text: Text | None = None
 
 
 class CampaignBody(Request):
@@ -58,6 +84,8 @@ class CampaignBody(Request):
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
     validity_minutes: Annotated[int, Field(ge=1, le=MAX_VALIDITY_MINUTES)] | None = None
     follow_ups: Annotated[list[FollowUpIn], Field(max_length=MAX_RULES)] | None = None
+    retry: RetryIn | None = None
+    voicemail: VoicemailIn | None = None
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -80,6 +108,9 @@ class CampaignBody(Request):
             language=self.language,
             validity_minutes=self.validity_minutes,
             follow_ups=tuple(f.to_rule() for f in self.follow_ups or ()),
+            retry=self.retry.to_policy() if self.retry is not None else None,
+            voicemail_audio_id=self.voicemail.audio_id if self.voicemail is not None else None,
+            voicemail_tts=self.voicemail.tts_text if self.voicemail is not None else None,
         )
 
 

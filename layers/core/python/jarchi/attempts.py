@@ -7,8 +7,11 @@ Decisions where the spec is silent:
 - `unreachable` (switched off, out of coverage) counts under the `no_answer` stat: the subscriber was not
   available, a later retry may reach them (retry-failed re-calls it), and `failed` stays the signal of a
   technical failure (ours, the connector's or the route's) that ops should look at.
-- An answering machine counts as `answered` (the network connected the call and charges for it); the
-  connector flags it on the result (`AttemptResult.answering_machine`).
+- An answering machine is an `answered` call on the wire (the network connected it and charges for it), flagged
+  by the connector (`AttemptResult.answering_machine`); the recipient's status and the campaign's stats call it
+  `machine` (`recipient_status`), so it is neither an answered person nor in the ACD (R-CPL-5), and a retry
+  part may call it again (`retry.on: ["machine"]`). When the campaign has a `voicemail` message the machine
+  hears that instead, charged like an answered call of its length (`Attempt.voicemail_units`).
 - SMS: `delivered` = accepted by the operator and reported DELIVRD, or accepted with no report
   (NOREPORT); `undelivered` = accepted by the operator, then reported UNDELIV / EXPIRED / FAILED: charged
   (R-BIL-3 charges what the operator accepted), counted under `failed`; `rejected` = refused by the operator
@@ -145,6 +148,9 @@ _SMS_BY_STATUS: Final[dict[DeliveryStatus, Outcome]] = {
     DeliveryStatus.REJECTD: Outcome.REJECTED,
 }
 
+# A recipient whose call an answering machine took (status and stats key, SPEC §14).
+MACHINE: Final = "machine"
+
 VOTE_NOT_ANSWERED: Final = -1
 VOTE_NONE: Final = 0
 VOTE_AD_OPT_OUT: Final = 11
@@ -157,6 +163,16 @@ def is_final(outcome: Outcome) -> bool:
 
 def stat_key(outcome: Outcome) -> str:
     return STAT_KEYS[outcome]
+
+
+def recipient_status(outcome: Outcome, answering_machine: bool) -> str:
+    """The recipient's final status: the outcome's name, or `machine` for a call a machine answered."""
+    return MACHINE if answering_machine and outcome is Outcome.ANSWERED else outcome.value
+
+
+def result_stat_key(outcome: Outcome, answering_machine: bool) -> str:
+    """The campaign `stats` key a result counts under (`machine` beside the outcomes' keys)."""
+    return MACHINE if answering_machine and outcome is Outcome.ANSWERED else stat_key(outcome)
 
 
 def sms_outcome(status: DeliveryStatus | str) -> Outcome:
@@ -188,6 +204,8 @@ class Attempt:
     voice, or `sms_text` (already personalised) for SMS. `message_seconds` is the voice message's length
     (known for audio; estimated for TTS), used for pulses and the ACD gate. `validity_seconds` is the SMS
     TTL (None: the operator's default). `caller_id` is the outgoing number chosen from the pool (R-DSP-5).
+    `voicemail_*`: what an answering machine hears instead of the message (the campaign's `voicemail`), its
+    length and its billable pulses (0: no voicemail, a machine hears the message).
     """
 
     attempt_id: str
@@ -208,6 +226,10 @@ class Attempt:
     part: int = 0  # 0 = main send, n = smart retry part [n]
     units: int = 1  # billable units if successful: SMS segments, voice pulses
     admitted_at: str | None = None  # ISO 8601: with validity_seconds, when an unplaced SMS expires
+    voicemail_key: str | None = None
+    voicemail_tts: str | None = None
+    voicemail_seconds: int = 0
+    voicemail_units: int = 0
 
     def __post_init__(self) -> None:
         contents = [c for c in (self.audio_key, self.tts_text, self.sms_text) if c is not None]
@@ -266,7 +288,8 @@ class AttemptResult:
         answering_machine: bool = False,
         detail: str | None = None,
     ) -> AttemptResult:
-        """A result for `attempt`, with its vote code derived from the outcome and digits."""
+        """A result for `attempt`, with its vote code derived from the outcome and digits; a machine that heard
+        the campaign's voicemail is charged the voicemail's units."""
         if completed_at.tzinfo is None:
             raise ValueError("completed_at is an aware datetime")
         return cls(
@@ -283,7 +306,7 @@ class AttemptResult:
             reference=reference,
             answering_machine=answering_machine,
             detail=detail,
-            units=attempt.units,
+            units=attempt.voicemail_units if answering_machine and attempt.voicemail_units else attempt.units,
         )
 
     def to_message(self) -> dict[str, Any]:

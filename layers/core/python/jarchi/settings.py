@@ -73,6 +73,12 @@ class Settings(BaseModel):
     blocked_prefixes: str = Field(default="+870,+881,+882,+883", pattern=r"^(\+\d{1,15})?(,\+\d{1,15})*$")
     pumping_share: float = Field(default=0.2, gt=0, le=1)
     pumping_min_numbers: int = Field(default=10, ge=1, le=100_000)
+    # The voice quality gate's checkpoint and circuit breaker (R-CPL-5, jarchi.compliance.quality): the fewest
+    # answered calls it judges, the lowest answer rate, the highest shares of calls under 6 s and of opt-outs.
+    quality_min_answered: int = Field(default=10, ge=1, le=100_000)
+    quality_min_answer_rate_percent: int = Field(default=10, ge=0, le=100)
+    quality_max_short_call_percent: int = Field(default=80, ge=0, le=100)
+    quality_max_opt_out_percent: int = Field(default=20, ge=0, le=100)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -42,6 +42,7 @@ from typing import Literal
 
 from jarchi.accounts.models import Account
 from jarchi.accounts.policy import recipient_limit
+from jarchi.attempts import MACHINE
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import check_recipient_limit, parse_inline
 from jarchi.audiences.service import load_list_recipients
@@ -49,6 +50,7 @@ from jarchi.billing.estimate import Estimate, estimate_sms, estimate_voice
 from jarchi.billing.margins import account_tariff
 from jarchi.billing.tariffs import Tariff
 from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule, max_units_per_recipient
+from jarchi.campaigns.models import RetryPolicy
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR, validate_speed
 from jarchi.channels import Category, Channel
 from jarchi.compliance.windows import WindowPolicy, WindowRule, effective_windows
@@ -86,6 +88,9 @@ class CampaignDraft:
     language: str | None = None  # text-to-speech language; default by the account's region
     validity_minutes: int | None = None  # SMS only (R-SMS-5)
     follow_ups: tuple[FollowUpRule, ...] = ()  # voice only (R-OUT-3); units are counted by prepare_campaign
+    voicemail_audio_id: str | None = None  # voice: what an answering machine hears instead (SPEC §14)
+    voicemail_tts: str | None = None
+    retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,17 @@ class PreparedRecipient:
     type: NumberType
     values: tuple[str, ...]  # aligned with PreparedCampaign.columns
     units: int  # pulses (voice) or segments after personalisation (SMS)
+
+
+@dataclass(frozen=True)
+class PreparedVoicemail:
+    """The campaign's voicemail: an approved audio of the account, or speech generated now (stored with the
+    campaign), its length and pulses."""
+
+    seconds: int
+    pulses: int
+    audio: AudioRecord | None = None
+    speech: SynthesizedSpeech | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ class PreparedCampaign:
     message_seconds: int = 0  # voice: the message's length, whole seconds rounded up
     sender: Sender | None = None  # SMS
     follow_ups: tuple[FollowUpRule, ...] = ()  # checked, with their segments
+    voicemail: PreparedVoicemail | None = None
 
     @property
     def per_unit(self) -> int:
@@ -138,6 +155,8 @@ def _check_content_shape(draft: CampaignDraft) -> None:
     if draft.channel is Channel.VOICE:
         if draft.sms_text is not None or (draft.audio_id is None) == (draft.tts_text is None):
             raise Unprocessable("content_required", "a voice campaign needs exactly one of audio_id and tts_text")
+        if draft.voicemail_audio_id is not None and draft.voicemail_tts is not None:
+            raise Unprocessable("invalid_voicemail", "a voicemail is one of audio_id and tts_text")
         return
     if draft.sms_text is None or draft.audio_id is not None or draft.tts_text is not None:
         raise Unprocessable("content_required", "an SMS campaign needs sms_text (and no audio_id or tts_text)")
@@ -147,6 +166,10 @@ def _check_content_shape(draft: CampaignDraft) -> None:
         raise Unprocessable("vote_not_supported", "votes are keypad presses during a voice call")
     if draft.follow_ups:
         raise Unprocessable("follow_ups_not_supported", "follow-up SMS follow a call: voice campaigns only")
+    if draft.voicemail_audio_id is not None or draft.voicemail_tts is not None:
+        raise Unprocessable("voicemail_not_supported", "a voicemail is what an answering machine hears on a call")
+    if draft.retry is not None and MACHINE in draft.retry.on:
+        raise Unprocessable("invalid_retry", "only calls reach answering machines: retry.on 'machine' is voice only")
 
 
 def _audience(account: Account, draft: CampaignDraft) -> _Audience:
@@ -190,6 +213,7 @@ def _prepare_voice(
     if follow_ups:
         reserve = max_units_per_recipient(follow_ups) * len(recipients) * tariff.sms_per_segment
         estimate = replace(estimate, estimated=estimate.estimated + reserve, follow_ups=reserve)
+    voicemail = _prepare_voicemail(account, draft, pulses)
     return PreparedCampaign(
         draft=draft,
         account_id=account.id,
@@ -203,6 +227,7 @@ def _prepare_voice(
         speech=speech,
         message_seconds=-(-duration_ms // 1000),
         follow_ups=follow_ups,
+        voicemail=voicemail,
     )
 
 
@@ -225,6 +250,25 @@ def _prepare_follow_ups(account: Account, draft: CampaignDraft) -> tuple[FollowU
             require_service_sms_allowed(rule.sms_text, sender.name)
         prepared.append(replace(rule, sender=sender.name, units=segments))
     return tuple(prepared)
+
+
+def _prepare_voicemail(account: Account, draft: CampaignDraft, message_pulses: int) -> PreparedVoicemail | None:
+    """The voicemail, at most as many pulses as the message: the reservation covers every recipient at the
+    message's pulses (`voicemail_too_long` otherwise)."""
+    if draft.voicemail_audio_id is not None:
+        audio = get_usable_audio(account.id, draft.voicemail_audio_id)
+        voicemail = PreparedVoicemail(-(-audio.duration_ms // 1000), audio.pulses, audio=audio)
+    elif draft.voicemail_tts is not None:
+        speech = synthesize(account, draft.voicemail_tts, draft.language)
+        voicemail = PreparedVoicemail(-(-speech.info.duration_ms // 1000), speech.info.pulses, speech=speech)
+    else:
+        return None
+    if voicemail.pulses > message_pulses:
+        raise Unprocessable(
+            "voicemail_too_long",
+            f"the voicemail is {voicemail.pulses} pulses, the message {message_pulses}: it may not be longer",
+        )
+    return voicemail
 
 
 def _prepare_sms(

@@ -16,6 +16,7 @@ from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
+from jarchi.compliance.quality import QualityCheck, QualityCounters
 
 # The stats keys of the API (SPEC §11). Final outcomes are counters moved once per batch; pending and in
 # progress follow from the admission pointer and the in-flight count (see `Campaign.stats`).
@@ -23,6 +24,7 @@ STAT_KEYS: Final = (
     "pending",
     "in_progress",
     "answered",
+    "machine",
     "delivered",
     "no_answer",
     "busy",
@@ -51,6 +53,29 @@ class CampaignContent:
     language: str | None = None
     sms_text: str | None = None
     sender: str | None = None
+    # What an answering machine hears instead (SPEC §14 `voicemail`): an audio in the media bucket (generated
+    # speech stored as audio too, with its text), its length and pulses.
+    voicemail_key: str | None = None
+    voicemail_audio_id: str | None = None
+    voicemail_tts: str | None = None
+    voicemail_seconds: int = 0
+    voicemail_pulses: int = 0
+
+
+MAX_RETRY_PARTS: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Smart retry parts (R-CMP-5, SPEC §14 `retry`): up to `parts` extra rounds, each `delay_minutes` after the
+    previous part's last result, calling again the recipients whose result is in `on`."""
+
+    parts: int
+    delay_minutes: int
+    on: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"parts": self.parts, "delay_minutes": self.delay_minutes, "on": list(self.on)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +106,7 @@ class CampaignSettings:
     custom_window: bool = False  # the owner narrowed the windows or days (tag `interval`)
     validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: DEFAULT_VALIDITY_MINUTES
     follow_ups: tuple[FollowUpRule, ...] = ()  # follow-up SMS rules of a voice campaign (R-OUT-3)
+    retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +253,8 @@ class Campaign:
     follow_ups_sent: int = 0  # follow-up SMS the operator accepted, over every part (R-OUT-3)
     callbacks: int = 0  # callbacks connected (R-OUT-4)
     leads: int = 0  # answered with a vote (a digit other than 11), every part: moved with the results' counters
+    quality: QualityCheck | None = None  # the quality gate's verdict, once judged (R-CPL-5)
+    quality_counters: QualityCounters = field(default_factory=QualityCounters)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
@@ -268,6 +296,8 @@ def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple
         tags.append("interval")
     if settings.follow_ups:
         tags.append("follow_up")
+    if settings.retry is not None and settings.retry.parts > 0:
+        tags.append(f"smart_{settings.retry.parts}")
     return tuple(tags)
 
 

@@ -19,6 +19,7 @@ from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
+from jarchi.compliance.quality import QualityCheck, QualityCounters
 from jarchi.errors import Conflict
 from jarchi.ports import MessageQueue, resolve
 
@@ -47,6 +48,9 @@ class CampaignPricing:
     follow_ups: tuple[FollowUpRule, ...] = ()
     follow_up_tariff: int = 0
     time_zones: tuple[str, ...] = ()  # the recipients' zones: the fallback for a number's own
+    message_seconds: int = 0
+    total: int = 0  # the current part's recipients
+    unjudged: QualityCounters | None = None  # the quality counters while the gate has not judged (R-CPL-5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +161,22 @@ class CampaignRepository(Protocol):
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        quality: QualityCounters | None = None,
     ) -> bool:
-        """One results batch's counters, running charge and follow-up counts, once: False if this batch was
-        applied before."""
+        """One results batch's counters, running charge, follow-up counts and quality counters, once: False if
+        this batch was applied before."""
+        ...
+
+    def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:
+        """Keep the gate's verdict, only if none is kept yet (False: judged already)."""
+        ...
+
+    def stop_for_quality(
+        self, campaign: Campaign, change: StatusChange, comment: Comment, check: QualityCheck, release: Posting | None
+    ) -> None:
+        """The gate's stop (R-CPL-5) in one transaction: the status change and the system comment, the verdict,
+        and `release` (the reservation of what was not placed) added to `released`; only if the status is still
+        `campaign.status` and no verdict is kept yet, else `CampaignChanged`, nothing written."""
         ...
 
     def record_callback(self, record: CallbackRecord) -> bool:

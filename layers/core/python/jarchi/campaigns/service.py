@@ -88,6 +88,21 @@ def _content(account: Account, prepared: PreparedCampaign) -> CampaignContent:
         content = replace(content, tts_text=speech.text, language=speech.language)
     if audio is not None:
         content = replace(content, audio_id=audio.id, audio_key=audio.key, pulses=audio.pulses)
+    voicemail = prepared.voicemail
+    if voicemail is not None:
+        recorded = voicemail.audio
+        if recorded is None and voicemail.speech is not None:
+            speech = voicemail.speech
+            recorded = store_campaign_speech(account, speech.text, speech.language, speech=speech, approved=True)
+            content = replace(content, voicemail_tts=speech.text)
+        assert recorded is not None
+        content = replace(
+            content,
+            voicemail_key=recorded.key,
+            voicemail_audio_id=recorded.id,
+            voicemail_seconds=voicemail.seconds,
+            voicemail_pulses=voicemail.pulses,
+        )
     return content
 
 
@@ -165,6 +180,7 @@ def create_campaign(
             custom_window=draft.windows is not None or draft.days_of_week is not None,
             validity_minutes=draft.validity_minutes if draft.channel is Channel.SMS else None,
             follow_ups=prepared.follow_ups,
+            retry=draft.retry if draft.retry is not None and draft.retry.parts > 0 else None,
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -182,8 +198,9 @@ def create_campaign(
     )
     reservation = credit.reservation(account.id, campaign_id, estimated) if estimated > 0 else None
     ports.campaigns.create(campaign, reservation)
-    if prepared.audio is not None:
-        mark_audio_used(prepared.audio.id)
+    for used in (prepared.audio, prepared.voicemail.audio if prepared.voicemail else None):
+        if used is not None:
+            mark_audio_used(used.id)
     _after_acceptance(ports, campaign)
     return _reload(ports, campaign_id)
 

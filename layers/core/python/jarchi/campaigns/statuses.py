@@ -23,7 +23,7 @@ Who moves a campaign:
 | window_closed | system | running | waiting_window |
 | window_opened | system | waiting_window | running |
 | system_pause | system | running, waiting_window | paused |
-| low_quality | system | running, waiting_window | stopped |
+| low_quality | system | running, waiting_window, paused | stopped |
 | complete | system | running, waiting_window (nothing in flight, reconciled) | finished |
 | fail | system | moderation, accepted, scheduled, running, waiting_window, paused | error |
 
@@ -138,7 +138,7 @@ TRANSITIONS: Final[dict[Trigger, dict[CampaignStatus, CampaignStatus]]] = {
     E.WINDOW_CLOSED: {S.RUNNING: S.WAITING_WINDOW},
     E.WINDOW_OPENED: {S.WAITING_WINDOW: S.RUNNING},
     E.SYSTEM_PAUSE: {S.RUNNING: S.PAUSED, S.WAITING_WINDOW: S.PAUSED},
-    E.LOW_QUALITY: {S.RUNNING: S.STOPPED, S.WAITING_WINDOW: S.STOPPED},
+    E.LOW_QUALITY: {S.RUNNING: S.STOPPED, S.WAITING_WINDOW: S.STOPPED, S.PAUSED: S.STOPPED},
     E.COMPLETE: {S.RUNNING: S.FINISHED, S.WAITING_WINDOW: S.FINISHED},
     E.FAIL: {s: S.ERROR for s in (S.MODERATION, S.ACCEPTED, S.SCHEDULED, S.RUNNING, S.WAITING_WINDOW, S.PAUSED)},
 }

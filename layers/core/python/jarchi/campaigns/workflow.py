@@ -230,6 +230,10 @@ def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | No
         part=campaign.progress.part,
         validity_seconds=None if voice else 60 * (campaign.settings.validity_minutes or DEFAULT_VALIDITY_MINUTES),
         admitted_at=iso(now) if now is not None and not voice else None,
+        voicemail_key=content.voicemail_key if voice else None,
+        voicemail_tts=content.voicemail_tts if voice and not content.voicemail_key else None,
+        voicemail_seconds=content.voicemail_seconds if voice else 0,
+        voicemail_units=content.voicemail_pulses if voice else 0,
     )
 
 

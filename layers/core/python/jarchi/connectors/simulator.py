@@ -14,7 +14,8 @@ callback rule answers (connect within the hour of the campaign's last call, or r
 reported on `connector-events`, the path every connector's events take, where it is booked once.
 
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
-"listens" to the whole message and never votes, flagged `answering_machine=True` on the result.
+"listens" to the whole message (or the campaign's voicemail, when the attempt carries one) and never votes,
+flagged `answering_machine=True` on the result; an override `{"outcome": "machine"}` forces one.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Final, Self
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from jarchi.attempts import (
+    MACHINE,
     VOICE_OUTCOMES,
     Attempt,
     AttemptResult,
@@ -106,22 +108,23 @@ def _override_shorthand(value: object) -> object:
 class Override(BaseModel):
     """A forced result for one number. Unset fields are drawn as usual.
 
-    Voice: `outcome` (answered, no_answer, busy, unreachable, failed), `listened_seconds`, `digits`.
+    Voice: `outcome` (answered, no_answer, busy, unreachable, failed, or `machine`: an answering machine),
+    `listened_seconds`, `digits`.
     SMS: `delivery_status` (DELIVRD, UNDELIV, EXPIRED, FAILED, NOREPORT, REJECTD), or `outcome: failed`
     for a submission failure.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    outcome: Outcome | None = None
+    outcome: Outcome | Literal["machine"] | None = None
     listened_seconds: int | None = Field(default=None, ge=0)
     digits: str | None = Field(default=None, pattern=r"^[0-9*#]*$")
     delivery_status: DeliveryStatus | None = None
 
     @field_validator("outcome")
     @classmethod
-    def _connector_outcome(cls, outcome: Outcome | None) -> Outcome | None:
-        if outcome is not None and outcome not in VOICE_OUTCOMES:
+    def _connector_outcome(cls, outcome: Outcome | str | None) -> Outcome | str | None:
+        if outcome is not None and outcome != MACHINE and outcome not in VOICE_OUTCOMES:
             raise ValueError(f"{outcome} is decided before dialling, not by a connector")
         return outcome
 
@@ -143,6 +146,8 @@ class SimulatorConfig(BaseModel):
     - `full_listen_probability` (0..1, default 0.6): an answered person listens to the whole message;
       otherwise they hang up after a uniform fraction in [`min_listen_fraction`, 1) of it.
     - `min_listen_fraction` (0..1, default 0.1): the shortest partial listen, as a fraction of the message.
+    - `max_listen_fraction` (0..1, default 1.0): the longest partial listen (early hang-ups: set it low and
+      `full_listen_probability` to 0).
     - `opt_out_probability` (0..1, default 0.02): an answered person presses 11 in an advertising call
       (vote code 11: the number goes on the ad opt-out list).
     - `vote_probability` (0..1, default 0.5): when the campaign has a vote, an answered person (who did not
@@ -169,6 +174,7 @@ class SimulatorConfig(BaseModel):
     voice: VoiceRates = VoiceRates()
     full_listen_probability: Probability = 0.6
     min_listen_fraction: Probability = 0.1
+    max_listen_fraction: Probability = 1.0
     opt_out_probability: Probability = 0.02
     vote_probability: Probability = 0.5
     vote_digits: dict[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")], Weight] = Field(
@@ -183,6 +189,8 @@ class SimulatorConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> Self:
         _check_weights(self.vote_digits, "vote digits")
+        if self.min_listen_fraction > self.max_listen_fraction:
+            raise ValueError("min_listen_fraction is above max_listen_fraction")
         for name in ("voice_latency_seconds", "sms_latency_seconds"):
             low, high = getattr(self, name)
             if low > high:
@@ -304,21 +312,24 @@ class SimulatorConnector:
         # Every draw happens in the same order whatever the outcome, so an override changes nothing else.
         kind = _draw(rng, config.voice.model_dump())
         full = rng.random() < config.full_listen_probability
-        fraction = rng.uniform(config.min_listen_fraction, 1.0)
+        fraction = rng.uniform(config.min_listen_fraction, config.max_listen_fraction)
         opts_out = rng.random() < config.opt_out_probability
         votes = rng.random() < config.vote_probability
         digit = _draw(rng, config.vote_digits)
         latency = rng.uniform(*config.voice_latency_seconds)
 
-        machine = kind == "answering_machine" and (override is None or override.outcome is None)
-        if override is not None and override.outcome is not None:
-            outcome = override.outcome
+        forced = override.outcome if override is not None else None
+        machine = forced == MACHINE or (kind == "answering_machine" and forced is None)
+        if machine:
+            outcome = Outcome.ANSWERED
+        elif forced is not None:
+            outcome = Outcome(forced)
         else:
-            outcome = Outcome.ANSWERED if machine else Outcome(kind)
+            outcome = Outcome(kind)
         if outcome is not Outcome.ANSWERED:
             return self._result(attempt, outcome, placed_at + timedelta(seconds=latency))
 
-        length = max(attempt.message_seconds, 0)
+        length = max(attempt.voicemail_seconds if machine and attempt.voicemail_units else attempt.message_seconds, 0)
         listened = length if full or machine else min(length, max(1, round(fraction * length)))
         digits: str | None = None
         if not machine:

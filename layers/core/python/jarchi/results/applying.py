@@ -9,7 +9,9 @@ an attempt that never reached the network and the ad opt-out of a vote 11 (`jarc
 Follow-up SMS (R-OUT-3, `jarchi.results.follow_ups`): the calls' results fire the campaign's rules; the SMS
 attempts go to the dispatch queue before the batch is recorded (a redelivery sends the same messages again,
 which dispatch places once), and the same write counts them in flight. A follow-up's own result is kept beside
-its recipient (not over the call's state), charged at the SMS tariff and counted in `follow_ups_sent`."""
+its recipient (not over the call's state), charged at the SMS tariff and counted in `follow_ups_sent`. A voice
+batch also adds to the quality gate's counters, and the gate is judged after the batch that reaches its
+checkpoint (`jarchi.results.gate`)."""
 
 from __future__ import annotations
 
@@ -18,12 +20,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jarchi import clock
-from jarchi.attempts import AttemptResult, is_final, is_lead, stat_key
+from jarchi.attempts import (
+    VOTE_AD_OPT_OUT,
+    AttemptResult,
+    Outcome,
+    is_final,
+    is_lead,
+    recipient_status,
+    result_stat_key,
+)
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
 from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
+from jarchi.channels import Channel
 from jarchi.clock import iso
 from jarchi.compliance.adcap import SuppressionList, cap_applies, opts_out_of_ads, releases_ad_cap
+from jarchi.compliance.quality import SHORT_CALL_SECONDS, QualityCounters
 from jarchi.errors import NotFound
 from jarchi.results.callbacks import reached_by_call
 from jarchi.results.follow_ups import (
@@ -33,6 +45,7 @@ from jarchi.results.follow_ups import (
     plan_follow_ups,
     send_follow_ups,
 )
+from jarchi.results.gate import judge_quality
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,23 @@ class BatchOutcome:
 def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
     _campaign, seq, attempt = attempt_id.rsplit(".", 2)
     return int(seq), int(attempt)
+
+
+def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> QualityCounters:
+    """What one batch adds to the quality gate's counters (R-CPL-5): calls placed, answered people (machines
+    are placed calls, not listeners), their listened and message seconds, short calls and opt-outs."""
+    placed = answered = listened = short = opted_out = 0
+    for result in results:
+        if not is_final(result.outcome):
+            continue
+        placed += 1
+        if result.outcome is not Outcome.ANSWERED or result.answering_machine:
+            continue
+        answered += 1
+        listened += min(result.listened_seconds, message_seconds) if message_seconds else result.listened_seconds
+        short += result.listened_seconds < SHORT_CALL_SECONDS
+        opted_out += result.vote == VOTE_AD_OPT_OUT
+    return QualityCounters(placed, answered, listened, answered * message_seconds, short, opted_out)
 
 
 def apply_results(
@@ -81,7 +111,7 @@ def apply_results(
                 seq,
                 number=result.number,
                 units=result.units,
-                status=result.outcome.value,
+                status=recipient_status(result.outcome, result.answering_machine),
                 attempts=attempt,
                 attempt_id=result.attempt_id,
                 vote=result.vote,
@@ -92,7 +122,7 @@ def apply_results(
                 called_at=result.completed_at if reached_by_call(pricing.channel, result.outcome) else None,
             )
         )
-        finals[stat_key(result.outcome)] += 1
+        finals[result_stat_key(result.outcome, result.answering_machine)] += 1
         charged += cost
         leads += is_lead(result.outcome, result.vote)
         if capped and releases_ad_cap(result.outcome):
@@ -107,9 +137,19 @@ def apply_results(
     follow_ups = FollowUpCounts(
         in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported, sent=follow_ups_sent
     )
+    quality = quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None
     first_time = ports.campaigns.record_results(
-        campaign_id, batch_id, applied=applied, charged=charged, finals=finals, follow_ups=follow_ups, leads=leads
+        campaign_id,
+        batch_id,
+        applied=applied,
+        charged=charged,
+        finals=finals,
+        follow_ups=follow_ups,
+        leads=leads,
+        quality=quality,
     )
     if not first_time:
         return BatchOutcome(applied=0, charged=0, duplicate=True)
+    if quality is not None and pricing.unjudged is not None:
+        judge_quality(campaign_id, pricing.unjudged.plus(quality), pricing.total, ports=ports)
     return BatchOutcome(applied=applied, charged=charged, duplicate=False)

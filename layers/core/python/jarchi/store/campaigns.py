@@ -51,6 +51,7 @@ from jarchi.campaigns.models import (
     Comment,
     PartKind,
     RecipientState,
+    RetryPolicy,
     SendingWindow,
 )
 from jarchi.campaigns.pacing import PacingState
@@ -65,6 +66,7 @@ from jarchi.campaigns.ports import (
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.compliance.quality import QualityBand, QualityCheck, QualityCounters, StopReason
 from jarchi.errors import InsufficientCredit
 from jarchi.store import ledger as ledger_store
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
@@ -170,6 +172,7 @@ class CampaignItem(Model):
     reconciled = BooleanAttribute(default=False)
     # Counters of final outcomes (`FINAL_STAT_KEYS`, attribute `n_<key>`).
     n_answered = NumberAttribute(default=0)
+    n_machine = NumberAttribute(default=0)
     n_delivered = NumberAttribute(default=0)
     n_no_answer = NumberAttribute(default=0)
     n_busy = NumberAttribute(default=0)
@@ -181,6 +184,16 @@ class CampaignItem(Model):
     n_country_not_allowed = NumberAttribute(default=0)
     n_prefix_not_allowed = NumberAttribute(default=0)
     n_leads = NumberAttribute(default=0)  # answered with a vote, every part (moved with the counters)
+    # The quality gate's counters (R-CPL-5), added per results batch over every part, and its verdict once judged.
+    q_placed = NumberAttribute(default=0)
+    q_answered = NumberAttribute(default=0)
+    q_listened_seconds = NumberAttribute(default=0)
+    q_message_seconds = NumberAttribute(default=0)
+    q_short = NumberAttribute(default=0)
+    q_opted_out = NumberAttribute(default=0)
+    quality: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    # Smart retry parts: {"parts", "delay_minutes", "on"} (R-CMP-5).
+    retry: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()
@@ -227,8 +240,43 @@ def stat_attribute(key: str) -> str:
 
 
 _READ_ATTRIBUTES = [name for name in CampaignItem.get_attributes() if name != "applied"]
-_PRICING = ["id", "channel", "category", "tariff", "account_id", "follow_ups", "follow_up_tariff", "time_zones"]
-_CONTENT_KEYS = ("message_seconds", "audio_id", "audio_key", "pulses", "tts_text", "language", "sms_text", "sender")
+_QUALITY_COUNTERS = {
+    "placed": "q_placed",
+    "answered": "q_answered",
+    "listened_seconds": "q_listened_seconds",
+    "message_seconds": "q_message_seconds",
+    "short": "q_short",
+    "opted_out": "q_opted_out",
+}
+_PRICING = [
+    "id",
+    "channel",
+    "category",
+    "tariff",
+    "account_id",
+    "follow_ups",
+    "follow_up_tariff",
+    "time_zones",
+    "content",
+    "total",
+    "quality",
+    *_QUALITY_COUNTERS.values(),
+]
+_CONTENT_KEYS = (
+    "message_seconds",
+    "audio_id",
+    "audio_key",
+    "pulses",
+    "tts_text",
+    "language",
+    "sms_text",
+    "sender",
+    "voicemail_key",
+    "voicemail_audio_id",
+    "voicemail_tts",
+    "voicemail_seconds",
+    "voicemail_pulses",
+)
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -300,12 +348,65 @@ def _content(raw: Any) -> CampaignContent:
         language=content.get("language"),
         sms_text=content.get("sms_text"),
         sender=content.get("sender"),
+        voicemail_key=content.get("voicemail_key"),
+        voicemail_audio_id=content.get("voicemail_audio_id"),
+        voicemail_tts=content.get("voicemail_tts"),
+        voicemail_seconds=int(content.get("voicemail_seconds") or 0),
+        voicemail_pulses=int(content.get("voicemail_pulses") or 0),
     )
 
 
 def _content_map(content: CampaignContent) -> dict[str, Any]:
     values = {key: getattr(content, key) for key in _CONTENT_KEYS}
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _retry(raw: Any) -> RetryPolicy | None:
+    if raw is None:
+        return None
+    values = _plain(raw)
+    return RetryPolicy(int(values["parts"]), int(values["delay_minutes"]), tuple(values.get("on") or ()))
+
+
+def _quality(raw: Any) -> QualityCheck | None:
+    if raw is None:
+        return None
+    values = _plain(raw)
+
+    def number(key: str) -> float | None:
+        value = values.get(key)
+        return None if value is None else float(value)
+
+    return QualityCheck(
+        checked_at=datetime.fromisoformat(values["checked_at"]),
+        acd_percent=number("acd_percent"),
+        band=QualityBand(values["band"]) if values.get("band") else None,
+        answer_rate_percent=number("answer_rate_percent"),
+        short_call_percent=number("short_call_percent"),
+        opt_out_percent=number("opt_out_percent"),
+        stopped=StopReason(values["stopped"]) if values.get("stopped") else None,
+        measured=values.get("measured"),
+    )
+
+
+def _quality_map(check: QualityCheck) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "checked_at": iso(check.checked_at),
+        "acd_percent": check.acd_percent,
+        "band": check.band.value if check.band else None,
+        "answer_rate_percent": check.answer_rate_percent,
+        "short_call_percent": check.short_call_percent,
+        "opt_out_percent": check.opt_out_percent,
+        "stopped": check.stopped.value if check.stopped else None,
+        "measured": check.measured,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _quality_counters(item: CampaignItem) -> QualityCounters:
+    return QualityCounters(
+        **{name: int(getattr(item, attribute) or 0) for name, attribute in _QUALITY_COUNTERS.items()}
+    )
 
 
 def to_campaign(item: CampaignItem) -> Campaign:
@@ -331,6 +432,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             custom_window=bool(item.custom_window),
             validity_minutes=_optional_int(item.validity_minutes),
             follow_ups=_follow_ups(item.follow_ups),
+            retry=_retry(item.retry),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -371,6 +473,8 @@ def to_campaign(item: CampaignItem) -> Campaign:
         follow_ups_sent=int(item.n_follow_ups_sent or 0),
         callbacks=int(item.n_callbacks or 0),
         leads=int(item.n_leads or 0),
+        quality=_quality(item.quality),
+        quality_counters=_quality_counters(item),
     )
 
 
@@ -407,6 +511,7 @@ def to_item(campaign: Campaign) -> CampaignItem:
         validity_minutes=settings.validity_minutes,
         follow_ups=[rule.as_dict() for rule in settings.follow_ups] or None,
         follow_up_tariff=money.follow_up_tariff or None,
+        retry=settings.retry.as_dict() if settings.retry is not None else None,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,
@@ -518,6 +623,7 @@ class DynamoCampaigns:
             item = CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_PRICING)
         except CampaignItem.DoesNotExist:
             return None
+        content = _content(item.content)
         return CampaignPricing(
             item.id,
             Channel(item.channel),
@@ -527,6 +633,9 @@ class DynamoCampaigns:
             follow_ups=_follow_ups(item.follow_ups),
             follow_up_tariff=int(item.follow_up_tariff or 0),
             time_zones=tuple(item.time_zones or []),
+            message_seconds=content.message_seconds,
+            total=int(item.total),
+            unjudged=_quality_counters(item) if item.quality is None else None,
         )
 
     def list_for_account(
@@ -685,6 +794,7 @@ class DynamoCampaigns:
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        quality: QualityCounters | None = None,
     ) -> bool:
         actions: list[Action] = [
             CampaignItem.applied.add({batch_id}),
@@ -698,6 +808,10 @@ class DynamoCampaigns:
             actions.append(CampaignItem.n_follow_ups_sent.add(follow_ups.sent))
         if leads:
             actions.append(CampaignItem.n_leads.add(leads))
+        if quality is not None:
+            for name, value in quality.as_dict().items():
+                if value:
+                    actions.append(getattr(CampaignItem, _QUALITY_COUNTERS[name]).add(value))
         condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
         # No item comes back: it would carry the whole (growing) applied set on every batch.
         return updated_if(
@@ -744,6 +858,37 @@ class DynamoCampaigns:
                 return False
             raise (ledger_store.explain_failure(record.posting, failure) if record.posting else failure) from failure
         return True
+
+    def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:
+        action = CampaignItem.quality.set(_quality_map(check))
+        condition = CampaignItem.id.exists() & CampaignItem.quality.does_not_exist()
+        return updated_if(lambda: CampaignItem(campaign_id).update(actions=[action], condition=condition))
+
+    def stop_for_quality(
+        self,
+        campaign: Campaign,
+        change: StatusChange,
+        comment: Comment,
+        check: QualityCheck,
+        release: Posting | None,
+    ) -> None:
+        amount = sum(entry.amount for entry in release.entries) if release is not None else 0
+        actions: list[Action] = [
+            CampaignItem.status.set(change.status.value),
+            CampaignItem.history.set(_history_with(campaign, change)),
+            CampaignItem.comments.set(CampaignItem.comments.append([comment.as_dict()])),
+            CampaignItem.quality.set(_quality_map(check)),
+            CampaignItem.released.add(amount),
+        ]
+        condition = (CampaignItem.status == campaign.status.value) & CampaignItem.quality.does_not_exist()
+        tx = LabelledTransaction()
+        if release is not None:
+            ledger_store.stage_posting(tx, release)
+        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
+            raise CampaignChanged(campaign.id) from failure
 
     def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
         tx = LabelledTransaction()
