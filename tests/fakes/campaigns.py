@@ -198,6 +198,7 @@ class FakeCampaigns:
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
         quality: QualityCounters | None = None,
+        at: datetime | None = None,
     ) -> bool:
         with self._lock:
             current = self.campaigns.get(campaign_id)
@@ -217,6 +218,7 @@ class FakeCampaigns:
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
                 leads=current.leads + leads,
                 quality_counters=current.quality_counters.plus(quality or QualityCounters()),
+                last_result_at=at or current.last_result_at,
             )
             return True
 
@@ -272,7 +274,9 @@ class FakeCampaigns:
                 money=replace(current.money, released=current.money.released + amount),
             )
 
-    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+    def settle(
+        self, campaign: Campaign, change: StatusChange | None, *, refunded: int, posting: Posting | None
+    ) -> None:
         with self._lock:
             current = self.campaigns.get(campaign.id)
             if (
@@ -291,14 +295,20 @@ class FakeCampaigns:
                 self.ledger.book(posting)
             self.campaigns[campaign.id] = replace(
                 current,
-                status=change.status,
-                history=(*campaign.history, change),
+                status=change.status if change else current.status,
+                history=(*campaign.history, change) if change else current.history,
                 money=replace(current.money, refunded=refunded, billed=current.money.charged),
-                progress=replace(current.progress, reconciled=True),
+                progress=replace(current.progress, reconciled=change is not None),
             )
 
     def start_part(
-        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+        self,
+        campaign: Campaign,
+        change: StatusChange | None,
+        part: CampaignPart,
+        posting: Posting | None,
+        *,
+        reset: bool,
     ) -> None:
         with self._lock:
             current = self.campaigns.get(campaign.id)
@@ -307,6 +317,7 @@ class FakeCampaigns:
                 or current.status is not campaign.status
                 or current.progress.part != campaign.progress.part
                 or current.progress.in_flight != 0
+                or current.progress.next_seq != campaign.progress.next_seq
             ):
                 raise CampaignChanged(campaign.id)
             if posting is not None:
@@ -317,8 +328,8 @@ class FakeCampaigns:
             closed = replace(parts[-1], counts=dict(current.counts))
             self.campaigns[campaign.id] = replace(
                 current,
-                status=change.status,
-                history=(*campaign.history, change),
+                status=change.status if change else current.status,
+                history=(*campaign.history, change) if change else current.history,
                 parts=(*parts[:-1], closed, part),
                 audience_key=part.audience_key,
                 counts=dict.fromkeys(FINAL_STAT_KEYS, 0),
@@ -328,7 +339,7 @@ class FakeCampaigns:
                 ),
                 progress=replace(
                     current.progress,
-                    run=current.progress.run + 1,
+                    run=current.progress.run + (1 if change else 0),
                     part=part.part,
                     total=part.total,
                     next_seq=0,
@@ -338,6 +349,27 @@ class FakeCampaigns:
                     reconciled=False,
                 ),
             )
+
+    def cancel_parts(self, campaign: Campaign, retry_parts: int, release: Posting | None) -> None:
+        with self._lock:
+            current = self.campaigns.get(campaign.id)
+            retry = campaign.settings.retry
+            if (
+                current is None
+                or retry is None
+                or current.status is not campaign.status
+                or current.progress.part != campaign.progress.part
+                or current.progress.next_seq != campaign.progress.next_seq
+                or current.progress.reconciled
+            ):
+                raise CampaignChanged(campaign.id)
+            progress, money = current.progress, current.money
+            if release is not None:
+                self.ledger.book(release)
+                progress = replace(progress, total=progress.next_seq)
+                money = replace(money, released=money.released + sum(e.amount for e in release.entries))
+            settings = replace(current.settings, retry=replace(retry, parts=retry_parts))
+            self.campaigns[campaign.id] = replace(current, settings=settings, progress=progress, money=money)
 
 
 def _added(counts: Mapping[str, int], finals: Mapping[str, int]) -> dict[str, int]:

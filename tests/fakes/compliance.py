@@ -30,11 +30,11 @@ class FakeAdCap:
         self.claims: dict[str, CapClaim] = {}
         self.releases: list[tuple[str, str]] = []  # every release asked for, held or not: (number, attempt id)
 
-    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime, reuse: bool = False) -> bool:
         with self._lock:
             current = self.claims.get(number)
             if current is not None and current.expires_at > int(now.timestamp()):
-                return current.attempt_id == attempt_id
+                return current.attempt_id == attempt_id or (reuse and current.campaign_id == campaign_id)
             self.claims[number] = CapClaim(attempt_id, campaign_id, now, int(cap_expiry(now).timestamp()))
             return True
 

@@ -340,7 +340,7 @@ class NoAdCap:
     def __init__(self, inner: AdCap) -> None:
         self.inner = inner
 
-    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: Any) -> bool:
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: Any, reuse: bool = False) -> bool:
         return True
 
     def release(self, number: str, attempt_id: str) -> None:

@@ -191,6 +191,7 @@ class PartKind(StrEnum):
     RESET = "reset"
     RETRY_FAILED = "retry_failed"
     RESUME_UNFINISHED = "resume_unfinished"
+    RETRY = "retry"  # a smart retry part (R-CMP-5), started by the workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +243,7 @@ class Campaign:
     money: CampaignMoney
     progress: CampaignProgress
     audience_key: str  # where the frozen audience lives (see `AudienceEntry`)
+    last_result_at: datetime | None = None  # when the last results batch was applied (smart part delays)
     counts: Mapping[str, int] = field(default_factory=dict)  # final outcomes by stat key
     contact_list_id: str | None = None
     quick_send: bool = False
@@ -264,6 +266,20 @@ class Campaign:
         yet, then the final outcomes."""
         derived = {"pending": self.progress.waiting, "in_progress": self.progress.in_flight}
         return {key: derived[key] if key in derived else self.counts[key] for key in STAT_KEYS}
+
+    def smart_parts_done(self) -> int:
+        """The smart retry parts started since the last part the owner started (the send, a reset, …)."""
+        done = 0
+        for part in reversed(self.all_parts()):
+            if part.kind is not PartKind.RETRY:
+                break
+            done += 1
+        return done
+
+    def smart_parts_left(self) -> int:
+        """Smart retry parts still to come (cancelled ones are gone from `settings.retry.parts`)."""
+        planned = self.settings.retry.parts if self.settings.retry is not None else 0
+        return max(planned - self.smart_parts_done(), 0)
 
     def all_parts(self) -> tuple[CampaignPart, ...]:
         """Every part, the current last (the first send's record derived when none is stored)."""

@@ -162,9 +162,10 @@ class CampaignRepository(Protocol):
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
         quality: QualityCounters | None = None,
+        at: datetime | None = None,
     ) -> bool:
-        """One results batch's counters, running charge, follow-up counts and quality counters, once: False if
-        this batch was applied before."""
+        """One results batch's counters, running charge, follow-up counts and quality counters (and `at` as the
+        last result's time), once: False if this batch was applied before."""
         ...
 
     def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:
@@ -185,22 +186,39 @@ class CampaignRepository(Protocol):
         False if it was booked before; `InsufficientCredit` if the account cannot pay it."""
         ...
 
-    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+    def settle(
+        self, campaign: Campaign, change: StatusChange | None, *, refunded: int, posting: Posting | None
+    ) -> None:
         """Finish, mark reconciled, set `refunded` (the new total) and `billed` (= charged) and book `posting`
         (charge and refund) in one transaction, only if not reconciled yet, the status is still
         `campaign.status`, nothing is in flight (no follow-up SMS either) and the charge is still
-        `campaign.money.charged`; else `SettlementRefused`, nothing written."""
+        `campaign.money.charged`; else `SettlementRefused`, nothing written. Without `change` (a part's money
+        before the next smart part starts) only the money moves: no status, not reconciled."""
         ...
 
     def start_part(
-        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+        self,
+        campaign: Campaign,
+        change: StatusChange | None,
+        part: CampaignPart,
+        posting: Posting | None,
+        *,
+        reset: bool,
     ) -> None:
-        """A new part (reset, retry-failed, resume-unfinished) in one transaction with its reservation:
-        `change` joins the history, a new run takes over, the admission pointer, in-flight count, pacing and
+        """A new part (reset, retry-failed, resume-unfinished: with `change`; a smart retry part: None, the same
+        run carries on) in one transaction with its reservation:
+        `change` joins the history and a new run takes over, the admission pointer, in-flight count, pacing and
         final counters start again over `part`'s audience, the previous part's counts are kept in its record,
         `reserved` and `estimated` grow by the posting's amount, `reset_count` by one with `reset`. Only if the
-        status and part are still `campaign`'s and nothing is in flight: else `CampaignChanged` (or
+        status, part and pointer are still `campaign`'s and nothing is in flight: else `CampaignChanged` (or
         `InsufficientCredit`), nothing written."""
+        ...
+
+    def cancel_parts(self, campaign: Campaign, retry_parts: int, release: Posting | None) -> None:
+        """`cancel_last_part` / `cancel_all_parts`: the smart parts planned become `retry_parts`; with `release`
+        the current smart part also ends where admission stands (its `total` = the pointer) and what it reserved
+        for the rest is released, in one transaction; only if status, part and pointer are still `campaign`'s,
+        else `CampaignChanged`."""
         ...
 
 

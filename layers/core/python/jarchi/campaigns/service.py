@@ -48,6 +48,7 @@ from jarchi.campaigns.parts import PART_KINDS, renumbered, retried, unfinished
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
+    SETTLED_STATUSES,
     SYSTEM_ACTOR,
     CampaignAction,
     CampaignOperation,
@@ -389,11 +390,8 @@ def perform_action(
     reason = reason or OWNER_REQUEST
     campaign = visible_campaign(caller, campaign_id, ports=ports)
     action = parse_action(action_name)
-    if action is CampaignOperation.COPY:
-        return copy_campaign(caller, campaign, ports=ports), True
-    if action is CampaignOperation.COMMENT:
-        return add_comment(caller, campaign, text, ports=ports), False
-    assert isinstance(action, CampaignAction)
+    if isinstance(action, CampaignOperation):
+        return _operation(caller, campaign, action, text, ports=ports)
     now = clock.now()
     _require_review(caller, campaign, action)
     if action is CampaignAction.RESUME_UNFINISHED and campaign.status is CampaignStatus.PAUSED:
@@ -446,6 +444,47 @@ def _require_review(caller: Caller, campaign: Campaign, action: CampaignAction) 
             "can resume (stop or finish it meanwhile if you like)",
             status=campaign.status.value,
         )
+
+
+def _operation(
+    caller: Caller, campaign: Campaign, operation: CampaignOperation, text: str | None, *, ports: CampaignPorts
+) -> tuple[Campaign, bool]:
+    """The actions that move no status: copy (a new campaign), comment, cancel smart parts."""
+    if operation is CampaignOperation.COPY:
+        return copy_campaign(caller, campaign, ports=ports), True
+    if operation is CampaignOperation.COMMENT:
+        return add_comment(caller, campaign, text, ports=ports), False
+    return cancel_parts(campaign, operation, ports=ports), False
+
+
+def cancel_parts(campaign: Campaign, operation: CampaignOperation, *, ports: CampaignPorts) -> Campaign:
+    """`cancel_last_part` / `cancel_all_parts` (R-CMP-4/5): smart retry parts not started yet are dropped (the
+    last one, or all); when none is left to drop, or for `cancel_all_parts`, a smart part still admitting also
+    ends where admission stands and what it reserved for the recipients not placed is released at once.
+    Refused on a settled campaign (409 `action_not_allowed`) or when nothing is left to cancel (409
+    `nothing_to_cancel`)."""
+    retry = campaign.settings.retry
+    if retry is None or campaign.status in SETTLED_STATUSES:
+        raise refuse(campaign.status, operation.value)
+    left = campaign.smart_parts_left()
+    progress = campaign.progress
+    cuttable = campaign.all_parts()[-1].kind is PartKind.RETRY and progress.waiting > 0
+    if operation is CampaignOperation.CANCEL_LAST_PART:
+        planned, cut = (retry.parts - 1, False) if left > 0 else (retry.parts, cuttable)
+    else:
+        planned, cut = campaign.smart_parts_done(), cuttable
+    if planned == retry.parts and not cut:
+        raise Conflict("nothing_to_cancel", f"campaign {campaign.id} has no smart part left to cancel")
+    release = None
+    if cut:
+        entries = ports.recipients.read_audience(
+            campaign.audience_key, progress.seq_base + progress.next_seq, progress.waiting
+        )
+        amount = min(sum(e.units for e in entries) * campaign.money.tariff, campaign.money.unspent)
+        reference = f"cancel:part:{progress.part}"
+        release = credit.release(campaign.account_id, campaign.id, max(amount, 0), reference)
+    ports.campaigns.cancel_parts(campaign, planned, release)
+    return _reload(ports, campaign.id)
 
 
 def start_part(

@@ -95,6 +95,8 @@ class CampaignOperation(StrEnum):
 
     COPY = "copy"
     COMMENT = "comment"
+    CANCEL_LAST_PART = "cancel_last_part"  # smart retry parts (R-CMP-4/5)
+    CANCEL_ALL_PARTS = "cancel_all_parts"
 
 
 class SystemEvent(StrEnum):

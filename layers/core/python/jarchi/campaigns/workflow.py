@@ -33,8 +33,19 @@ from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.reach import Refusal, destination_prefix, refusal, region_of
 from jarchi.attempts import Attempt, Outcome, stat_key
 from jarchi.audiences.numbers import number_info
-from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, SYSTEM, AudienceEntry, Campaign, Comment, RecipientState
+from jarchi.billing import credit
+from jarchi.campaigns.models import (
+    DEFAULT_VALIDITY_MINUTES,
+    SYSTEM,
+    AudienceEntry,
+    Campaign,
+    CampaignPart,
+    Comment,
+    PartKind,
+    RecipientState,
+)
 from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
+from jarchi.campaigns.parts import due_again, renumbered
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.protocol import Next, TaskAnswer
 from jarchi.campaigns.settlement import settle_campaign
@@ -53,6 +64,7 @@ from jarchi.compliance.pumping import SUSPECTED_PUMPING, PumpingPolicy, suspecte
 from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
 from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
+from jarchi.errors import InsufficientCredit
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
 
@@ -61,6 +73,7 @@ from jarchi.resources import DISPATCH_QUEUE
 ATTEMPTS_PER_MESSAGE = 200
 MAX_MESSAGE_BYTES = 100_000  # ten to a SendMessageBatch stay under its 1 MiB
 MAX_ADMIT_PER_TASK = 2_000
+INSUFFICIENT_CREDIT = "insufficient_credit"
 RESULTS_POLL = timedelta(seconds=10)  # how long to wait for in-flight results before looking again
 ACTIVE = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
 
@@ -323,11 +336,7 @@ def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEnt
         recipient, decision = screened.recipient, screened.decision
         attempt = attempt_for(campaign, recipient, now)
         # Only a recipient about to be called takes the number's cap.
-        won = (
-            decision.outcome is not None
-            or not capped
-            or ports.ad_cap.claim(recipient.number, attempt_id=attempt.attempt_id, campaign_id=campaign.id, now=now)
-        )
+        won = decision.outcome is not None or not capped or _claim(ports, campaign, recipient, attempt, now)
         if not won:
             decision = cap_claim_lost()
         if decision.outcome is not None:
@@ -336,6 +345,14 @@ def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEnt
         else:
             batch.attempts.append(attempt)
     return batch
+
+
+def _claim(ports: CampaignPorts, campaign: Campaign, recipient: AudienceEntry, attempt: Attempt, now: datetime) -> bool:
+    """The 24 h ad cap, claimed once per recipient per campaign: a smart retry part reuses the campaign's claim."""
+    number, attempt_id = recipient.number, attempt.attempt_id
+    if campaign.smart_parts_done() > 0:
+        return ports.ad_cap.claim(number, attempt_id=attempt_id, campaign_id=campaign.id, now=now, reuse=True)
+    return ports.ad_cap.claim(number, attempt_id=attempt_id, campaign_id=campaign.id, now=now)
 
 
 def pack_attempts(attempts: Sequence[Attempt]) -> list[list[dict[str, Any]]]:
@@ -392,15 +409,68 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
         return _answer(campaign_id, Next.END)
     progress = campaign.progress
     if progress.waiting <= 0:
-        if progress.outstanding == 0:
-            return _answer(campaign_id, Next.RECONCILE)
-        return _answer(campaign_id, Next.WAIT, now + RESULTS_POLL)
+        return _part_done(ports, campaign, now)
     speed = campaign.settings.speed_per_hour
     plan = plan_admission(progress.pacing, now, progress.waiting, speed)
     count = min(plan.admit, MAX_ADMIT_PER_TASK)
     if count == 0:
         return _answer(campaign_id, Next.WAIT, plan.next_admission_at)
     return _admit_batch(ports, campaign, plan.state, count, now)
+
+
+def _part_done(ports: CampaignPorts, campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """Every recipient of the part admitted: wait for the results, then the next smart part or reconcile."""
+    if campaign.progress.outstanding > 0:
+        return _answer(campaign.id, Next.WAIT, now + RESULTS_POLL)
+    if campaign.smart_parts_left() > 0:
+        return _next_smart_part(ports, campaign, now)
+    return _answer(campaign.id, Next.RECONCILE)
+
+
+def _settle_part_money(ports: CampaignPorts, campaign: Campaign) -> Campaign:
+    """The finished part's money, before the next part reserves its own: its charge booked and what it held and
+    did not spend refunded (once per part, like a reconciliation, but the campaign keeps running)."""
+    money = campaign.money
+    if money.unbilled <= 0 and money.unspent <= 0:
+        return campaign
+    posting = credit.settlement(campaign.account_id, campaign.id, money.unbilled, money.unspent, campaign.progress.part)
+    ports.campaigns.settle(campaign, None, refunded=money.refunded + money.unspent, posting=posting)
+    return _load(ports, campaign.id)
+
+
+def _next_smart_part(ports: CampaignPorts, campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """The part is over: its money is settled at once (charge booked, the rest refunded); the next smart retry
+    part (R-CMP-5) starts once its delay after the part's last result has passed, over the recipients whose
+    result is in `retry.on`, reserved as it starts (not enough credit: the system pauses the campaign,
+    `insufficient_credit`; `resume_unfinished` after a top-up tries again). Nobody to call again: reconcile.
+    A part starting outside its window waits for the opening like any admission."""
+    retry = campaign.settings.retry
+    assert retry is not None
+    campaign = _settle_part_money(ports, campaign)
+    progress = campaign.progress
+    last = campaign.last_result_at or campaign.all_parts()[-1].started_at
+    due_at = last + timedelta(minutes=retry.delay_minutes)
+    if now < due_at:
+        return _answer(campaign.id, Next.WAIT, due_at)
+    entries = ports.recipients.read_audience(campaign.audience_key, progress.seq_base, progress.total)
+    states = ports.recipients.load_many(campaign.id, (e.seq for e in entries))
+    again = due_again(entries, states, retry.on)
+    if not again:
+        return _answer(campaign.id, Next.RECONCILE)
+    number = progress.part + 1
+    again = renumbered(again, number)
+    audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/part-{number}", again)
+    estimated = sum(e.units for e in again) * campaign.money.tariff
+    posting = credit.reservation(campaign.account_id, campaign.id, estimated, f"part:{number}") if estimated else None
+    part = CampaignPart(number, PartKind.RETRY, now, audience_key, len(again))
+    try:
+        ports.campaigns.start_part(campaign, None, part, posting, reset=False)
+    except InsufficientCredit:
+        _change_status(ports, campaign, SystemEvent.SYSTEM_PAUSE, now, INSUFFICIENT_CREDIT)
+        return _answer(campaign.id, Next.END)
+    except CampaignChanged:
+        pass  # moved meanwhile (an owner's pause, a racing admitter): read again
+    return _answer(campaign.id, Next.ADMIT)
 
 
 def _admit_batch(

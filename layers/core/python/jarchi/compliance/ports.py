@@ -13,9 +13,10 @@ from jarchi.compliance.restricted import RestrictedPeriod
 
 
 class AdCap(Protocol):
-    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime, reuse: bool = False) -> bool:
         """True if this attempt now holds the number's cap (also when it already did: a retried claim).
-        Of two attempts racing for one number, exactly one wins."""
+        Of two attempts racing for one number, exactly one wins. With `reuse` (a smart retry part), a live
+        claim of the same campaign counts as this attempt's: the retry is not a second ad."""
         ...
 
     def release(self, number: str, attempt_id: str) -> None:

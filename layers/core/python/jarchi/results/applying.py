@@ -137,6 +137,7 @@ def apply_results(
     follow_ups = FollowUpCounts(
         in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported, sent=follow_ups_sent
     )
+    last = max((r.completed_at for r in results), default=now)
     quality = quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None
     first_time = ports.campaigns.record_results(
         campaign_id,
@@ -147,6 +148,7 @@ def apply_results(
         follow_ups=follow_ups,
         leads=leads,
         quality=quality,
+        at=last,
     )
     if not first_time:
         return BatchOutcome(applied=0, charged=0, duplicate=True)

@@ -38,7 +38,7 @@ def _dynamodb(region: str) -> Any:
 class DynamoAdCap:
     """The ad-cap port on the `ad_cap` table."""
 
-    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime) -> bool:
+    def claim(self, number: str, *, attempt_id: str, campaign_id: str, now: datetime, reuse: bool = False) -> bool:
         """True if this attempt now holds the number's cap (also when it already held it: a retried claim).
 
         The hottest write of the campaign path (one per advertising attempt), so it is one plain PutItem with
@@ -63,6 +63,8 @@ class DynamoAdCap:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             current: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            if reuse and current.get("campaign_id", {}).get("S") == campaign_id:
+                return True  # a retry part of the campaign that holds the claim: not a second ad
             return bool(current.get("attempt_id", {}).get("S") == attempt_id)
         return True
 

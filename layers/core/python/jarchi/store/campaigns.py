@@ -192,6 +192,7 @@ class CampaignItem(Model):
     q_short = NumberAttribute(default=0)
     q_opted_out = NumberAttribute(default=0)
     quality: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    last_result_at = UnicodeAttribute(null=True)  # when the last results batch was applied
     # Smart retry parts: {"parts", "delay_minutes", "on"} (R-CMP-5).
     retry: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
@@ -462,6 +463,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             follow_ups_in_flight=int(item.follow_ups_in_flight or 0),
         ),
         audience_key=item.audience_key,
+        last_result_at=datetime.fromisoformat(item.last_result_at) if item.last_result_at else None,
         counts={key: int(getattr(item, stat_attribute(key))) for key in FINAL_STAT_KEYS},
         contact_list_id=item.contact_list_id,
         quick_send=bool(item.quick_send),
@@ -722,14 +724,17 @@ class DynamoCampaigns:
             raise CampaignChanged(campaign.id) from failure
 
     def start_part(
-        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Posting | None, *, reset: bool
+        self,
+        campaign: Campaign,
+        change: StatusChange | None,
+        part: CampaignPart,
+        posting: Posting | None,
+        *,
+        reset: bool,
     ) -> None:
         earlier = [*campaign.all_parts()[:-1], replace(campaign.all_parts()[-1], counts=dict(campaign.counts))]
         amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
         actions: list[Action] = [
-            *_status_actions(campaign, change.status),
-            CampaignItem.history.set(_history_with(campaign, change)),
-            CampaignItem.run.add(1),
             CampaignItem.part.set(part.part),
             CampaignItem.parts.set([_part_map(p) for p in (*earlier, part)]),
             CampaignItem.audience_key.set(part.audience_key),
@@ -743,12 +748,23 @@ class DynamoCampaigns:
             CampaignItem.estimated.add(amount),
             *(getattr(CampaignItem, stat_attribute(key)).set(0) for key in FINAL_STAT_KEYS),
         ]
+        if change is not None:
+            actions += [
+                CampaignItem.status.set(change.status.value),
+                CampaignItem.history.set(_history_with(campaign, change)),
+                CampaignItem.run.add(1),
+            ]
         if reset:
             actions.append(CampaignItem.reset_count.add(1))
         same_part = CampaignItem.part == campaign.progress.part
         if campaign.progress.part == 0:
             same_part |= CampaignItem.part.does_not_exist()
-        condition = (CampaignItem.status == campaign.status.value) & same_part & (CampaignItem.in_flight == 0)
+        condition = (
+            (CampaignItem.status == campaign.status.value)
+            & same_part
+            & (CampaignItem.in_flight == 0)
+            & (CampaignItem.next_seq == campaign.progress.next_seq)
+        )
         tx = LabelledTransaction()
         if posting is not None:
             ledger_store.stage_posting(tx, posting)
@@ -759,6 +775,35 @@ class DynamoCampaigns:
             refused = ledger_store.explain_failure(posting, failure) if posting is not None else failure
             if isinstance(refused, InsufficientCredit):
                 raise refused from failure
+            raise CampaignChanged(campaign.id) from failure
+
+    def cancel_parts(self, campaign: Campaign, retry_parts: int, release: Posting | None) -> None:
+        amount = sum(entry.amount for entry in release.entries) if release is not None else 0
+        retry = campaign.settings.retry
+        assert retry is not None
+        actions: list[Action] = [CampaignItem.retry.set({**retry.as_dict(), "parts": retry_parts})]
+        if release is not None:
+            # The current smart part ends where admission stands: the rest is never placed.
+            actions += [CampaignItem.total.set(campaign.progress.next_seq), CampaignItem.released.add(amount)]
+        condition = (
+            (CampaignItem.status == campaign.status.value)
+            & (CampaignItem.part == campaign.progress.part)
+            & (CampaignItem.next_seq == campaign.progress.next_seq)
+            & (CampaignItem.reconciled == False)  # noqa: E712
+        )
+        if campaign.progress.part == 0:
+            condition = (
+                (CampaignItem.status == campaign.status.value)
+                & (CampaignItem.next_seq == campaign.progress.next_seq)
+                & (CampaignItem.reconciled == False)  # noqa: E712
+            )
+        tx = LabelledTransaction()
+        if release is not None:
+            ledger_store.stage_posting(tx, release)
+        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
+        try:
+            tx.commit()
+        except TransactionFailed as failure:
             raise CampaignChanged(campaign.id) from failure
 
     def set_execution(self, campaign_id: str, execution_arn: str) -> None:
@@ -795,6 +840,7 @@ class DynamoCampaigns:
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
         quality: QualityCounters | None = None,
+        at: datetime | None = None,
     ) -> bool:
         actions: list[Action] = [
             CampaignItem.applied.add({batch_id}),
@@ -808,6 +854,8 @@ class DynamoCampaigns:
             actions.append(CampaignItem.n_follow_ups_sent.add(follow_ups.sent))
         if leads:
             actions.append(CampaignItem.n_leads.add(leads))
+        if at is not None:
+            actions.append(CampaignItem.last_result_at.set(iso(at)))
         if quality is not None:
             for name, value in quality.as_dict().items():
                 if value:
@@ -890,21 +938,24 @@ class DynamoCampaigns:
         except TransactionFailed as failure:
             raise CampaignChanged(campaign.id) from failure
 
-    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Posting | None) -> None:
+    def settle(
+        self, campaign: Campaign, change: StatusChange | None, *, refunded: int, posting: Posting | None
+    ) -> None:
         tx = LabelledTransaction()
         if posting is not None:
             ledger_store.stage_posting(tx, posting)
+        money: list[Action] = [CampaignItem.refunded.set(refunded), CampaignItem.billed.set(campaign.money.charged)]
+        if change is not None:
+            money += [
+                *_status_actions(campaign, change.status),
+                CampaignItem.history.set(_history_with(campaign, change)),
+                CampaignItem.reconciled.set(True),
+                CampaignItem.review_queue.remove(),
+            ]
         tx.update(
             "campaign",
             CampaignItem(campaign.id),
-            [
-                *_status_actions(campaign, change.status),
-                CampaignItem.history.set(_history_with(campaign, change)),
-                CampaignItem.refunded.set(refunded),
-                CampaignItem.billed.set(campaign.money.charged),
-                CampaignItem.reconciled.set(True),
-                CampaignItem.review_queue.remove(),
-            ],
+            money,
             (CampaignItem.reconciled == False)  # noqa: E712
             & (CampaignItem.status == campaign.status.value)
             & (CampaignItem.in_flight == 0)
