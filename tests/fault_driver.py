@@ -23,7 +23,6 @@ placed at the instant it was admitted.
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import threading
@@ -44,7 +43,8 @@ from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing.ledger import EntryType, LedgerEntry, totals_of
 from jarchi.campaigns.callbacks import CALLBACK_WINDOW, callback_pulses
 from jarchi.campaigns.follow_ups import follow_up_of
-from jarchi.campaigns.models import Campaign, RecipientState
+from jarchi.campaigns.models import PART_STRIDE, Campaign, PartKind, RecipientState
+from jarchi.campaigns.parts import statuses_due_again
 from jarchi.campaigns.ports import CampaignRepository, RecipientRepository
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.channels import Category, Channel
@@ -412,8 +412,11 @@ def check_invariants(seen: Observed) -> list[str]:
     - `one final status`: every recipient of a finished campaign has a stored final status, every state
       written for a recipient is one and the same final status, an attempted one's is what the connector
       reported; the counters add up to the total;
-    - `placed twice`: no attempt placed twice, no number placed twice by one campaign;
-    - `ad cap`: at most one advertising attempt that reached the network per number per 24 h;
+    - `placed twice`: no attempt placed twice, no number placed twice by one part of a campaign;
+    - `due`: a recipient is called in a smart retry part only if its result in the part before is in the
+      campaign's `retry.on` (issue 11);
+    - `ad cap`: at most one campaign's advertising that reached the network per number per 24 h (a campaign's
+      retry parts reuse its claim);
     - `window`: every attempt placed inside its campaign's sending windows, in the recipient's local time;
     - `money`: reserved = charged + released + refunded per finished campaign, charged = Σ recipient costs,
       the ledger holds each of these once;
@@ -443,6 +446,7 @@ def check_invariants(seen: Observed) -> list[str]:
         rows = _stored(campaign.id)
         problems += _final_statuses(campaign, rows, seen.written, reported)
         problems += _money(campaign, rows, entries[campaign.account_id])
+        problems += _due(campaign, rows, [p for p in seen.placed if follow_up_of(p.attempt_id) is None])
     sends = [p for p in seen.placed if follow_up_of(p.attempt_id) is None]
     problems += _placements(sends)
     problems += _ad_cap(sends)
@@ -481,9 +485,11 @@ def _final_statuses(
 ) -> list[str]:
     problems = []
     rows = {int(r.seq): r for r in stored if int(r.seq) >= 0}  # follow-ups and callbacks sit below 0
-    total = campaign.progress.total
-    if sorted(rows) != list(range(total)):
-        missing = sorted(set(range(total)) - set(rows))
+    expected = [p.part * PART_STRIDE + i for p in campaign.all_parts() for i in range(p.total)]
+    if campaign.all_parts()[-1].total != campaign.progress.total:  # a cancelled part ends at its pointer
+        expected = [s for s in expected if s < campaign.progress.seq_base + campaign.progress.total]
+    if sorted(rows) != expected:
+        missing = sorted(set(expected) - set(rows))
         problems.append(f"one final status: {campaign.id} has no stored state for recipients {missing[:5]}")
     for seq, row in sorted(rows.items()):
         if row.status not in FINAL_STATUSES:
@@ -494,9 +500,30 @@ def _final_statuses(
         if row.attempt_id and (row.attempt_id not in reported or reported[row.attempt_id] != row.status):
             outcome = reported.get(row.attempt_id, "never placed")
             problems.append(f"one final status: {row.attempt_id} ended {row.status}, the connector said {outcome}")
-    counted = sum(campaign.counts.values())
+    counted, total = sum(campaign.counts.values()), campaign.progress.total
     if counted != total:
         problems.append(f"one final status: {campaign.id} counts {counted} finals for {total} recipients")
+    return problems
+
+
+def _part_of(attempt_id: str) -> int:
+    return int(attempt_id.rsplit(".", 1)[1]) - 1
+
+
+def _due(campaign: Campaign, rows: list[RecipientItem], placed: list[Placed]) -> list[str]:
+    """Each call of a smart retry part went to a recipient whose result in the part before is in `retry.on`."""
+    retry = campaign.settings.retry
+    kinds = {p.part: p.kind for p in campaign.all_parts()}
+    results = {(int(r.seq) // PART_STRIDE, r.number): r.status for r in rows}
+    due = statuses_due_again(retry.on) if retry is not None else frozenset()
+    problems = []
+    for p in placed:
+        part = _part_of(p.attempt_id)
+        if p.campaign_id != campaign.id or kinds.get(part) is not PartKind.RETRY:
+            continue
+        before = results.get((part - 1, p.number))
+        if before not in due:
+            problems.append(f"due: {p.attempt_id} called {p.number} in part {part}, its result before was {before}")
     return problems
 
 
@@ -534,9 +561,11 @@ def _placements(placed: list[Placed]) -> list[str]:
     for attempt_id, count in Counter(p.attempt_id for p in placed).items():
         if count > 1:
             problems.append(f"placed twice: attempt {attempt_id} placed {count} times")
-    for (campaign_id, number), count in Counter((p.campaign_id, p.number) for p in placed).items():
+    for (campaign_id, part, number), count in Counter(
+        (p.campaign_id, _part_of(p.attempt_id), p.number) for p in placed
+    ).items():
         if count > 1:
-            problems.append(f"placed twice: {campaign_id} placed {number} {count} times")
+            problems.append(f"placed twice: {campaign_id} placed {number} {count} times in part {part}")
     return problems
 
 
@@ -547,8 +576,11 @@ def _ad_cap(placed: list[Placed]) -> list[str]:
             ads[p.number].append(p)
     problems = []
     for number, attempts in ads.items():
-        for first, second in itertools.pairwise(attempts):
-            if second.placed_at < first.placed_at + AD_CAP_PERIOD:
+        for i, second in enumerate(attempts):
+            # A retry part of the campaign that holds the claim is no second ad.
+            earlier = [a for a in attempts[:i] if a.campaign_id != second.campaign_id]
+            first = earlier[-1] if earlier else None
+            if first is not None and second.placed_at < first.placed_at + AD_CAP_PERIOD:
                 problems.append(
                     f"ad cap: {number} got an ad from {second.campaign_id} at {second.placed_at.isoformat()}, "
                     f"{first.campaign_id}'s reached it at {first.placed_at.isoformat()}"
@@ -566,8 +598,11 @@ def _windows(campaigns: list[Campaign], placed: list[Placed]) -> list[str]:
         if campaign is None:
             continue
         if campaign.id not in zones:
-            audience = recipients.read_audience(campaign.audience_key, 0, campaign.progress.total)
-            zones[campaign.id] = {e.seq: e.time_zone for e in audience}
+            zones[campaign.id] = {
+                e.seq: e.time_zone
+                for part in campaign.all_parts()
+                for e in recipients.read_audience(part.audience_key, part.part * PART_STRIDE, part.total)
+            }
         seq = int(p.attempt_id.rsplit(".", 2)[1])
         settings = campaign.settings
         rule = WindowRule.of(

@@ -164,8 +164,14 @@ def _start_server(sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread
 
 
 @pytest.fixture
-def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
-    monkeypatch.setenv("JARCHI_SIMULATOR_CONFIG", json.dumps(SIMULATOR_CONFIG))
+def simulator_config() -> dict[str, Any]:
+    """The simulator the platform runs with; a test module may override this fixture."""
+    return SIMULATOR_CONFIG
+
+
+@pytest.fixture
+def platform(monkeypatch: pytest.MonkeyPatch, simulator_config: dict[str, Any]) -> Iterator[Platform]:
+    monkeypatch.setenv("JARCHI_SIMULATOR_CONFIG", json.dumps(simulator_config))
     reset_settings()
     wiring.reset()  # the dispatch function caches its connector per process
     settings = get_settings()

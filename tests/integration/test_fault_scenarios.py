@@ -80,6 +80,9 @@ ACCOUNTS_FOR = 20  # scenarios
 TEHRAN = ZoneInfo("Asia/Tehran")
 # Inside every policy rule, so a campaign of any channel and category may narrow to them.
 NARROWED = [None, None, [{"start": "10:00", "end": "13:00"}], [{"start": "18:00", "end": "20:00"}]]
+# Smart retry parts of voice campaigns: mostly none, so a scenario costs about what it did before parts.
+RETRY_PARTS = (0, 0, 0, 1, 2)
+RETRY_ON = ["no_answer", "busy", "failed"]
 
 ALWAYS: tuple[FaultKind, ...] = (
     FaultKind.CRASH_BEFORE,
@@ -121,6 +124,7 @@ class CampaignSpec:
     windows: list[dict[str, str]] | None
     vote: bool
     follow_ups: bool = False  # voice: an SMS on digit 1 (with a vote), on answered, on not answered (R-OUT-3)
+    retry_parts: int = 0  # voice: smart retry parts on no_answer, busy and failed (R-CMP-5)
 
     def body(self, customer: Customer, numbers: Sequence[str]) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -136,6 +140,8 @@ class CampaignSpec:
             body |= {"tts_text": f"Hello from {customer.sender}", "language": "en", "vote": self.vote}
             if self.follow_ups:
                 body["follow_ups"] = follow_up_rules(customer.sender, vote=self.vote)
+            if self.retry_parts:
+                body["retry"] = {"parts": self.retry_parts, "delay_minutes": 5, "on": RETRY_ON}
         if self.windows is not None:
             body["windows"] = self.windows
         return body
@@ -191,6 +197,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         windows=st.sampled_from(NARROWED),
         vote=st.booleans(),
         follow_ups=st.booleans(),
+        retry_parts=st.sampled_from(RETRY_PARTS),
     )
     drawn_campaigns = draw(st.lists(specs, min_size=1, max_size=3))
     # Each campaign of another account (the first one's drawn), so they compete across accounts; OTP is SMS only.
@@ -204,6 +211,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             c.windows,
             c.vote,
             c.follow_ups,
+            c.retry_parts if c.channel == "voice" and c.category != "otp" else 0,
         )
         for i, c in enumerate(drawn_campaigns)
     ]

@@ -62,7 +62,8 @@ def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
 
 def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> QualityCounters:
     """What one batch adds to the quality gate's counters (R-CPL-5): calls placed, answered people (machines
-    are placed calls, not listeners), their listened and message seconds, short calls and opt-outs."""
+    are placed calls, not listeners), their listened and message seconds, short calls (under 6 s, or under the
+    whole of a shorter message) and opt-outs."""
     placed = answered = listened = short = opted_out = 0
     for result in results:
         if not is_final(result.outcome):
@@ -72,7 +73,7 @@ def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> 
             continue
         answered += 1
         listened += min(result.listened_seconds, message_seconds) if message_seconds else result.listened_seconds
-        short += result.listened_seconds < SHORT_CALL_SECONDS
+        short += result.listened_seconds < min(SHORT_CALL_SECONDS, message_seconds or SHORT_CALL_SECONDS)
         opted_out += result.vote == VOTE_AD_OPT_OUT
     return QualityCounters(placed, answered, listened, answered * message_seconds, short, opted_out)
 
