@@ -33,7 +33,7 @@ from jarchi.campaigns.ports import (
     FollowUpCounts,
     SettlementRefused,
 )
-from jarchi.campaigns.statuses import CampaignStatus, StatusChange
+from jarchi.campaigns.statuses import SENDING_STATUSES, CampaignStatus, StatusChange
 from jarchi.clock import iso
 from jarchi.compliance.quality import QualityCheck, QualityCounters
 from jarchi.errors import JarchiError
@@ -171,7 +171,7 @@ class FakeCampaigns:
         with self._lock:
             current = self.campaigns.get(campaign.id)
             first = campaign.progress.next_seq
-            if current is None or current.progress.next_seq != first:
+            if current is None or current.progress.next_seq != first or current.status not in SENDING_STATUSES:
                 return False
             progress = replace(
                 current.progress,
@@ -258,7 +258,12 @@ class FakeCampaigns:
     ) -> None:
         with self._lock:
             current = self.campaigns.get(campaign.id)
-            if current is None or current.status is not campaign.status or current.quality is not None:
+            if (
+                current is None
+                or current.status is not campaign.status
+                or current.progress.next_seq != campaign.progress.next_seq
+                or current.quality is not None
+            ):
                 raise CampaignChanged(campaign.id)
             amount = 0
             if release is not None:
@@ -359,7 +364,7 @@ class FakeCampaigns:
                 or retry is None
                 or current.status is not campaign.status
                 or current.progress.part != campaign.progress.part
-                or current.progress.next_seq != campaign.progress.next_seq
+                or (release is not None and current.progress.next_seq != campaign.progress.next_seq)
                 or current.progress.reconciled
             ):
                 raise CampaignChanged(campaign.id)

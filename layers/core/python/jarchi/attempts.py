@@ -239,7 +239,13 @@ class Attempt:
             raise ValueError("sms_text goes with the sms channel, audio or tts with voice")
 
     def to_message(self) -> dict[str, Any]:
-        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+        """JSON-safe; the voicemail fields only when set, so an attempt without one is no bigger on the queue
+        (a dispatch message packs 200 of them)."""
+        return {
+            k: (v.value if isinstance(v, StrEnum) else v)
+            for k, v in asdict(self).items()
+            if v or not k.startswith("voicemail_")
+        }
 
     @classmethod
     def from_message(cls, message: Mapping[str, Any]) -> Self:

@@ -7,7 +7,9 @@ the rest is refunded when the owner finishes it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from fractions import Fraction
+from typing import Final
 
 from jarchi import clock
 from jarchi.billing import credit
@@ -16,6 +18,8 @@ from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, SystemEvent, apply, can_transition
 from jarchi.compliance.quality import QualityCheck, QualityCounters, QualityLimits, judge
 from jarchi.settings import get_settings
+
+STOP_TRIES: Final = 5  # reads of a campaign whose admission keeps moving while it is being stopped
 
 
 def quality_limits() -> QualityLimits:
@@ -45,16 +49,23 @@ def judge_quality(
         return None
     now = clock.now()
     check = verdict.checked(now)
-    campaign = ports.campaigns.get(campaign_id) if verdict.stop else None
-    if campaign is None or campaign.quality is not None or not can_transition(campaign.status, SystemEvent.LOW_QUALITY):
-        # A pass, or a stop of a campaign no longer sending (paused by its owner, finished): the verdict only.
-        return check if ports.campaigns.record_quality(campaign_id, check) else None
+    for _ in range(STOP_TRIES):
+        campaign = ports.campaigns.get(campaign_id) if verdict.stop else None
+        stoppable = campaign is not None and can_transition(campaign.status, SystemEvent.LOW_QUALITY)
+        if campaign is None or campaign.quality is not None or not stoppable:
+            # A pass, or a stop of a campaign no longer sending (finished, stopped): the verdict only.
+            return check if ports.campaigns.record_quality(campaign_id, check) else None
+        try:
+            _stop(ports, campaign, check, now)
+        except CampaignChanged:
+            continue  # admission moved the pointer meanwhile: what is unplaced changed, read again
+        return check
+    return None
+
+
+def _stop(ports: CampaignPorts, campaign: Campaign, check: QualityCheck, now: datetime) -> None:
     change = apply(campaign.status, SystemEvent.LOW_QUALITY, at=now, actor=SYSTEM_ACTOR, reason=check.reason)
     comment = Comment(at=now, author=SYSTEM, text=f"{change.status.value}: {check.reason}")
     amount = unplaced_reservation(campaign)
     release = credit.release(campaign.account_id, campaign.id, amount, "low_quality") if amount > 0 else None
-    try:
-        ports.campaigns.stop_for_quality(campaign, change, comment, check, release)
-    except CampaignChanged:
-        return None  # judged meanwhile, or moved on: the next batch (if any) looks again
-    return check
+    ports.campaigns.stop_for_quality(campaign, change, comment, check, release)

@@ -63,7 +63,7 @@ from jarchi.campaigns.ports import (
     FollowUpCounts,
     SettlementRefused,
 )
-from jarchi.campaigns.statuses import CampaignStatus, StatusChange
+from jarchi.campaigns.statuses import SENDING_STATUSES, CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.quality import QualityBand, QualityCheck, QualityCounters, StopReason
@@ -785,18 +785,11 @@ class DynamoCampaigns:
         if release is not None:
             # The current smart part ends where admission stands: the rest is never placed.
             actions += [CampaignItem.total.set(campaign.progress.next_seq), CampaignItem.released.add(amount)]
-        condition = (
-            (CampaignItem.status == campaign.status.value)
-            & (CampaignItem.part == campaign.progress.part)
-            & (CampaignItem.next_seq == campaign.progress.next_seq)
-            & (CampaignItem.reconciled == False)  # noqa: E712
-        )
-        if campaign.progress.part == 0:
-            condition = (
-                (CampaignItem.status == campaign.status.value)
-                & (CampaignItem.next_seq == campaign.progress.next_seq)
-                & (CampaignItem.reconciled == False)  # noqa: E712
-            )
+        condition = (CampaignItem.status == campaign.status.value) & (CampaignItem.reconciled == False)  # noqa: E712
+        if campaign.progress.part > 0:
+            condition &= CampaignItem.part == campaign.progress.part
+        if release is not None:
+            condition &= CampaignItem.next_seq == campaign.progress.next_seq
         tx = LabelledTransaction()
         if release is not None:
             ledger_store.stage_posting(tx, release)
@@ -824,7 +817,9 @@ class DynamoCampaigns:
             *_counter_actions(finals),
         ]
         item = CampaignItem(campaign.id)
-        return updated_if(lambda: item.update(actions=actions, condition=CampaignItem.next_seq == first))
+        # Still sending: a quality stop (or a pause) written since the read keeps this batch out.
+        sending = CampaignItem.status.is_in(*(status.value for status in SENDING_STATUSES))
+        return updated_if(lambda: item.update(actions=actions, condition=(CampaignItem.next_seq == first) & sending))
 
     def clear_dispatching(self, campaign_id: str) -> None:
         CampaignItem(campaign_id).update(actions=[CampaignItem.dispatching.remove()])
@@ -928,7 +923,11 @@ class DynamoCampaigns:
             CampaignItem.quality.set(_quality_map(check)),
             CampaignItem.released.add(amount),
         ]
-        condition = (CampaignItem.status == campaign.status.value) & CampaignItem.quality.does_not_exist()
+        condition = (
+            (CampaignItem.status == campaign.status.value)
+            & (CampaignItem.next_seq == campaign.progress.next_seq)
+            & CampaignItem.quality.does_not_exist()
+        )
         tx = LabelledTransaction()
         if release is not None:
             ledger_store.stage_posting(tx, release)
