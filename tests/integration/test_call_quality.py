@@ -149,11 +149,12 @@ def strict_answer_rate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_r_cpl_5_circuit_breaker_stops_on_a_low_answer_rate_with_its_figure(
     strict_answer_rate: None, shop: Customer, platform: LocalRuntime, clock: LocalClock
 ) -> None:
-    # GIVEN one answer in five calls, everyone who answers listening to the end
+    # GIVEN one answer in five calls (every fifth number), everyone who answers listening to the end
     rare = SimulatorConfig(
         seed=4,
-        voice=VoiceRates(answered=1, no_answer=4, busy=0, unreachable=0, failed=0, answering_machine=0),
+        voice=ALL_ANSWER,
         full_listen_probability=1,
+        overrides={n: "answered" if i % 5 == 0 else "no_answer" for i, n in enumerate(NUMBERS)},
     )
     with recording(rare):
         campaign = create(shop, _voice(NUMBERS, speed=900))
