@@ -4,7 +4,7 @@ quality (ACD and its band), speed configured vs achieved and the units sent. Pur
 - `not_answered` = no answer + busy; `stop_listed` = blacklisted (the account's stop list and the telecom
   blacklist); `capped` = frequency capped; `leads` = answered with a vote other than 11, over every part.
 - `follow_ups_sent`: the follow-up SMS the operator accepted (R-OUT-3), `callbacks` the callbacks connected
-  (R-OUT-4), both every part. `machine` is 0 until the campaign records it (another issue's work); `quality`
+  (R-OUT-4), both every part. `machine` counts the calls answering machines took; `quality`
   stays empty until the quality gate records its ACD on the campaign.
 - achieved speed: the current part's final outcomes per hour, from the part's start to now (or to the last
   status change once the campaign no longer sends).
@@ -64,7 +64,7 @@ def campaign_report(campaign: Campaign, now: datetime) -> CampaignReport:
         "not_answered": stats["no_answer"] + stats["busy"],
         "stop_listed": stats["blacklisted"],
         "capped": stats["frequency_capped"],
-        "machine": 0,
+        "machine": stats["machine"],
         "follow_ups_sent": campaign.follow_ups_sent,
         "callbacks": campaign.callbacks,
     }
