@@ -5,6 +5,7 @@ request into the proxy event API Gateway would send (local.apigateway)."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import pkgutil
 import re
@@ -159,7 +160,11 @@ def test_the_generated_client_parses_real_answers(admin: Api, generated: tuple[M
 
     # every GET without a path parameter, as the customer: a model, never None
     for name, module in ops.items():
-        if name.endswith("_get") and "_id_" not in name and "openapi" not in name:
+        takes_path_parameters = any(
+            p.default is inspect.Parameter.empty and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            for p in inspect.signature(module.sync_detailed).parameters.values()
+        )
+        if name.endswith("_get") and not takes_path_parameters and "openapi" not in name:
             answer = module.sync_detailed(client=shop)
             assert answer.status_code < 500 and answer.parsed is not None, (name, answer.status_code, answer.content)
 
