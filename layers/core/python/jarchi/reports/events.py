@@ -73,14 +73,16 @@ class PublishingCampaigns:
         self._publisher.publish([status_event(campaign, change)])
 
     def start_part(
-        self, campaign: Campaign, change: StatusChange, part: CampaignPart, posting: Any, *, reset: bool
+        self, campaign: Campaign, change: StatusChange | None, part: CampaignPart, posting: Any, *, reset: bool
     ) -> None:
         self._inner.start_part(campaign, change, part, posting, reset=reset)
-        self._publisher.publish([status_event(campaign, change)])
+        if change is not None:  # a smart retry part moves no status
+            self._publisher.publish([status_event(campaign, change)])
 
-    def settle(self, campaign: Campaign, change: StatusChange, *, refunded: int, posting: Any) -> None:
+    def settle(self, campaign: Campaign, change: StatusChange | None, *, refunded: int, posting: Any) -> None:
         self._inner.settle(campaign, change, refunded=refunded, posting=posting)
-        self._publisher.publish([status_event(campaign, change)])
+        if change is not None:  # a part's money before the next smart part moves no status
+            self._publisher.publish([status_event(campaign, change)])
 
 
 class PublishingRecipients:
