@@ -25,12 +25,17 @@ class _RequestState:
     processed_stack_frames: list[str] = field(default_factory=list)
 
 
+_REQUEST_STATE: ContextVar[_RequestState | None] = ContextVar("api_request_state", default=None)
+
+
 class RequestScopedResolver(APIGatewayRestResolver):
     """`APIGatewayRestResolver` with request state in a ContextVar (one per thread, one per request)."""
 
     def __init__(self, **kwargs: Any) -> None:
         self._startup_state = _RequestState()
-        self._request_state: ContextVar[_RequestState | None] = ContextVar("api_request_state", default=None)
+        # One variable for every instance: a shared router reads `api_resolver`, which is the last app that
+        # included it (tests build several), so the state must not depend on which instance resolves.
+        self._request_state = _REQUEST_STATE
         super().__init__(**kwargs)
 
     @property

@@ -18,7 +18,7 @@ A scenario whose faults hit one workflow task and its one retry ends its campaig
 Functions gave up, as it would in the cloud); the other invariants still hold for it, and it is counted in
 the statistics (`--hypothesis-show-statistics`).
 
-Scenario count: 200 by default (derandomized: CI repeats the same ones), `JARCHI_FAULT_SCENARIOS=2000`
+Scenario count: 120 by default (derandomized: CI repeats the same ones), `JARCHI_FAULT_SCENARIOS=2000`
 for a nightly run. `JARCHI_FAULT_BREAK=adcap` (or `double-charge`) breaks an invariant on purpose: the
 test must then fail (see also the `test_the_checker_reports_*` tests).
 
@@ -73,7 +73,7 @@ from tests.fault_driver import (
     observe,
 )
 
-SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "200"))
+SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "120"))
 BREAK = os.environ.get("JARCHI_FAULT_BREAK", "")
 ACCOUNTS = ("Alpha", "Beta", "Gamma")
 ACCOUNTS_FOR = 20  # scenarios
