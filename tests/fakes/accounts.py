@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from jarchi.accounts.models import Account, AccountChanges, Token
+from jarchi.accounts.models import Account, AccountChanges, Token, TokenRevocation
 from tests.fakes._paging import page
 
 
@@ -65,6 +65,11 @@ class FakeAccounts:
     def list_tokens(self, account_id: str) -> list[Token]:
         return sorted((t for (owner, _), (t, _) in self.tokens.items() if owner == account_id), key=lambda t: t.id)
 
-    def delete_token(self, account_id: str, token_id: str) -> bool:
+    def delete_token(self, account_id: str, token_id: str, *, keep_one: bool = False) -> TokenRevocation:
         with self._lock:
-            return self.tokens.pop((account_id, token_id), None) is not None
+            if (account_id, token_id) not in self.tokens:
+                return TokenRevocation.NOT_FOUND
+            if keep_one and [owner for owner, _ in self.tokens].count(account_id) == 1:
+                return TokenRevocation.LAST_TOKEN
+            del self.tokens[(account_id, token_id)]
+            return TokenRevocation.REVOKED

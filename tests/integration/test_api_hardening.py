@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,7 +17,9 @@ import pytest
 from functions.api import edge
 from functions.api.openapi import PUBLIC_OPERATIONS
 from jarchi import limits
+from jarchi.accounts.models import TokenRevocation
 from jarchi.settings import Settings, reset_settings
+from jarchi.store.accounts import DynamoAccounts
 from tests.api import Api, assert_error
 
 
@@ -244,6 +248,41 @@ def test_the_last_admin_token_cannot_be_revoked(admin: Api) -> None:
     assert_error(admin.get("/v1/accounts/me"), 401, "unauthorized")  # the seeded token is gone
     keeper = admin.as_(spare["token"])
     assert_error(keeper.delete(f"/v1/accounts/{me['id']}/tokens/{spare['id']}"), 409, "last_admin_token")
+
+
+def test_two_concurrent_revocations_of_the_last_two_admin_tokens_one_succeeds(admin: Api) -> None:
+    """Each token revokes itself (so neither request can lose its own token before it is checked)."""
+    me = admin.get("/v1/accounts/me").json()
+    for _ in range(4):
+        (held,) = admin.get(f"/v1/accounts/{me['id']}/tokens").json()["items"]
+        spare = admin.post(f"/v1/accounts/{me['id']}/tokens", {"name": "spare"}).json()
+        callers = {held["id"]: admin, spare["id"]: admin.as_(spare["token"])}
+        start = threading.Barrier(2, timeout=10)
+
+        def revoke_itself(token_id: str, caller: Api, start: threading.Barrier = start) -> int:
+            start.wait()
+            return caller.delete(f"/v1/accounts/{me['id']}/tokens/{token_id}").status
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = dict(zip(callers, pool.map(revoke_itself, callers, callers.values()), strict=True))
+        assert sorted(statuses.values()) == [204, 409], statuses
+        (kept,) = [token_id for token_id, status in statuses.items() if status == 409]
+        admin = callers[kept]
+        assert [t["id"] for t in admin.get(f"/v1/accounts/{me['id']}/tokens").json()["items"]] == [kept]
+
+
+def test_a_revocation_read_before_another_committed_is_refused_by_the_store(admin: Api) -> None:
+    """Both revocations read two tokens; the second's conditional write sees the first's and is refused."""
+    me = admin.get("/v1/accounts/me").json()
+    admin.post(f"/v1/accounts/{me['id']}/tokens", {"name": "spare"})
+    store = DynamoAccounts()
+    first_read, second_read = store.token_state(me["id"]), store.token_state(me["id"])
+    assert first_read == second_read and len(first_read.token_ids) == 2
+    one, other = sorted(first_read.token_ids)
+    assert store.revoke_at(first_read, one) is TokenRevocation.REVOKED
+    assert store.revoke_at(second_read, other) is None  # the tokens changed since it read them: nothing written
+    assert store.revoke_at(store.token_state(me["id"]), other) is TokenRevocation.LAST_TOKEN
+    assert store.token_state(me["id"]).token_ids == {other}
 
 
 def test_a_204_has_no_body_and_no_content_type(admin: Api) -> None:

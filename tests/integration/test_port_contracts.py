@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from jarchi import clock as platform_clock
-from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token, TokenRevocation
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.numbers import NumberType
 from jarchi.audiences.parsing import Recipient
@@ -467,14 +467,27 @@ def test_account_contract_creation_children_and_tokens(accounts: AccountReposito
     used = platform_clock.now() + timedelta(minutes=5)
     accounts.touch_token(token, used)
     assert [t.last_used_at for t in accounts.list_tokens(first.id)] == [used]
-    assert accounts.delete_token(first.id, token.id)
-    assert not accounts.delete_token(first.id, token.id)
+    assert accounts.delete_token(first.id, token.id) is TokenRevocation.REVOKED  # without keep_one, even the last
+    assert accounts.delete_token(first.id, token.id) is TokenRevocation.NOT_FOUND
     assert accounts.find_token("hash-1") is None and accounts.list_tokens(first.id) == []
 
     changes = AccountChanges(name="First Ltd", flagged=True, status=AccountStatus.SUSPENDED, voice_pulse_price=990)
     updated = accounts.update(first.id, changes)
     assert updated == replace(first, **changes.given()) == accounts.get(first.id)
     assert accounts.update("acc_missing", changes) is None and accounts.get("acc_missing") is None
+
+
+def test_r_acc_1_token_contract_keep_one_refuses_the_last_token(accounts: AccountRepository) -> None:
+    owner = _account("Platform")
+    accounts.create(owner)
+    tokens = [Token(new_id("tok"), owner.id, name, "jk_abcdefgh", platform_clock.now(), None) for name in "abc"]
+    for number, token in enumerate(tokens):
+        accounts.put_token(token, f"hash-{owner.id}-{number}")
+    assert accounts.delete_token(owner.id, tokens[0].id, keep_one=True) is TokenRevocation.REVOKED
+    assert accounts.delete_token(owner.id, tokens[0].id, keep_one=True) is TokenRevocation.NOT_FOUND
+    assert accounts.delete_token(owner.id, tokens[1].id, keep_one=True) is TokenRevocation.REVOKED
+    assert accounts.delete_token(owner.id, tokens[2].id, keep_one=True) is TokenRevocation.LAST_TOKEN
+    assert [t.id for t in accounts.list_tokens(owner.id)] == [tokens[2].id]
 
 
 # --- audio and senders ---------------------------------------------------------------------------------------

@@ -19,6 +19,14 @@ class AccountType(StrEnum):
         return self in (AccountType.RESELLER_1, AccountType.RESELLER_2)
 
 
+class TokenRevocation(StrEnum):
+    """What a revocation did (`AccountRepository.delete_token`)."""
+
+    REVOKED = "revoked"
+    NOT_FOUND = "not_found"
+    LAST_TOKEN = "last_token"  # refused: it was the account's only token and the caller asked to keep one
+
+
 class AccountStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"  # by admin: its tokens answer 403 `account_suspended`, its sending campaigns pause

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from jarchi.accounts.models import Account, AccountChanges, Token
+from jarchi.accounts.models import Account, AccountChanges, Token, TokenRevocation
 
 
 class AccountRepository(Protocol):
@@ -44,6 +44,7 @@ class AccountRepository(Protocol):
 
     def list_tokens(self, account_id: str) -> list[Token]: ...
 
-    def delete_token(self, account_id: str, token_id: str) -> bool:
-        """Revoke; False when the account has no such token."""
+    def delete_token(self, account_id: str, token_id: str, *, keep_one: bool = False) -> TokenRevocation:
+        """Revoke. With `keep_one`, refused (LAST_TOKEN) when it is the account's only token, atomically:
+        of two concurrent revocations of an account's last two tokens, one is refused."""
         ...

@@ -11,10 +11,18 @@ import phonenumbers
 
 from jarchi import clock
 from jarchi.accounts import access, policy
-from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Caller, Token
+from jarchi.accounts.models import (
+    Account,
+    AccountChanges,
+    AccountStatus,
+    AccountType,
+    Caller,
+    Token,
+    TokenRevocation,
+)
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.tokens import bearer_token, new_secret, token_hash, token_prefix
-from jarchi.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from jarchi.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from jarchi.ids import new_id
 from jarchi.ports import resolve
 from jarchi.settings import get_settings
@@ -216,6 +224,11 @@ def list_tokens(caller: Caller, account_id: str, *, accounts: AccountRepository 
 
 
 def revoke_token(caller: Caller, account_id: str, token_id: str, *, accounts: AccountRepository | None = None) -> None:
+    """The platform admin keeps at least one token (409 `last_admin_token`): revoking its last would lock
+    everyone out. The store refuses it atomically, so two concurrent revocations cannot both pass."""
     account = visible_account(caller, account_id, accounts=accounts)
-    if not _repository(accounts).delete_token(account.id, token_id):
+    outcome = _repository(accounts).delete_token(account.id, token_id, keep_one=account.is_admin)
+    if outcome is TokenRevocation.NOT_FOUND:
         raise NotFound.of("token", token_id)
+    if outcome is TokenRevocation.LAST_TOKEN:
+        raise Conflict("last_admin_token", "this is the admin's last token: create another one before revoking it")

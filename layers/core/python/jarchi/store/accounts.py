@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
@@ -9,12 +10,15 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
+from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token, TokenRevocation
+from jarchi.errors import Conflict
 from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import ACCOUNTS
+from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
 PROFILE = "PROFILE"
 TOKEN_PREFIX = "TOKEN#"
+_REVOCATION_TRIES = 5
 
 
 def _account_pk(account_id: str) -> str:
@@ -57,6 +61,8 @@ class AccountItem(Model):
     voice_pulse_price = NumberAttribute(null=True)
     sms_segment_price = NumberAttribute(null=True)
     allowed_countries: ListAttribute[str] = ListAttribute(null=True)  # absent: the default region only
+    # Bumped by every revocation that must keep one token: the condition that serialises them (absent: 0).
+    token_revision = NumberAttribute(null=True)
     by_parent = _ByParent()
 
 
@@ -127,6 +133,15 @@ def _account_item(account: Account) -> AccountItem:
     )
 
 
+@dataclass(frozen=True)
+class TokenState:
+    """An account's tokens as one consistent read saw them, and the revision they were read at."""
+
+    account_id: str
+    revision: int
+    token_ids: frozenset[str]
+
+
 class DynamoAccounts:
     """The account repository on the `accounts` table (profiles and token hashes)."""
 
@@ -195,11 +210,65 @@ class DynamoAccounts:
         query = TokenItem.query(_account_pk(account_id), TokenItem.sk.startswith(TOKEN_PREFIX))
         return [_to_token(item) for item in query]
 
-    def delete_token(self, account_id: str, token_id: str) -> bool:
+    def delete_token(self, account_id: str, token_id: str, *, keep_one: bool = False) -> TokenRevocation:
+        if not keep_one:
+            return self._delete_token(account_id, token_id)
+        for _ in range(_REVOCATION_TRIES):
+            outcome = self.revoke_at(self.token_state(account_id), token_id)
+            if outcome is not None:
+                return outcome
+        raise Conflict("token_revocation_contended", "the account's tokens are changing; try again")
+
+    def token_state(self, account_id: str) -> TokenState:
+        """The revision first, then the tokens: a revocation after the first read makes the write refused."""
+        try:
+            profile = AccountItem.get(
+                _account_pk(account_id), PROFILE, consistent_read=True, attributes_to_get=["token_revision"]
+            )
+            revision = int(profile.token_revision or 0)
+        except AccountItem.DoesNotExist:
+            revision = 0
+        query = TokenItem.query(
+            _account_pk(account_id),
+            TokenItem.sk.startswith(TOKEN_PREFIX),
+            consistent_read=True,
+            attributes_to_get=["sk"],
+        )
+        return TokenState(account_id, revision, frozenset(item.sk.removeprefix(TOKEN_PREFIX) for item in query))
+
+    def revoke_at(self, state: TokenState, token_id: str) -> TokenRevocation | None:
+        """Revoke `token_id` unless it is the last of `state`, if the account's tokens are still as `state`
+        saw them; None when a revocation came in between (read again and retry)."""
+        if token_id not in state.token_ids:
+            return TokenRevocation.NOT_FOUND
+        if len(state.token_ids) == 1:
+            return TokenRevocation.LAST_TOKEN
+        unchanged = (
+            AccountItem.token_revision == state.revision
+            if state.revision
+            else AccountItem.token_revision.does_not_exist()
+        )
+        tx = LabelledTransaction()
+        tx.delete("token", TokenItem(_account_pk(state.account_id), f"{TOKEN_PREFIX}{token_id}"), TokenItem.pk.exists())
+        tx.update(
+            "revision",
+            AccountItem(_account_pk(state.account_id), PROFILE),
+            [AccountItem.token_revision.set(state.revision + 1)],
+            AccountItem.pk.exists() & unchanged,
+        )
+        try:
+            tx.commit()
+        except TransactionFailed as failed:
+            if "token" in failed.failed:
+                return TokenRevocation.NOT_FOUND
+            return None
+        return TokenRevocation.REVOKED
+
+    def _delete_token(self, account_id: str, token_id: str) -> TokenRevocation:
         try:
             TokenItem(_account_pk(account_id), f"{TOKEN_PREFIX}{token_id}").delete(condition=TokenItem.pk.exists())
         except DeleteError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
+                return TokenRevocation.NOT_FOUND
             raise
-        return True
+        return TokenRevocation.REVOKED
