@@ -20,6 +20,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# checkov scans the synthesized template in `make test`. Its own venv: its pins (boto3 1.35, packaging 23)
+# would break the project's (docs/decisions.md, "Template scanners").
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q checkov==3.3.30
+	touch $@
+
 # espeak-ng speaks the local text-to-speech (R-TTS-1); installed from Debian when we can.
 system-deps:
 	@command -v espeak-ng >/dev/null || { \
@@ -46,8 +54,8 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy layers/core/python/jarchi functions local infra
 	$(VENV)/bin/lint-imports
 
-test: $(VENV)/.installed-dev system-deps lint
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+test: $(VENV)/.installed-dev $(CHECKOV_VENV)/.installed system-deps lint
+	CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(VENV)/bin/pytest -n 2 --dist loadfile
 
 synth: $(VENV)/.installed-dev
 	$(PY) -m infra.app
@@ -70,4 +78,4 @@ deploy: layer
 	npx --yes aws-cdk@2.1148.1 deploy
 
 clean:
-	rm -rf $(VENV) cdk.out
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out

@@ -22,6 +22,7 @@ from infra.constants import (
 )
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
 from infra.constructs.nag import acknowledge
+from infra.constructs.scanners import ignore_cfn_lint, log_group_without_kms, skip_checkov
 from jarchi.connectors.registry import CONNECTORS
 from jarchi.metrics import SERVICE
 from jarchi.resources import ALL_FUNCTIONS, FunctionSpec, Trigger
@@ -115,6 +116,7 @@ class Functions(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
         )
+        _scanner_suppressions(function, log_group)
         return function
 
     def by_trigger(self, trigger: Trigger) -> lambda_.Function:
@@ -136,3 +138,35 @@ class Functions(Construct):
                     max_batching_window=Duration.seconds(spec.queue.batching_window_seconds),
                 )
             )
+
+
+def _scanner_suppressions(function: lambda_.Function, log_group: logs.LogGroup) -> None:
+    log_group_without_kms(log_group)
+    skip_checkov(
+        function,
+        "CKV_AWS_115",
+        "No reserved concurrency: a new account's whole quota can be as low as 10, and the dispatch rate is "
+        "bounded by the queues' batch sizes and the per-account placement limits, not by Lambda.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_116",
+        "No function is invoked asynchronously: SQS event sources redrive to the queue's own DLQ, the API and "
+        "Step Functions invoke synchronously, so a function DLQ would never receive anything.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_117",
+        "Outside a VPC on purpose: the functions reach only AWS APIs and public webhooks; a VPC would add NAT "
+        "gateways (cost, cold start) and protect nothing the IAM policies do not already.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_173",
+        "The environment holds resource names and settings, no secret; Lambda encrypts it at rest with its own key.",
+    )
+    ignore_cfn_lint(
+        function,
+        "W3005",
+        "CDK writes DependsOn on the service role beside the GetAtt of its ARN; redundant, harmless, not ours to drop.",
+    )

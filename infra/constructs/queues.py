@@ -8,6 +8,7 @@ from constructs import Construct
 
 from infra.constants import DLQ_RETENTION_DAYS
 from infra.constructs.nag import acknowledge
+from infra.constructs.scanners import skip_checkov
 from jarchi.resources import ALL_QUEUES, QueueSpec
 
 
@@ -39,3 +40,10 @@ class Queues(Construct):
                 enforce_ssl=True,
                 dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=spec.max_receive_count),
             )
+            for queue in (dlq, self.by_logical[spec.logical]):
+                skip_checkov(
+                    queue,
+                    "CKV_AWS_27",
+                    "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled); checkov only recognises a KMS "
+                    "key, which would add a KMS call per message batch.",
+                )

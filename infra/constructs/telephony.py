@@ -71,7 +71,8 @@ class Telephony(Construct):
                 )
             ],
         )
-        self.configuration_set.node.add_dependency(topic)
+        # After the topic policy letting End User Messaging publish (the topic itself is referenced already).
+        self.configuration_set.node.add_dependency(topic.node.find_child("Policy"))
 
         # --- Chime SDK PSTN audio: the SIP media application calls the telephony function -------------------
         permission = lambda_.CfnPermission(
