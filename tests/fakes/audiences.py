@@ -42,6 +42,9 @@ class FakeListFiles:
         expires_at = clock.now() + timedelta(seconds=UPLOAD_URL_SECONDS)
         return PresignedUpload(url=f"https://lists.fake.invalid/{key}", key=key, expires_at=expires_at)
 
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 class FakeContactLists:
     def __init__(self) -> None:
@@ -62,6 +65,18 @@ class FakeContactLists:
                 return False
             self.lists[contact_list.id] = contact_list
             return True
+
+    def replace(self, contact_list: ContactList, read_version: int) -> bool:
+        with self._lock:
+            current = self.lists.get(contact_list.id)
+            if current is None or current.status is not ListStatus.READY or current.version != read_version:
+                return False
+            self.lists[contact_list.id] = contact_list
+            return True
+
+    def delete(self, list_id: str) -> None:
+        with self._lock:
+            self.lists.pop(list_id, None)
 
     def get(self, list_id: str) -> ContactList | None:
         return self.lists.get(list_id)

@@ -599,6 +599,18 @@ def test_contact_list_contract_uploads_complete_once_and_recipients_page(
     assert repository.recipients_slice(upload.recipients_key, 3, 2) == (people[3:], False)
     assert repository.recipients_slice(upload.recipients_key, 0, 2) == (people[:2], True)
 
+    # An edit is written only over the version it read; a deleted list takes no edit.
+    renamed = replace(ready, name="Renamed", version=1, updated_at=platform_clock.now())
+    assert repository.replace(renamed, read_version=0)
+    assert not repository.replace(replace(ready, name="Lost", version=1), read_version=0)
+    assert repository.get(upload.id) == renamed
+    files.delete(presigned.key)
+    files.delete(presigned.key)  # nothing there: nothing happens
+    assert files.get(presigned.key) is None
+    repository.delete(upload.id)
+    assert repository.get(upload.id) is None
+    assert not repository.replace(replace(renamed, version=2), read_version=1)
+
 
 # --- suppression and the campaign audience --------------------------------------------------------------------
 

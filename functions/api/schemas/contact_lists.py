@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
 
+from pydantic import BaseModel, Field
+
+from functions.api.schemas.audio import decode_base64
 from functions.api.schemas.common import Request, Timestamp
-from functions.api.schemas.fields import FileName, Name, Numbers
+from functions.api.schemas.fields import FileName, Id, Name, Numbers
+from jarchi.audiences.editing import NumbersAdded, NumbersDropped, NumbersGiven, NumbersRemoved
+from jarchi.audiences.parsing import InvalidLine
 from jarchi.audiences.records import ContactList, RecipientView
 from jarchi.audiences.service import ListUpload
 
@@ -45,6 +50,8 @@ class ContactListOut(BaseModel):
     invalid_lines: list[InvalidLineOut]
     invalid_lines_truncated: bool
     created_at: Timestamp
+    version: int  # raised by every edit
+    updated_at: Timestamp | None
 
     @classmethod
     def fields_of(cls, contact_list: ContactList) -> dict[str, object]:
@@ -66,6 +73,8 @@ class ContactListOut(BaseModel):
             ],
             "invalid_lines_truncated": contact_list.invalid_lines_truncated,
             "created_at": contact_list.created_at,
+            "version": contact_list.version,
+            "updated_at": contact_list.updated_at,
         }
 
     @classmethod
@@ -130,3 +139,104 @@ class UploadOut(BaseModel):
     @classmethod
     def of(cls, upload: ListUpload) -> UploadOut:
         return cls(upload_id=upload.upload_id, upload_url=upload.upload_url, expires_at=upload.expires_at)
+
+
+# --- editing a list ----------------------------------------------------------------------------------
+
+
+class ContactListRename(Request):
+    name: Name
+
+
+class ListNumbersBody(Request):
+    """Exactly one of `numbers` and `file` (CSV, text or xlsx, read like an upload)."""
+
+    numbers: Numbers | None = None
+    file: ContactListFile | None = None
+
+    def given(self) -> NumbersGiven:
+        data = decode_base64(self.file.content_base64, "file.content_base64") if self.file is not None else None
+        return NumbersGiven(numbers=self.numbers, data=data)
+
+
+def _lines(lines: tuple[InvalidLine, ...]) -> list[InvalidLineOut]:
+    return [InvalidLineOut(line=x.line, value=x.value, reason=x.reason) for x in lines]
+
+
+class NumbersAddedOut(BaseModel):
+    id: str
+    read: int
+    invalid: int
+    duplicate: int  # already on the list, or repeated in the request
+    added: int
+    not_allowed: int
+    kept: int  # numbers on the list now
+    invalid_lines: list[InvalidLineOut]
+    invalid_lines_truncated: bool
+
+    @classmethod
+    def of(cls, report: NumbersAdded) -> NumbersAddedOut:
+        return cls(
+            id=report.contact_list.id,
+            read=report.read,
+            invalid=report.invalid,
+            duplicate=report.duplicate,
+            added=report.added,
+            not_allowed=report.not_allowed,
+            kept=report.contact_list.kept,
+            invalid_lines=_lines(report.invalid_lines),
+            invalid_lines_truncated=report.invalid_lines_truncated,
+        )
+
+
+class NumbersRemovedOut(BaseModel):
+    id: str
+    read: int
+    invalid: int
+    removed: int
+    not_listed: int
+    kept: int
+    invalid_lines: list[InvalidLineOut]
+    invalid_lines_truncated: bool
+
+    @classmethod
+    def of(cls, report: NumbersRemoved) -> NumbersRemovedOut:
+        return cls(
+            id=report.contact_list.id,
+            read=report.read,
+            invalid=report.invalid,
+            removed=report.removed,
+            not_listed=report.not_listed,
+            kept=report.contact_list.kept,
+            invalid_lines=_lines(report.invalid_lines),
+            invalid_lines_truncated=report.invalid_lines_truncated,
+        )
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ContactListClean(Request):
+    """`reasons`: the last results that take a number off (default invalid, undelivered, blacklisted,
+    opted_out; also rejected, country_not_allowed, prefix_not_allowed)."""
+
+    campaign_id: Id
+    reasons: Annotated[list[Reason], Field(min_length=1, max_length=10)] | None = None
+
+
+class CleanOut(BaseModel):
+    id: str
+    campaign_id: str
+    dropped: int
+    by_reason: dict[str, int]
+    kept: int
+
+    @classmethod
+    def of(cls, campaign_id: str, report: NumbersDropped) -> CleanOut:
+        return cls(
+            id=report.contact_list.id,
+            campaign_id=campaign_id,
+            dropped=report.dropped,
+            by_reason=report.by_reason,
+            kept=report.contact_list.kept,
+        )

@@ -47,6 +47,10 @@ class ListFiles(Protocol):
         """A URL the client PUTs the file to, and until when it works."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the object (nothing happens when there is none)."""
+        ...
+
 
 class ContactListRepository(Protocol):
     def put(self, contact_list: ContactList) -> None:
@@ -56,6 +60,15 @@ class ContactListRepository(Protocol):
     def complete(self, contact_list: ContactList) -> bool:
         """Replace an awaiting upload with the ready list; False, nothing written, when it is no longer
         awaiting its upload (completed meanwhile)."""
+        ...
+
+    def replace(self, contact_list: ContactList, read_version: int) -> bool:
+        """Write an edited ready list over the version it was read at (`contact_list.version` is the next);
+        False, nothing written, when it changed or was deleted meanwhile."""
+        ...
+
+    def delete(self, list_id: str) -> None:
+        """Remove the item (its objects are the caller's to remove)."""
         ...
 
     def get(self, list_id: str) -> ContactList | None:

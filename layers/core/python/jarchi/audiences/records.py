@@ -37,6 +37,10 @@ class ContactList:
     not_allowed: int = 0  # of `invalid`: numbers outside the account's reach (country, premium range)
     invalid_lines: tuple[InvalidLine, ...] = field(default_factory=tuple)  # the first ones
     upload_expires_at: datetime | None = None
+    # Raised by every edit (rename, numbers added or removed, a clean): edits are written only over the version
+    # they read; the recipients of version n > 0 are a new object (`recipients.v<n>.<id>.jsonl`).
+    version: int = 0
+    updated_at: datetime | None = None
 
     @property
     def invalid_lines_truncated(self) -> bool:

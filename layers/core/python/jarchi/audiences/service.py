@@ -52,7 +52,7 @@ class ListUpload:
     expires_at: datetime
 
 
-def _owner(caller: Caller, contact_list: ContactList, accounts: AccountRepository | None) -> Account:
+def list_owner(caller: Caller, contact_list: ContactList, accounts: AccountRepository | None) -> Account:
     """The account owning a list the caller may see (its time zone applies to the numbers)."""
     if contact_list.account_id == caller.account_id:
         return caller.account
@@ -62,7 +62,7 @@ def _owner(caller: Caller, contact_list: ContactList, accounts: AccountRepositor
     return owner
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise Unprocessable("invalid_name", "a contact list needs a name")
@@ -82,20 +82,21 @@ def reach_of(account: Account) -> Reach:
     return refused
 
 
-def _parse_file(account: Account, data: bytes) -> ContactImport:
+def parse_file_for(account: Account, data: bytes, *, limited: bool = True) -> ContactImport:
+    """A file read as the account's upload (`limited`: refused past its recipient limit)."""
     return parse_contact_file(
         data,
         account.default_region,
         max_bytes=get_settings().contact_file_max_bytes,
-        recipient_limit=account.recipient_limit,
+        recipient_limit=account.recipient_limit if limited else None,
         reach=reach_of(account),
     )
 
 
-def _parse_inline(account: Account, numbers: list[str]) -> ContactImport:
-    return parse_inline(
-        numbers, account.default_region, recipient_limit=account.recipient_limit, reach=reach_of(account)
-    )
+def parse_inline_for(account: Account, numbers: list[str], *, limited: bool = True) -> ContactImport:
+    """Inline numbers read as the account's upload (`limited`: refused past its recipient limit)."""
+    limit = account.recipient_limit if limited else None
+    return parse_inline(numbers, account.default_region, recipient_limit=limit, reach=reach_of(account))
 
 
 def _ready(base: ContactList, parsed: ContactImport) -> ContactList:
@@ -123,14 +124,14 @@ def create_contact_list(
     """`POST /v1/contact-lists`: parse, then store the objects, then the item."""
     ports = ports or ContactListPorts.wired()
     account = caller.account
-    name = _clean_name(request.name)
+    name = clean_name(request.name)
     if (request.numbers is None) == (request.data is None):
         raise Unprocessable("contact_list_content_required", "give exactly one of numbers and file")
     if request.data is not None:
-        parsed = _parse_file(account, request.data)
+        parsed = parse_file_for(account, request.data)
     else:
         assert request.numbers is not None
-        parsed = _parse_inline(account, request.numbers)
+        parsed = parse_inline_for(account, request.numbers)
     list_id = new_id("lst")
     base = ContactList(
         id=list_id,
@@ -161,7 +162,7 @@ def create_upload(caller: Caller, name: str, file_name: str, *, ports: ContactLi
         ContactList(
             id=list_id,
             account_id=account.id,
-            name=_clean_name(name),
+            name=clean_name(name),
             status=ListStatus.AWAITING_UPLOAD,
             created_at=clock.now(),
             recipients_key=ports.files.recipients_key(account.id, list_id),
@@ -196,7 +197,7 @@ def complete_upload(caller: Caller, upload_id: str, *, ports: ContactListPorts |
     data = ports.files.get(key)
     if data is None:
         raise Conflict("upload_incomplete", "no file was uploaded to the upload URL yet", upload_id=upload_id)
-    parsed = _parse_file(caller.account, data)
+    parsed = parse_file_for(caller.account, data)
     ports.lists.put_recipients(pending.recipients_key, parsed.recipients)
     contact_list = _ready(pending, parsed)
     if not ports.lists.complete(contact_list):
@@ -204,7 +205,7 @@ def complete_upload(caller: Caller, upload_id: str, *, ports: ContactListPorts |
     return contact_list
 
 
-def _visible_list(
+def visible_list(
     caller: Caller, list_id: str, ports: ContactListPorts, accounts: AccountRepository | None
 ) -> ContactList:
     found = ports.lists.get(list_id)
@@ -215,7 +216,7 @@ def _visible_list(
 def get_contact_list(
     caller: Caller, list_id: str, *, ports: ContactListPorts | None = None, accounts: AccountRepository | None = None
 ) -> ContactList:
-    return _visible_list(caller, list_id, ports or ContactListPorts.wired(), accounts)
+    return visible_list(caller, list_id, ports or ContactListPorts.wired(), accounts)
 
 
 def list_contact_lists(
@@ -263,12 +264,17 @@ def recipients_page(
 ) -> tuple[ContactList, list[RecipientView], str | None]:
     """A page of the list's numbers with type, region and time zone (R-LST-3); the cursor is an offset."""
     ports = ports or ContactListPorts.wired()
-    contact_list = _visible_list(caller, list_id, ports, accounts)
-    owner = _owner(caller, contact_list, accounts)
     offset = _offset(cursor)
-    recipients, more = ports.lists.recipients_slice(contact_list.recipients_key, offset, limit)
-    views = [_view(r, contact_list.columns, owner) for r in recipients]
-    return contact_list, views, str(offset + limit) if more else None
+    for _ in range(3):
+        contact_list = visible_list(caller, list_id, ports, accounts)
+        try:
+            recipients, more = ports.lists.recipients_slice(contact_list.recipients_key, offset, limit)
+        except LookupError:
+            continue  # edited or deleted since the read: read it again
+        owner = list_owner(caller, contact_list, accounts)
+        views = [_view(r, contact_list.columns, owner) for r in recipients]
+        return contact_list, views, str(offset + limit) if more else None
+    raise NotFound.of("contact_list", list_id)
 
 
 def load_list_recipients(
@@ -276,7 +282,12 @@ def load_list_recipients(
 ) -> tuple[tuple[str, ...], list[Recipient]]:
     """The account's ready list for a campaign: its columns and recipients (404 for any other list)."""
     ports = ports or ContactListPorts.wired()
-    found = ports.lists.get(list_id)
-    if found is None or found.account_id != account_id or found.status is not ListStatus.READY:
-        raise NotFound.of("contact_list", list_id)
-    return found.columns, ports.lists.load_recipients(found.recipients_key)
+    for _ in range(3):
+        found = ports.lists.get(list_id)
+        if found is None or found.account_id != account_id or found.status is not ListStatus.READY:
+            break
+        try:
+            return found.columns, ports.lists.load_recipients(found.recipients_key)
+        except LookupError:
+            continue  # edited (its previous recipients removed) or deleted since the read: read it again
+    raise NotFound.of("contact_list", list_id)

@@ -123,6 +123,9 @@ class S3ListFiles:
     def presign_upload(self, key: str) -> PresignedUpload:
         return presign_list_upload(key)
 
+    def delete(self, key: str) -> None:
+        _s3().delete_object(Bucket=_bucket(LISTS_BUCKET), Key=key)
+
 
 # --- objects of the lists bucket (also the campaign audience's) ------------------------------------
 

@@ -55,6 +55,8 @@ class ContactListItem(Model):
     not_allowed = NumberAttribute(default=0)
     invalid_lines = JSONAttribute(null=True)  # [[line, value, reason], …]
     upload_expires_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(null=True)
     by_account = _ByAccount()
 
 
@@ -85,6 +87,8 @@ def _to_list(item: ContactListItem) -> ContactList:
         not_allowed=int(item.not_allowed or 0),
         invalid_lines=_lines_in(item.invalid_lines),
         upload_expires_at=datetime.fromisoformat(item.upload_expires_at) if item.upload_expires_at else None,
+        version=int(item.version or 0),
+        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
     )
 
 
@@ -107,6 +111,8 @@ def _item(contact_list: ContactList) -> ContactListItem:
         not_allowed=contact_list.not_allowed,
         invalid_lines=_lines_out(contact_list.invalid_lines),
         upload_expires_at=contact_list.upload_expires_at.isoformat() if contact_list.upload_expires_at else None,
+        version=contact_list.version,
+        updated_at=contact_list.updated_at.isoformat() if contact_list.updated_at else None,
     )
 
 
@@ -145,6 +151,24 @@ class DynamoContactLists:
                 return False
             raise
         return True
+
+    def replace(self, contact_list: ContactList, read_version: int) -> bool:
+        """Write an edited ready list over the version it was read at; False, nothing written, when it changed
+        (or was deleted) meanwhile."""
+        unchanged = ContactListItem.version == read_version
+        if read_version == 0:
+            unchanged = ContactListItem.version.does_not_exist() | unchanged
+        condition = (ContactListItem.status == ListStatus.READY.value) & unchanged
+        try:
+            _item(contact_list).save(condition=condition)
+        except PutError as error:
+            if error.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def delete(self, list_id: str) -> None:
+        ContactListItem(list_id).delete()
 
     def get(self, list_id: str) -> ContactList | None:
         try:
