@@ -76,6 +76,8 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     # reads the webhook (url, secret), writes the delivery's state; the subscription lookups of the publishers
     # need "webhooks" on every function that writes statuses or recipient states (all but exports)
     "webhooks": Access(tables=("webhooks",)),
+    # looks a token up by its hash and records its usage-plan key (jarchi.gateway)
+    "authorizer": Access(tables=("accounts",)),
 }
 DOMAINS_REFRESH_MINUTES: Final = 5
 
@@ -96,6 +98,7 @@ WORKFLOW_SUBSTITUTION: Final = "WorkflowFunctionArn"
 API_STAGE: Final = "api"
 API_THROTTLE_RATE: Final = 200
 API_THROTTLE_BURST: Final = 400
+USAGE_KEYS_SWEEP_HOURS: Final = 1  # the usage keys of revoked tokens are removed within this
 
 # The cloud API surface: every public route of functions/api, one API Gateway method each (Lambda proxy
 # integration to the one api Lambda), with the app's own path parameter names. The local-only clock route

@@ -12,9 +12,9 @@ from contextvars import ContextVar
 from aws_lambda_powertools import Logger
 
 from jarchi.accounts.models import Caller
+from jarchi.resources import API_PUBLIC_PATHS
 
-# Public of the bearer token; the provider callbacks carry an HMAC signature instead (routes/connector_events).
-PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/docs", "/v1/connectors/https/events", "/v1/brand"})
+PUBLIC_PATHS = API_PUBLIC_PATHS
 
 _caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
 logger = Logger(child=True)

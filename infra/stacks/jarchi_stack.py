@@ -66,7 +66,7 @@ class JarchiStack(Stack):
         workflow_fn = self.functions.by_trigger(Trigger.WORKFLOW)
         self.workflow = CampaignWorkflow(self, "Workflow", definition=definition, workflow_function=workflow_fn)
         api_fn = self.functions.by_trigger(Trigger.API)
-        self.api = PublicApi(self, "Api", handler=api_fn)
+        self.api = PublicApi(self, "Api", handler=api_fn, authorizer=self.functions.by_trigger(Trigger.AUTHORIZER))
         self.domains = WhiteLabelDomains(
             self,
             "Domains",

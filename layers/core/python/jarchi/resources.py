@@ -76,6 +76,7 @@ class Trigger(StrEnum):
     WORKFLOW = "workflow"
     TELEPHONY = "telephony"  # the Chime SIP media application invokes it with call events
     SCHEDULE = "schedule"  # an EventBridge rule every few minutes (locally: not run; reads do its work)
+    AUTHORIZER = "authorizer"  # API Gateway's Lambda authorizer (cloud only: locally the API limits itself)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class FunctionSpec:
         return f"{self.module}:{self.attribute}"
 
 
+# Routes open without a bearer token (the provider callbacks carry an HMAC signature instead): the API lets
+# them pass its door, and the cloud API puts no authorizer in front of them.
+API_PUBLIC_PATHS: frozenset[str] = frozenset(
+    {"/v1/openapi.json", "/v1/docs", "/v1/connectors/https/events", "/v1/brand"}
+)
 API_FUNCTION = FunctionSpec(
     "api",
     "functions.api.handler",
@@ -167,8 +173,16 @@ WEBHOOKS_FUNCTION = FunctionSpec(
     timeout_seconds=20,  # ten deliveries of at most 5 s each would not fit: the sender's timeout is 1.5 s a try
     queue=WEBHOOKS_QUEUE,
 )
+AUTHORIZER_FUNCTION = FunctionSpec(
+    "authorizer",
+    "functions.authorizer.handler",
+    Trigger.AUTHORIZER,
+    memory_mb=256,
+    timeout_seconds=10,  # a cache miss: a token lookup, at a token's first use one API Gateway key
+)
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
+    AUTHORIZER_FUNCTION,
     WORKFLOW_FUNCTION,
     DISPATCH_FUNCTION,
     RESULTS_FUNCTION,

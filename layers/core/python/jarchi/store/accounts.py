@@ -77,6 +77,8 @@ class TokenItem(Model):
     token_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
     last_used_at = UnicodeAttribute(null=True)
+    # The API Gateway key that throttles this token in the cloud (jarchi.gateway), once registered.
+    usage_key_id = UnicodeAttribute(null=True)
     by_token_hash = _ByTokenHash()
 
 
@@ -192,14 +194,33 @@ class DynamoAccounts:
         ).save(condition=TokenItem.pk.does_not_exist())
 
     def find_token(self, token_hash: str) -> Token | None:
-        """Confirmed by a consistent read (the index lags a revocation)."""
+        found = self.find_token_and_usage_key(token_hash)
+        return found[0] if found else None
+
+    def find_token_and_usage_key(self, token_hash: str) -> tuple[Token, str | None] | None:
+        """The token with this hash and its API Gateway key id (None: not registered yet); confirmed by a
+        consistent read (the index lags a revocation)."""
         for indexed in TokenItem.by_token_hash.query(token_hash, limit=1):
             try:
                 item = TokenItem.get(indexed.pk, indexed.sk, consistent_read=True)
             except TokenItem.DoesNotExist:
                 return None
-            return _to_token(item) if item.token_hash == token_hash else None
+            return (_to_token(item), item.usage_key_id) if item.token_hash == token_hash else None
         return None
+
+    def set_usage_key(self, token: Token, key_id: str) -> bool:
+        """Record the token's API Gateway key; False when the token was revoked meanwhile."""
+        item = TokenItem(_account_pk(token.account_id), f"{TOKEN_PREFIX}{token.id}")
+        return updated_if(
+            lambda: item.update(actions=[TokenItem.usage_key_id.set(key_id)], condition=TokenItem.pk.exists())
+        )
+
+    def token_exists(self, account_id: str, token_id: str) -> bool:
+        try:
+            TokenItem.get(_account_pk(account_id), f"{TOKEN_PREFIX}{token_id}", consistent_read=True)
+        except TokenItem.DoesNotExist:
+            return False
+        return True
 
     def touch_token(self, token: Token, at: datetime) -> None:
         TokenItem(_account_pk(token.account_id), f"{TOKEN_PREFIX}{token.id}").update(
