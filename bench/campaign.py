@@ -32,9 +32,10 @@ Exits 1 when one is missed.
     .venv/bin/python -m bench.campaign --counts-out counts.json        # then bench.cloud_model --counts
 
 Durability (issue 15): `--durability on` times the campaign with the data folder's journal on, as `make run`
-keeps it (in a temporary folder); `--durability both` times it off and then, with other numbers, on, and
-reports both rates and what durability costs (target ≤ 10 % of the rate). The other targets are checked on
-the first run.
+keeps it (in a temporary folder); `--durability both` then runs the same campaign again `--pairs` times with
+durability on and off, alternating (on first, so the later, warmer turns are off's), each to other numbers,
+and reports both rates, CPU seconds, the load average, and what durability costs (target ≤ 10 % of the rate:
+1 - Σ attempts/Σ seconds on ÷ the same off). The other targets are checked on the first run.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -225,13 +226,14 @@ def _durability(on: bool) -> Iterator[None]:
         return
     from jarchi.ports import Connector, override, resolve
     from jarchi.settings import get_settings
-    from local.durability import DataFolder, DurablePlacements, durable_state
+    from local.durability import DataFolder, durable_connector, durable_state
 
     with tempfile.TemporaryDirectory(prefix="jarchi-bench-") as directory:
         folder = DataFolder(Path(directory)).open()
         with (
             durable_state(folder, get_settings().region, START) as resumed,
-            override(Connector, DurablePlacements(resolve(Connector))),
+            durable_connector(resolve(Connector), resumed.journal) as connector,
+            override(Connector, connector),
         ):
             yield
         size = folder.journal_path.stat().st_size + folder.snapshot_path.stat().st_size
@@ -239,14 +241,29 @@ def _durability(on: bool) -> Iterator[None]:
         folder.close()
 
 
-def _durable_run(shop: Shop, scenario: Scenario, count: int, log: RequestLog) -> Run:
-    """The same campaign again with durability on, to other numbers (the ad cap is per number)."""
-    print(f"--- {scenario.name} with durability on", flush=True)
-    with _durability(True):
-        _, elapsed, cpu, _ = _until_reconciled(
-            shop.api, _campaign_body(scenario, count, "90" + scenario.prefix[-1]), log
-        )
-    return Run(attempts=count, seconds=elapsed, cpu_seconds=cpu)
+def _durability_runs(shop: Shop, scenario: Scenario, count: int, log: RequestLog, pairs: int) -> list[DurabilityRun]:
+    """The same campaign again, `pairs` times with durability on and off, alternating, each to other numbers
+    (the ad cap is per number) and on tables emptied of the runs before (each run starts alike)."""
+    runs = []
+    for turn in range(2 * pairs):
+        durable = turn % 2 == 0
+        _drop_attempt_data()
+        load = os.getloadavg()[0]
+        print(f"--- {scenario.name} with durability {'on' if durable else 'off'} (load {load:.1f})", flush=True)
+        with _durability(durable):
+            body = _campaign_body(scenario, count, f"8{turn}{scenario.prefix[-1]}")
+            _, elapsed, cpu, _ = _until_reconciled(shop.api, body, log)
+        run = Run(attempts=count, seconds=elapsed, cpu_seconds=cpu)
+        print(f"{run.rate:,.0f} attempts/s, {cpu:.1f} CPU s", flush=True)
+        runs.append(DurabilityRun(durable, run, (load + os.getloadavg()[0]) / 2))
+    return runs
+
+
+@dataclass
+class DurabilityRun:
+    durable: bool
+    run: Run
+    load: float  # the 1-minute load average, at its start and end, averaged
 
 
 def _run_campaign(
@@ -378,12 +395,20 @@ class Outcome:
     item_writes: int
     sqs_requests: int
     hottest: list[tuple[str, int]]
-    durable: Run | None = None  # the same campaign with durability on (--durability both)
+    durability: list[DurabilityRun] = field(default_factory=list)  # --durability both
+
+    def _side(self, durable: bool) -> Run:
+        runs = [d.run for d in self.durability if d.durable is durable]
+        return Run(
+            attempts=sum(r.attempts for r in runs),
+            seconds=sum(r.seconds for r in runs),
+            cpu_seconds=sum(r.cpu_seconds for r in runs),
+        )
 
     @property
     def durability_cost(self) -> float:
         """The share of the attempts/s lost to the journal."""
-        return 1 - self.durable.rate / self.campaign.rate if self.durable else 0.0
+        return 1 - self._side(True).rate / self._side(False).rate if self.durability else 0.0
 
     @property
     def cpu_ratio(self) -> float:
@@ -394,7 +419,9 @@ class Outcome:
         return self.campaign.seconds / (self.bare.seconds * self.campaign.attempts / self.bare.attempts)
 
 
-def _measure(shop: Shop, scenario: Scenario, count: int, log: RequestLog, durability: str = "off") -> Outcome:
+def _measure(
+    shop: Shop, scenario: Scenario, count: int, log: RequestLog, durability: str = "off", pairs: int = 2
+) -> Outcome:
     from jarchi.settings import get_settings
     from local.runtime import LocalRuntime
 
@@ -410,13 +437,14 @@ def _measure(shop: Shop, scenario: Scenario, count: int, log: RequestLog, durabi
             "sqs_requests": log.total("sqs."),
             "hottest": log.item_writes.most_common(3),
         }
-        durable = _durable_run(shop, scenario, count, log) if durability == "both" else None  # (counted too)
+        # (after the counts: these runs are not counted)
+        durable = _durability_runs(shop, scenario, count, log, pairs) if durability == "both" else []
     finally:
         runtime.stop()
     with log.ignoring():
         bare = _run_bare(campaign.attempts, claim_cap=scenario.claims_cap)
     return Outcome(
-        scenario=scenario, campaign=campaign, bare=bare, memory=memory, checks=checks, durable=durable, **counted
+        scenario=scenario, campaign=campaign, bare=bare, memory=memory, checks=checks, durability=durable, **counted
     )
 
 
@@ -451,13 +479,17 @@ def _report(outcome: Outcome) -> list[str]:
         f"RSS: before {m.before_mb:,.0f} MB, peak {m.peak_mb:,.0f} MB, after {m.after_mb:,.0f} MB, "
         f"after its per-attempt data is dropped {m.after_dropped_mb:,.0f} MB"
     )
-    durable = outcome.durable
-    if durable is not None:
+    if outcome.durability:
+        on, off = outcome._side(True), outcome._side(False)
+        turns = ", ".join(
+            f"{'on' if d.durable else 'off'} {d.run.rate:,.0f}/s (load {d.load:.1f})" for d in outcome.durability
+        )
+        print(f"durability, in turns: {turns}")
         print(
-            f"durability off: {campaign.rate:,.0f} attempts/s, {campaign.cpu_seconds:.1f} CPU s; "
-            f"on: {durable.rate:,.0f} attempts/s, {durable.cpu_seconds:.1f} CPU s; "
+            f"durability off: {off.rate:,.0f} attempts/s, {off.cpu_seconds:.1f} CPU s; "
+            f"on: {on.rate:,.0f} attempts/s, {on.cpu_seconds:.1f} CPU s; "
             f"cost {outcome.durability_cost:.1%} of the rate (target ≤ {MAX_DURABILITY_COST:.0%}), "
-            f"{durable.cpu_seconds / campaign.cpu_seconds - 1:+.1%} CPU"
+            f"{on.cpu_seconds / off.cpu_seconds - 1:+.1%} CPU"
         )
     cost = checks["cost"]
     met = {
@@ -506,7 +538,7 @@ def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
     return counts
 
 
-def run(names: list[str], count: int, durability: str = "off") -> list[Outcome]:
+def run(names: list[str], count: int, durability: str = "off", pairs: int = 2) -> list[Outcome]:
     log = install()
     from jarchi.clock import LocalClock, use_clock
     from jarchi.resources import DISPATCH_QUEUE
@@ -528,7 +560,7 @@ def run(names: list[str], count: int, durability: str = "off") -> list[Outcome]:
         )
         shop = _new_shop()
         for name in names:
-            outcomes.append(_measure(shop, SCENARIOS[name], count, log, durability))
+            outcomes.append(_measure(shop, SCENARIOS[name], count, log, durability, pairs))
     return outcomes
 
 
@@ -540,11 +572,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--durability", choices=["off", "on", "both"], default="off", help="the data folder's journal (issue 15)"
     )
+    parser.add_argument("--pairs", type=int, default=2, help="with --durability both: on/off turns (default 2)")
     args = parser.parse_args(argv if argv is not None else [])
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}")
-    outcomes = run(list(args.scenarios) or DEFAULT_RUN, args.recipients, args.durability)
+    outcomes = run(list(args.scenarios) or DEFAULT_RUN, args.recipients, args.durability, args.pairs)
     if args.counts_out:
         args.counts_out.write_text(json.dumps({o.scenario.name: counts_per_attempt(o) for o in outcomes}, indent=1))
     missed = [name for outcome in outcomes for name in _report(outcome)] + _memory_flat(outcomes)

@@ -77,6 +77,24 @@ def _banner(url: str, token: str | None, now: datetime, data_dir: Path, resumed:
     )
 
 
+def clock_warning(now_setting: datetime | None, resumed: Resumed, data_dir: Path) -> str | None:
+    """A resumed folder keeps its own clock: `JARCHI_NOW`, when set, is ignored, and said so."""
+    if resumed.fresh or now_setting is None:
+        return None
+    return (
+        f"warning: JARCHI_NOW={now_setting.isoformat()} is ignored: the data folder {data_dir} keeps its own clock "
+        f"(now {resumed.clock.now().isoformat()}). Move it with POST /v1/local/clock, or start over at JARCHI_NOW "
+        "with `make reset-data` (which deletes the folder)."
+    )
+
+
+def _warn_of_ignored_clock(settings: Settings, resumed: Resumed, data_dir: Path) -> None:
+    warning = clock_warning(settings.now, resumed, data_dir)
+    if warning is not None:
+        sys.stderr.write(warning + "\n")
+        sys.stderr.flush()
+
+
 def _reset_data() -> int:
     from local.durability import DataFolderError, data_dir_from_env, reset_data
 
@@ -127,20 +145,21 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
     from jarchi import wiring
     from jarchi.clock import use_clock
     from jarchi.ports import Connector, override, resolve
-    from local.durability import DurablePlacements, durable_state
+    from local.durability import durable_connector, durable_state
     from local.emulator import emulated_aws
     from local.runtime import LocalRuntime
     from local.seed import find_admin, seed_admin
     from local.server import app
 
     wiring.install()  # the adapters behind the ports, as each Lambda's cold start installs them
-    witness = settings.placement_log
     with (
         emulated_aws(settings),
         durable_state(folder, settings.region, settings.now or datetime.now(UTC)) as resumed,
-        override(Connector, DurablePlacements(resolve(Connector), Path(witness) if witness else None)),
+        durable_connector(resolve(Connector), resumed.journal) as connector,
+        override(Connector, connector),
     ):
         use_clock(resumed.clock)
+        _warn_of_ignored_clock(settings, resumed, folder.path)
         runtime = LocalRuntime(settings, resuming=not resumed.fresh).start()
         try:
             token = seed_admin().secret if find_admin() is None else None
@@ -169,6 +188,7 @@ def _admin_token(settings: Settings, folder: DataFolder) -> int:
     wiring.install()
     with emulated_aws(settings), durable_state(folder, settings.region, settings.now or datetime.now(UTC)) as resumed:
         use_clock(resumed.clock)
+        _warn_of_ignored_clock(settings, resumed, folder.path)
         issued = new_admin_token()
     sys.stdout.write(f"admin token: {issued.secret}\n")
     sys.stdout.write(f"  (for the platform in {folder.path}; earlier tokens still work)\n")

@@ -4,11 +4,15 @@ snapshots that bound it, and the data folder they live in (`.jarchi/` by default
 Every request that changes DynamoDB, S3, SQS or EventBridge Scheduler passes `local.emulator`'s serialising
 lock; inside it, once moto has applied the request, `Journal.observe` appends what changed to the journal, in
 the order moto applied it. So any prefix of the journal is the state the emulated AWS was in at one instant:
-a `kill -9` rewinds the platform to a moment it really passed through, which is what the pipeline's
-idempotency is built to resume from (a Lambda that died mid-batch, in the cloud). What must not be rewound
-waits for the journal to reach the disk (`wait_durable`): an API answer, a poller's finished batch, a
-placement handed to the provider. A flusher thread writes and fsyncs whatever is pending in one go, so
-waiters share one fsync (group commit).
+a crash rewinds the platform to a moment it really passed through, which is what the pipeline's idempotency
+is built to resume from (a Lambda that died mid-batch, in the cloud).
+
+Each record is written to the file as it is appended, so a `kill -9` loses nothing that was done: a poller's
+finished batch, a placement's records. A syncer thread fsyncs the journal in groups: at once when someone
+waits for it (`wait_durable`: an API answer, which must survive even a power cut; a placement with a real
+provider), else every `SYNC_EVERY_SECONDS`, so an OS crash or a power cut rewinds at most that far, to a
+consistent past state. The simulated provider keeps its own ledger of what it placed
+(`PlacementLedger`: it honours the attempts' idempotency keys across a restart), fsync'd with the journal.
 
 What a record holds, by service:
 - DynamoDB, S3, Scheduler: the HTTP request itself, replayed through moto on start (these services are
@@ -43,6 +47,7 @@ import struct
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,8 +63,9 @@ from moto.core.models import DEFAULT_ACCOUNT_ID, botocore_stubber
 from moto.core.utils import unix_time_millis
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 
-from jarchi.attempts import Attempt, Placement, PlacementStatus
+from jarchi.attempts import Attempt, Placement
 from jarchi.clock import LocalClock
+from jarchi.connectors.simulator import SimulatorConnector
 from jarchi.ports import Connector
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.store.tables import ALL_TABLES
@@ -75,9 +81,12 @@ FORMAT_FILE: Final = "format.json"
 JOURNAL_FILE: Final = "journal.log"
 SNAPSHOT_FILE: Final = "snapshot.pickle"
 LOCK_FILE: Final = "lock"
+PLACEMENTS_FILE: Final = "simulator-placements.log"
 _FRAME: Final = struct.Struct("<II")  # payload length, crc32
 # A journal longer than this folds into a snapshot, while running and at a start (a clean stop always does).
 SNAPSHOT_AFTER_BYTES: Final = 64 * 1024 * 1024
+# How far the journal's fsync may lag behind its writes when nobody waits for it (group commit).
+SYNC_EVERY_SECONDS: Final = 0.1
 
 _DYNAMODB_WRITES: Final = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement"}
@@ -115,8 +124,9 @@ def fingerprint() -> dict[str, Any]:
 class DataFolder:
     """The folder, its format file and its lock (one process at a time)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, journal: Journal | None = None) -> None:
         self.path = path
+        self._journal = journal
         self._lock: IO[str] | None = None
 
     @property
@@ -126,6 +136,10 @@ class DataFolder:
     @property
     def snapshot_path(self) -> Path:
         return self.path / SNAPSHOT_FILE
+
+    @property
+    def placements_path(self) -> Path:
+        return self.path / PLACEMENTS_FILE
 
     @property
     def fresh(self) -> bool:
@@ -286,22 +300,26 @@ class JournalStats:
 
 
 class Journal:
-    """Append-only, fsync'd in groups by a flusher thread; `wait_durable()` returns once everything appended
-    before the call is on disk."""
+    """Append-only. Each record is written to the file as it is appended (in the operating system from then on:
+    a `kill -9` loses none of it), and fsync'd in groups by a syncer thread, at once for a `wait_durable()`
+    caller, else every `SYNC_EVERY_SECONDS` (what a power cut or an OS crash may cost: a consistent prefix of
+    the journal survives it)."""
 
     def __init__(self, folder: DataFolder, region: str, *, first_seq: int = 0) -> None:
         self.folder = folder
         self.region = region
         self.recording = False
         self._seq = first_seq
-        self._flushed = first_seq
-        self._pending: list[bytes] = []
+        self._synced = first_seq
+        self._waiting = 0
         self._condition = threading.Condition()
-        self._file = folder.journal_path.open("ab")
+        self._file = folder.journal_path.open("ab", buffering=0)
+        self._companions: list[int] = []  # other files' descriptors fsync'd with the journal (the ledger)
+        self._companion_lock = threading.Lock()
         self._closed = False
         self._snapshotting = False
         self.stats = JournalStats()
-        self._thread = threading.Thread(target=self._flush_loop, name="journal-flusher", daemon=True)
+        self._thread = threading.Thread(target=self._sync_loop, name="journal-syncer", daemon=True)
         self._thread.start()
         self.clock_state: ClockState | None = None
 
@@ -312,46 +330,64 @@ class Journal:
     def size(self) -> int:
         return self.folder.journal_path.stat().st_size
 
+    def sync_with(self, fileno: int) -> None:
+        """fsync this file too whenever the journal is: what was written to it before a journal record is on
+        disk once that record is."""
+        with self._companion_lock:
+            self._companions.append(fileno)
+
+    def stop_syncing(self, fileno: int) -> None:
+        """Before the file is closed: the syncer never touches its descriptor again."""
+        with self._companion_lock:
+            self._companions.remove(fileno)
+
     def append(self, record: tuple[Any, ...]) -> int:
-        """Frame a record now (its objects may change right after) and queue it for the flusher."""
+        """Frame a record now (its objects may change right after) and write it to the file."""
         started = time.thread_time()
-        payload = pickle.dumps((self._seq + 1, record), protocol=pickle.HIGHEST_PROTOCOL)
-        frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
         with self._condition:
             self._seq += 1
-            self._pending.append(frame)
-            self._condition.notify_all()
+            payload = pickle.dumps((self._seq, record), protocol=pickle.HIGHEST_PROTOCOL)
+            frame = _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+            _write_all(self._file.fileno(), frame)
             self.stats.records += 1
             self.stats.bytes += len(frame)
             self.stats.append_cpu_seconds += time.thread_time() - started
             return self._seq
 
     def wait_durable(self, seq: int | None = None) -> None:
+        """Return once every record appended before the call (or up to `seq`) is fsync'd."""
         started = time.perf_counter()
         with self._condition:
             target = self._seq if seq is None else seq
-            if self._flushed >= target:
+            if self._synced >= target:
                 return
-            self._condition.wait_for(lambda: self._flushed >= target or self._closed)
+            self._waiting += 1
+            self._condition.notify_all()
+            self._condition.wait_for(lambda: self._synced >= target or self._closed)
+            self._waiting -= 1
             self.stats.waits += 1
             self.stats.wait_seconds += time.perf_counter() - started
 
-    def _flush_loop(self) -> None:
+    def _sync_loop(self) -> None:
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: bool(self._pending) or self._closed)
-                if not self._pending and self._closed:
-                    return
-                frames, self._pending = self._pending, []
+                self._condition.wait_for(
+                    lambda: self._closed or (self._waiting > 0 and self._seq > self._synced), SYNC_EVERY_SECONDS
+                )
                 upto = self._seq
-            self._file.write(b"".join(frames))
-            self._file.flush()
-            os.fdatasync(self._file.fileno())
-            with self._condition:
-                self._flushed = max(self._flushed, upto)
-                self._condition.notify_all()
-                self.stats.fsyncs += 1
-            self._snapshot_when_long()
+                closed = self._closed
+            if upto > self._synced:
+                os.fdatasync(self._file.fileno())
+                with self._companion_lock:
+                    for fileno in self._companions:
+                        os.fdatasync(fileno)
+                with self._condition:
+                    self._synced = max(self._synced, upto)
+                    self._condition.notify_all()
+                    self.stats.fsyncs += 1
+                self._snapshot_when_long()
+            if closed:
+                return
 
     def close(self) -> None:
         with self._condition:
@@ -432,12 +468,11 @@ class Journal:
         with emulator_lock():
             seq = self._seq
             data = capture_state(self.region, self.clock_state)
-            self.wait_durable(seq)  # every record so far is in the file, none is pending
             _write_atomically(self.folder.snapshot_path, struct.pack("<Q", seq) + data)
             with self._condition:
                 self._file.truncate(0)
-                self._file.flush()
                 os.fsync(self._file.fileno())
+                self._synced = max(self._synced, seq)
         self.stats.snapshots += 1
         self.stats.snapshot_seconds += time.perf_counter() - started
 
@@ -457,6 +492,12 @@ class Journal:
                 self._snapshotting = False
 
         threading.Thread(target=snapshot, name="journal-snapshot", daemon=True).start()
+
+
+def _write_all(fileno: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fileno, view) :]
 
 
 def _receive_state(message: Any) -> tuple[str, str, int, float, int | None]:
@@ -675,7 +716,7 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
     while the block runs, and leave a snapshot on a clean exit. `start` is the clock of a fresh folder."""
     fresh = folder.fresh
     if fresh:  # a start that died before writing the format file may have left these
-        for path in (folder.journal_path, folder.snapshot_path):
+        for path in (folder.journal_path, folder.snapshot_path, folder.placements_path):
             path.unlink(missing_ok=True)
     started = time.monotonic()
     seq, clock_state, replayed = (0, None, 0) if fresh else replay(folder, region)
@@ -709,15 +750,100 @@ def _journaled(clock: LocalClock) -> JournaledClock:
     return journaled
 
 
-class DurablePlacements:
-    """The connector, placing only once the changes before it are on disk: the idempotency record that says
-    a batch is being placed survives a crash that follows, so a restart never places a batch the journal
-    had forgotten. `witness` (a path) appends each placed attempt id, for tests that count placements."""
+PLACEMENT_MEMORY: Final = timedelta(hours=24)  # the dispatch idempotency records' life too
 
-    def __init__(self, connector: Connector, witness: Path | None = None) -> None:
+
+class PlacementLedger:
+    """The simulated provider's memory of what it placed (`jarchi.connectors.simulator.PlacedAttempts`), in
+    the data folder: one line per placement, `<placed at> <idempotency key> <number>`, written before the
+    simulator answers, as a provider commits a request before acknowledging it (fsync'd with the journal,
+    `Journal.sync_with`, so what the journal keeps of a power cut, the ledger keeps too). A restart reads it
+    back, so a dispatch batch placed again after a crash mid-placement (its idempotency record said "in
+    progress", the answer died with the process) places only the attempts the crash cut short, and answers
+    the others as the first time. It is also the record tests count placements in.
+
+    Keys are kept for `PLACEMENT_MEMORY` before the newest placement (the local clock), so a platform that was
+    down for days still knows the batches it was placing when it stopped; older lines are dropped at a start."""
+
+    def __init__(self, path: Path, journal: Journal | None = None) -> None:
+        self.path = path
+        self._journal = journal
+        self._placed: OrderedDict[str, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        lines = text.splitlines()
+        for line in lines:
+            placed_at, key, _ = _ledger_fields(line)
+            if placed_at is not None:
+                self._placed.setdefault(key, placed_at)
+        if self._placed:
+            self._forget_before(max(self._placed.values()) - PLACEMENT_MEMORY)
+        if len(self._placed) < len(lines) or (not text.endswith("\n") and text):  # forgotten lines, a torn one
+            kept = [line for line in lines if _ledger_fields(line)[1] in self._placed]
+            _write_atomically(path, "".join(f"{line}\n" for line in kept).encode())
+        self._file = path.open("a", encoding="utf-8")
+        if journal is not None:
+            journal.sync_with(self._file.fileno())
+
+    def __len__(self) -> int:
+        return len(self._placed)
+
+    def place_once(self, attempts: Sequence[Attempt], at: datetime) -> dict[str, datetime]:
+        with self._lock:
+            first: dict[str, datetime] = {}
+            new: list[str] = []
+            for attempt in attempts:
+                key = attempt.idempotency_key
+                if key not in first:
+                    placed_at = self._placed.get(key)
+                    if placed_at is None:
+                        new.append(f"{at.isoformat()} {key} {attempt.number}\n")
+                    first[key] = placed_at or at
+            if new:
+                self._file.write("".join(new))
+                self._file.flush()  # in the operating system: a kill -9 from here on loses none of it
+                self._placed.update((key, placed_at) for key, placed_at in first.items() if key not in self._placed)
+            self._forget_before(at - PLACEMENT_MEMORY)
+            return first
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        while self._placed and next(iter(self._placed.values())) < cutoff:
+            self._placed.popitem(last=False)
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.stop_syncing(self._file.fileno())
+        os.fdatasync(self._file.fileno())
+        self._file.close()
+
+
+def _ledger_fields(line: str) -> tuple[datetime | None, str, str]:
+    """A ledger line's (placed at, key, number); (None, …) for a line torn by a crash mid-write."""
+    parts = line.split(" ")
+    if len(parts) != 3 or not parts[2]:
+        return None, "", ""
+    try:
+        return datetime.fromisoformat(parts[0]), parts[1], parts[2]
+    except ValueError:
+        return None, "", ""
+
+
+def ledger_placements(path: Path) -> list[tuple[str, str]]:
+    """Every placement the ledger holds, in order, as (idempotency key, number)."""
+    if not path.exists():
+        return []
+    fields = (_ledger_fields(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return [(key, number) for placed_at, key, number in fields if placed_at is not None]
+
+
+class DurablePlacements:
+    """A connector to a real provider, placing only once the journal is on disk: the idempotency record that
+    says a batch is being placed survives even a power cut that follows, so a restart knows the batch may be
+    partly placed and places it again with the same idempotency keys (a provider honouring `Idempotency-Key`
+    places nothing twice)."""
+
+    def __init__(self, connector: Connector) -> None:
         self._connector = connector
-        self._witness = witness
-        self._witness_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -725,14 +851,22 @@ class DurablePlacements:
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         wait_durable()
-        placements = self._connector.place(attempts)
-        if self._witness is not None:
-            lines = "".join(f"{p.attempt_id}\n" for p in placements if p.status is not PlacementStatus.RETRY)
-            with self._witness_lock, self._witness.open("a", encoding="utf-8") as file:
-                file.write(lines)
-                file.flush()
-                os.fsync(file.fileno())
-        return placements
+        return self._connector.place(attempts)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connector, name)
+
+
+@contextmanager
+def durable_connector(connector: Connector, journal: Journal) -> Iterator[Connector]:
+    """`make run`'s connector while the block runs. The simulator remembers its placements in the folder's
+    ledger (its idempotency keys honoured across a crash; the ledger is its own state, kept in step with the
+    journal, so it need not wait for the disk); any other connector places once the journal is on disk."""
+    if not isinstance(connector, SimulatorConnector):
+        yield DurablePlacements(connector)
+        return
+    ledger = PlacementLedger(journal.folder.placements_path, journal)
+    try:
+        yield connector.remembering(ledger)
+    finally:
+        ledger.close()

@@ -43,7 +43,6 @@ import boto3
 
 from jarchi.resources import QueueSpec
 from jarchi.settings import Settings
-from local.durability import wait_durable
 from local.emulator import seconds_until_shown, sqs_sends_so_far, wait_for_sqs_send, wake_sqs_waiters
 from local.functions import function_name, make_context, resolve_handler
 
@@ -181,8 +180,7 @@ class SqsPoller:
         outcome.failed_ids = sorted(failed)
         failures = [message for message in messages if message["MessageId"] in failed]
         self._report_failures(failures, outcome)
-        self._after_failure(failures)
-        wait_durable()  # a finished batch survives a crash from here on (at once without a data folder)
+        self._after_failure(failures)  # (each change is in the data folder's journal as it is made)
         return outcome
 
     def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,11 +15,27 @@ import boto3
 import pytest
 
 from jarchi.accounts.service import authenticate
-from jarchi.clock import use_clock
+from jarchi.attempts import Attempt
+from jarchi.channels import Category, Channel
+from jarchi.clock import LocalClock, use_clock
+from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
+from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.tables import ACCOUNTS
-from local.durability import DataFolder, Resumed, durable_state, fingerprint, release_in_flight, wait_durable
+from local.__main__ import clock_warning
+from local.durability import (
+    PLACEMENT_MEMORY,
+    PLACEMENTS_FILE,
+    DataFolder,
+    PlacementLedger,
+    Resumed,
+    durable_state,
+    fingerprint,
+    ledger_placements,
+    release_in_flight,
+    wait_durable,
+)
 from local.emulator import emulated_aws
 from local.seed import find_admin, new_admin_token
 
@@ -183,3 +200,73 @@ def test_R_RUN_5_a_long_journal_folds_into_a_snapshot_while_running(
         assert resumed.replayed < 200
         dynamodb = boto3.client("dynamodb", region_name=settings.region)
         assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 200
+
+
+def _sms(campaign_id: str, seq: int) -> Attempt:
+    return Attempt(
+        attempt_id=f"{campaign_id}.{seq}.1",
+        campaign_id=campaign_id,
+        account_id="acc",
+        channel=Channel.SMS,
+        category=Category.SERVICE,
+        number=f"+98912{seq:07d}",
+        sms_text="hello",
+    )
+
+
+def test_R_DSP_1_a_batch_placed_again_after_a_crash_places_only_what_the_crash_cut_short(tmp_path: Path) -> None:
+    """The simulated provider honours idempotency keys across a restart: its ledger in the data folder."""
+    config = SimulatorConfig(sms_latency_seconds=(1, 10))
+    simulator = SimulatorConnector(config, LocalClock(START, ticking=False))
+    batch = [_sms("cmp", seq) for seq in range(6)]
+    first = simulator.remembering(PlacementLedger(tmp_path / PLACEMENTS_FILE)).place(batch[:4])
+    with (tmp_path / PLACEMENTS_FILE).open("a") as ledger:
+        ledger.write(f"{START.isoformat()} cmp.9")  # torn by the kill, mid-line
+    later = START + timedelta(minutes=5)  # the restart
+    again = SimulatorConnector(config, LocalClock(later, ticking=False), PlacementLedger(tmp_path / PLACEMENTS_FILE))
+    second = again.place(batch)
+    assert second[:4] == first  # answered as the first time, not drawn again at the restart's instant
+    assert [p.result.completed_at >= later for p in second[4:] if p.result] == [True, True]
+    placed = ledger_placements(tmp_path / PLACEMENTS_FILE)
+    assert [key for key, _ in placed] == [a.attempt_id for a in batch]  # each placed once, the torn line gone
+    assert Counter(number for _, number in placed).most_common(1)[0][1] == 1
+
+
+def test_R_DSP_1_the_ledger_forgets_a_day_before_its_newest_placement_not_before_the_restart(tmp_path: Path) -> None:
+    path = tmp_path / PLACEMENTS_FILE
+    ledger = PlacementLedger(path)
+    ledger.place_once([_sms("old", 1)], START)
+    ledger.place_once([_sms("new", 1)], START + PLACEMENT_MEMORY + timedelta(seconds=1))
+    assert len(ledger) == 1
+    ledger.close()
+    reopened = PlacementLedger(path)  # days later: what it knew when it stopped, it still knows
+    assert [key for key, _ in ledger_placements(path)] == ["new.1.1"]
+    assert reopened.place_once([_sms("new", 1)], START + timedelta(days=9)) == {
+        "new.1.1": START + PLACEMENT_MEMORY + timedelta(seconds=1)
+    }
+
+
+def test_R_RUN_5_a_resumed_folder_says_that_jarchi_now_is_ignored(tmp_path: Path, settings: Settings) -> None:
+    with platform(tmp_path, settings) as fresh:
+        assert clock_warning(START, fresh, tmp_path) is None  # a fresh folder starts at JARCHI_NOW
+    with platform(tmp_path, settings) as resumed:
+        assert clock_warning(None, resumed, tmp_path) is None
+        warning = clock_warning(START - timedelta(days=30), resumed, tmp_path)
+        assert warning is not None and "JARCHI_NOW" in warning and "ignored" in warning
+        assert "make reset-data" in warning and resumed.clock.now().isoformat()[:16] in warning
+
+
+def test_R_CPL_2_ad_cap_claims_keep_their_expiry_on_the_local_clock_across_a_crash(
+    tmp_path: Path, settings: Settings
+) -> None:
+    number = "+989120000001"
+    with platform(tmp_path, settings, crash=True) as first:
+        assert DynamoAdCap().claim(number, attempt_id="a.1.1", campaign_id="a", now=first.clock.now())
+        first.clock.advance(3600)  # a claim an hour old when the platform dies
+    with platform(tmp_path, settings) as second:
+        cap = DynamoAdCap()
+        assert not cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
+        second.clock.advance(23 * 3600 - 120)
+        assert not cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
+        second.clock.advance(180)  # 24 h after the claim, on the clock it was made on
+        assert cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())

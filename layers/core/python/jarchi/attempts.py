@@ -238,6 +238,12 @@ class Attempt:
         if (self.sms_text is not None) != (Channel(self.channel) is Channel.SMS):
             raise ValueError("sms_text goes with the sms channel, audio or tts with voice")
 
+    @property
+    def idempotency_key(self) -> str:
+        """What a connector hands the provider so that placing this attempt again places nothing (a batch
+        redelivered after a crash mid-placement): its id, one per recipient, part and follow-up."""
+        return self.attempt_id
+
     def to_message(self) -> dict[str, Any]:
         """JSON-safe; the voicemail fields only when set, so an attempt without one is no bigger on the queue
         (a dispatch message packs 200 of them)."""

@@ -57,10 +57,8 @@ class Settings(BaseModel):
     otp_key: str | None = Field(default=None, min_length=16, max_length=256)
     # A local fault plan (JSON): read and validated by local.faults when the local runtime starts.
     faults: str | None = None
-    # The local platform's data folder (local.durability; default `.jarchi/` in the checkout), and a file
-    # where it appends every attempt handed to the provider (tests count placements across a crash).
+    # The local platform's data folder (local.durability; default `.jarchi/` in the checkout).
     data_dir: str | None = None
-    placement_log: str | None = None
     # Per API token (R-API). None: jarchi.limits' numbers, which API Gateway's throttle has in the cloud.
     api_rate_limit_per_second: float | None = Field(default=None, gt=0, le=10_000)
     api_rate_limit_burst: int | None = Field(default=None, ge=1, le=100_000)

@@ -13,6 +13,12 @@ Inbound calls (R-OUT-4): `originate_inbound_call` plays a subscriber calling a c
 callback rule answers (connect within the hour of the campaign's last call, or refuse), and the call's end is
 reported on `connector-events`, the path every connector's events take, where it is booked once.
 
+Idempotency keys: given a `PlacedAttempts` memory (the local platform gives it one in its data folder,
+`local.durability.PlacementLedger`), the simulator honours `Attempt.idempotency_key` as a provider honouring
+`Idempotency-Key` does: an attempt whose key it has placed before is not placed again, and its answer is the
+first one (the same draws at the first placement's instant). A batch redelivered after a crash mid-placement
+then places only what the crash cut short. Without one (tests, benchmarks, the cloud) it remembers nothing.
+
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
 "listens" to the whole message (or the campaign's voicemail, when the attempt carries one) and never votes,
 flagged `answering_machine=True` on the result; an override `{"outcome": "machine"}` forces one.
@@ -25,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Final, Literal, Protocol, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -236,22 +242,39 @@ def _draw(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(names, weights=[weights[name] for name in names])[0]
 
 
+class PlacedAttempts(Protocol):
+    """What the simulated provider remembers of the attempts it placed, by idempotency key."""
+
+    def place_once(self, attempts: Sequence[Attempt], at: datetime) -> Mapping[str, datetime]:
+        """Record the attempts whose keys are new as placed `at` (kept before answering, as a provider commits
+        before it acknowledges); answer, by key, when each attempt of `attempts` was first placed."""
+        ...
+
+
 class SimulatorConnector:
     """`Connector` that answers at once from a seeded model of subscribers (see `SimulatorConfig`)."""
 
-    def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: SimulatorConfig | None = None, clock: Clock | None = None, placed: PlacedAttempts | None = None
+    ) -> None:
         self.config = config or SimulatorConfig()
         self._clock = clock
+        self.placed = placed
 
     @property
     def name(self) -> str:
         return CONNECTOR_NAME
 
+    def remembering(self, placed: PlacedAttempts) -> SimulatorConnector:
+        """The same simulator, honouring idempotency keys with `placed` as its memory."""
+        return SimulatorConnector(self.config, self._clock, placed)
+
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         now = (self._clock or get_clock()).now()
+        first = self.placed.place_once(attempts, now) if self.placed is not None else {}
         placements = []
         for attempt in attempts:
-            result = self.simulate(attempt, now)
+            result = self.simulate(attempt, first.get(attempt.idempotency_key, now))
             placements.append(
                 Placement(
                     attempt_id=attempt.attempt_id,

@@ -1,9 +1,9 @@
 """The generic HTTPS provider connector (R-DSP-4): each attempt is POSTed as signed JSON to the configured
-endpoint (`jarchi.signing`), with `Idempotency-Key: <attempt id>` so that a provider can
-drop a re-sent attempt. A 2xx means accepted (`submitted`; the result comes in the signed callback,
-`jarchi.connectors.https.events`). 429, 5xx, timeouts and connection errors are retried inside the budget;
-400/404/409/422 refuse the attempt for good (a final free result); 401/403 and anything else send the batch
-back.
+endpoint (`jarchi.signing`), with `Idempotency-Key: <attempt id>` (`Attempt.idempotency_key`) so that a
+provider can drop a re-sent attempt (a batch placed again after a crash mid-placement). A 2xx means accepted
+(`submitted`; the result comes in the signed callback, `jarchi.connectors.https.events`). 429, 5xx, timeouts
+and connection errors are retried inside the budget; 400/404/409/422 refuse the attempt for good (a final
+free result); 401/403 and anything else send the batch back.
 
 The request body is `{"attempt": <Attempt.to_message()>}`; the provider reports with the attempt's
 `attempt_id`, `campaign_id`, `number` and `units` echoed (see `ProviderEvent`)."""
@@ -70,7 +70,7 @@ class HttpsConnector:
             headers={
                 "Content-Type": "application/json",
                 HEADER: signature(self.config.secret, body, int(self._clock())),
-                "Idempotency-Key": attempt.attempt_id,
+                "Idempotency-Key": attempt.idempotency_key,
             },
         )
         try:
