@@ -78,6 +78,8 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     "webhooks": Access(tables=("webhooks",)),
     # looks a token up by its hash and records its usage-plan key (jarchi.gateway)
     "authorizer": Access(tables=("accounts",)),
+    # streams an uploaded telecom blacklist from the lists bucket into the suppression table (its record too)
+    "imports": Access(tables=("suppression",), buckets=("lists",)),
 }
 DOMAINS_REFRESH_MINUTES: Final = 5
 
@@ -137,6 +139,9 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/contact-lists/{list_id}/numbers"),
     ("DELETE", "/v1/contact-lists/{list_id}/numbers"),
     ("POST", "/v1/contact-lists/{list_id}/clean"),
+    ("POST", "/v1/blacklist/imports"),
+    ("POST", "/v1/blacklist/imports/{import_id}/start"),
+    ("GET", "/v1/blacklist/imports/{import_id}"),
     ("POST", "/v1/senders"),
     ("GET", "/v1/senders"),
     ("GET", "/v1/senders/{sender_id}"),

@@ -138,6 +138,9 @@ class JarchiStack(Stack):
         results.grant_send_messages(fns["results"])  # results not due yet go back with a delay (R-DSP-4)
         results.grant_send_messages(fns["connector_events"])  # provider reports, grouped (jarchi.connectors.callbacks)
         self.queues.by_logical["exports"].grant_send_messages(fns["api"])  # background exports (R-REP-3)
+        imports = self.queues.by_logical["imports"]
+        imports.grant_send_messages(fns["api"])  # a started blacklist import (R-CPL-3)
+        imports.grant_send_messages(fns["imports"])  # the next invocation of an import past its deadline
         webhooks = self.queues.by_logical["webhooks"]
         publishers = ("api", "workflow", "dispatch", "results", "connector_events", "telephony", "webhooks")
         for publisher in publishers:  # webhook events where states are written, and retries (SPEC §14)

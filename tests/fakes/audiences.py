@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 from jarchi import clock
@@ -20,6 +20,7 @@ class FakeListFiles:
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[bytes, str]] = {}
+        self.chunk_bytes = 1 << 16
 
     def original_key(self, account_id: str, list_id: str) -> str:
         return f"lists/{account_id}/{list_id}/original"
@@ -44,6 +45,11 @@ class FakeListFiles:
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
+
+    def stream(self, key: str, start: int = 0) -> Iterator[bytes]:
+        data = self.objects[key][0]
+        for first in range(start, len(data), self.chunk_bytes):
+            yield data[first : first + self.chunk_bytes]
 
 
 class FakeContactLists:

@@ -71,7 +71,9 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
     assert webhook.status == 201, webhook.body
     period = {"country": "IR", "start": "2030-01-01T00:00:00+00:00", "end": "2030-01-02T00:00:00+00:00"}
     period_id = admin.post("/v1/restricted-periods", {**period, "categories": ["advertising"], "reason": "x"}).json()
+    blacklist_import = admin.post("/v1/blacklist/imports").json()  # the platform's: others get 403 admin_only
     ids = {
+        "import_id": blacklist_import["id"],
         "account_id": account["id"],
         "token_id": spare["id"],
         "audio_id": audio["id"],

@@ -13,7 +13,7 @@ from jarchi import clock as platform_clock
 from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token, TokenRevocation
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.numbers import NumberType
-from jarchi.audiences.parsing import Recipient
+from jarchi.audiences.parsing import InvalidLine, Recipient
 from jarchi.audiences.ports import ContactListRepository, ListFiles
 from jarchi.audiences.records import ContactList, ListStatus
 from jarchi.aws.media import S3ListFiles
@@ -56,9 +56,11 @@ from jarchi.content.ports import AudioRepository, DeleteOutcome, SenderRepositor
 from jarchi.content.records import AudioRecord, AudioSource, Sender
 from jarchi.errors import InsufficientCredit, NotFound
 from jarchi.ids import new_id
+from jarchi.lists.imports import BlacklistImport, BlacklistImports, ImportStatus
 from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.audio import DynamoAudio
+from jarchi.store.blacklist_imports import DynamoBlacklistImports
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.ledger import DynamoLedger
@@ -77,6 +79,7 @@ from tests.fakes import (
     FakeSenders,
     FakeSuppression,
 )
+from tests.fakes.lists import FakeBlacklistImports
 
 KINDS = ["fake", "aws"]
 
@@ -610,6 +613,33 @@ def test_contact_list_contract_uploads_complete_once_and_recipients_page(
     repository.delete(upload.id)
     assert repository.get(upload.id) is None
     assert not repository.replace(replace(renamed, version=2), read_version=1)
+
+
+# --- telecom blacklist imports ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def blacklist_imports(kind: str) -> BlacklistImports:
+    return FakeBlacklistImports() if kind == "fake" else DynamoBlacklistImports()
+
+
+def test_blacklist_import_contract_checkpoints_only_over_the_state_they_read(
+    blacklist_imports: BlacklistImports,
+) -> None:
+    record = BlacklistImport(
+        new_id("imp"), ImportStatus.AWAITING_UPLOAD, "blacklist-imports/x/original", platform_clock.now(), "IR"
+    )
+    blacklist_imports.create(record)
+    assert blacklist_imports.get(record.id) == record
+    assert blacklist_imports.get("imp_missing") is None
+    queued = replace(record, status=ImportStatus.QUEUED, size_bytes=10)
+    assert blacklist_imports.save_if(queued, status=ImportStatus.AWAITING_UPLOAD, offset=0)
+    assert not blacklist_imports.save_if(queued, status=ImportStatus.AWAITING_UPLOAD, offset=0)
+    lines = (InvalidLine(3, "x", "invalid"),)
+    moved = replace(queued, status=ImportStatus.RUNNING, offset=7, read=2, added=1, invalid=1, invalid_lines=lines)
+    assert blacklist_imports.save_if(moved, status=ImportStatus.QUEUED, offset=0)
+    assert not blacklist_imports.save_if(replace(moved, offset=9), status=ImportStatus.RUNNING, offset=0)
+    assert blacklist_imports.get(record.id) == moved
 
 
 # --- suppression and the campaign audience --------------------------------------------------------------------

@@ -5,11 +5,18 @@ the reason and date it was added). Admission reads them with BatchGetItem (`memb
 from __future__ import annotations
 
 import base64
+import time
 from datetime import datetime
 from typing import Any
 
+import pytest
+import requests
+
+from functions.imports import handler as imports_handler
 from jarchi.compliance.adcap import SuppressionList
+from jarchi.lists import imports
 from jarchi.store.suppression import DynamoSuppression
+from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
 
 
@@ -83,3 +90,44 @@ def test_r_cpl_3_the_admin_reads_and_removes_an_ad_opt_out(admin: Api) -> None:
     assert admin.delete("/v1/opt-outs/09120000007").status == 204
     assert_error(admin.get("/v1/opt-outs/09120000007"), 404, "opt_out_not_found")
     assert_error(admin.delete("/v1/opt-outs/09120000007"), 404, "opt_out_not_found")
+
+
+def test_r_cpl_3_a_blacklist_too_big_for_a_request_is_uploaded_and_imported_in_slices(
+    admin: Api, platform: LocalRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN every invocation of the imports function has time for one checkpoint of 200 numbers only
+    monkeypatch.setattr(imports, "CHECKPOINT_NUMBERS", 200)
+    monkeypatch.setattr(imports_handler, "RESERVE_MS", 10**9)
+    created = admin.post("/v1/blacklist/imports")
+    assert created.status == 201, created.body
+    upload = created.json()
+    assert upload["status"] == "awaiting_upload" and upload["method"] == "PUT"
+    assert_error(admin.post(f"/v1/blacklist/imports/{upload['id']}/start"), 409, "upload_incomplete")
+    _, shop = _customer(admin)
+    assert_error(shop.post("/v1/blacklist/imports"), 403, "admin_only")
+
+    data = "\n".join([*(f"0935{i:07d}" for i in range(1_000)), "not a number"]).encode()
+    put = requests.put(upload["upload_url"], data=data, timeout=10)
+    assert put.status_code == 200, put.text
+    started = admin.post(f"/v1/blacklist/imports/{upload['id']}/start")
+    assert started.status == 202, started.body
+    assert (started.json()["status"], started.json()["size_bytes"]) == ("queued", len(data))
+    assert_error(admin.post(f"/v1/blacklist/imports/{upload['id']}/start"), 409, "import_already_started")
+
+    # WHEN the imports function runs from the queue, handing over to itself
+    deadline = time.monotonic() + 60
+    status = started.json()
+    while status["status"] != "done" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = admin.get(f"/v1/blacklist/imports/{upload['id']}").json()
+
+    # THEN it took one invocation per 200 numbers and read every line once
+    assert status["status"] == "done", status
+    assert (status["read"], status["invalid"], status["added"], status["offset"]) == (1_001, 1, 1_000, len(data))
+    assert status["invocations"] == 6 and status["invalid_lines"] == [
+        {"line": 1_001, "value": "not a number", "reason": "invalid"}
+    ]
+    store = DynamoSuppression()
+    for number in ("+989350000000", "+989350000999"):
+        entry = store.entry(SuppressionList.TELECOM_BLACKLIST, number)
+        assert entry is not None and entry.source == upload["id"]

@@ -8,8 +8,16 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from functions.api.auth import current_caller
-from functions.api.schemas.suppression import ImportOut, ListedNumberOut, ListedNumberPage, NumbersBody, RemovalOut
-from jarchi.lists import suppression
+from functions.api.schemas.suppression import (
+    BlacklistImportOut,
+    BlacklistUploadOut,
+    ImportOut,
+    ListedNumberOut,
+    ListedNumberPage,
+    NumbersBody,
+    RemovalOut,
+)
+from jarchi.lists import imports, suppression
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -34,6 +42,40 @@ def remove_from_stop_list(body: NumbersBody) -> RemovalOut:
 @router.post("/blacklist", status_code=201, tags=["suppression"], summary="Import the telecom blacklist (admin)")
 def import_blacklist(body: NumbersBody) -> ImportOut:
     return ImportOut.of(suppression.import_blacklist(current_caller(), body.given()))
+
+
+@router.post(
+    "/blacklist/imports",
+    status_code=201,
+    tags=["suppression"],
+    summary="A presigned upload for a big blacklist file (admin)",
+    description="PUT the file (text, or CSV with the number first) to `upload_url`, then start the import. "
+    "403 `admin_only`.",
+)
+def create_blacklist_import() -> BlacklistUploadOut:
+    return BlacklistUploadOut.of(imports.create_import(current_caller()))
+
+
+@router.post(
+    "/blacklist/imports/<import_id>/start",
+    status_code=202,
+    tags=["suppression"],
+    summary="Import the uploaded blacklist file in the background (admin)",
+    description="409 `upload_incomplete` (nothing uploaded yet), `import_already_started`; 413 `list_too_large`; "
+    "404 `import_not_found`; 403 `admin_only`.",
+)
+def start_blacklist_import(import_id: str) -> BlacklistImportOut:
+    return BlacklistImportOut.of(imports.start_import(current_caller(), import_id))
+
+
+@router.get(
+    "/blacklist/imports/<import_id>",
+    tags=["suppression"],
+    summary="A blacklist import's progress (admin)",
+    description="404 `import_not_found`; 403 `admin_only`.",
+)
+def get_blacklist_import(import_id: str) -> BlacklistImportOut:
+    return BlacklistImportOut.of(imports.import_status(current_caller(), import_id))
 
 
 @router.get("/opt-outs/<number>", tags=["suppression"], summary="When and why a number opted out of ads (admin)")

@@ -10,6 +10,7 @@ from functions.api.schemas.contact_lists import ContactListFile, InvalidLineOut
 from functions.api.schemas.fields import Numbers
 from jarchi.audiences.parsing import InvalidLine
 from jarchi.compliance.ports import SuppressionEntry
+from jarchi.lists.imports import BlacklistImport, ImportUpload
 from jarchi.lists.suppression import ImportReport, NumbersInput, RemovalReport
 
 
@@ -70,3 +71,57 @@ class ListedNumberOut(BaseModel):
 class ListedNumberPage(BaseModel):
     items: list[ListedNumberOut]
     next_cursor: str | None
+
+
+class BlacklistImportOut(BaseModel):
+    """An import of an uploaded blacklist file: `offset` of `size_bytes` read so far."""
+
+    id: str
+    status: str
+    size_bytes: int | None
+    offset: int
+    read: int
+    invalid: int
+    added: int
+    invalid_lines: list[InvalidLineOut]
+    invocations: int
+    created_at: Timestamp
+    started_at: Timestamp | None
+    updated_at: Timestamp | None
+    finished_at: Timestamp | None
+
+    @classmethod
+    def of(cls, record: BlacklistImport) -> BlacklistImportOut:
+        return cls(
+            id=record.id,
+            status=record.status.value,
+            size_bytes=record.size_bytes,
+            offset=record.offset,
+            read=record.read,
+            invalid=record.invalid,
+            added=record.added,
+            invalid_lines=_lines(record.invalid_lines),
+            invocations=record.invocations,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            updated_at=record.updated_at,
+            finished_at=record.finished_at,
+        )
+
+
+class BlacklistUploadOut(BaseModel):
+    id: str
+    status: str
+    upload_url: str
+    method: str = "PUT"
+    expires_at: Timestamp
+
+    @classmethod
+    def of(cls, upload: ImportUpload) -> BlacklistUploadOut:
+        assert upload.record.upload_expires_at is not None
+        return cls(
+            id=upload.record.id,
+            status=upload.record.status.value,
+            upload_url=upload.upload_url,
+            expires_at=upload.record.upload_expires_at,
+        )

@@ -46,12 +46,16 @@ EXPORTS_QUEUE = QueueSpec("exports", visibility_timeout_seconds=1800, max_receiv
 # (jarchi.reports.webhooks),
 # so SQS's own redelivery only covers a crashed handler.
 WEBHOOKS_QUEUE = QueueSpec("webhooks", visibility_timeout_seconds=120, max_receive_count=5, batch_size=10)
+# Telecom blacklist imports (R-CPL-3, jarchi.lists.imports): one message per import and invocation; an invocation
+# stops at its deadline and sends the message again, so the visibility only covers one invocation (6 x 900 s).
+IMPORTS_QUEUE = QueueSpec("imports", visibility_timeout_seconds=5400, max_receive_count=3, batch_size=1)
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     DISPATCH_QUEUE,
     RESULTS_QUEUE,
     CONNECTOR_EVENTS_QUEUE,
     EXPORTS_QUEUE,
     WEBHOOKS_QUEUE,
+    IMPORTS_QUEUE,
 )
 
 MEDIA_BUCKET = BucketSpec("media")  # audio uploads and generated speech
@@ -180,6 +184,14 @@ AUTHORIZER_FUNCTION = FunctionSpec(
     memory_mb=256,
     timeout_seconds=10,  # a cache miss: a token lookup, at a token's first use one API Gateway key
 )
+IMPORTS_FUNCTION = FunctionSpec(
+    "imports",
+    "functions.imports.handler",
+    Trigger.QUEUE,
+    memory_mb=512,
+    timeout_seconds=900,  # Lambda's limit; an import longer than one invocation resumes in the next
+    queue=IMPORTS_QUEUE,
+)
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     API_FUNCTION,
     AUTHORIZER_FUNCTION,
@@ -191,4 +203,5 @@ ALL_FUNCTIONS: tuple[FunctionSpec, ...] = (
     DOMAINS_FUNCTION,
     EXPORTS_FUNCTION,
     WEBHOOKS_FUNCTION,
+    IMPORTS_FUNCTION,
 )

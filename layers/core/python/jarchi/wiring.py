@@ -28,6 +28,7 @@ from jarchi.connectors.webhook_http import HttpWebhookSender
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine, local_speech_engine
 from jarchi.domains.ports import DomainProvisioner, DomainRepository
+from jarchi.lists.imports import BlacklistImports
 from jarchi.otp.ports import OtpStore
 from jarchi.ports import Connector, EventPublisher, MessageQueue, provide
 from jarchi.reports.events import PublishingCampaigns, PublishingRecipients
@@ -37,6 +38,7 @@ from jarchi.settings import get_settings
 from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.audio import DynamoAudio
+from jarchi.store.blacklist_imports import DynamoBlacklistImports
 from jarchi.store.campaigns import DynamoCalledNumbers, DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.destinations import DynamoDestinations
@@ -183,6 +185,11 @@ def contact_lists() -> ContactListRepository:
 
 
 @cache
+def blacklist_imports() -> BlacklistImports:
+    return DynamoBlacklistImports()
+
+
+@cache
 def exports() -> ExportRepository:
     return DynamoExports()
 
@@ -227,6 +234,7 @@ def install() -> None:
     provide(MediaStore, media)
     provide(ListFiles, list_files)
     provide(ContactListRepository, contact_lists)
+    provide(BlacklistImports, blacklist_imports)
     provide(SpeechEngine, speech)
     provide(ExportRepository, exports)
     provide(ExportFiles, export_files)
@@ -256,6 +264,7 @@ def reset() -> None:
         events,
         webhooks,
         webhook_sender,
+        blacklist_imports,
     )
     content = (accounts, ledger, audio, senders, media, list_files, contact_lists, speech, exports, export_files)
     for getter in getters:

@@ -5,7 +5,7 @@ package; in-memory fakes in `tests/fakes`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -49,6 +49,10 @@ class ListFiles(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object (nothing happens when there is none)."""
+        ...
+
+    def stream(self, key: str, start: int = 0) -> Iterator[bytes]:
+        """The object's bytes from `start` (before its size), a chunk at a time."""
         ...
 
 

@@ -7,11 +7,13 @@ functions. Keys are made here too, so that every writer and reader agrees:
 - ``audio/{account_id}/{audio_id}.{format}`` in the media bucket (uploads and generated speech);
 - ``lists/{account_id}/{list_id}/original`` (the file as the client sent it) and
   ``lists/{account_id}/{list_id}/recipients.jsonl`` (the parsed, normalised list campaigns use) in the
-  lists bucket.
+  lists bucket;
+- ``blacklist-imports/{import_id}/original`` in the lists bucket: a telecom blacklist uploaded for import.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 UPLOAD_URL_SECONDS = 15 * 60
+STREAM_CHUNK_BYTES = 1 << 20
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -125,6 +128,11 @@ class S3ListFiles:
 
     def delete(self, key: str) -> None:
         _s3().delete_object(Bucket=_bucket(LISTS_BUCKET), Key=key)
+
+    def stream(self, key: str, start: int = 0) -> Iterator[bytes]:
+        """A ranged GET from `start`, read in `STREAM_CHUNK_BYTES` chunks as S3 sends them."""
+        response: Any = _s3().get_object(Bucket=_bucket(LISTS_BUCKET), Key=key, Range=f"bytes={start}-")
+        yield from response["Body"].iter_chunks(STREAM_CHUNK_BYTES)
 
 
 # --- objects of the lists bucket (also the campaign audience's) ------------------------------------

@@ -81,13 +81,13 @@ def file_lines(chunks: Iterable[bytes]) -> Iterator[str]:
     for chunk in chunks:
         pending += decoder.decode(chunk)
         *complete, pending = pending.split("\n")
-        yield from (_number_cell(line) for line in complete)
+        yield from (number_cell(line) for line in complete)
     pending += decoder.decode(b"", final=True)
     if pending.strip():
-        yield _number_cell(pending)
+        yield number_cell(pending)
 
 
-def _number_cell(line: str) -> str:
+def number_cell(line: str) -> str:
     for separator in _CELL_SEPARATORS:
         if separator in line:
             line = line.split(separator, 1)[0]
