@@ -15,8 +15,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from botocore.utils import merge_dicts
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models.utilities import find_nested_key
 
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
@@ -170,8 +173,21 @@ def observe_requests(observer: RequestObserver | None) -> None:
     _observer[:] = [observer] if observer is not None else []
 
 
+def _project(self: dynamo_type.Item, projection_expressions: list[list[str]]) -> dynamo_type.Item:
+    """moto's `Item.project` with the item turned into plain JSON once, not once per projected attribute: a
+    campaign read names 78 attributes (all but its applied batch ids), which made one GetItem ~40 ms of the
+    emulator's time on a loaded machine. Same result: each path is looked up in the same plain copy."""
+    whole = self.to_regular_json()
+    result: dict[str, Any] = {}
+    for expression in projection_expressions:
+        merge_dicts(result, find_nested_key(expression, whole))
+    attrs = dict(dynamo_type.serializer.serialize(result)["M"])
+    return dynamo_type.Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+
+
 def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
+    dynamo_type.Item.project = _project  # type: ignore[method-assign]
 
 
 def set_fake_credentials(region: str) -> None:

@@ -105,6 +105,14 @@ def visible_account(caller: Caller, account_id: str, *, accounts: AccountReposit
     return access.require_visible(caller, _repository(accounts).get(account_id), account_id)
 
 
+def listed_account_id(caller: Caller, account_id: str | None, *, accounts: AccountRepository | None = None) -> str:
+    """Whose resources a listing shows: the caller's own by default (no read: its account was read when the
+    request was authenticated), else an account it may see (`visible_account`)."""
+    if account_id is None or account_id == caller.account_id:
+        return caller.account_id
+    return visible_account(caller, account_id, accounts=accounts).id
+
+
 class Owned(Protocol):
     @property
     def account_id(self) -> str: ...

@@ -18,7 +18,7 @@ from jarchi import clock
 from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.reach import blocked_prefixes, refusal
-from jarchi.accounts.service import require_owned, visible_account
+from jarchi.accounts.service import listed_account_id, require_owned
 from jarchi.audiences.numbers import NumberType, number_info, recipient_time_zone
 from jarchi.audiences.parsing import ContactImport, Reach, Recipient, parse_contact_file, parse_inline
 from jarchi.audiences.ports import ContactListPorts
@@ -229,8 +229,8 @@ def list_contact_lists(
     accounts: AccountRepository | None = None,
 ) -> tuple[list[ContactList], str | None]:
     ports = ports or ContactListPorts.wired()
-    account = visible_account(caller, account_id or caller.account_id, accounts=accounts)
-    return ports.lists.list_for_account(account.id, limit, cursor)
+    owner = listed_account_id(caller, account_id, accounts=accounts)
+    return ports.lists.list_for_account(owner, limit, cursor)
 
 
 def _offset(cursor: str | None) -> int:

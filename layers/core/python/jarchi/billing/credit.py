@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from jarchi import clock
 from jarchi.accounts.models import Caller
 from jarchi.accounts.ports import AccountRepository
-from jarchi.accounts.service import visible_account
+from jarchi.accounts.service import listed_account_id, visible_account
 from jarchi.billing.ledger import ALL_ENTRIES, Balance, EntryFilter, EntryType, LedgerEntry, Posting
 from jarchi.billing.margins import ResellerMargin
 from jarchi.billing.ports import Ledger
@@ -94,7 +94,7 @@ def credit_of(
     ledger: Ledger | None = None,
     accounts: AccountRepository | None = None,
 ) -> Balance:
-    return _ledger(ledger).balance(visible_account(caller, account_id or caller.account_id, accounts=accounts).id)
+    return _ledger(ledger).balance(listed_account_id(caller, account_id, accounts=accounts))
 
 
 def transactions(
@@ -108,8 +108,8 @@ def transactions(
     ledger: Ledger | None = None,
     accounts: AccountRepository | None = None,
 ) -> tuple[list[LedgerEntry], str | None]:
-    account = visible_account(caller, account_id or caller.account_id, accounts=accounts)
-    return _ledger(ledger).entries(account.id, campaign_id, limit, cursor, filters)
+    owner = listed_account_id(caller, account_id, accounts=accounts)
+    return _ledger(ledger).entries(owner, campaign_id, limit, cursor, filters)
 
 
 # The campaign path's money movements. Each returns a Posting so that the caller can write it in the

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from jarchi import clock
 from jarchi.accounts.access import require_admin
 from jarchi.accounts.models import Account, Caller
-from jarchi.accounts.service import require_owned, visible_account
+from jarchi.accounts.service import listed_account_id, require_owned
 from jarchi.attempts import Outcome
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
@@ -244,8 +244,8 @@ def list_campaigns(
 ) -> tuple[list[Campaign], str | None]:
     """Newest first; archived campaigns only with `archived=true` (R-CMP-4, R-REP-1)."""
     ports = ports or CampaignPorts.wired()
-    account = visible_account(caller, account_id or caller.account_id)
-    return ports.campaigns.list_for_account(account.id, limit, cursor, filters)
+    owner = listed_account_id(caller, account_id)
+    return ports.campaigns.list_for_account(owner, limit, cursor, filters)
 
 
 def _recipient_cursor(seq: int) -> str:

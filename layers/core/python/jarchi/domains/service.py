@@ -28,7 +28,7 @@ from dataclasses import replace
 from jarchi import clock
 from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.ports import AccountRepository
-from jarchi.accounts.service import require_owned, visible_account
+from jarchi.accounts.service import listed_account_id, require_owned
 from jarchi.domains.models import DnsTarget, Domain, DomainStatus
 from jarchi.domains.ports import DomainProvisioner, DomainRepository
 from jarchi.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -164,8 +164,8 @@ def list_domains(
     *,
     domains: DomainRepository | None = None,
 ) -> tuple[list[Domain], str | None]:
-    account = visible_account(caller, account_id or caller.account_id)
-    return (domains or resolve(DomainRepository)).list_for_account(account.id, limit, cursor)
+    owner = listed_account_id(caller, account_id)
+    return (domains or resolve(DomainRepository)).list_for_account(owner, limit, cursor)
 
 
 def delete_domain(

@@ -20,7 +20,7 @@ from typing import IO, Final
 from jarchi import clock
 from jarchi.accounts.models import Caller
 from jarchi.accounts.policy import require_not_demo
-from jarchi.accounts.service import visible_account
+from jarchi.accounts.service import listed_account_id, visible_account
 from jarchi.billing.ledger import EntryFilter, EntryType
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.models import Campaign
@@ -194,10 +194,10 @@ def export_transactions(
 ) -> ExportFile | ExportRecord:
     """The ledger entries as a file, or (past `SYNC_EXPORT_ROWS`, found while writing) the queued export."""
     ports = ports or ExportPorts.wired()
-    account = visible_account(caller, account_id or caller.account_id)
+    owner = listed_account_id(caller, account_id)
     require_not_demo(caller.account, "export")
-    rows = transaction_rows(account.id, campaign_id, filters, ports.ledger)
-    name = filename(account.id, ExportKind.TRANSACTIONS, file_format)
+    rows = transaction_rows(owner, campaign_id, filters, ports.ledger)
+    name = filename(owner, ExportKind.TRANSACTIONS, file_format)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as out:
         written = write_table(
             file_format, TRANSACTION_COLUMNS, islice(rows, SYNC_EXPORT_ROWS + 1), out, title="transactions"
@@ -206,7 +206,7 @@ def export_transactions(
             return _read_back(out, name, file_format)
     record = ExportRecord(
         new_id("exp"),
-        account.id,
+        owner,
         "",
         file_format,
         ExportStatus.QUEUED,

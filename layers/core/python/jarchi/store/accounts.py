@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
@@ -19,6 +21,7 @@ from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 PROFILE = "PROFILE"
 TOKEN_PREFIX = "TOKEN#"
 _REVOCATION_TRIES = 5
+_KNOWN_TOKEN_KEYS = 10_000  # token hashes whose item key this process remembers
 
 
 def _account_pk(account_id: str) -> str:
@@ -147,6 +150,11 @@ class TokenState:
 class DynamoAccounts:
     """The account repository on the `accounts` table (profiles and token hashes)."""
 
+    # token hash → its item's key. A token's key never changes, so this process asks the index once per token;
+    # every request still reads the item itself, consistently (a revocation is seen at once).
+    _token_keys: ClassVar[dict[str, tuple[str, str]]] = {}
+    _token_keys_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def get(self, account_id: str) -> Account | None:
         try:
             return _to_account(AccountItem.get(_account_pk(account_id), PROFILE, consistent_read=True))
@@ -200,13 +208,21 @@ class DynamoAccounts:
     def find_token_and_usage_key(self, token_hash: str) -> tuple[Token, str | None] | None:
         """The token with this hash and its API Gateway key id (None: not registered yet); confirmed by a
         consistent read (the index lags a revocation)."""
-        for indexed in TokenItem.by_token_hash.query(token_hash, limit=1):
-            try:
-                item = TokenItem.get(indexed.pk, indexed.sk, consistent_read=True)
-            except TokenItem.DoesNotExist:
+        key = self._token_keys.get(token_hash)
+        if key is None:
+            indexed = next(iter(TokenItem.by_token_hash.query(token_hash, limit=1)), None)
+            if indexed is None:
                 return None
-            return (_to_token(item), item.usage_key_id) if item.token_hash == token_hash else None
-        return None
+            key = (indexed.pk, indexed.sk)
+            with self._token_keys_lock:
+                if len(self._token_keys) >= _KNOWN_TOKEN_KEYS:
+                    self._token_keys.clear()
+                self._token_keys[token_hash] = key
+        try:
+            item = TokenItem.get(*key, consistent_read=True)
+        except TokenItem.DoesNotExist:
+            return None
+        return (_to_token(item), item.usage_key_id) if item.token_hash == token_hash else None
 
     def set_usage_key(self, token: Token, key_id: str) -> bool:
         """Record the token's API Gateway key; False when the token was revoked meanwhile."""
