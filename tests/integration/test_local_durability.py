@@ -2,11 +2,14 @@
 R-BIL-3).
 
 `python -m local` runs as its own process on a free port and a temporary data folder, with the simulator at a
-realistic SMS latency (1-10 s). Accounts are created and topped up, a 5,000-recipient advertising SMS campaign
-starts, and a writer keeps topping up an account and issuing tokens. At a seeded random moment the process
-gets SIGKILL; it restarts on the same folder; later, mid-campaign, it gets a clean SIGINT (Ctrl-C) and
-restarts again. Just before the SIGKILL, a second campaign is scheduled to start 3 s later (local clock):
-its schedule falls due while the platform is down and must fire once. Then both campaigns must finish and:
+realistic SMS latency (1-10 s) and taking 0.3 s to answer each batch it placed. Accounts are created and
+topped up, a 5,000-recipient advertising SMS campaign starts, and a writer keeps topping up an account and
+issuing tokens. Once a seeded random share (10-40 %) of the recipients is placed, the process gets SIGKILL
+right after a batch was placed, while the provider's answer is still coming: that batch is in doubt (its
+restart must say it cleared an "in progress" record). It restarts on the same folder; later (50-80 %) it
+gets a clean SIGINT (Ctrl-C) the same way and restarts again. Just before the SIGKILL, a second campaign
+is scheduled to start 10 s later (local clock): its schedule falls due while the platform is down and must
+fire once. Then both campaigns must finish and:
 
 - each recipient has exactly one final status;
 - every recipient was placed exactly once, none twice, across the SIGKILL as across the clean stop: the
@@ -51,7 +54,8 @@ SEEDS = int(os.environ.get("DURABILITY_SEEDS", "1"))
 RECIPIENTS = 5_000
 LATER_RECIPIENTS = 20
 START = "2026-03-02T10:00:00+03:30"  # a Monday, inside the advertising SMS window
-SIMULATOR = json.dumps({"sms_latency_seconds": [1, 10], "seed": 7})
+# The provider takes 0.3 s to answer a batch it has taken: a kill then leaves that batch in doubt.
+SIMULATOR = json.dumps({"sms_latency_seconds": [1, 10], "seed": 7, "answer_seconds": 0.3})
 STARTUP_SECONDS = 120
 FINISH_SECONDS = 240
 STOP_SECONDS = 240  # a clean stop finishes the batches in hand first (slow on a loaded machine)
@@ -197,7 +201,22 @@ class Writer(threading.Thread):
                         self.seen.top_ups.append(amount)
             except Down:
                 return
-            self.halt.wait(0.02)  # a steady trickle, not a load test
+            self.halt.wait(0.1)  # a steady trickle, not a load test (each token and account is checked at the end)
+
+
+def _ledger_lines(platform: Platform) -> int:
+    path = platform.data_dir / PLACEMENTS_FILE
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def _just_placed(platform: Platform, at_least: int) -> int:
+    """Return as a batch's placement brings the ledger to `at_least` lines, while the provider is still
+    answering it (`answer_seconds`): the moment a kill leaves the batch in doubt. Answer the line count."""
+    deadline = time.monotonic() + FINISH_SECONDS
+    while (placed := _ledger_lines(platform)) < at_least:
+        assert time.monotonic() < deadline, f"{placed} placements, waiting for {at_least}"
+        time.sleep(0.01)
+    return placed
 
 
 def _placed_numbers(platform: Platform, campaign_id: str) -> Counter[str]:
@@ -266,23 +285,29 @@ def _run(platform: Platform, seed: int) -> None:
     for sig in (signal.SIGKILL, signal.SIGINT):
         writer = Writer(platform, admin, other["id"], rng, seen)
         writer.start()
-        time.sleep(rng.uniform(0.5, 6.0))
+        # mid-campaign, as a batch was just placed: the SIGKILL between 10 % and 40 % of it, the SIGINT later
+        share = rng.uniform(0.1, 0.4) if sig is signal.SIGKILL else rng.uniform(0.5, 0.8)
+        placed = _just_placed(platform, int(share * RECIPIENTS))
         if sig is signal.SIGINT:
             writer.halt.set()  # a clean stop: the writer's last answer comes before it
             writer.join(60)
         else:  # a campaign scheduled to start while the platform is down: its schedule fires once
             now = datetime.fromisoformat(platform.ok("GET", "/v1/local/clock", admin)["now"])
-            start_at = (now + timedelta(seconds=3)).isoformat()
+            start_at = (now + timedelta(seconds=10)).isoformat()  # (a restart takes longer)
             later = _campaign("Later", "913", LATER_RECIPIENTS) | {"start_at": start_at}
             later_id = platform.ok("POST", "/v1/campaigns", shop_token, later)["id"]
-        _mark(f"stopping with {sig.name}")
+        placed = _just_placed(platform, _ledger_lines(platform) + 1)  # the next batch: the kill comes at once
+        _mark(f"stopping with {sig.name} after {placed} placements")
         platform.stop(sig)
         writer.join(60)
         _mark("stopped")
         shown = len(platform.output)
         assert platform.start() is None, "a resumed folder keeps its admin token"
-        assert any("JARCHI_NOW" in line and "ignored" in line for line in platform.output[shown:])
-        _mark("restarted")
+        said = platform.output[shown:]
+        assert any("JARCHI_NOW" in line and "ignored" in line for line in said)
+        _mark("restarted: " + " / ".join(line.strip() for line in said if "resumed" in line))
+        if sig is signal.SIGKILL:  # the batch in doubt: its idempotency record said "in progress"
+            assert any("cleared_in_progress=0," not in line for line in said if "Recovered(" in line), said
 
     deadline = time.monotonic() + FINISH_SECONDS
     while True:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -166,6 +167,9 @@ class SimulatorConfig(BaseModel):
     - `include_call_duration` (bool, default false): an answered call's result also waits its listened
       seconds.
     - `sms_latency_seconds` ([min, max], default [0, 0]): seconds from submission to the delivery report.
+    - `answer_seconds` (default 0): real seconds the provider takes to answer a batch it has taken (a request's
+      round trip): the dispatch poller waits that long per batch, and a crash meanwhile leaves the batch in
+      doubt (placed, its answer lost), which the crash tests aim at.
     - `overrides` (E.164 number → `Override` or shorthand string): forced results per number, e.g.
       `{"+989120000001": "busy", "+989120000002": {"outcome": "answered", "digits": "2"},
       "+989120000003": "UNDELIV"}`.
@@ -190,6 +194,7 @@ class SimulatorConfig(BaseModel):
     voice_latency_seconds: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] = (0.0, 0.0)
     include_call_duration: bool = False
     sms_latency_seconds: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] = (0.0, 0.0)
+    answer_seconds: Annotated[float, Field(ge=0, le=10)] = 0.0
     overrides: dict[str, Annotated[Override, BeforeValidator(_override_shorthand)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -283,6 +288,8 @@ class SimulatorConnector:
                     reference=result.reference,
                 )
             )
+        if self.config.answer_seconds:
+            time.sleep(self.config.answer_seconds)
         return placements
 
     def simulate(self, attempt: Attempt, placed_at: datetime) -> AttemptResult:
