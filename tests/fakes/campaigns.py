@@ -213,7 +213,11 @@ class FakeCampaigns:
                     in_flight=progress.in_flight - applied,
                     follow_ups_in_flight=progress.follow_ups_in_flight + follow_ups.in_flight,
                 ),
-                money=replace(current.money, charged=current.money.charged + charged),
+                money=replace(
+                    current.money,
+                    charged=current.money.charged + charged,
+                    follow_up_charged=current.money.follow_up_charged + follow_ups.charged,
+                ),
                 counts=_added(current.counts, finals),
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
                 leads=current.leads + leads,
@@ -302,7 +306,12 @@ class FakeCampaigns:
                 current,
                 status=change.status if change else current.status,
                 history=(*campaign.history, change) if change else current.history,
-                money=replace(current.money, refunded=refunded, billed=current.money.charged),
+                money=replace(
+                    current.money,
+                    refunded=refunded,
+                    billed=current.money.charged,
+                    follow_up_billed=current.money.follow_up_charged,
+                ),
                 progress=replace(current.progress, reconciled=change is not None),
             )
 

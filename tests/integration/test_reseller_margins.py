@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -14,9 +15,9 @@ from jarchi import clock
 from jarchi.accounts.models import Account, AccountType
 from jarchi.billing import credit
 from jarchi.billing.ledger import EntryType, totals_of
-from jarchi.billing.margins import SEGMENT, account_tariff, reseller_margins
+from jarchi.billing.margins import PULSE, SEGMENT, account_tariff, reseller_margins
 from jarchi.campaigns.models import Campaign, CampaignContent, CampaignMoney, CampaignProgress, CampaignSettings
-from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange, SystemEvent
 from jarchi.channels import Category, Channel
@@ -185,3 +186,47 @@ def test_r_bil_4_balance_equals_ledger_for_the_whole_chain_under_concurrent_sett
     assert paid == platform + expected[r1.id] + expected[r2.id]
     stored = repository.get(created[0].id)
     assert stored is not None and stored.money.margins == created[0].money.margins
+
+
+def test_r_bil_4_follow_up_sms_of_a_voice_campaign_earn_each_level_its_sms_margin(aws: Settings) -> None:
+    # GIVEN reseller_1 (cost 700 a pulse, 900 a segment) → reseller_2 (850 / 1,000) → a shop (1,000 / 1,300)
+    accounts = DynamoAccounts()
+    r1 = replace(_account(AccountType.RESELLER_1, None, None), voice_pulse_price=700, sms_segment_price=900)
+    r2 = replace(_account(AccountType.RESELLER_2, r1, None), voice_pulse_price=850, sms_segment_price=1_000)
+    shop = replace(_account(AccountType.CUSTOMER, r2, None), voice_pulse_price=1_000, sms_segment_price=1_300)
+    for account in (r1, r2, shop):
+        accounts.create(account)
+    credit.post(credit.Posting((credit._entry(shop.id, EntryType.TOP_UP, 1_000_000),)))
+    # a voice campaign with follow-up SMS, priced and given its margins as creation does
+    base = _campaign(shop, 0, 10)
+    campaign = replace(
+        base,
+        channel=Channel.VOICE,
+        money=replace(
+            base.money,
+            unit=PULSE,
+            tariff=1_000,
+            estimated=100_000,
+            reserved=100_000,
+            margins=reseller_margins(shop, PULSE, accounts=accounts),
+            follow_up_tariff=1_300,
+            follow_up_margins=reseller_margins(shop, SEGMENT, accounts=accounts),
+        ),
+    )
+    repository = DynamoCampaigns()
+    repository.create(campaign, credit.reservation(shop.id, campaign.id, campaign.money.reserved))
+    # WHEN 6 pulses of calls and 4 follow-up segments are charged, then the campaign settles
+    follow_ups = FollowUpCounts(charged=4 * 1_300)
+    charged = 6 * 1_000 + 4 * 1_300
+    assert repository.record_results(campaign.id, "b-1", applied=0, charged=charged, finals={}, follow_ups=follow_ups)
+    settle_campaign(campaign.id, actor="system", event=SystemEvent.COMPLETE, ports=CampaignPorts.wired())
+
+    # THEN each level earns its voice margin per pulse and its SMS margin per segment (not SMS money at the pulse
+    # rate), and the platform keeps exactly reseller_1's cost of what was sent
+    margins = {r.id: sum(e.amount for e in ledger.all_entries(r.id) if e.type is EntryType.MARGIN) for r in (r1, r2)}
+    assert margins == {r2.id: 6 * 150 + 4 * 300, r1.id: 6 * 150 + 4 * 100}
+    assert charged == 6 * 700 + 4 * 900 + margins[r1.id] + margins[r2.id]
+    for account in (r1, r2, shop):
+        assert ledger.get_balance(account.id) == totals_of(ledger.all_entries(account.id))
+    stored = repository.get(campaign.id)
+    assert stored is not None and stored.money.follow_up_billed == 4 * 1_300

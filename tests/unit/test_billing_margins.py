@@ -8,7 +8,8 @@ from datetime import datetime
 from jarchi.accounts.models import Account, AccountType
 from jarchi.billing import credit
 from jarchi.billing.ledger import EntryType
-from jarchi.billing.margins import PULSE, SEGMENT, ResellerMargin, account_tariff, margins_for
+from jarchi.billing.margins import PULSE, SEGMENT, ResellerMargin, account_tariff, margin_amounts, margins_for
+from jarchi.campaigns.models import CampaignMoney
 
 NOW = datetime.fromisoformat("2026-03-02T10:00:00+03:30")
 
@@ -54,7 +55,7 @@ def test_r_bil_4_a_level_whose_cost_was_raised_above_its_price_earns_nothing_and
 
 def test_r_bil_4_settlement_books_each_margin_on_the_units_charged_with_the_charge() -> None:
     margins = (ResellerMargin("r2", 150), ResellerMargin("r1", 150))
-    posting = credit.settlement("shop", "cmp_1", 3_000, 500, 2, units=3, margins=margins)
+    posting = credit.settlement("shop", "cmp_1", 3_000, 500, 2, margins=margin_amounts([(3, margins)]))
     assert posting.entries[0].account_id == "shop" and posting.once_key == "reconcile:cmp_1:2"
     booked = [(e.account_id, e.type, e.amount, e.campaign_id) for e in posting.entries]
     assert booked == [
@@ -63,5 +64,28 @@ def test_r_bil_4_settlement_books_each_margin_on_the_units_charged_with_the_char
         ("r2", EntryType.MARGIN, 450, "cmp_1"),
         ("r1", EntryType.MARGIN, 450, "cmp_1"),
     ]
-    nothing_charged = credit.settlement("shop", "cmp_1", 0, 500, units=0, margins=margins)
+    nothing_charged = credit.settlement("shop", "cmp_1", 0, 500, margins=margin_amounts([(0, margins)]))
     assert [e.type for e in nothing_charged.entries] == [EntryType.REFUND]
+
+
+def test_r_bil_4_follow_up_sms_earn_the_sms_margin_per_segment_not_the_voice_margin() -> None:
+    # GIVEN a voice campaign at 1,000 a pulse whose follow-up SMS cost 1,200 a segment, resellers earning 150 and
+    # 100 a pulse, 200 and 50 a segment
+    money = CampaignMoney(
+        unit=PULSE,
+        tariff=1_000,
+        charged=4 * 1_000 + 3 * 1_200,  # 4 pulses of calls, 3 follow-up segments
+        billed=0,
+        margins=(ResellerMargin("r2", 150), ResellerMargin("r1", 100)),
+        follow_up_tariff=1_200,
+        follow_up_charged=3 * 1_200,
+        follow_up_margins=(ResellerMargin("r2", 200), ResellerMargin("r1", 50)),
+    )
+    # THEN each level earns its voice margin per pulse and its SMS margin per segment
+    assert (money.unbilled_units, money.unbilled_follow_up_segments) == (4, 3)
+    assert money.unbilled_margins() == [("r2", 4 * 150 + 3 * 200), ("r1", 4 * 100 + 3 * 50)]
+    # and a later part's settlement counts only what was not booked yet
+    later = replace(
+        money, billed=money.charged, follow_up_billed=money.follow_up_charged, charged=money.charged + 1_200
+    )
+    assert later.unbilled_margins() == [("r2", 150), ("r1", 100)]

@@ -5,6 +5,7 @@ campaign from creation to settlement, with no AWS and no moto. Every port resolv
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -335,3 +336,34 @@ def test_r_bil_2_a_campaign_the_credit_cannot_cover_is_not_created(fakes: Fakes)
         create_campaign(shop, draft)
     assert fakes.campaigns.campaigns == {} and fakes.workflows.started == []
     assert fakes.ledger.balance(shop.account_id).reserved == 0
+
+
+def test_r_acc_reach_admission_reads_the_account_once_per_batch(
+    fakes: Fakes, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = _admin()
+    shop = _customer(admin, credit_amount=1_000_000)
+    _approved_sender(admin, shop)
+    draft = CampaignDraft(
+        name="Orders",
+        channel=Channel.SMS,
+        category=Category.SERVICE,
+        sms_text="Shop: your order is ready",
+        sender="Shop",
+        recipients=NUMBERS,
+    )
+    campaign = create_campaign(shop, draft)
+    prepare(campaign.id, run=1, execution_arn="arn:fake:reads")
+    reads: list[str] = []
+    real_get = fakes.accounts.get
+
+    def counted(account_id: str) -> Any:
+        reads.append(account_id)
+        return real_get(account_id)
+
+    monkeypatch.setattr(fakes.accounts, "get", counted)
+    # WHEN one admission task admits a batch (suspension, allowed countries and home region all checked)
+    answer = admit(campaign.id, run=1)
+    # THEN the account was read once
+    assert visible_campaign(shop, campaign.id).progress.next_seq == len(NUMBERS), answer
+    assert reads == [shop.account_id]

@@ -11,7 +11,6 @@ from jarchi.accounts.models import Caller
 from jarchi.accounts.ports import AccountRepository
 from jarchi.accounts.service import listed_account_id, visible_account
 from jarchi.billing.ledger import ALL_ENTRIES, Balance, EntryFilter, EntryType, LedgerEntry, Posting
-from jarchi.billing.margins import ResellerMargin
 from jarchi.billing.ports import Ledger
 from jarchi.errors import Forbidden, Unprocessable
 from jarchi.ids import new_id
@@ -152,13 +151,12 @@ def settlement(
     refunded: int,
     part: int = 0,
     *,
-    units: int = 0,
-    margins: Sequence[ResellerMargin] = (),
+    margins: Sequence[tuple[str, int]] = (),
 ) -> Posting:
     """A finished campaign's (or a finished part's) money, at most once per part: what its successful attempts
     cost, and the rest of the reservation returned (either may be zero, not both); and with the charge, each
-    reseller's margin on the `units` charged, on the reseller's own ledger (R-BIL-4). The customer's entries
-    come first: the once-marker is the customer's."""
+    reseller's margin on it (`margins`: reseller, amount; `CampaignMoney.unbilled_margins`) on the reseller's
+    own ledger (R-BIL-4). The customer's entries come first: the once-marker is the customer's."""
     suffix = f":{part}" if part else ""
     entries = []
     if charged > 0:
@@ -167,13 +165,10 @@ def settlement(
     if refunded > 0:
         reference = f"reconciliation{suffix}"
         entries.append(_entry(account_id, EntryType.REFUND, refunded, campaign_id=campaign_id, reference=reference))
-    if charged > 0 and units > 0:
+    if charged > 0:
         reference = f"margin:{account_id}{suffix}"
-        for margin in margins:
-            amount = units * margin.per_unit
-            entries.append(
-                _entry(margin.account_id, EntryType.MARGIN, amount, campaign_id=campaign_id, reference=reference)
-            )
+        for reseller_id, amount in margins:
+            entries.append(_entry(reseller_id, EntryType.MARGIN, amount, campaign_id=campaign_id, reference=reference))
     return Posting(tuple(entries), once_key=f"reconcile:{campaign_id}{suffix}")
 
 

@@ -68,6 +68,15 @@ def margins_for(account: Account, unit: str, resellers: Sequence[Account]) -> tu
     return tuple(margins)
 
 
+def margin_amounts(charged: Sequence[tuple[int, Sequence[ResellerMargin]]]) -> list[tuple[str, int]]:
+    """(reseller, amount) for units charged at per-unit margins, one amount per reseller, nearest first."""
+    amounts: dict[str, int] = {}
+    for units, margins in charged:
+        for margin in margins:
+            amounts[margin.account_id] = amounts.get(margin.account_id, 0) + units * margin.per_unit
+    return [(account_id, amount) for account_id, amount in amounts.items() if amount > 0]
+
+
 def _repository(accounts: AccountRepository | None) -> AccountRepository:
     return accounts or resolve(AccountRepository)
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from jarchi.billing.margins import ResellerMargin
+from jarchi.billing.margins import ResellerMargin, margin_amounts
 from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
@@ -126,6 +126,11 @@ class CampaignMoney:
     # Each reseller's earning per unit charged, frozen at creation with the tariff (R-BIL-4).
     margins: tuple[ResellerMargin, ...] = ()
     follow_up_tariff: int = 0  # per SMS segment of a follow-up (R-OUT-3)
+    # Of `charged` and `billed`: the follow-up SMS (R-OUT-3), charged per segment at `follow_up_tariff`, so
+    # the resellers' margin on them is per segment too (`follow_up_margins`, frozen at creation).
+    follow_up_charged: int = 0
+    follow_up_billed: int = 0
+    follow_up_margins: tuple[ResellerMargin, ...] = ()
 
     @property
     def unspent(self) -> int:
@@ -138,9 +143,25 @@ class CampaignMoney:
         return self.charged - self.billed
 
     @property
+    def unbilled_follow_ups(self) -> int:
+        """Of `unbilled`: follow-up SMS."""
+        return self.follow_up_charged - self.follow_up_billed
+
+    @property
     def unbilled_units(self) -> int:
-        """The units that charge pays for (every charge is units × tariff)."""
-        return self.unbilled // self.tariff if self.tariff else 0
+        """The campaign's own units that charge pays for (every charge is units × tariff)."""
+        return (self.unbilled - self.unbilled_follow_ups) // self.tariff if self.tariff else 0
+
+    @property
+    def unbilled_follow_up_segments(self) -> int:
+        return self.unbilled_follow_ups // self.follow_up_tariff if self.follow_up_tariff else 0
+
+    def unbilled_margins(self) -> list[tuple[str, int]]:
+        """Each reseller's margin on what this settlement charges: its own units at the campaign's margins,
+        follow-up segments at the SMS margins (R-BIL-4)."""
+        return margin_amounts(
+            [(self.unbilled_units, self.margins), (self.unbilled_follow_up_segments, self.follow_up_margins)]
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ class FollowUpCounts:
 
     in_flight: int = 0
     sent: int = 0
+    charged: int = 0  # what the reported ones cost (already in the batch's `charged`)
 
 
 NO_FOLLOW_UPS: Final = FollowUpCounts()

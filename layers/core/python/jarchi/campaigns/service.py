@@ -18,7 +18,7 @@ from jarchi.attempts import Outcome
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
-from jarchi.billing.margins import reseller_margins
+from jarchi.billing.margins import SEGMENT, reseller_margins
 from jarchi.campaigns.callbacks import CALLBACK_SLOT
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
 from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
@@ -190,6 +190,7 @@ def create_campaign(
             reserved=estimated,
             margins=reseller_margins(account, prepared.unit),
             follow_up_tariff=tariff.sms_per_segment if prepared.follow_ups else 0,
+            follow_up_margins=reseller_margins(account, SEGMENT) if prepared.follow_ups else (),
         ),
         progress=CampaignProgress(total=len(audience), run=1 if starts else 0),
         audience_key=audience_key,
@@ -621,6 +622,7 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
             reserved=estimated,
             margins=original.money.margins,
             follow_up_tariff=original.money.follow_up_tariff,
+            follow_up_margins=original.money.follow_up_margins,
         ),
         progress=CampaignProgress(total=original.progress.total, run=1 if starts else 0),
         audience_key=original.audience_key,

@@ -10,10 +10,27 @@ from __future__ import annotations
 
 from jarchi import clock
 from jarchi.billing import credit
+from jarchi.billing.ledger import Posting
 from jarchi.campaigns.models import Campaign
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts, SettlementRefused
 from jarchi.campaigns.statuses import CampaignStatus, Trigger, apply
 from jarchi.errors import NotFound
+
+
+def money_posting(campaign: Campaign) -> Posting | None:
+    """What settling the current part books: the charge not yet booked with each reseller's margin on it, and
+    what the part still holds refunded (None: nothing to book)."""
+    money = campaign.money
+    if money.unbilled <= 0 and money.unspent <= 0:
+        return None
+    return credit.settlement(
+        campaign.account_id,
+        campaign.id,
+        money.unbilled,
+        money.unspent,
+        campaign.progress.part,
+        margins=money.unbilled_margins(),
+    )
 
 
 def settle_campaign(
@@ -31,17 +48,7 @@ def settle_campaign(
     now = clock.now()
     change = apply(campaign.status, event, at=now, actor=actor, reason=reason, in_flight=campaign.progress.outstanding)
     money = campaign.money
-    posting = None
-    if money.unbilled > 0 or money.unspent > 0:
-        posting = credit.settlement(
-            campaign.account_id,
-            campaign_id,
-            money.unbilled,
-            money.unspent,
-            campaign.progress.part,
-            units=money.unbilled_units,
-            margins=money.margins,
-        )
+    posting = money_posting(campaign)
     try:
         ports.campaigns.settle(campaign, change, refunded=money.refunded + money.unspent, posting=posting)
     except SettlementRefused:

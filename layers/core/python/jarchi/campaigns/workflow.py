@@ -48,7 +48,7 @@ from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
 from jarchi.campaigns.parts import due_again, renumbered
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.protocol import Next, TaskAnswer
-from jarchi.campaigns.settlement import settle_campaign
+from jarchi.campaigns.settlement import money_posting, settle_campaign
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
@@ -114,15 +114,15 @@ def pause_by_system(ports: CampaignPorts, campaign: Campaign, reason: str, now: 
 ACCOUNT_SUSPENDED = "account_suspended"
 
 
-def account_suspended(account_id: str) -> bool:
-    account = resolve(AccountRepository).get(account_id)
-    return account is not None and account.status is AccountStatus.SUSPENDED
+def _account_of(ports: CampaignPorts, campaign: Campaign) -> Account | None:
+    """The campaign's account, read once per admission task (suspension, allowed countries, home region)."""
+    return (ports.accounts or resolve(AccountRepository)).get(campaign.account_id)
 
 
-def _held_for_suspension(ports: CampaignPorts, campaign: Campaign, now: datetime) -> bool:
+def _held_for_suspension(ports: CampaignPorts, campaign: Campaign, account: Account | None, now: datetime) -> bool:
     """Its account was suspended (a scheduled start firing later, or the suspension's sweep lost a race):
     nothing more is admitted; it waits, paused by the system, for its owner's `resume_unfinished`."""
-    if not account_suspended(campaign.account_id):
+    if account is None or account.status is not AccountStatus.SUSPENDED:
         return False
     # Moved meanwhile: by an owner's pause or stop (sending is over), or a resume (a new run checks again).
     with suppress(CampaignChanged):
@@ -306,12 +306,15 @@ def _looks_like_pumping(
     return suspected_pumping(len(screening.screened), refused, never_seen, PumpingPolicy.configured())
 
 
-def _walk(ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEntry], now: datetime) -> _Batch:
+def _walk(
+    ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEntry], now: datetime, account: Account | None
+) -> _Batch:
     settings = campaign.settings
     rule = WindowRule.of(
         [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
     )
-    account = ports.accounts.get(campaign.account_id) if ports.accounts is not None else None
+    if ports.accounts is None:
+        account = None  # fakes of other concerns: no country refusals, no foreign ranges
     lists = ports.suppression.memberships((r.number for r in recipients), campaign.account_id)
     periods = ports.restricted.current(now) if ports.restricted is not None else []
     countries = {r.number: number_info(r.number).region for r in recipients} if periods else None
@@ -405,7 +408,10 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
     if campaign.progress.dispatching:
         _resend_dispatching(ports, campaign, campaign.progress.dispatching)
     now = clock.now()
-    if campaign.status not in ACTIVE or _held_for_suspension(ports, campaign, now):
+    if campaign.status not in ACTIVE:
+        return _answer(campaign_id, Next.END)
+    account = _account_of(ports, campaign)
+    if _held_for_suspension(ports, campaign, account, now):
         return _answer(campaign_id, Next.END)
     progress = campaign.progress
     if progress.waiting <= 0:
@@ -415,7 +421,7 @@ def admit(campaign_id: str, *, run: int, ports: CampaignPorts | None = None) -> 
     count = min(plan.admit, MAX_ADMIT_PER_TASK)
     if count == 0:
         return _answer(campaign_id, Next.WAIT, plan.next_admission_at)
-    return _admit_batch(ports, campaign, plan.state, count, now)
+    return _admit_batch(ports, campaign, plan.state, count, now, account)
 
 
 def _part_done(ports: CampaignPorts, campaign: Campaign, now: datetime) -> dict[str, Any]:
@@ -430,10 +436,10 @@ def _part_done(ports: CampaignPorts, campaign: Campaign, now: datetime) -> dict[
 def _settle_part_money(ports: CampaignPorts, campaign: Campaign) -> Campaign:
     """The finished part's money, before the next part reserves its own: its charge booked and what it held and
     did not spend refunded (once per part, like a reconciliation, but the campaign keeps running)."""
-    money = campaign.money
-    if money.unbilled <= 0 and money.unspent <= 0:
+    posting = money_posting(campaign)
+    if posting is None:
         return campaign
-    posting = credit.settlement(campaign.account_id, campaign.id, money.unbilled, money.unspent, campaign.progress.part)
+    money = campaign.money
     ports.campaigns.settle(campaign, None, refunded=money.refunded + money.unspent, posting=posting)
     return _load(ports, campaign.id)
 
@@ -474,11 +480,11 @@ def _next_smart_part(ports: CampaignPorts, campaign: Campaign, now: datetime) ->
 
 
 def _admit_batch(
-    ports: CampaignPorts, campaign: Campaign, planned: PacingState, count: int, now: datetime
+    ports: CampaignPorts, campaign: Campaign, planned: PacingState, count: int, now: datetime, account: Account | None
 ) -> dict[str, Any]:
     first = campaign.progress.seq_base + campaign.progress.next_seq
     recipients = ports.recipients.read_audience(campaign.audience_key, first, count)
-    batch = _walk(ports, campaign, recipients, now)
+    batch = _walk(ports, campaign, recipients, now, account)
     if batch.suspected_pumping:
         # Nothing of the batch was claimed, written or sent: an admin's resume admits it again.
         _change_status(ports, campaign, SystemEvent.SYSTEM_PAUSE, now, SUSPECTED_PUMPING)

@@ -91,7 +91,7 @@ def apply_results(
     charged = 0
     leads = 0
     writes: list[RecipientState] = []
-    follow_ups_reported = follow_ups_sent = 0
+    follow_ups_reported = follow_ups_sent = follow_ups_charged = 0
     calls: list[AttemptResult] = []
     for result in results:
         if not is_final(result.outcome):
@@ -100,6 +100,7 @@ def apply_results(
             state, cost = follow_up_state(pricing, result, now)
             writes.append(state)
             charged += cost
+            follow_ups_charged += cost
             follow_ups_reported += 1
             follow_ups_sent += counts_as_sent(result)
             continue
@@ -136,7 +137,9 @@ def apply_results(
         send_follow_ups(batch_id, pricing, plan.attempts, ports=ports)
     applied = sum(finals.values())
     follow_ups = FollowUpCounts(
-        in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported, sent=follow_ups_sent
+        in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported,
+        sent=follow_ups_sent,
+        charged=follow_ups_charged,
     )
     last = max((r.completed_at for r in results), default=now)
     quality = quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None

@@ -16,7 +16,7 @@ books the campaign's charge and refund together, once, at reconciliation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -154,6 +154,10 @@ class CampaignItem(Model):
     refunded = NumberAttribute(default=0)
     billed = NumberAttribute(default=0)  # the part of `charged` booked in the ledger (at each part's settlement)
     margins: ListAttribute[Any] = ListAttribute(default=list)  # [{"account_id", "per_unit"}] (R-BIL-4)
+    # Follow-up SMS (R-OUT-3): of `charged`, of `billed`, and the resellers' margins per segment.
+    follow_up_charged = NumberAttribute(null=True)
+    follow_up_billed = NumberAttribute(null=True)
+    follow_up_margins: ListAttribute[Any] = ListAttribute(null=True)
     # Parts: [{"part", "kind", "started_at", "audience_key", "total", "counts"?}] once a second part started.
     parts: ListAttribute[Any] = ListAttribute(default=list)
     part = NumberAttribute(default=0)
@@ -444,10 +448,11 @@ def to_campaign(item: CampaignItem) -> Campaign:
             released=int(item.released),
             refunded=int(item.refunded),
             billed=int(item.billed or 0),
-            margins=tuple(
-                ResellerMargin(str(m["account_id"]), int(m["per_unit"])) for m in map(_plain, item.margins or [])
-            ),
+            margins=_margins(item.margins),
             follow_up_tariff=int(item.follow_up_tariff or 0),
+            follow_up_charged=int(item.follow_up_charged or 0),
+            follow_up_billed=int(item.follow_up_billed or 0),
+            follow_up_margins=_margins(item.follow_up_margins),
         ),
         progress=CampaignProgress(
             total=int(item.total),
@@ -520,7 +525,8 @@ def to_item(campaign: Campaign) -> CampaignItem:
         review_queue=REVIEW_QUEUE if campaign.status is CampaignStatus.MODERATION else None,
         unit=money.unit,
         tariff=money.tariff,
-        margins=[{"account_id": m.account_id, "per_unit": m.per_unit} for m in money.margins],
+        margins=_margin_maps(money.margins),
+        follow_up_margins=_margin_maps(money.follow_up_margins) or None,
         total=campaign.progress.total,
         estimated=money.estimated,
         reserved=money.reserved,
@@ -847,6 +853,8 @@ class DynamoCampaigns:
             actions.append(CampaignItem.follow_ups_in_flight.add(follow_ups.in_flight))
         if follow_ups.sent:
             actions.append(CampaignItem.n_follow_ups_sent.add(follow_ups.sent))
+        if follow_ups.charged:
+            actions.append(CampaignItem.follow_up_charged.add(follow_ups.charged))
         if leads:
             actions.append(CampaignItem.n_leads.add(leads))
         if at is not None:
@@ -944,6 +952,8 @@ class DynamoCampaigns:
         if posting is not None:
             ledger_store.stage_posting(tx, posting)
         money: list[Action] = [CampaignItem.refunded.set(refunded), CampaignItem.billed.set(campaign.money.charged)]
+        if campaign.money.follow_up_charged:
+            money.append(CampaignItem.follow_up_billed.set(campaign.money.follow_up_charged))
         if change is not None:
             money += [
                 *_status_actions(campaign, change.status),
@@ -965,6 +975,14 @@ class DynamoCampaigns:
             tx.commit()
         except TransactionFailed as failure:
             raise SettlementRefused(str(failure)) from failure
+
+
+def _margins(raw: Any) -> tuple[ResellerMargin, ...]:
+    return tuple(ResellerMargin(str(m["account_id"]), int(m["per_unit"])) for m in map(_plain, raw or []))
+
+
+def _margin_maps(margins: Sequence[ResellerMargin]) -> list[dict[str, Any]]:
+    return [{"account_id": m.account_id, "per_unit": m.per_unit} for m in margins]
 
 
 def to_state(item: RecipientItem) -> RecipientState:
