@@ -197,6 +197,7 @@ class FakeCampaigns:
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
     ) -> bool:
@@ -221,6 +222,7 @@ class FakeCampaigns:
                 counts=_added(current.counts, finals),
                 follow_ups_sent=current.follow_ups_sent + follow_ups.sent,
                 leads=current.leads + leads,
+                votes=_added(current.votes, votes or {}),
                 quality_counters=current.quality_counters.plus(quality or QualityCounters()),
                 last_result_at=at or current.last_result_at,
             )
@@ -338,15 +340,14 @@ class FakeCampaigns:
                 self.ledger.check(posting)  # InsufficientCredit: nothing written
                 self.ledger.book(posting)
             amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
-            parts = current.all_parts()
-            closed = replace(parts[-1], counts=dict(current.counts))
             self.campaigns[campaign.id] = replace(
                 current,
                 status=change.status if change else current.status,
                 history=(*campaign.history, change) if change else current.history,
-                parts=(*parts[:-1], closed, part),
+                parts=campaign.parts_with(part),  # from the caller's read, as DynamoDB's
                 audience_key=part.audience_key,
                 counts=dict.fromkeys(FINAL_STAT_KEYS, 0),
+                votes={},
                 reset_count=current.reset_count + (1 if reset else 0),
                 money=replace(
                     current.money, reserved=current.money.reserved + amount, estimated=current.money.estimated + amount

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from jarchi.attempts import VOTE_KEYS
 from jarchi.clock import LocalClock
 from jarchi.connectors.simulator import SimulatorConfig
 from local.runtime import LocalRuntime
@@ -49,6 +50,11 @@ def test_r_rep_2_the_view_counts_leads_speed_units_in_local_time_with_a_url_to_l
     stats = view["stats"]
     assert (stats["answered"], stats["leads"], stats["not_answered"], stats["busy"]) == (2, 1, 1, 1)
     assert (stats["machine"], stats["follow_ups_sent"], stats["callbacks"]) == (0, 0, 0)
+    # the vote histogram: one pressed 2, one listened without voting (the busy one is not in it)
+    assert view["votes"] == {**dict.fromkeys(VOTE_KEYS, 0), "2": 1, "0": 1}
+    assert view["parts"][0]["votes"] == view["votes"] and view["parts"][0]["stats"]["leads"] == 1
+    # the running ACD from the quality gate's counters: both listened to the whole message (not judged yet)
+    assert view["quality"] == {**view["quality"], "acd_percent": 100.0, "band": "excellent", "checked_at": None}
     assert view["units_sent"] * view["cost"]["charged"] // max(view["units_sent"], 1) == view["cost"]["charged"]
     assert view["unit"] == "pulse" and view["units_sent"] >= 2
     assert view["speed"]["configured_per_hour"] == 360_000 and view["speed"]["achieved_per_hour"] >= 0

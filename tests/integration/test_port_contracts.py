@@ -41,6 +41,7 @@ from jarchi.campaigns.models import (
     CampaignProgress,
     CampaignSettings,
     Comment,
+    MoneyTotals,
     PartKind,
     RecipientState,
 )
@@ -402,8 +403,12 @@ def test_campaign_contract_a_new_part_starts_with_its_reservation_once(side: Cam
     """R-CMP-4: reset / retry / resume start a part in one step with its reservation, only from what was read."""
     account = new_id("acc")
     _top_up(side.ledger, account, 1_000)
-    campaign = replace(_campaign(account, reserved=300), status=CampaignStatus.FINISHED, counts={"delivered": 3})
+    campaign = replace(_campaign(account, reserved=300), status=CampaignStatus.FINISHED)
     side.campaigns.create(campaign, credit.reservation(account, campaign.id, 300))
+    votes = {"2": 1}
+    assert side.campaigns.record_results(campaign.id, "b-1", applied=0, charged=0, finals={"delivered": 3}, votes=votes)
+    campaign = side.campaigns.get(campaign.id)
+    assert campaign is not None and campaign.votes["2"] == 1
     now = platform_clock.now()
     running = StatusChange(at=now, status=CampaignStatus.RUNNING, actor="account:x", reason="again")
     part = CampaignPart(1, PartKind.RESET, now, "campaigns/x/part-1/audience/", 3)
@@ -426,7 +431,11 @@ def test_campaign_contract_a_new_part_starts_with_its_reservation_once(side: Cam
     assert started.counts["delivered"] == 0 and started.progress.next_seq == 0 and not started.progress.reconciled
     first, second = started.all_parts()
     assert first.counts is not None and first.counts["delivered"] == 3 and first.audience_key == campaign.audience_key
-    assert second == part
+    # R-REP-2: the part closed keeps its votes, the new one the money totals it started from
+    assert first.votes is not None and first.votes["2"] == 1 and started.part_votes(second)["2"] == 0
+    assert started.vote_histogram()["2"] == 1
+    assert second == replace(part, money_before=MoneyTotals(reserved=300))
+    assert started.part_money(first) == MoneyTotals(reserved=300) and started.part_money(second) == MoneyTotals(300)
     assert side.ledger.balance(account) == Balance(balance=1_000, reserved=600)
 
 

@@ -80,9 +80,17 @@ def test_r_cmp_5_smart_parts_call_again_only_those_due_after_the_delay(
     assert [(p["part"], p["kind"]) for p in parts] == [(0, "send"), (1, "retry"), (2, "retry")]
     for p in parts:
         stats = p["stats"]
-        assert sum(v for k, v in stats.items() if k != "total") == stats["total"], p
+        assert sum(v for k, v in stats.items() if k not in ("total", "leads")) == stats["total"], p
     assert [p["stats"]["no_answer"] for p in parts] == [2, 2, 2]
     assert (parts[0]["stats"]["answered"], parts[0]["stats"]["busy"]) == (3, 1)
+    # AND each part's votes and money (R-REP-2): three answered without voting in part 0, nobody after; the
+    # parts' money adds up to the campaign's, each part charged its units at the tariff
+    assert [p["votes"]["0"] for p in parts] == [3, 0, 0] and view["votes"]["0"] == 3
+    for key in ("reserved", "charged", "released", "refunded"):
+        assert sum(p["cost"][key] for p in parts) == view["cost"][key], key
+    assert [p["cost"]["charged"] > 0 for p in parts] == [True, False, False]
+    assert sum(p["units_sent"] for p in parts) == view["units_sent"]
+    assert all(p["cost"]["reserved"] > 0 for p in parts)  # each part reserved as it started
     # AND the 24 h ad cap was claimed once per number, by the first part's attempt (retries reuse it)
     claims = {c.number: c.attempt_id for c in AdCapItem.scan() if c.campaign_id == campaign["id"]}
     assert set(claims) == set(NUMBERS) and all(a.endswith(".1") for a in claims.values()), claims

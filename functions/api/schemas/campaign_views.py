@@ -18,7 +18,7 @@ from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.quality import QualityCheck
 from jarchi.compliance.restricted import RestrictedPeriod
-from jarchi.reports.views import campaign_report
+from jarchi.reports.views import PartReport, campaign_report
 
 
 class HistoryOut(BaseModel):
@@ -80,27 +80,36 @@ class RetryOut(BaseModel):
     on: list[str]
 
 
+class PartCostOut(BaseModel):
+    reserved: int
+    charged: int
+    released: int
+    refunded: int
+
+
 class PartOut(BaseModel):
     part: int
     kind: str
     status: str  # the campaign's status for the current part, `finished` for earlier ones
     started_at: str
-    stats: dict[str, int]
+    stats: dict[str, int]  # the part's counts and its `leads`
+    votes: dict[str, int]  # the part's vote histogram
+    units_sent: int | None  # null: not known for a part recorded before its money was kept
+    cost: PartCostOut | None
 
-
-def _parts(campaign: Campaign, at: Callable[[datetime], str]) -> list[PartOut]:
-    parts = campaign.all_parts()
-    current = {"total": campaign.progress.total, **campaign.stats()}
-    return [
-        PartOut(
-            part=p.part,
-            kind=p.kind.value,
-            status=campaign.status.value if p.part == campaign.progress.part else "finished",
-            started_at=at(p.started_at),
-            stats=current if p.counts is None else {"total": p.total, **{k: int(v) for k, v in p.counts.items()}},
+    @classmethod
+    def of(cls, campaign: Campaign, report: PartReport, at: Callable[[datetime], str]) -> PartOut:
+        part = report.part
+        return cls(
+            part=part.part,
+            kind=part.kind.value,
+            status=campaign.status.value if part.part == campaign.progress.part else "finished",
+            started_at=at(part.started_at),
+            stats=report.stats,
+            votes=report.votes,
+            units_sent=report.units_sent,
+            cost=PartCostOut(**report.money.as_dict()) if report.money is not None else None,
         )
-        for p in parts
-    ]
 
 
 class FollowUpOut(BaseModel):
@@ -123,6 +132,7 @@ class CampaignOut(BaseModel):
     quick_send: bool
     history: list[HistoryOut]
     stats: dict[str, int]
+    votes: dict[str, int]  # the vote histogram: answered people by vote code ("0" no vote, "11" opt-out), every part
     cost: CostOut
     windows: list[dict[str, str]]
     days_of_week: list[int]
@@ -168,6 +178,7 @@ class CampaignOut(BaseModel):
             quick_send=campaign.quick_send,
             history=[HistoryOut(**{**h.as_dict(), "at": at(h.at)}) for h in campaign.history],
             stats=report.stats,
+            votes=report.votes,
             cost=CostOut(
                 estimated=money.estimated,
                 reserved=money.reserved,
@@ -186,7 +197,7 @@ class CampaignOut(BaseModel):
             reset_count=campaign.reset_count,
             copied_from=campaign.copied_from,
             part=campaign.progress.part,
-            parts=_parts(campaign, at),
+            parts=[PartOut.of(campaign, part, at) for part in report.parts],
             validity_minutes=(settings.validity_minutes or DEFAULT_VALIDITY_MINUTES)
             if campaign.channel is Channel.SMS
             else None,

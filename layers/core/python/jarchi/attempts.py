@@ -187,6 +187,19 @@ def is_lead(outcome: Outcome, vote: int | None) -> bool:
     )
 
 
+# The vote histogram's bars (R-REP-2): answered people (not machines) by vote code: 0 = no vote, each digit,
+# 11 = ad opt-out, and every other code (10, 12, …: two digits pressed) together as `other`.
+VOTE_KEYS: Final = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "11", "other")
+
+
+def vote_key(outcome: Outcome, vote: int | None, answering_machine: bool = False) -> str | None:
+    """The histogram bar a result counts under; None for a call no person answered."""
+    if outcome is not Outcome.ANSWERED or answering_machine or vote is None or vote < 0:
+        return None
+    key = str(vote)
+    return key if key in VOTE_KEYS else "other"
+
+
 def vote_code(outcome: Outcome, digits: str | None = None) -> int:
     """The report's vote code (R-OUT-2): -1 not answered, 0 answered without voting, else the digits pressed
     (11 = opted out of ads). Non-digit keys (`*`, `#`) are ignored."""

@@ -5,12 +5,13 @@ The store's `campaigns` module is the one place that maps them to and from Dynam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from jarchi.attempts import VOTE_KEYS
 from jarchi.billing.margins import ResellerMargin, margin_amounts
 from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.pacing import PacingState
@@ -163,6 +164,31 @@ class CampaignMoney:
             [(self.unbilled_units, self.margins), (self.unbilled_follow_up_segments, self.follow_up_margins)]
         )
 
+    def totals(self) -> MoneyTotals:
+        return MoneyTotals(self.reserved, self.charged, self.released, self.refunded)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotals:
+    """The campaign's running money totals at one moment: a part's share is the difference between the totals
+    when it started and when the next one started (or now)."""
+
+    reserved: int = 0
+    charged: int = 0
+    released: int = 0
+    refunded: int = 0
+
+    def minus(self, other: MoneyTotals) -> MoneyTotals:
+        return MoneyTotals(
+            self.reserved - other.reserved,
+            self.charged - other.charged,
+            self.released - other.released,
+            self.refunded - other.refunded,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
 
 @dataclass(frozen=True, slots=True)
 class CampaignProgress:
@@ -218,7 +244,9 @@ class PartKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class CampaignPart:
     """One pass over (some of) the recipients: its own audience, numbered from `part × PART_STRIDE`, and,
-    once a later part has started, the final counts it ended with (`counts`; None while it is current)."""
+    once a later part has started, the final counts and vote histogram it ended with (`counts`, `votes`; None
+    while it is current). `money_before`: the campaign's money totals just before it started (None for the
+    first send, which starts from nothing, and for parts recorded before the totals were kept)."""
 
     part: int
     kind: PartKind
@@ -226,10 +254,12 @@ class CampaignPart:
     audience_key: str
     total: int
     counts: Mapping[str, int] | None = None
+    votes: Mapping[str, int] | None = None
+    money_before: MoneyTotals | None = None
 
 
-def _frozen_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
-    return MappingProxyType({key: int(counts.get(key, 0)) for key in FINAL_STAT_KEYS})
+def _frozen_counts(counts: Mapping[str, int], keys: tuple[str, ...] = FINAL_STAT_KEYS) -> Mapping[str, int]:
+    return MappingProxyType({key: int(counts.get(key, 0)) for key in keys})
 
 
 USER: Final = "user"
@@ -265,7 +295,8 @@ class Campaign:
     progress: CampaignProgress
     audience_key: str  # where the frozen audience lives (see `AudienceEntry`)
     last_result_at: datetime | None = None  # when the last results batch was applied (smart part delays)
-    counts: Mapping[str, int] = field(default_factory=dict)  # final outcomes by stat key
+    counts: Mapping[str, int] = field(default_factory=dict)  # final outcomes by stat key (the current part)
+    votes: Mapping[str, int] = field(default_factory=dict)  # answered people by `VOTE_KEYS` (the current part)
     contact_list_id: str | None = None
     quick_send: bool = False
     comment: str | None = None
@@ -281,6 +312,7 @@ class Campaign:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counts", _frozen_counts(self.counts))
+        object.__setattr__(self, "votes", _frozen_counts(self.votes, VOTE_KEYS))
 
     def stats(self) -> dict[str, int]:
         """Recipients by state: pending = not yet reached by admission, in progress = admitted, no result
@@ -307,6 +339,30 @@ class Campaign:
         if self.parts:
             return self.parts
         return (CampaignPart(0, PartKind.SEND, self.created_at, self.audience_key, self.progress.total),)
+
+    def parts_with(self, part: CampaignPart) -> tuple[CampaignPart, ...]:
+        """The parts once `part` starts: the current one closed with its counts and votes, `part` last with the
+        money totals it starts from (its own reservation comes after)."""
+        *earlier, current = self.all_parts()
+        closed = replace(current, counts=dict(self.counts), votes=dict(self.votes))
+        return (*earlier, closed, replace(part, money_before=self.money.totals()))
+
+    def part_votes(self, part: CampaignPart) -> Mapping[str, int]:
+        """A part's vote histogram (the running one for the current part)."""
+        return self.votes if part.votes is None else _frozen_counts(part.votes, VOTE_KEYS)
+
+    def vote_histogram(self) -> dict[str, int]:
+        """Answered people by vote code over every part (R-REP-2)."""
+        return {key: sum(self.part_votes(part)[key] for part in self.all_parts()) for key in VOTE_KEYS}
+
+    def part_money(self, part: CampaignPart) -> MoneyTotals | None:
+        """What a part reserved, charged, released and refunded (None when not known: parts recorded before
+        the totals were kept). Callbacks booked while a later part runs count in that part."""
+        parts = self.all_parts()
+        start = MoneyTotals() if part.part == 0 else part.money_before
+        following = parts[part.part + 1] if part.part + 1 < len(parts) else None
+        end = self.money.totals() if following is None else following.money_before
+        return None if start is None or end is None else end.minus(start)
 
     @property
     def archived(self) -> bool:

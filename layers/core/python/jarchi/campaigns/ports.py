@@ -162,11 +162,13 @@ class CampaignRepository(Protocol):
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
     ) -> bool:
-        """One results batch's counters, running charge, follow-up counts and quality counters (and `at` as the
-        last result's time), once: False if this batch was applied before."""
+        """One results batch's counters, running charge, follow-up counts, vote histogram (`VOTE_KEYS`, the
+        current part's) and quality counters (and `at` as the last result's time), once: False if this batch
+        was applied before."""
         ...
 
     def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:

@@ -93,6 +93,11 @@ class QualityCounters:
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in self.__dataclass_fields__}
 
+    def running_acd(self) -> tuple[float | None, QualityBand | None]:
+        """The ACD so far in percent and its band (the view's, before and beside the gate's verdict)."""
+        value = acd(self.listened_seconds, self.message_seconds)
+        return (None, None) if value is None else (_percent(value), quality_band(value))
+
 
 @dataclass(frozen=True, slots=True)
 class QualityLimits:

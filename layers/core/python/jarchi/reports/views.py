@@ -4,8 +4,12 @@ quality (ACD and its band), speed configured vs achieved and the units sent. Pur
 - `not_answered` = no answer + busy; `stop_listed` = blacklisted (the account's stop list and the telecom
   blacklist); `capped` = frequency capped; `leads` = answered with a vote other than 11, over every part.
 - `follow_ups_sent`: the follow-up SMS the operator accepted (R-OUT-3), `callbacks` the callbacks connected
-  (R-OUT-4), both every part. `machine` counts the calls answering machines took; `quality`
-  stays empty until the quality gate records its ACD on the campaign.
+  (R-OUT-4), both every part. `machine` counts the calls answering machines took.
+- `votes`: the vote histogram (answered people by vote code, `VOTE_KEYS`) over every part, and per part.
+- ACD and its band: running, from the quality gate's counters (every part); once the gate has judged, the view
+  shows its verdict instead (`Campaign.quality`).
+- Per part: its counts, leads (from its votes), units and money (what it reserved, charged, released and
+  refunded: the difference of the money totals kept when each part started).
 - achieved speed: the current part's final outcomes per hour, from the part's start to now (or to the last
   status change once the campaign no longer sends).
 - units sent: what was charged over the tariff (segments for SMS, pulses for voice; only successes are charged).
@@ -20,8 +24,16 @@ from zoneinfo import ZoneInfo
 
 from jarchi.accounts.models import Caller
 from jarchi.accounts.service import visible_account
-from jarchi.attempts import VOTE_NOT_ANSWERED
-from jarchi.campaigns.models import IN_PROGRESS, PART_STRIDE, PENDING, Campaign, RecipientState
+from jarchi.attempts import VOTE_AD_OPT_OUT, VOTE_NONE, VOTE_NOT_ANSWERED
+from jarchi.campaigns.models import (
+    IN_PROGRESS,
+    PART_STRIDE,
+    PENDING,
+    Campaign,
+    CampaignPart,
+    MoneyTotals,
+    RecipientState,
+)
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.campaigns.service import part_states, visible_campaign
 from jarchi.campaigns.statuses import CampaignStatus
@@ -31,14 +43,25 @@ _SENDING: Final = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WIND
 
 
 @dataclass(frozen=True, slots=True)
+class PartReport:
+    part: CampaignPart
+    stats: dict[str, int]  # the part's counts and its leads
+    votes: dict[str, int]
+    money: MoneyTotals | None  # None: not known (a part recorded before the totals were kept)
+    units_sent: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignReport:
     stats: dict[str, int]
+    votes: dict[str, int]
     acd_percent: float | None
     band: str | None
     checked_at: datetime | None
     configured_per_hour: int
     achieved_per_hour: int
     units_sent: int
+    parts: list[PartReport]
 
 
 def owner_zone(caller: Caller, campaign: Campaign) -> ZoneInfo:
@@ -68,16 +91,37 @@ def campaign_report(campaign: Campaign, now: datetime) -> CampaignReport:
         "follow_ups_sent": campaign.follow_ups_sent,
         "callbacks": campaign.callbacks,
     }
-    tariff = campaign.money.tariff
+    acd_percent, band = campaign.quality_counters.running_acd()
     return CampaignReport(
         stats=stats,
-        acd_percent=None,
-        band=None,
+        votes=campaign.vote_histogram(),
+        acd_percent=acd_percent,
+        band=band.value if band is not None else None,
         checked_at=None,
         configured_per_hour=campaign.settings.speed_per_hour,
         achieved_per_hour=achieved_per_hour(campaign, now),
-        units_sent=campaign.money.charged // tariff if tariff else 0,
+        units_sent=_units(campaign, campaign.money.charged),
+        parts=[part_report(campaign, part) for part in campaign.all_parts()],
     )
+
+
+def _units(campaign: Campaign, charged: int) -> int:
+    tariff = campaign.money.tariff
+    return charged // tariff if tariff else 0
+
+
+def part_report(campaign: Campaign, part: CampaignPart) -> PartReport:
+    """One part's figures: its counts (the running stats for the current part), leads, votes, units, money."""
+    votes = dict(campaign.part_votes(part))
+    leads = sum(n for key, n in votes.items() if key not in (str(VOTE_NONE), str(VOTE_AD_OPT_OUT)))
+    if part.counts is None:
+        stats = {"total": campaign.progress.total, **campaign.stats()}
+    else:
+        stats = {"total": part.total, **{key: int(n) for key, n in part.counts.items()}}
+    stats["leads"] = leads
+    money = campaign.part_money(part)
+    units = _units(campaign, money.charged) if money is not None else None
+    return PartReport(part, stats, votes, money, units)
 
 
 @dataclass(frozen=True, slots=True)

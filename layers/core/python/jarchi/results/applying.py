@@ -28,6 +28,7 @@ from jarchi.attempts import (
     is_lead,
     recipient_status,
     result_stat_key,
+    vote_key,
 )
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
@@ -143,6 +144,7 @@ def apply_results(
     )
     last = max((r.completed_at for r in results), default=now)
     quality = quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None
+    votes = Counter(key for r in calls if (key := vote_key(r.outcome, r.vote, r.answering_machine)) is not None)
     first_time = ports.campaigns.record_results(
         campaign_id,
         batch_id,
@@ -151,6 +153,7 @@ def apply_results(
         finals=finals,
         follow_ups=follow_ups,
         leads=leads,
+        votes=votes,
         quality=quality,
         at=last,
     )

@@ -34,6 +34,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jarchi import clock
+from jarchi.attempts import VOTE_KEYS
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import ResellerMargin
 from jarchi.campaigns.callbacks import CALLBACK_SLOT, LastCall
@@ -49,6 +50,7 @@ from jarchi.campaigns.models import (
     CampaignProgress,
     CampaignSettings,
     Comment,
+    MoneyTotals,
     PartKind,
     RecipientState,
     RetryPolicy,
@@ -188,6 +190,19 @@ class CampaignItem(Model):
     n_country_not_allowed = NumberAttribute(default=0)
     n_prefix_not_allowed = NumberAttribute(default=0)
     n_leads = NumberAttribute(default=0)  # answered with a vote, every part (moved with the counters)
+    # The vote histogram of the current part (`VOTE_KEYS`, attribute `v_<key>`), moved with the counters.
+    v_0 = NumberAttribute(default=0)
+    v_1 = NumberAttribute(default=0)
+    v_2 = NumberAttribute(default=0)
+    v_3 = NumberAttribute(default=0)
+    v_4 = NumberAttribute(default=0)
+    v_5 = NumberAttribute(default=0)
+    v_6 = NumberAttribute(default=0)
+    v_7 = NumberAttribute(default=0)
+    v_8 = NumberAttribute(default=0)
+    v_9 = NumberAttribute(default=0)
+    v_11 = NumberAttribute(default=0)
+    v_other = NumberAttribute(default=0)
     # The quality gate's counters (R-CPL-5), added per results batch over every part, and its verdict once judged.
     q_placed = NumberAttribute(default=0)
     q_answered = NumberAttribute(default=0)
@@ -242,6 +257,10 @@ class RecipientItem(Model):
 
 def stat_attribute(key: str) -> str:
     return f"n_{key}"
+
+
+def vote_attribute(key: str) -> str:
+    return f"v_{key}"
 
 
 _READ_ATTRIBUTES = [name for name in CampaignItem.get_attributes() if name != "applied"]
@@ -314,7 +333,7 @@ def _comment(raw: Any) -> Comment:
 
 def _part(raw: Any) -> CampaignPart:
     entry = _plain(raw)
-    counts = entry.get("counts")
+    counts, votes, money = entry.get("counts"), entry.get("votes"), entry.get("money_before")
     return CampaignPart(
         part=int(entry["part"]),
         kind=PartKind(entry["kind"]),
@@ -322,6 +341,8 @@ def _part(raw: Any) -> CampaignPart:
         audience_key=entry["audience_key"],
         total=int(entry["total"]),
         counts={k: int(v) for k, v in _plain(counts).items()} if counts is not None else None,
+        votes={k: int(v) for k, v in _plain(votes).items()} if votes is not None else None,
+        money_before=MoneyTotals(**{k: int(v) for k, v in _plain(money).items()}) if money is not None else None,
     )
 
 
@@ -335,6 +356,10 @@ def _part_map(part: CampaignPart) -> dict[str, Any]:
     }
     if part.counts is not None:
         values["counts"] = dict(part.counts)
+    if part.votes is not None:
+        values["votes"] = dict(part.votes)
+    if part.money_before is not None:
+        values["money_before"] = part.money_before.as_dict()
     return values
 
 
@@ -470,6 +495,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
         audience_key=item.audience_key,
         last_result_at=datetime.fromisoformat(item.last_result_at) if item.last_result_at else None,
         counts={key: int(getattr(item, stat_attribute(key))) for key in FINAL_STAT_KEYS},
+        votes={key: int(getattr(item, vote_attribute(key)) or 0) for key in VOTE_KEYS},
         contact_list_id=item.contact_list_id,
         quick_send=bool(item.quick_send),
         comment=item.comment,
@@ -738,11 +764,10 @@ class DynamoCampaigns:
         *,
         reset: bool,
     ) -> None:
-        earlier = [*campaign.all_parts()[:-1], replace(campaign.all_parts()[-1], counts=dict(campaign.counts))]
         amount = sum(entry.amount for entry in posting.entries) if posting is not None else 0
         actions: list[Action] = [
             CampaignItem.part.set(part.part),
-            CampaignItem.parts.set([_part_map(p) for p in (*earlier, part)]),
+            CampaignItem.parts.set([_part_map(p) for p in campaign.parts_with(part)]),
             CampaignItem.audience_key.set(part.audience_key),
             CampaignItem.total.set(part.total),
             CampaignItem.next_seq.set(0),
@@ -753,6 +778,7 @@ class DynamoCampaigns:
             CampaignItem.reserved.add(amount),
             CampaignItem.estimated.add(amount),
             *(getattr(CampaignItem, stat_attribute(key)).set(0) for key in FINAL_STAT_KEYS),
+            *(getattr(CampaignItem, vote_attribute(key)).set(0) for key in VOTE_KEYS),
         ]
         if change is not None:
             actions += [
@@ -840,6 +866,7 @@ class DynamoCampaigns:
         finals: Mapping[str, int],
         follow_ups: FollowUpCounts = NO_FOLLOW_UPS,
         leads: int = 0,
+        votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
     ) -> bool:
@@ -857,6 +884,7 @@ class DynamoCampaigns:
             actions.append(CampaignItem.follow_up_charged.add(follow_ups.charged))
         if leads:
             actions.append(CampaignItem.n_leads.add(leads))
+        actions += [getattr(CampaignItem, vote_attribute(key)).add(n) for key, n in (votes or {}).items() if n]
         if at is not None:
             actions.append(CampaignItem.last_result_at.set(iso(at)))
         if quality is not None:
