@@ -14,6 +14,7 @@ import pytest
 from jarchi.accounts.service import authenticate
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.clock import LocalClock
+from jarchi.connectors.simulator import SimulatorConfig
 from jarchi.errors import Conflict
 from jarchi.otp import codes, service
 from jarchi.otp.models import Otp
@@ -21,7 +22,7 @@ from jarchi.settings import Settings
 from jarchi.store.otp import DynamoOtp
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
-from tests.campaign_harness import Customer, new_customer
+from tests.campaign_harness import Customer, new_customer, recording_connector, run_to_end
 
 NUMBER = "+989120000301"
 
@@ -151,3 +152,41 @@ def test_r_cmp_7_two_verifies_of_one_code_racing_exactly_one_succeeds(shop: Cust
     assert answers == ["otp_already_used", "verified"]
     stored = DynamoOtp().get(str(sent["id"]))
     assert stored is not None and stored.verified and stored.tries == 1
+
+
+def test_r_cmp_7_a_code_the_operator_did_not_deliver_never_verifies(
+    shop: Customer, aws: Settings, clock: LocalClock
+) -> None:
+    number = "+989120000311"
+    with recording_connector(SimulatorConfig.model_validate({"overrides": {number: "UNDELIV"}})):
+        sent = _send(shop, number=number, code="7777")
+        run_to_end(clock, [str(sent["campaign_id"])], region=aws.region)
+    # The right code: refused, and marked so for good
+    refused = assert_error(_verify(shop.api, sent["id"], "7777"), 409, "otp_undeliverable")  # type: ignore[arg-type]
+    assert refused["reason"] == "undelivered"
+    stored = DynamoOtp().get(str(sent["id"]))
+    assert stored is not None and stored.undeliverable == "undelivered" and stored.tries == 0
+    assert_error(_verify(shop.api, sent["id"], "7777"), 409, "otp_undeliverable")  # type: ignore[arg-type]
+
+
+def test_r_cmp_7_a_code_outside_its_window_is_refused_at_once_and_sms_codes_have_a_default_sender(
+    shop: Customer, admin: Api, clock: LocalClock
+) -> None:
+    # An SMS code with no sender goes out under the account's approved sender
+    response = shop.api.post("/v1/otp", {"number": NUMBER, "channel": "sms"})
+    assert response.status == 201, response.body
+    campaign = CampaignPorts.wired().campaigns.get(response.json()["campaign_id"])
+    assert campaign is not None and campaign.content.sender == shop.sender
+    bare = admin.as_(admin.new_token(admin.new_account("No sender")["id"]))
+    assert_error(bare.post("/v1/otp", {"number": NUMBER, "channel": "sms"}), 422, "sender_required")
+
+    # 23:30 in Tehran: past the OTP (service) window; nothing is sent, stored or charged
+    clock.advance(13.5 * 3_600)
+    balance = shop.api.get("/v1/credit").json()
+    late = shop.api.post("/v1/otp", {"number": NUMBER, "channel": "voice"})
+    opening = assert_error(late, 409, "outside_sending_window")["next_opening"]
+    assert datetime.fromisoformat(opening) == datetime.fromisoformat("2026-03-03T07:00:00+03:30")
+    assert shop.api.get("/v1/credit").json() == balance
+    # with the 24 h permission the code goes out at once
+    admin.call("PATCH", f"/v1/accounts/{shop.account_id}", {"allow_24h": True})
+    assert shop.api.post("/v1/otp", {"number": NUMBER, "channel": "voice"}).status == 201

@@ -89,6 +89,20 @@ def moderate_sender(
     return updated
 
 
+def default_sender(account_id: str, *, senders: SenderRepository | None = None) -> Sender | None:
+    """The account's default sender where a request names none (an OTP by SMS): its approved sender registered
+    first (an account has a handful of senders: every page is read)."""
+    repository = _repository(senders)
+    approved: list[Sender] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = repository.list_for_account(account_id, 100, cursor)
+        approved += [s for s in page if s.status.is_usable]
+        if cursor is None:
+            break
+    return min(approved, key=lambda s: (s.created_at, s.id), default=None)
+
+
 def require_approved_sender(account_id: str, name: str, *, senders: SenderRepository | None = None) -> Sender:
     """The account's approved sender of this name, for a campaign or a quick send."""
     try:

@@ -20,3 +20,6 @@ class Otp:
     expires_at: datetime
     tries: int = 0
     verified: bool = False
+    # Why the code never reached the number (the send's result: `failed`, `rejected`, `no_answer`…), once a
+    # verify saw it: such a code never verifies.
+    undeliverable: str | None = None

@@ -21,6 +21,10 @@ class OtpStore(Protocol):
         verified): False (nothing written) when another verify got there first."""
         ...
 
+    def mark_undeliverable(self, otp: Otp, reason: str) -> None:
+        """Keep why the code never reached its number (unless it was verified meanwhile)."""
+        ...
+
     def take_send(self, key: str, now: datetime, *, limit: int, window: timedelta) -> float:
         """Count one send under `key` if fewer than `limit` were counted in the `window` before `now` (a sliding
         window, one conditional write); else nothing and the seconds until one falls out (> 0). 0 when taken."""

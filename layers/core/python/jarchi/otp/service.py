@@ -8,11 +8,19 @@ R-ACC-5, and it is billed like any one-recipient campaign): an SMS `<sender>: co
 that reads the digits one by one, twice. Only the code's keyed hash is stored, with its expiry (60..900 s,
 default 300).
 
+Sending is refused at once, nothing stored or charged, when the number's OTP window is closed (409
+`outside_sending_window` with `next_opening`: a code that waits hours for its window is useless) or the credit
+does not cover it (402). An SMS without `sender` goes out under the account's default sender (its approved sender
+registered first; none: 422 `sender_required`).
+
 Verify: the OTP must be the caller's (404 `otp_not_found` otherwise, as for any other tenant's id); already
-verified: 409 `otp_already_used`; past its expiry: 410 `otp_expired`; 5 tries spent: 429
-`otp_attempts_exceeded`; else the try is counted with one conditional write (the code compared in constant
-time), so of two verifies of one code racing, exactly one succeeds: the other finds it used (409). A wrong code
-is 422 `otp_invalid` with the tries left.
+verified: 409 `otp_already_used`; past its expiry: 410 `otp_expired`; a code whose delivery failed (the send's
+result: an SMS refused or not delivered by the operator, a call nobody answered, a refusal before sending, or a
+send that ended without sending) is marked undeliverable and never verifies: 409 `otp_undeliverable` with the
+`reason`; 5 tries spent: 429 `otp_attempts_exceeded`; else the try is counted with one conditional write (the
+code compared in constant time), so of two verifies of one code racing, exactly one succeeds: the other finds it
+used (409). A wrong code is 422 `otp_invalid` with the tries left. A code still on its way may be verified (the
+SMS can arrive before its delivery report).
 """
 
 from __future__ import annotations
@@ -23,15 +31,21 @@ from datetime import timedelta
 from typing import Final
 
 from jarchi import clock
-from jarchi.accounts.models import Caller
+from jarchi.accounts.models import Account, Caller
 from jarchi.accounts.policy import require_not_demo
 from jarchi.accounts.service import require_owned
-from jarchi.audiences.numbers import normalise_number
+from jarchi.attempts import MACHINE, Outcome
+from jarchi.audiences.numbers import normalise_number, number_info, recipient_time_zone
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.service import create_campaign
+from jarchi.campaigns.models import IN_PROGRESS, PENDING
+from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.service import create_campaign, part_states
+from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.compliance.windows import WindowPolicy
 from jarchi.content.audio_service import default_language
+from jarchi.content.senders_service import default_sender
 from jarchi.errors import Conflict, JarchiError, TooManyRequests, Unprocessable
 from jarchi.ids import new_id
 from jarchi.otp import codes
@@ -87,14 +101,19 @@ def send_otp(caller: Caller, request: OtpRequest, *, store: OtpStore | None = No
     store = _store(store)
     number = normalise_number(request.number, account.default_region)
     code = codes.checked_code(request.code, request.length)
-    if request.channel is Channel.SMS and not request.sender:
-        raise Unprocessable("sender_required", "an SMS code needs a registered sender")
+    sender = request.sender
+    if request.channel is Channel.SMS and not sender:
+        found = default_sender(account.id)
+        if found is None:
+            raise Unprocessable("sender_required", "an SMS code needs a sender: register one, or name it in `sender`")
+        sender = found.name
+    _require_open_window(account, number, request.channel)
     _take(store, f"number:{number}", PER_NUMBER, "number")
     _take(store, f"account:{account.id}", PER_ACCOUNT, "account")
     otp_id = new_id("otp")
     draft = CampaignDraft(name=f"otp {otp_id}", channel=request.channel, category=Category.OTP, recipients=[number])
     if request.channel is Channel.SMS:
-        draft = replace(draft, sms_text=codes.sms_text(request.sender or "", code), sender=request.sender)
+        draft = replace(draft, sms_text=codes.sms_text(sender or "", code), sender=sender)
     else:
         language = default_language(account)
         draft = replace(draft, tts_text=codes.spoken_text(code, language), language=language)
@@ -114,6 +133,54 @@ def send_otp(caller: Caller, request: OtpRequest, *, store: OtpStore | None = No
     return otp
 
 
+def _require_open_window(account: Account, number: str, channel: Channel) -> None:
+    info = number_info(number)
+    rule = WindowPolicy.default().rule_for(
+        channel, Category.OTP, country=info.region, around_the_clock=account.allow_24h
+    )
+    zone = recipient_time_zone(info, account.timezone)
+    now = clock.now()
+    if rule.is_open(now, zone):
+        return
+    opening = rule.next_opening(now, zone)
+    raise Conflict(
+        "outside_sending_window",
+        "codes to this number may not be sent now (its local time is outside the OTP window, and the account has "
+        "no 24 h permission)",
+        next_opening=iso(opening) if opening else None,
+    )
+
+
+# A send's recipient results that say the code reached the number (a machine hears a voice code too).
+_REACHED: Final = frozenset({Outcome.ANSWERED.value, MACHINE, Outcome.SENT.value, Outcome.DELIVERED.value})
+_ENDED: Final = frozenset({CampaignStatus.FINISHED, CampaignStatus.STOPPED, CampaignStatus.REJECTED})
+
+
+def delivery_refusal(otp: Otp, *, ports: CampaignPorts | None = None) -> str | None:
+    """Why the code never reached its number, as its send tells (None: it did, or it is still on its way)."""
+    ports = ports or CampaignPorts.wired()
+    campaign = ports.campaigns.get(otp.campaign_id)
+    if campaign is None:
+        return None
+    states = part_states(campaign, campaign.progress.part, 0, 1, ports=ports)
+    status = states[0].status if states else PENDING
+    if status in _REACHED:
+        return None
+    if status not in (PENDING, IN_PROGRESS):
+        return status
+    if campaign.status in _ENDED:
+        return campaign.status.value  # ended without sending it
+    if campaign.status is CampaignStatus.WAITING_WINDOW:
+        return "outside_sending_window"
+    return None
+
+
+def _undeliverable(reason: str) -> Conflict:
+    return Conflict(
+        "otp_undeliverable", f"this code never reached the number ({reason}); ask for a new one", reason=reason
+    )
+
+
 def verify_otp(caller: Caller, otp_id: str, code: str, *, store: OtpStore | None = None) -> Otp:
     store = _store(store)
     otp = require_owned(caller, store.get(otp_id), "otp", otp_id)
@@ -121,6 +188,12 @@ def verify_otp(caller: Caller, otp_id: str, code: str, *, store: OtpStore | None
         raise Conflict("otp_already_used", "this code was verified already; ask for a new one")
     if clock.now() >= otp.expires_at:
         raise OtpExpired("otp_expired", "this code has expired; ask for a new one", expired_at=iso(otp.expires_at))
+    if otp.undeliverable:
+        raise _undeliverable(otp.undeliverable)
+    refused = delivery_refusal(otp)
+    if refused is not None:
+        store.mark_undeliverable(otp, refused)
+        raise _undeliverable(refused)
     if otp.tries >= codes.MAX_TRIES:
         raise TooManyRequests("otp_attempts_exceeded", f"{codes.MAX_TRIES} wrong tries: ask for a new code")
     matched = codes.matches(_key(), otp.id, code, otp.code_hash)

@@ -35,6 +35,7 @@ class OtpItem(Model):
     expires_at = UnicodeAttribute()
     tries = NumberAttribute(default=0)
     verified = BooleanAttribute(default=False)
+    undeliverable = UnicodeAttribute(null=True)
     ttl = NumberAttribute()
 
 
@@ -63,6 +64,7 @@ def _to_otp(item: OtpItem) -> Otp:
         expires_at=datetime.fromisoformat(item.expires_at),
         tries=int(item.tries),
         verified=bool(item.verified),
+        undeliverable=item.undeliverable,
     )
 
 
@@ -98,6 +100,11 @@ class DynamoOtp:
             actions.append(OtpItem.verified.set(True))
         condition = (OtpItem.tries == otp.tries) & (OtpItem.verified == False)  # noqa: E712
         return updated_if(lambda: OtpItem(_pk(otp.id), CODE).update(actions=actions, condition=condition))
+
+    def mark_undeliverable(self, otp: Otp, reason: str) -> None:
+        condition = OtpItem.pk.exists() & (OtpItem.verified == False)  # noqa: E712
+        action = OtpItem.undeliverable.set(reason)
+        updated_if(lambda: OtpItem(_pk(otp.id), CODE).update(actions=[action], condition=condition))
 
     def take_send(self, key: str, now: datetime, *, limit: int, window: timedelta) -> float:
         pk, at = f"SENDS#{key}", now.timestamp()
