@@ -92,6 +92,10 @@ def test_r_out_4_callback_within_the_hour_is_connected_and_charged_after_it_refu
     after = CampaignItem.get(campaign_id, consistent_read=True)
     assert int(after.charged) == charged_before + 2 * TARIFF.voice_per_pulse
     assert shop.api.get(f"/v1/campaigns/{campaign_id}").json()["stats"]["callbacks"] == 1
+    # AND the subscriber's timeline ends with it (SPEC §14 `callback`)
+    story = shop.api.get(f"/v1/campaigns/{campaign_id}/recipients/{MISSED}").json()["timeline"]
+    assert [e["event"] for e in story] == ["admitted", "placed", "no_answer", "callback"]
+    assert story[-1]["detail"] == {"connected": 1, "refused": 0} and story[-1]["at"] > story[2]["at"]
 
     # WHEN the one who listened calls back after the hour, and a number no campaign called, and a failed one
     clock.advance(3600)

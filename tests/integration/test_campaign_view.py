@@ -4,6 +4,7 @@ the message, recipients filtered by status and vote, and each recipient's timeli
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -79,6 +80,9 @@ def test_r_rep_2_the_view_counts_leads_speed_units_in_local_time_with_a_url_to_l
     assert story["status"] == "answered"
     assert [e["event"] for e in story["timeline"]] == ["admitted", "placed", "answered", "vote", "charged"]
     assert story["timeline"][3]["detail"]["vote"] == 2 and story["timeline"][4]["detail"]["amount"] > 0
+    # admission and placing carry the dispatch batch's times, in order before the result
+    admitted, placed, answered = (datetime.fromisoformat(e["at"]) for e in story["timeline"][:3])
+    assert admitted <= placed <= answered
     busy = shop.api.get(f"/v1/campaigns/{campaign['id']}/recipients/{BUSY}").json()
     assert [e["event"] for e in busy["timeline"]] == ["admitted", "placed", "busy"]
     assert_error(shop.api.get(f"/v1/campaigns/{campaign['id']}/recipients/+989129999999"), 404, "recipient_not_found")

@@ -129,6 +129,15 @@ def test_r_out_3_follow_up_sms_by_rule_charged_as_sms_and_shown(
     assert campaign["stats"]["follow_ups_sent"] == 6
     # Charged as SMS: 6 one-segment texts on top of the 4 answered calls
     assert campaign["cost"]["charged"] == 4 * TARIFF.voice_per_pulse + 6 * TARIFF.sms_per_segment
+    # The voter's timeline has both follow-up SMS after the call, with their rule, outcome and time (SPEC §14)
+    story = shop.api.get(f"/v1/campaigns/{created['id']}/recipients/{VOTED_1}").json()["timeline"]
+    assert [e["event"] for e in story] == ["admitted", "placed", "answered", "vote", "charged", *["follow_up_sms"] * 2]
+    sent = [e for e in story if e["event"] == "follow_up_sms"]
+    assert [(e["detail"]["rule"], e["detail"]["on"], e["detail"]["status"]) for e in sent] == [
+        (0, "vote", "delivered"),
+        (1, "answered", "delivered"),
+    ]
+    assert all(e["at"] is not None and e["at"] >= story[2]["at"] for e in sent)
 
 
 def test_r_out_3_follow_ups_once_per_rule_when_every_message_is_delivered_twice(

@@ -437,6 +437,7 @@ class FollowUpSent:
     status: str
     cost: int = 0
     delivery_status: str | None = None
+    at: datetime | None = None  # when its result (or refusal) was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +461,11 @@ class RecipientState:
     called_at: datetime | None = None  # when the call that reached the network ended (callbacks, R-OUT-4)
     callbacks: int = 0  # connected callbacks (read beside the recipient)
     callbacks_refused: int = 0
+    callback_at: datetime | None = None  # when the last callback was booked
+    # When its attempt was admitted and handed to the connector (the dispatch batch's times, kept with the
+    # result: None for results reported later by a provider, and for states written before they were kept).
+    admitted_at: datetime | None = None
+    placed_at: datetime | None = None
 
     @classmethod
     def unrecorded(cls, campaign_id: str, entry: AudienceEntry, status: str = PENDING) -> RecipientState:

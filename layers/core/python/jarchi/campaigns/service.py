@@ -348,7 +348,7 @@ def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[Recipien
             callbacks[seq] = found
             continue
         by_recipient.setdefault(seq, []).append(
-            FollowUpSent(slot, found.reason, found.status, found.cost, found.delivery_status)
+            FollowUpSent(slot, found.reason, found.status, found.cost, found.delivery_status, found.updated_at)
         )
     return [
         replace(
@@ -356,6 +356,7 @@ def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[Recipien
             follow_ups=tuple(by_recipient.get(s.seq, ())),
             callbacks=callbacks[s.seq].callbacks if s.seq in callbacks else 0,
             callbacks_refused=callbacks[s.seq].callbacks_refused if s.seq in callbacks else 0,
+            callback_at=callbacks[s.seq].updated_at if s.seq in callbacks else None,
         )
         for s in states
     ]

@@ -373,13 +373,15 @@ def pack_attempts(attempts: Sequence[Attempt]) -> list[list[dict[str, Any]]]:
     return messages
 
 
-def _dispatch(ports: CampaignPorts, campaign: Campaign, attempts: list[Attempt]) -> None:
-    """The chunks depend only on the attempts, so a re-send repeats the batch ids."""
+def _dispatch(ports: CampaignPorts, campaign: Campaign, attempts: list[Attempt], now: datetime) -> None:
+    """The chunks depend only on the attempts, so a re-send repeats the batch ids. `admitted_at` travels once
+    per message to the results (the recipient timeline's admission time)."""
     bodies = [
         {
             "batch_id": f"{chunk[0]['attempt_id']}-{len(chunk)}",
             "campaign_id": campaign.id,
             "account_id": campaign.account_id,
+            "admitted_at": iso(now),
             "attempts": chunk,
         }
         for chunk in pack_attempts(attempts)
@@ -396,7 +398,7 @@ def _resend_dispatching(ports: CampaignPorts, campaign: Campaign, dispatching: t
     pre_dial_finals = {seq for seq, state in stored.items() if state.pre_dial}
     attempts = [attempt_for(campaign, e) for e in audience if e.seq not in pre_dial_finals]
     if attempts:
-        _dispatch(ports, campaign, attempts)
+        _dispatch(ports, campaign, attempts, clock.now())
     ports.campaigns.clear_dispatching(campaign.id)
 
 
@@ -504,7 +506,7 @@ def _admit_batch(
         # same, keyed by attempt id): read again and carry on from where it left off.
         return _answer(campaign.id, Next.ADMIT)
     if batch.attempts:
-        _dispatch(ports, campaign, batch.attempts)
+        _dispatch(ports, campaign, batch.attempts, now)
         ports.campaigns.clear_dispatching(campaign.id)
     if batch.new_destinations and ports.destinations is not None:
         ports.destinations.remember(batch.new_destinations, now)

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from jarchi import clock
 from jarchi.attempts import Attempt, AttemptResult, DeliveryStatus, Outcome, PlacementStatus
+from jarchi.clock import iso
 from jarchi.ports import Connector, MessageQueue, resolve
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.results.due import first_delivery_delay, results_message
@@ -48,7 +49,8 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
     results = [*expired, *(p.result for p in placements if p.result is not None)]
     if not results and not again:
         return None
-    body = results_message(message["batch_id"], message["campaign_id"], results)
+    times = {"placed_at": iso(now)} | ({"admitted_at": message["admitted_at"]} if "admitted_at" in message else {})
+    body = results_message(message["batch_id"], message["campaign_id"], results, times=times)
     if again:
         retried = [a for a in message["attempts"] if a["attempt_id"] in again]
         body[RETRY_KEY] = {**message, "batch_id": f"{message['batch_id']}{RETRY_SUFFIX}", "attempts": retried}

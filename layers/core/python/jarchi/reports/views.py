@@ -24,13 +24,14 @@ from zoneinfo import ZoneInfo
 
 from jarchi.accounts.models import Caller
 from jarchi.accounts.service import visible_account
-from jarchi.attempts import VOTE_AD_OPT_OUT, VOTE_NONE, VOTE_NOT_ANSWERED
+from jarchi.attempts import VOTE_AD_OPT_OUT, VOTE_NONE, VOTE_NOT_ANSWERED, Outcome
 from jarchi.campaigns.models import (
     IN_PROGRESS,
     PART_STRIDE,
     PENDING,
     Campaign,
     CampaignPart,
+    FollowUpSent,
     MoneyTotals,
     RecipientState,
 )
@@ -126,8 +127,9 @@ def part_report(campaign: Campaign, part: CampaignPart) -> PartReport:
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
-    event: str  # admitted | placed | <outcome> | vote | dlr | charged
-    at: datetime | None  # None: the platform does not record when (admission and placing times)
+    event: str  # admitted | placed | <result status> (machine for an answering machine) | vote | dlr | charged
+    # | follow_up_sms | callback
+    at: datetime | None  # None: not known (a result a provider reported later carries no dispatch times)
     part: int
     detail: dict[str, str | int | None]
 
@@ -136,9 +138,9 @@ def recipient_timeline(
     caller: Caller, campaign_id: str, number: str, *, ports: CampaignPorts | None = None
 ) -> tuple[str, list[TimelineEvent]]:
     """One number's story in a campaign, every part in order (SPEC §14), derived from what the pipeline
-    stores: its place in each part's audience (read in order from S3: no index, no scan of the table) and
-    the recipient item written with its result. Admission and placing are shown without a time (they are
-    not recorded per recipient); answering machines, follow-up SMS and callbacks join when they are recorded."""
+    stores: its place in each part's audience (read in order from S3: no index, no scan of the table), the
+    recipient item written with its result (which keeps the dispatch batch's admission and placing times),
+    and the follow-up SMS and callbacks stored beside it. Nothing is written for the timeline's sake."""
     ports = ports or CampaignPorts.wired()
     campaign = visible_campaign(caller, campaign_id, ports=ports)
     events: list[TimelineEvent] = []
@@ -160,17 +162,36 @@ def _state_events(part: int, state: RecipientState) -> list[TimelineEvent]:
     if state.status == PENDING:
         return []
     at = state.updated_at
-    events = [] if state.pre_dial else [TimelineEvent("admitted", None, part, {"attempt_id": state.attempt_id})]
+    placed = not state.pre_dial and state.status != Outcome.EXPIRED.value  # an expired SMS never reached the network
+    events: list[TimelineEvent] = []
+    if not state.pre_dial:
+        events.append(TimelineEvent("admitted", state.admitted_at, part, {"attempt_id": state.attempt_id}))
     if state.status == IN_PROGRESS:
         return events
-    if not state.pre_dial:
-        events.append(TimelineEvent("placed", None, part, {"attempts": state.attempts}))
+    if placed:
+        events.append(TimelineEvent("placed", state.placed_at, part, {"attempts": state.attempts}))
     outcome: dict[str, str | int | None] = {"reason": state.reason, "listened_seconds": state.listened_seconds}
     events.append(TimelineEvent(state.status, at, part, outcome))
     if state.vote is not None and state.vote != VOTE_NOT_ANSWERED:
         events.append(TimelineEvent("vote", at, part, {"vote": state.vote}))
     if state.delivery_status is not None:
+        # The providers report a message once, all its parts in (R-SMS-5): one receipt for its `parts`.
         events.append(TimelineEvent("dlr", at, part, {"delivery_status": state.delivery_status, "parts": state.units}))
     if state.cost:
         events.append(TimelineEvent("charged", at, part, {"amount": state.cost}))
-    return events
+    events += [_follow_up_event(part, sent) for sent in state.follow_ups]
+    if state.callbacks or state.callbacks_refused:
+        counts: dict[str, str | int | None] = {"connected": state.callbacks, "refused": state.callbacks_refused}
+        events.append(TimelineEvent("callback", state.callback_at, part, counts))
+    return events  # in the order they happen
+
+
+def _follow_up_event(part: int, sent: FollowUpSent) -> TimelineEvent:
+    detail: dict[str, str | int | None] = {
+        "rule": sent.rule,
+        "on": sent.on,
+        "status": sent.status,
+        "delivery_status": sent.delivery_status,
+        "cost": sent.cost,
+    }
+    return TimelineEvent("follow_up_sms", sent.at, part, detail)

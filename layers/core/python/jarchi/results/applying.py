@@ -16,8 +16,9 @@ checkpoint (`jarchi.results.gate`)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from jarchi import clock
 from jarchi.attempts import (
@@ -61,6 +62,11 @@ def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
     return int(seq), int(attempt)
 
 
+def _time(times: Mapping[str, str] | None, key: str) -> datetime | None:
+    value = (times or {}).get(key)
+    return datetime.fromisoformat(value) if value else None
+
+
 def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> QualityCounters:
     """What one batch adds to the quality gate's counters (R-CPL-5): calls placed, answered people (machines
     are placed calls, not listeners), their listened and message seconds, short calls (under 6 s, or under the
@@ -80,8 +86,15 @@ def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> 
 
 
 def apply_results(
-    batch_id: str, campaign_id: str, results: Sequence[AttemptResult], *, ports: CampaignPorts | None = None
+    batch_id: str,
+    campaign_id: str,
+    results: Sequence[AttemptResult],
+    *,
+    times: Mapping[str, str] | None = None,
+    ports: CampaignPorts | None = None,
 ) -> BatchOutcome:
+    """Apply one window of results (see the module docstring); `times`: the dispatch batch's `admitted_at` and
+    `placed_at`, kept on each recipient's item in the write of its result (the timeline's)."""
     ports = ports or CampaignPorts.wired()
     pricing = ports.campaigns.pricing(campaign_id)
     if pricing is None:
@@ -94,6 +107,7 @@ def apply_results(
     writes: list[RecipientState] = []
     follow_ups_reported = follow_ups_sent = follow_ups_charged = 0
     calls: list[AttemptResult] = []
+    admitted_at, placed_at = (_time(times, key) for key in ("admitted_at", "placed_at"))
     for result in results:
         if not is_final(result.outcome):
             continue
@@ -123,6 +137,8 @@ def apply_results(
                 updated_at=now,
                 delivery_status=result.delivery_status.value if result.delivery_status else None,
                 called_at=result.completed_at if reached_by_call(pricing.channel, result.outcome) else None,
+                admitted_at=admitted_at,
+                placed_at=placed_at,
             )
         )
         finals[result_stat_key(result.outcome, result.answering_machine)] += 1

@@ -31,7 +31,7 @@ pending SQS delay cannot shrink).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -154,9 +154,15 @@ def first_delivery_delay(results: Sequence[AttemptResult], now: datetime, *, cap
 
 
 def results_message(
-    batch_id: str, campaign_id: str, results: Sequence[AttemptResult], *, window_seconds: int | None = None
+    batch_id: str,
+    campaign_id: str,
+    results: Sequence[AttemptResult],
+    *,
+    window_seconds: int | None = None,
+    times: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The body of a results-queue message; `window_seconds` only on messages sent back to wait."""
+    """The body of a results-queue message; `window_seconds` only on messages sent back to wait; `times`: the
+    dispatch batch's `admitted_at` and `placed_at` (ISO), for every result of the message."""
     body: dict[str, Any] = {
         "batch_id": batch_id,
         "campaign_id": campaign_id,
@@ -164,4 +170,6 @@ def results_message(
     }
     if window_seconds is not None:
         body["window_seconds"] = window_seconds
+    if times:
+        body["times"] = dict(times)
     return body

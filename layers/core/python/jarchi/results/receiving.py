@@ -53,12 +53,13 @@ def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None =
     campaign_id: str = message["campaign_id"]
     results = [AttemptResult.from_message(r) for r in message["results"]]
     window_seconds: int | None = message.get("window_seconds")
+    times: Mapping[str, str] | None = message.get("times")
     cap = get_settings().result_delay_cap()
     split = split_due(message["batch_id"], results, clock.now(), window_seconds=window_seconds, cap=cap)
     applied = duplicates = 0
     fresh: list[AttemptResult] = []
     for window in split.due:
-        outcome = apply_results(window.batch_id, campaign_id, window.results, ports=ports)
+        outcome = apply_results(window.batch_id, campaign_id, window.results, times=times, ports=ports)
         duplicates += outcome.duplicate
         applied += outcome.applied
         if not outcome.duplicate:
@@ -67,7 +68,7 @@ def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None =
     if split.later is None:
         return Received(applied, duplicates, deferred=0, delay_seconds=0, outcomes=outcomes, listened_seconds=listened)
     later = split.later
-    body = results_message(later.batch_id, campaign_id, later.results, window_seconds=later.window_seconds)
+    body = results_message(later.batch_id, campaign_id, later.results, window_seconds=later.window_seconds, times=times)
     ports.queue.send(RESULTS_QUEUE, [body], delay_seconds=later.delay_seconds)
     return Received(
         applied,

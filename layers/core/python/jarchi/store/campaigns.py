@@ -248,6 +248,8 @@ class RecipientItem(Model):
     updated_at = UnicodeAttribute(null=True)
     delivery_status = UnicodeAttribute(null=True)
     called_at = UnicodeAttribute(null=True)  # a call that reached the network ended then (sparse index)
+    admitted_at = UnicodeAttribute(null=True)  # the dispatch batch's times, written with the result
+    placed_at = UnicodeAttribute(null=True)
     # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`).
     callbacks = NumberAttribute(null=True)
     callbacks_refused = NumberAttribute(null=True)
@@ -926,6 +928,7 @@ class DynamoCampaigns:
                 RecipientItem.units.set(0),
                 RecipientItem.status.set("callbacks"),
                 counted.add(1),
+                RecipientItem.updated_at.set(iso(clock.now())),
                 RecipientItem.callback_seconds.add(record.seconds),
                 RecipientItem.cost.add(record.cost),
             ],
@@ -1028,10 +1031,16 @@ def to_state(item: RecipientItem) -> RecipientState:
         reason=item.reason,
         updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
         delivery_status=item.delivery_status,
-        called_at=datetime.fromisoformat(item.called_at) if item.called_at else None,
+        called_at=_optional_time(item.called_at),
         callbacks=int(item.callbacks or 0),
         callbacks_refused=int(item.callbacks_refused or 0),
+        admitted_at=_optional_time(item.admitted_at),
+        placed_at=_optional_time(item.placed_at),
     )
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def callback_key(seq: int) -> int:
@@ -1065,4 +1074,6 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         updated_at=iso(state.updated_at) if state.updated_at else None,
         delivery_status=state.delivery_status,
         called_at=iso(state.called_at) if state.called_at else None,
+        admitted_at=iso(state.admitted_at) if state.admitted_at else None,
+        placed_at=iso(state.placed_at) if state.placed_at else None,
     )
