@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_ui
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
+from functions.api.brand import with_brand
 from functions.api.edge import serve
 from functions.api.errors import install_error_handlers
 from functions.api.idempotency import idempotent_request
@@ -46,10 +47,12 @@ check_configuration()  # a bad setting stops the cold start with a message namin
 
 
 class JarchiApi(RequestScopedResolver):
-    """The resolver behind the front door: every event passes `functions.api.edge` first."""
+    """The resolver behind the front door: every event passes `functions.api.edge` first; every answer on a
+    reseller's domain carries its brand (`functions.api.brand`)."""
 
     def resolve(self, event: Any, context: Any) -> dict[str, Any]:
-        return serve(dict(event), context, super().resolve)
+        request = dict(event)
+        return with_brand(request, serve(request, context, super().resolve))
 
 
 _lock = threading.Lock()

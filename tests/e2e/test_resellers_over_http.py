@@ -118,3 +118,14 @@ def test_r_acc_6_a_request_on_the_resellers_domain_is_attributed_to_it(
     assert branded.headers["jarchi-brand"] == reseller_account["id"]
     plain = admin.as_(None).call("GET", "/v1/brand")
     assert plain.json() == {"name": "Jarchi", "reseller_id": None} and "jarchi-brand" not in plain.headers
+
+    # AND every answer on that host carries the brand: the reseller's customer signs in there
+    customer = reseller.ok("POST", "/v1/accounts", {"name": "Bakery", "type": "customer"}, status=201)
+    customer_token = reseller.ok("POST", f"/v1/accounts/{customer['id']}/tokens", {"name": "app"}, status=201)
+    as_customer = admin.as_(customer_token["token"])
+    me = as_customer.call("GET", "/v1/accounts/me", headers={"Host": "api.parsian.example"})
+    assert me.status == 200 and me.json()["parent_id"] == reseller_account["id"]
+    assert me.headers["jarchi-brand"] == reseller_account["id"]
+    refused = as_customer.call("GET", "/v1/campaigns/cmp_missing", headers={"Host": "api.parsian.example"})
+    assert refused.status == 404 and refused.headers["jarchi-brand"] == reseller_account["id"]
+    assert "jarchi-brand" not in as_customer.call("GET", "/v1/accounts/me").headers

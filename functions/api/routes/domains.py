@@ -8,17 +8,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from functions.api.auth import current_caller
+from functions.api.brand import BRAND_HEADER, forget_brands
 from functions.api.schemas.domains import BrandOut, DomainCreate, DomainOut, DomainPage
 from jarchi.domains import service
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
-BRAND_HEADER = "Jarchi-Brand"
 
 
 @router.post("/domains", status_code=201, tags=["domains"], summary="Register a white-label domain (resellers)")
 def register_domain(body: DomainCreate) -> DomainOut:
-    return DomainOut.of(service.register_domain(current_caller(), body.name, body.hosted_zone_id))
+    registered = service.register_domain(current_caller(), body.name, body.hosted_zone_id)
+    forget_brands()
+    return DomainOut.of(registered)
 
 
 @router.get("/domains", tags=["domains"], summary="The caller's domains, newest first")
@@ -35,6 +37,7 @@ def get_domain(domain_id: str) -> DomainOut:
 @router.delete("/domains/<domain_id>", status_code=204, tags=["domains"], summary="Remove a domain")
 def delete_domain(domain_id: str) -> None:
     service.delete_domain(current_caller(), domain_id)
+    forget_brands()
 
 
 @router.get("/brand", tags=["domains"], summary="The brand of the host this request arrived on (no token)")
