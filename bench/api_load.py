@@ -11,7 +11,9 @@ Three phases, reported separately:
    per-request state kept); the mix's growth is reported, and is the emulated AWS's stored data.
 0 errors in every phase. `--isolation both` runs the whole thing twice in one run, the server as shipped
 (request state in a ContextVar) and with one lock around each request (`bench._locked_platform`), and prints
-their ratio.
+their ratio. Then (unless `--no-floor`) the same reads-only phase against a trivial Powertools app on the
+same local server (`bench._trivial_platform`): on a shared machine the ratio platform / floor says more than
+the milliseconds. The machine's load average is printed with every phase.
 
     .venv/bin/python -m bench.api_load                      # 8 clients, 4,000 requests a phase
     .venv/bin/python -m bench.api_load --clients 4 --requests 1200 --isolation both
@@ -94,10 +96,12 @@ def wait_for_port(port: int, deadline: float) -> None:
             time.sleep(0.1)
 
 
-def start_platform(port: int, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_platform(
+    port: int, extra_env: dict[str, str] | None = None, module: str | None = None
+) -> tuple[subprocess.Popen[str], str]:
     data_dir = tempfile.mkdtemp(prefix="jarchi-api-load-")  # a fresh platform (and admin token) each run
     env = {**os.environ, "JARCHI_NOW": "2026-03-02T10:00:00+03:30", "JARCHI_DATA_DIR": data_dir, **(extra_env or {})}
-    module = "bench._platform" if extra_env else "local"  # the instrumented one only when asked
+    module = module or ("bench._platform" if extra_env else "local")  # the instrumented one only when asked
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", str(port)],
         cwd=REPO,
@@ -198,9 +202,16 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def load_average() -> str:
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def report(results: Results, seconds: float) -> None:
     total = sum(len(v) for v in results.latencies.values())
-    print(f"{total} requests in {seconds:.1f} s: {total / seconds:.1f} requests/s, errors {dict(results.errors) or 0}")
+    print(
+        f"{total} requests in {seconds:.1f} s: {total / seconds:.1f} requests/s, errors {dict(results.errors) or 0}; "
+        f"{load_average()} at its end"
+    )
     print(f"{'kind':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for kind, _ in MIX:
         values = results.latencies[kind]
@@ -357,6 +368,30 @@ def run_platform(args: argparse.Namespace, isolation: str, port: int) -> Figures
         process.wait(timeout=30)
 
 
+def run_floor(args: argparse.Namespace, port: int) -> tuple[float, tuple[float, float, float]]:
+    """The reads-only phase, same clients and counts, against `bench._trivial_platform`."""
+    process, _ = start_platform(port, module="bench._trivial_platform")
+    try:
+        tenants = [Tenant("trivial", f"cmp_trivial{i}", "") for i in range(args.clients)]
+        for i, tenant in enumerate(tenants):  # warm, untimed
+            client(port, tenant, 4, SEED + 1000 + i, Results(), {"pid": process.pid}, READS)
+        share = args.requests // args.clients
+        started = time.perf_counter()
+        reads = run_phase(port, tenants, share, SEED + 500, READS, {"pid": process.pid})
+        seconds = time.perf_counter() - started
+        print("--- the floor: a trivial Powertools app on the same local server, reads only")
+        report(reads, seconds)
+        if reads.errors:
+            raise RuntimeError(f"the trivial app answered errors: {dict(reads.errors)}")
+        figures = read_figures(reads)
+        rate = sum(len(v) for v in reads.latencies.values()) / seconds
+        print(f"=== floor: {rate:.1f} requests/s, p50/p95/p99 " + "/".join(f"{v:.1f}" for v in figures) + " ms")
+        return rate, figures
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def verdict(figures: Figures) -> bool:
     rss = figures.rss
     growth = rss["reads_2"] / rss["reads_1"] - 1
@@ -389,14 +424,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "request; both: one after the other in this run, and their ratio",
     )
     parser.add_argument(
+        "--no-floor", action="store_true", help="skip the reads against a trivial Powertools app on the same server"
+    )
+    parser.add_argument(
         "--tracemalloc",
         action="store_true",
         help="trace the platform's allocations and print where they grew in each phase (slower: not for timing)",
     )
     args = parser.parse_args(argv if argv is not None else [])  # `python -m bench api_load` passes none
     kinds = ("context", "lock") if args.isolation == "both" else (args.isolation,)
+    print(f"started with the machine at {load_average()} ({os.cpu_count()} cores)")
     runs = [run_platform(args, kind, args.port + i) for i, kind in enumerate(kinds)]
     met = all([verdict(figures) for figures in runs])
+    if not args.no_floor:
+        floor_rate, floor = run_floor(args, args.port + len(kinds))
+        for figures in runs:
+            print(
+                f"{figures.isolation} / trivial Powertools app, reads only: p50 {figures.reads[0] / floor[0]:.2f}×, "
+                f"p95 {figures.reads[1] / floor[1]:.2f}×, p99 {figures.reads[2] / floor[2]:.2f}×, "
+                f"rate {figures.reads_rate / floor_rate:.2f}×"
+            )
     if len(runs) == 2:
         context, lock = runs
         print(

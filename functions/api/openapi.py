@@ -12,7 +12,9 @@ as from the routes, so the statuses every operation can answer are added here by
 - operations that reserve or move money: 402 (`PAYMENT_ROUTES`); an OTP's verify 410 (`GONE_ROUTES`).
 
 Query and path parameters carry the bounds the front door enforces (non-empty, at most so long), and a 204
-has no content. New routes get all of this without a line here."""
+has no content. A create (a POST answering 201 with an `id`) links to the operations on what it made
+(`links`: the POST on `/v1/x` → every operation on `/v1/x/{x_id}...`, the new id as that parameter), for
+clients and for schemathesis' stateful phase. New routes get all of this without a line here."""
 
 from __future__ import annotations
 
@@ -116,6 +118,43 @@ def _complete_operation(method: str, path: str, operation: dict[str, Any]) -> No
             parameters.append(copy.deepcopy(IDEMPOTENCY_HEADER))
 
 
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _creates_with_id(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    created = operation.get("responses", {}).get("201", {})
+    ref = created.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    schema = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/components/schemas/") else {}
+    return "id" in schema.get("properties", {})
+
+
+def _links(paths: dict[str, Any], created: str) -> dict[str, Any]:
+    """Links from the 201 of `POST created` to every operation on one of the things it makes."""
+    links: dict[str, Any] = {}
+    for path, item in paths.items():
+        rest = path.removeprefix(created + "/").split("/")
+        if not path.startswith(created + "/") or not (rest[0].startswith("{") and rest[0].endswith("}")):
+            continue
+        parameters = {name: f"$request.path.{name}" for name in _path_parameters(created)}
+        parameters[rest[0][1:-1]] = "$response.body#/id"
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"} and "operationId" in operation:
+                links[operation["operationId"]] = {"operationId": operation["operationId"], "parameters": parameters}
+    return links
+
+
+def _link_creates(document: dict[str, Any]) -> None:
+    paths: dict[str, Any] = document.get("paths", {})
+    schemas = document.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        operation = item.get("post")
+        if operation is not None and _creates_with_id(operation, schemas):
+            links = _links(paths, path)
+            if links:
+                operation["responses"]["201"]["links"] = links
+
+
 def complete(document: dict[str, Any]) -> dict[str, Any]:
     """The document with every operation's error answers, header and bounds (see the module's doc)."""
     document = copy.deepcopy(document)
@@ -123,6 +162,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:
                 _complete_operation(method, path, operation)
+    _link_creates(document)
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name in DROPPED_SCHEMAS:
         schemas.pop(name, None)

@@ -125,5 +125,20 @@ def test_many_tenants_in_parallel_each_get_their_own_answers() -> None:
         tenants = _setup(served.base_url, served.admin_token)
         with ThreadPoolExecutor(max_workers=TENANTS) as pool:
             results = list(pool.map(lambda t: _mixed(served.base_url, t[1], t[0]), enumerate(tenants)))
+        _assert_204_has_no_body_over_http(served.base_url, served.admin_token, tenants[0])
     wrong = [line for result in results for line in result]
     assert wrong == [], wrong[:10]
+
+
+def _assert_204_has_no_body_over_http(base_url: str, admin_token: str, tenant: Tenant) -> None:
+    """A 204 carries no body, no content type and no length on the wire (issue 14: it had JSON's, and 4)."""
+    _, spare = Client(base_url).call("POST", f"/v1/accounts/{tenant.account_id}/tokens", admin_token, {"name": "s"})
+    connection = Client(base_url).connection
+    connection.request(
+        "DELETE",
+        f"/v1/accounts/{tenant.account_id}/tokens/{spare['id']}",
+        headers={"authorization": f"Bearer {admin_token}"},
+    )
+    answer = connection.getresponse()
+    assert (answer.status, answer.read()) == (204, b"")
+    assert answer.getheader("content-type") is None and answer.getheader("content-length") is None
