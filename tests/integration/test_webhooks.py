@@ -19,14 +19,15 @@ import pytest
 
 from jarchi import clock as platform_clock
 from jarchi.clock import LocalClock
-from jarchi.connectors.simulator import SimulatorConfig
+from jarchi.connectors.simulator import SimulatorConfig, SmsRates
 from jarchi.signing import HEADER, SignatureRefused, verify
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
-from tests.campaign_harness import Customer, finished_sms, new_customer, recording_connector
+from tests.campaign_harness import Customer, create, finished_sms, new_customer, recording_connector, run_to_end
 
 NUMBERS = ["+989120000041", "+989120000042"]
 OUTCOMES = {NUMBERS[0]: "DELIVRD", NUMBERS[1]: "UNDELIV"}
+ALL_DELIVERED = SmsRates(DELIVRD=1, UNDELIV=0, EXPIRED=0, REJECTD=0, NOREPORT=0)
 WINDOW_SECONDS = 300
 
 
@@ -173,3 +174,53 @@ def test_spec_14_webhook_registration_refuses_bad_events_and_urls(shop: Customer
         shop.api.post("/v1/webhooks", {"url": "https://x.example/h", "events": ["nope"]}), 422, "validation_error"
     )
     assert_error(shop.api.post("/v1/webhooks", {"url": "https://x.example/h", "events": []}), 422, "validation_error")
+
+
+def test_spec_14_follow_up_sms_give_sms_delivery_only_and_callbacks_give_recipient_callback(
+    admin: Api, shop: Customer, platform: LocalRuntime, clock: LocalClock, receiver: tuple[Receiver, str]
+) -> None:
+    state, url = receiver
+    events = ["recipient.result", "sms.delivery", "recipient.callback"]
+    hook = shop.api.post("/v1/webhooks", {"url": url, "events": events}).json()
+    state.secret = hook["secret"]
+    listened, missed = NUMBERS
+    config = SimulatorConfig(seed=4, overrides={listened: "answered", missed: "no_answer"}, sms=ALL_DELIVERED)
+    with recording_connector(config):
+        campaign = create(
+            shop,
+            {
+                "name": "Parcel",
+                "channel": "voice",
+                "category": "service",
+                "tts_text": "Your parcel is here",
+                "language": "en",
+                "recipients": NUMBERS,
+                "speed_per_hour": 360_000,
+                "follow_ups": [{"on": "answered", "sms_text": f"{shop.sender}: thank you", "sender": shop.sender}],
+            },
+        )
+        run_to_end(clock, [campaign["id"]], region=platform.settings.region)
+    # WHEN the one who missed the call calls back within the hour (booked by the connector-events function)
+    clock.advance(600)
+    called = admin.post("/v1/local/inbound-calls", {"number": missed, "seconds": 30})
+    assert called.status == 201 and called.json()["outcome"] == "connected", called.body
+    follow_up = f"{campaign['id']}.0.f0:dlr:DELIVRD"
+    expected = {
+        f"{campaign['id']}.0.1:answered",
+        f"{campaign['id']}.1.1:no_answer",
+        follow_up,
+        f"callback:simulator:{called.json()['id']}",  # the inbound call's event id, named by its connector
+    }
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not expected <= state.processed:
+        time.sleep(0.2)
+    # THEN the follow-up SMS is an sms.delivery naming its rule, never a recipient.result of its own, and the
+    # callback a recipient.callback with its outcome and cost
+    bodies = {event["id"]: event for event in (json.loads(body) for _, _, body in state.requests)}
+    assert state.processed == expected, sorted(state.processed)
+    sms = bodies[follow_up]
+    assert (sms["type"], sms["data"]["number"], sms["data"]["follow_up_rule"]) == ("sms.delivery", listened, 0)
+    callback = bodies[f"callback:simulator:{called.json()['id']}"]
+    assert callback["type"] == "recipient.callback"
+    assert callback["data"]["number"] == missed and callback["data"]["outcome"] == "connected"
+    assert callback["data"]["campaign_id"] == campaign["id"] and callback["data"]["cost"] > 0

@@ -9,11 +9,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from jarchi.accounts.models import Account, AccountType, Caller
+from jarchi.campaigns.follow_ups import follow_up_seq
+from jarchi.campaigns.models import RecipientState
 from jarchi.clock import LocalClock, use_clock
 from jarchi.connectors.webhook_http import HttpWebhookSender
 from jarchi.errors import Unprocessable
 from jarchi.ports import PlatformEvent
 from jarchi.reports import webhooks
+from jarchi.reports.events import recipient_events
 from jarchi.reports.ports import DeliveryStatus, WebhookRefused
 from jarchi.reports.webhooks import WEBHOOKS_DLQ, WebhookPorts, WebhookPublisher, backoff_seconds, deliver
 from jarchi.resources import WEBHOOKS_QUEUE
@@ -136,3 +139,17 @@ def test_spec_14_ssrf_guard_allows_public_addresses_and_loopback_only_locally() 
 
 def test_spec_14_backoff_doubles_from_30_seconds_up_to_an_hour() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 7, 8, 20)] == [30, 60, 120, 1920, 3600, 3600]
+
+
+def test_spec_14_a_follow_up_sms_is_an_sms_delivery_naming_its_rule_never_a_recipient_result() -> None:
+    follow_up = RecipientState(
+        "cmp_1", follow_up_seq(3, 1), "+989120000001", 1, status="delivered", attempt_id="cmp_1.3.f1",
+        cost=50, updated_at=START, delivery_status="DELIVRD",
+    )  # fmt: skip
+    [event] = recipient_events("acc_1", follow_up)
+    assert (event.id, event.type) == ("cmp_1.3.f1:dlr:DELIVRD", "sms.delivery")
+    assert event.data["follow_up_rule"] == 1 and event.data["number"] == "+989120000001"
+    not_sent = RecipientState("cmp_1", follow_up_seq(3, 0), "+989120000001", 1, status="window_closed")
+    assert recipient_events("acc_1", not_sent) == []
+    call = RecipientState("cmp_1", 3, "+989120000001", 1, status="answered", attempt_id="cmp_1.3.1", updated_at=START)
+    assert [e.type for e in recipient_events("acc_1", call)] == ["recipient.result"]

@@ -10,7 +10,7 @@ from functions.api.schemas.common import Request
 from jarchi.clock import iso
 from jarchi.reports.ports import Delivery, ExportRecord, Webhook
 
-EventType = Literal["campaign.status", "recipient.result", "sms.delivery"]
+EventType = Literal["campaign.status", "recipient.result", "sms.delivery", "recipient.callback"]
 
 
 class ExportQueued(BaseModel):
@@ -50,7 +50,7 @@ class ExportOut(BaseModel):
 
 class WebhookBody(Request):
     url: Annotated[str, Field(min_length=8, max_length=2048, examples=["https://example.com/jarchi"])]
-    events: Annotated[list[EventType], Field(min_length=1, max_length=3)]
+    events: Annotated[list[EventType], Field(min_length=1, max_length=4)]
 
 
 class WebhookOut(BaseModel):

@@ -4,6 +4,11 @@ repositories are wrapped at the composition root (`jarchi.wiring`), so every sta
 states written (results, pre-dial finals) becomes `recipient.result` events, plus `sms.delivery` for each SMS
 with its operator report (one per message: the connectors report a message once, all its parts in).
 
+A follow-up SMS (R-OUT-3, stored beside its recipient) is not the recipient's result: it gives only its
+`sms.delivery`, with `follow_up_rule`, once the operator reported it (a follow-up not sent gives nothing). A
+callback booked (R-OUT-4, `record_callback`, from the telephony and connector-events functions) gives
+`recipient.callback`, connected or refused, keyed by the inbound call's event id.
+
 Event ids are the facts' own (`<campaign>:<history index>:<status>`, `<attempt or campaign.seq>:<status>`), so
 the same fact published twice (a redelivered results message writes its states again) carries the same id
 and a receiver drops the copy: at least once. The states are published after they are written and before the
@@ -15,8 +20,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from jarchi import clock
+from jarchi.campaigns.follow_ups import recipient_of_follow_up_seq
 from jarchi.campaigns.models import IN_PROGRESS, PENDING, Campaign, CampaignPart, RecipientState
-from jarchi.campaigns.ports import CampaignRepository, RecipientRepository
+from jarchi.campaigns.ports import CallbackRecord, CampaignRepository, RecipientRepository
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.clock import iso
 from jarchi.ports import EventPublisher, PlatformEvent
@@ -39,6 +46,8 @@ def status_event(campaign: Campaign, change: StatusChange) -> PlatformEvent:
 
 
 def recipient_events(account_id: str, state: RecipientState) -> list[PlatformEvent]:
+    if state.seq < 0:
+        return _follow_up_events(account_id, state)
     at = iso(state.updated_at) if state.updated_at else ""
     key = state.attempt_id or f"{state.campaign_id}.{state.seq}"
     data: dict[str, Any] = {
@@ -58,6 +67,34 @@ def recipient_events(account_id: str, state: RecipientState) -> list[PlatformEve
     return events
 
 
+def _follow_up_events(account_id: str, state: RecipientState) -> list[PlatformEvent]:
+    if state.delivery_status is None or state.attempt_id is None:
+        return []
+    _, rule = recipient_of_follow_up_seq(state.seq)
+    data: dict[str, Any] = {
+        "campaign_id": state.campaign_id,
+        "number": state.number,
+        "status": state.status,
+        "delivery_status": state.delivery_status,
+        "parts": state.units,
+        "cost": state.cost,
+        "follow_up_rule": rule,
+    }
+    at = iso(state.updated_at) if state.updated_at else ""
+    return [PlatformEvent(f"{state.attempt_id}:dlr:{state.delivery_status}", "sms.delivery", account_id, at, data)]
+
+
+def callback_event(record: CallbackRecord) -> PlatformEvent:
+    data: dict[str, Any] = {
+        "campaign_id": record.campaign_id,
+        "number": record.number,
+        "outcome": "connected" if record.connected else "refused",
+        "seconds": record.seconds,
+        "cost": record.cost,
+    }
+    return PlatformEvent(f"callback:{record.event_id}", "recipient.callback", record.account_id, iso(clock.now()), data)
+
+
 class PublishingCampaigns:
     """A campaign repository that publishes each status change it wrote."""
 
@@ -71,6 +108,13 @@ class PublishingCampaigns:
     def record_status_change(self, campaign: Campaign, change: StatusChange, **options: Any) -> None:
         self._inner.record_status_change(campaign, change, **options)
         self._publisher.publish([status_event(campaign, change)])
+
+    def record_callback(self, record: CallbackRecord) -> bool:
+        booked = self._inner.record_callback(record)
+        # Booked before (a redelivered report) publishes again under the same id: a crash between the booking
+        # and the publishing loses no event.
+        self._publisher.publish([callback_event(record)])
+        return booked
 
     def start_part(
         self, campaign: Campaign, change: StatusChange | None, part: CampaignPart, posting: Any, *, reset: bool

@@ -42,7 +42,7 @@ from jarchi.resources import WEBHOOKS_QUEUE, QueueSpec
 from jarchi.settings import get_settings
 from jarchi.signing import HEADER, signature
 
-EVENT_TYPES: Final = ("campaign.status", "recipient.result", "sms.delivery")
+EVENT_TYPES: Final = ("campaign.status", "recipient.result", "sms.delivery", "recipient.callback")
 MAX_WEBHOOKS_PER_ACCOUNT: Final = 10
 RETRY_FOR: Final = timedelta(hours=24)
 FIRST_BACKOFF_SECONDS: Final = 30
