@@ -1,7 +1,7 @@
 """schemathesis against the local API (R-API, issue 14): every operation of `/v1/openapi.json`, as the admin,
 a reseller and a customer (both with credit), with positive and negative data, the coverage phase and stateful
-links; checks that no answer is a 5xx and that every answer's status, content type and body conform to the
-document.
+links (the document links each create to the operations on what it made: functions.api.openapi); checks
+that no answer is a 5xx and that every answer's status, content type and body conform to the document.
 
 The seed is fixed, so a run repeats. The default profile sends at least 5,000 requests (counted by the server
 itself); `FUZZ_PROFILE=nightly` sends many more. The figures of the last run are in bench/README.md:
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -78,9 +79,16 @@ def _start(base_url: str, token: str, examples: int, report: Path) -> subprocess
 
 
 def _finish(run: subprocess.Popen[str], report: Path) -> dict[str, Any]:
-    output, _ = run.communicate(timeout=900)
+    output, _ = run.communicate(timeout=1500)  # ~11 min for the three at once on a loaded 2-core machine
     assert run.returncode == 0, output[-6000:]
     result: dict[str, Any] = json.loads(report.read_text())
+    links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected / (\d+) total", output)
+    scenarios = re.search(r"Scenarios:\s+(\d+)", output)
+    result["stateful"] = {
+        "links_covered": int(links.group(1)) if links else 0,
+        "links_total": int(links.group(3)) if links else 0,
+        "scenarios": int(scenarios.group(1)) if scenarios else 0,
+    }
     return result
 
 
@@ -99,13 +107,18 @@ def test_schemathesis_finds_no_server_error_and_no_violation(tmp_path: Path) -> 
             name: _start(served.base_url, token, examples, tmp_path / f"{name}.json") for name, token in callers.items()
         }
         reports = {name: _finish(run, tmp_path / f"{name}.json") for name, run in runs.items()}
+    cases = sum(report["test_cases"]["generated"] for report in reports.values())
+    stateful = {name: report["stateful"] for name, report in reports.items()}
+    print(
+        f"\nschemathesis: {cases} test cases, {counting.total} requests, statuses {sorted(counting.statuses.items())}"
+        f"; stateful {stateful}"
+    )
     for name, report in reports.items():
         assert report["operations"]["tested"] == report["operations"]["total"] >= 30, (name, report["operations"])
         assert report["failures"] == [] and report["errors"] == [], (name, report["failures"], report["errors"])
         assert all(phase["status"] == "success" for phase in report["phases"].values()), report["phases"]
-    cases = sum(report["test_cases"]["generated"] for report in reports.values())
-    print(
-        f"\nschemathesis: {cases} test cases, {counting.total} requests, statuses {sorted(counting.statuses.items())}"
-    )
+        assert report["stateful"]["links_total"] >= 30, (name, stateful)  # the document's links, and inferred ones
+    # create → get/patch/delete: the stateful phases followed links with the ids the creates answered
+    assert sum(report["stateful"]["links_covered"] for report in reports.values()) >= 1, stateful
     assert counting.server_errors == 0, counting.statuses
     assert counting.total >= MIN_REQUESTS, counting.statuses
