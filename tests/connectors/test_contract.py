@@ -3,7 +3,11 @@ same money. Each scenario is what happens at the subscriber's end; each connecto
 that provider reports it (the simulator by its overrides, End User Messaging by Stubber-checked requests and
 its recorded events, Chime by Stubber-checked calls and its recorded SIP media application events, the HTTPS
 provider by a real double on 127.0.0.1 and its signed callbacks), through the connector and the shared
-event path back (`jarchi.connectors.callbacks`)."""
+event path back (`jarchi.connectors.callbacks`).
+
+Voice calls come in two kinds: recorded audio with a vote (simulator, Chime, HTTPS), and text-to-speech, which
+every voice connector carries, End User Messaging's `SendVoiceMessage` included (it cannot play audio or gather
+digits, and reports no partial listening: its scenarios listen to the end)."""
 
 from __future__ import annotations
 
@@ -45,12 +49,15 @@ START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 MESSAGE_SECONDS = 24
 VOICE_TARIFF, SMS_TARIFF = 120, 35
 SECRET = "contract-secret"
+CALLER = "+13125550100"
 
 
 @dataclass(frozen=True)
 class Subscriber:
     """What happens at one number. Voice: `answer` (None: the call is not answered), `listens` seconds,
-    `presses` digits, `line` busy / no_answer. SMS: the operator's `report` (None: refused at submission)."""
+    `presses` digits, `line` busy / no_answer / failed; `tts`: the call speaks a text (in Persian, which has no
+    Polly voice: said in the fallback language) instead of playing audio with a vote. SMS: the operator's
+    `report` (None: refused at submission)."""
 
     number: str
     channel: Channel
@@ -59,6 +66,7 @@ class Subscriber:
     presses: str = ""
     line: str = "no_answer"
     report: str | None = "DELIVRD"
+    tts: bool = False
 
 
 SUBSCRIBERS = (
@@ -71,6 +79,10 @@ SUBSCRIBERS = (
     Subscriber("+989120000007", Channel.SMS, report="EXPIRED"),
     Subscriber("+989120000008", Channel.SMS, report="REJECTD"),  # blocked by the carrier
     Subscriber("+989120000009", Channel.SMS, report=None),  # refused at submission (opted out at the operator)
+    Subscriber("+989120000010", Channel.VOICE, tts=True, answer=True),  # hears the spoken text to the end
+    Subscriber("+989120000011", Channel.VOICE, tts=True, line="busy"),
+    Subscriber("+989120000012", Channel.VOICE, tts=True, line="no_answer"),
+    Subscriber("+989120000013", Channel.VOICE, tts=True, line="failed"),  # not a number in service
 )
 
 
@@ -85,6 +97,8 @@ def attempt_for(seq: int, subscriber: Subscriber) -> Attempt:
     }
     if subscriber.channel is Channel.SMS:
         return Attempt(**common, sms_text="Sale today", sender="JARCHI", units=2)
+    if subscriber.tts:
+        return Attempt(**common, tts_text="Sale today", language="fa", message_seconds=MESSAGE_SECONDS, units=1)
     return Attempt(**common, audio_key="audio/acc-1/aud-1.wav", message_seconds=MESSAGE_SECONDS, vote=True, units=1)
 
 
@@ -125,16 +139,30 @@ def simulator(attempts: list[Attempt]) -> list[AttemptResult]:
 
 
 EUM_EVENT = {"DELIVRD": "TEXT_DELIVERED", "EXPIRED": "TEXT_TTL_EXPIRED", "REJECTD": "TEXT_CARRIER_BLOCKED"}
+EUM_CALL_EVENT = {"busy": "VOICE_BUSY", "no_answer": "VOICE_NO_ANSWER", "failed": "VOICE_FAILED"}
+
+
+def eum_event(attempt: Attempt) -> str:
+    """The recorded End User Messaging event that reports this subscriber's attempt."""
+    s = BY_NUMBER[attempt.number]
+    if s.channel is Channel.SMS:
+        return EUM_EVENT[str(s.report)]
+    return "VOICE_COMPLETED" if s.answer else EUM_CALL_EVENT[s.line]
 
 
 def end_user_messaging(attempts: list[Attempt]) -> list[AttemptResult]:
     client = boto3.client("pinpoint-sms-voice-v2", region_name="eu-central-1")
     connector = EndUserMessagingConnector(
-        EndUserMessagingConfig(configuration_set="jarchi-sms", in_flight=1), region="eu-central-1", client=client
+        EndUserMessagingConfig(configuration_set="jarchi-sms", voice_origination_identity=CALLER, in_flight=1),
+        region="eu-central-1",
+        client=client,
     )
     reports: list[ProviderReport] = []
     with Stubber(client) as stubber:
         for attempt in attempts:
+            if attempt.channel is Channel.VOICE:
+                stubber.add_response("send_voice_message", {"MessageId": f"msg-{attempt.attempt_id}"}, _call(attempt))
+                continue
             request = connector.request(attempt)
             if BY_NUMBER[attempt.number].report is None:
                 stubber.add_client_error(
@@ -151,18 +179,38 @@ def end_user_messaging(attempts: list[Attempt]) -> list[AttemptResult]:
     for attempt, placement in zip(attempts, placements, strict=True):
         if placement.status is not PlacementStatus.SUBMITTED:
             continue
-        event = copy.deepcopy(load_event(f"end_user_messaging/{EUM_EVENT[str(BY_NUMBER[attempt.number].report)]}"))
+        event = copy.deepcopy(load_event(f"end_user_messaging/{eum_event(attempt)}"))
         event |= {"messageId": placement.reference, "destinationPhoneNumber": attempt.number}
-        event["context"] = connector.request(attempt)["Context"]
+        sent = connector.voice_request(attempt) if attempt.channel is Channel.VOICE else connector.request(attempt)
+        event["context"] = sent["Context"]
         report = report_from_event(event)
         assert report is not None
         reports.append(report)
     return through_the_event_path([p.result for p in placements if p.result is not None], reports)
 
 
+def _call(attempt: Attempt) -> dict[str, Any]:
+    """SendVoiceMessage as the service model has it, written out here rather than taken from the connector."""
+    return {
+        "DestinationPhoneNumber": attempt.number,
+        "MessageBody": "Sale today",
+        "MessageBodyTextType": "TEXT",
+        "VoiceId": "JOANNA",  # Persian has no Polly voice: the fallback language's (en)
+        "OriginationIdentity": CALLER,
+        "ConfigurationSetName": "jarchi-sms",
+        "Context": {
+            "jarchi_campaign": attempt.campaign_id,
+            "jarchi_attempt": attempt.attempt_id,
+            "jarchi_units": "1",
+            "jarchi_seconds": str(MESSAGE_SECONDS),
+            "jarchi_spoken": "en",
+        },
+    }
+
+
 def chime(attempts: list[Attempt]) -> list[AttemptResult]:
     client = boto3.client("chime-sdk-voice", region_name="us-east-1")
-    config = ChimeConfig(sip_media_application_id="sma-1", caller_ids=("+13125550100",), in_flight=1)
+    config = ChimeConfig(sip_media_application_id="sma-1", caller_ids=(CALLER,), in_flight=1)
     connector = ChimeConnector(config, region="us-east-1", client=client)
     with Stubber(client) as stubber:
         for attempt in attempts:
@@ -172,9 +220,12 @@ def chime(attempts: list[Attempt]) -> list[AttemptResult]:
     reports = []
     for attempt, placement in zip(attempts, placements, strict=True):
         s = BY_NUMBER[attempt.number]
+        gathered = "ACTION_SUCCESSFUL_SpeakAndGetDigits" if s.tts else "ACTION_SUCCESSFUL_PlayAudioAndGetDigits"
         if s.answer and s.listens >= MESSAGE_SECONDS:
             steps = [("NEW_OUTBOUND_CALL", 0), ("RINGING", 1), ("CALL_ANSWERED", 5)]
-            steps += [("ACTION_SUCCESSFUL_PlayAudioAndGetDigits", 5 + s.listens + 4), ("HANGUP", 5 + s.listens + 5)]
+            steps += [(gathered, 5 + s.listens + 4), ("HANGUP", 5 + s.listens + 5)]
+        elif s.line == "failed":
+            steps = [("NEW_OUTBOUND_CALL", 0), ("HANGUP_not_a_number", 2)]
         elif s.answer:
             steps = [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("HANGUP", 5 + s.listens)]
         else:
@@ -221,10 +272,11 @@ def https(attempts: list[Attempt]) -> list[AttemptResult]:
     return through_the_event_path([p.result for p in placements if p.result is not None], reports)
 
 
-DRIVERS: dict[str, tuple[Driver, frozenset[Channel]]] = {
-    "end_user_messaging": (end_user_messaging, frozenset({Channel.SMS})),
-    "chime": (chime, frozenset({Channel.VOICE})),
-    "https": (https, frozenset({Channel.VOICE, Channel.SMS})),
+Carries = Callable[[Subscriber], bool]
+DRIVERS: dict[str, tuple[Driver, Carries]] = {
+    "end_user_messaging": (end_user_messaging, lambda s: s.channel is Channel.SMS or s.tts),
+    "chime": (chime, lambda s: s.channel is Channel.VOICE),
+    "https": (https, lambda s: True),
 }
 
 
@@ -254,8 +306,8 @@ def money(attempts: list[Attempt], results: list[AttemptResult]) -> tuple[int, i
 
 @pytest.mark.parametrize("name", sorted(DRIVERS))
 def test_r_dsp_4_every_connector_gives_the_simulators_results_and_money(name: str) -> None:
-    driver, channels = DRIVERS[name]
-    attempts = [a for a in ATTEMPTS.values() if a.channel in channels]
+    driver, carries = DRIVERS[name]
+    attempts = [a for a in ATTEMPTS.values() if carries(BY_NUMBER[a.number])]
     expected = simulator(attempts)
     got = driver(attempts)
     assert len(got) == len(attempts)  # one final result per attempt, none twice
@@ -266,6 +318,12 @@ def test_r_dsp_4_every_connector_gives_the_simulators_results_and_money(name: st
 
 def test_the_scenarios_cover_every_kind_of_result() -> None:
     kinds = {r.outcome.value for r in simulator(list(ATTEMPTS.values()))}
-    assert kinds == {"answered", "busy", "no_answer", "delivered", "undelivered", "rejected"}
+    assert kinds == {"answered", "busy", "no_answer", "failed", "delivered", "undelivered", "rejected"}
     charged, released = money(list(ATTEMPTS.values()), simulator(list(ATTEMPTS.values())))
-    assert (charged, released) == (3 * VOICE_TARIFF + 2 * 2 * SMS_TARIFF, 2)
+    assert (charged, released) == (4 * VOICE_TARIFF + 2 * 2 * SMS_TARIFF, 3)
+
+
+def test_r_tts_1_every_voice_connector_carries_the_text_to_speech_scenarios() -> None:
+    spoken = {s.number for s in SUBSCRIBERS if s.tts}
+    for name, (_, carries) in DRIVERS.items():
+        assert spoken <= {s.number for s in SUBSCRIBERS if carries(s)}, name
