@@ -1,0 +1,91 @@
+"""Least privilege over every function's role (issue 10, "The stack"): no wildcard action, a `*` resource only for
+the actions whose service allows nothing narrower, and only the tables, buckets and queues the function uses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.constants import FUNCTION_ACCESS, RESOURCE_PREFIX
+from jarchi.resources import ALL_FUNCTIONS, Trigger
+from tests.infra.conftest import Synth
+
+# Actions granted on `*`, each because its service has no resource to name (or not one known at deploy time).
+STAR_RESOURCE_ACTIONS = {
+    "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
+    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
+    "acm:RequestCertificate": "the certificate does not exist before the request",
+}
+
+
+def _statements(synth: Synth, function: str) -> list[dict[str, Any]]:
+    spec = next(s for s in ALL_FUNCTIONS if s.name == function)
+    functions = synth.resources("AWS::Lambda::Function").values()
+    (props,) = [f["Properties"] for f in functions if f["Properties"]["Handler"] == spec.lambda_handler]
+    role = props["Role"]["Fn::GetAtt"][0]
+    policies = [*synth.resources("AWS::IAM::Policy").values(), *synth.resources("AWS::IAM::ManagedPolicy").values()]
+    return [  # CDK moves statements past a policy's size limit into overflow managed policies
+        statement
+        for policy in policies
+        if {"Ref": role} in policy["Properties"].get("Roles", [])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _by_name(synth: Synth, type_: str, name_property: str) -> dict[str, str]:
+    """Deployed name → logical id, for the resources of `type_` with a literal name."""
+    return {str(r["Properties"][name_property]): lid for lid, r in synth.resources(type_).items()}
+
+
+def _referenced(synth: Synth, statements: list[dict[str, Any]], type_: str) -> set[str]:
+    """The logical ids of `type_` resources that the statements' resources name."""
+    ids = set(synth.resources(type_))
+    text = json.dumps([s["Resource"] for s in statements])
+    return {logical_id for logical_id in ids if f'"{logical_id}"' in text}
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_no_wildcard_action_and_star_resources_only_where_nothing_narrower_exists(
+    synth: Synth, function: str
+) -> None:
+    statements = _statements(synth, function)
+    assert statements, f"{function} has no policy"
+    for statement in statements:
+        actions = _listed(statement["Action"])
+        assert statement["Effect"] == "Allow"
+        assert not [a for a in actions if "*" in a], f"{function}: wildcard action in {actions}"
+        if "*" in _listed(statement["Resource"]):
+            assert set(actions) <= set(STAR_RESOURCE_ACTIONS), f"{function}: {actions} on every resource"
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_each_function_names_only_its_own_tables_and_buckets(synth: Synth, function: str) -> None:
+    statements = _statements(synth, function)
+    access = FUNCTION_ACCESS[function]
+    tables = _by_name(synth, "AWS::DynamoDB::Table", "TableName")
+    dynamodb = [s for s in statements if _listed(s["Action"])[0].startswith("dynamodb:")]
+    s3 = [s for s in statements if _listed(s["Action"])[0].startswith("s3:")]
+    assert _referenced(synth, dynamodb, "AWS::DynamoDB::Table") == {
+        tables[f"{RESOURCE_PREFIX}-{t}"] for t in access.tables
+    }
+    assert len(_referenced(synth, s3, "AWS::S3::Bucket")) == len(access.buckets)
+    s3_actions = {a for s in statements for a in _listed(s["Action"]) if a.startswith("s3:")}
+    assert s3_actions <= {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListBucket"}
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_a_function_receives_only_from_its_own_queue(synth: Synth, function: str) -> None:
+    spec = next(s for s in ALL_FUNCTIONS if s.name == function)
+    receiving = [s for s in _statements(synth, function) if "sqs:ReceiveMessage" in _listed(s["Action"])]
+    if spec.trigger is not Trigger.QUEUE:
+        assert receiving == []
+        return
+    assert spec.queue is not None
+    own = _by_name(synth, "AWS::SQS::Queue", "QueueName")[f"{RESOURCE_PREFIX}-{spec.queue.logical}"]
+    assert _referenced(synth, receiving, "AWS::SQS::Queue") == {own}
