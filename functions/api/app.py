@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_ui_package
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
-from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
 from functions.api.brand import with_brand
 from functions.api.edge import serve
@@ -71,6 +69,9 @@ def build_app() -> JarchiApi:
 
 @cache
 def _swagger_assets() -> tuple[str, str]:
+    # Imported here, as below: the swagger-ui package (and its OAuth2 models) serves only /v1/docs.
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_ui_package
+
     folder = Path(swagger_ui_package.__file__).parent
     return (
         (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
@@ -79,6 +80,8 @@ def _swagger_assets() -> tuple[str, str]:
 
 
 def swagger_page(document: str) -> str:
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
     script, style = _swagger_assets()
     return generate_swagger_html(document.replace("</", "<\\/"), script, style, "", None)
 

@@ -3,32 +3,29 @@
 The same key and body answer the stored response once more (with `Idempotent-Replayed: true`); the same
 key with another body is `idempotency_key_reused` (422). Keys are scoped to the account and the route.
 Only successful (2xx) responses are kept: a refused request may be retried with the same key once its
-cause is fixed (e.g. after a top-up)."""
+cause is fixed (e.g. after a top-up).
+
+The Powertools utility (and boto3 with it) is imported on the first request carrying a key, not at the cold
+start: most first requests are reads (issue 10, cold start)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from functions.api.auth import current_caller
 from jarchi.errors import BadRequest, Conflict, Unprocessable
 from jarchi.settings import get_settings
 from jarchi.store.tables import IDEMPOTENCY
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 HEADER = "Idempotency-Key"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -58,6 +55,12 @@ def _run_once(app: APIGatewayRestResolver) -> Any:
 
 
 def _new_run_once() -> tuple[IdempotencyConfig, Any]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
     settings = get_settings()
     config = IdempotencyConfig(
         event_key_jmespath="scope",
@@ -89,6 +92,11 @@ def idempotent_request(app: APIGatewayRestResolver, next_middleware: NextMiddlew
         "scope": f"{current_caller().account_id} {event.http_method} {event.path} {key}",
         "fingerprint": hashlib.sha256((event.body or "").encode()).hexdigest(),
     }
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     try:
         stored = _run_once(app)(request=request, app=app, next_middleware=next_middleware)
     except _NotKept as refused:

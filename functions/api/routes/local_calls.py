@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from functions.api.auth import current_caller
-from functions.api.schemas.common import Request
+from functions.api.schemas.common import Request, Shape
 from jarchi.accounts.access import require_admin
 from jarchi.connectors.simulator import originate_inbound_call
 from jarchi.ids import new_id
@@ -22,7 +22,7 @@ class InboundCallBody(Request):
     seconds: Annotated[int, Field(ge=0, le=3600)] = 30
 
 
-class InboundCallOut(BaseModel):
+class InboundCallOut(Shape):
     id: str
     outcome: str  # connected | refused
     campaign_id: str | None

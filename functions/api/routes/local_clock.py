@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from functions.api.auth import current_caller
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from jarchi.accounts.access import require_admin
 from jarchi.clock import LocalClock, get_clock
 from jarchi.errors import NotFound
@@ -21,7 +21,7 @@ class ClockAdvance(Request):
     advance_seconds: Annotated[int, Field(ge=0, le=MAX_ADVANCE)]
 
 
-class ClockOut(BaseModel):
+class ClockOut(Shape):
     now: Timestamp
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from functions.api.schemas.fields import Name, ShortName
 from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token
 from jarchi.accounts.policy import demo_expires_at
@@ -42,7 +42,7 @@ class AccountPatch(Request):
         return AccountChanges(**given)
 
 
-class AccountOut(BaseModel):
+class AccountOut(Shape):
     id: str
     name: str
     type: AccountType
@@ -76,7 +76,7 @@ class AccountOut(BaseModel):
         )
 
 
-class AccountPage(BaseModel):
+class AccountPage(Shape):
     items: list[AccountOut]
     next_cursor: str | None
 
@@ -85,7 +85,7 @@ class TokenCreate(Request):
     name: ShortName = "default"
 
 
-class TokenCreated(BaseModel):
+class TokenCreated(Shape):
     """The only response that ever contains the token itself."""
 
     id: str
@@ -106,7 +106,7 @@ class TokenCreated(BaseModel):
         )
 
 
-class TokenOut(BaseModel):
+class TokenOut(Shape):
     id: str
     prefix: str
     name: str
@@ -124,7 +124,7 @@ class TokenOut(BaseModel):
         )
 
 
-class TokenList(BaseModel):
+class TokenList(Shape):
     items: list[TokenOut]
     next_cursor: str | None = None
 
@@ -142,7 +142,7 @@ class TariffIn(Request):
         return Tariff(voice_per_pulse=self.voice_pulse, sms_per_segment=self.sms_segment)
 
 
-class TariffOut(BaseModel):
+class TariffOut(Shape):
     account_id: str
     voice_pulse: int
     sms_segment: int

@@ -6,9 +6,9 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from functions.api.schemas.fields import Name, Text
 from jarchi.content.records import AudioRecord
 from jarchi.errors import BadRequest
@@ -34,7 +34,7 @@ class AudioCreate(Request):
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
 
 
-class AudioOut(BaseModel):
+class AudioOut(Shape):
     id: str
     account_id: str
     title: str
@@ -72,7 +72,7 @@ class AudioOut(BaseModel):
         )
 
 
-class AudioPage(BaseModel):
+class AudioPage(Shape):
     items: list[AudioOut]
     next_cursor: str | None
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request
+from functions.api.schemas.common import Request, Shape
 from functions.api.schemas.fields import Id, Name, Text
 from jarchi import clock
 from jarchi.campaigns.draft import CampaignDraft
@@ -21,14 +21,14 @@ from jarchi.compliance.restricted import RestrictedPeriod
 from jarchi.reports.views import PartReport, campaign_report
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(Shape):
     at: str
     status: str
     actor: str
     reason: str | None
 
 
-class CostOut(BaseModel):
+class CostOut(Shape):
     estimated: int
     reserved: int
     charged: int
@@ -36,13 +36,13 @@ class CostOut(BaseModel):
     refunded: int
 
 
-class CommentOut(BaseModel):
+class CommentOut(Shape):
     at: str
     author: Literal["user", "system"]
     text: str
 
 
-class QualityOut(BaseModel):
+class QualityOut(Shape):
     """The quality gate (R-CPL-5): the running ACD and band, and once judged, the verdict kept: the breaker's
     measures and the stop it caused (`stopped`, with the figure in `reason`)."""
 
@@ -69,25 +69,25 @@ class QualityOut(BaseModel):
         )
 
 
-class SpeedOut(BaseModel):
+class SpeedOut(Shape):
     configured_per_hour: int
     achieved_per_hour: int
 
 
-class RetryOut(BaseModel):
+class RetryOut(Shape):
     parts: int
     delay_minutes: int
     on: list[str]
 
 
-class PartCostOut(BaseModel):
+class PartCostOut(Shape):
     reserved: int
     charged: int
     released: int
     refunded: int
 
 
-class PartOut(BaseModel):
+class PartOut(Shape):
     part: int
     kind: str
     status: str  # the campaign's status for the current part, `finished` for earlier ones
@@ -112,7 +112,7 @@ class PartOut(BaseModel):
         )
 
 
-class FollowUpOut(BaseModel):
+class FollowUpOut(Shape):
     on: str
     digits: list[str]
     sms_text: str
@@ -120,7 +120,7 @@ class FollowUpOut(BaseModel):
     segments: int
 
 
-class CampaignOut(BaseModel):
+class CampaignOut(Shape):
     id: str
     campaign_id: str  # the same id, under the name quick-send clients read
     name: str
@@ -225,12 +225,12 @@ class CampaignOut(BaseModel):
         )
 
 
-class CampaignPage(BaseModel):
+class CampaignPage(Shape):
     items: list[CampaignOut]
     next_cursor: str | None
 
 
-class FollowUpSentOut(BaseModel):
+class FollowUpSentOut(Shape):
     rule: int  # its position in the campaign's `follow_ups`
     on: str | None
     status: str  # the SMS's outcome, or why it was not sent: window_closed, blacklisted, opted_out
@@ -242,7 +242,7 @@ class FollowUpSentOut(BaseModel):
         return cls(rule=sent.rule, on=sent.on, status=sent.status, cost=sent.cost, delivery_status=sent.delivery_status)
 
 
-class RecipientOut(BaseModel):
+class RecipientOut(Shape):
     number: str
     status: str
     attempts: int
@@ -272,7 +272,7 @@ class RecipientOut(BaseModel):
         )
 
 
-class RecipientPage(BaseModel):
+class RecipientPage(Shape):
     items: list[RecipientOut]
     next_cursor: str | None
 
@@ -302,7 +302,7 @@ class RestrictedPeriodBody(Request):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class RestrictedPeriodOut(BaseModel):
+class RestrictedPeriodOut(Shape):
     id: str
     country: str
     start: str
@@ -324,7 +324,7 @@ class RestrictedPeriodOut(BaseModel):
         )
 
 
-class RestrictedPeriodPage(BaseModel):
+class RestrictedPeriodPage(Shape):
     items: list[RestrictedPeriodOut]
     next_cursor: str | None
 

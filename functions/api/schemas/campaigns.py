@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request
+from functions.api.schemas.common import Request, Shape
 from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule
@@ -114,7 +114,7 @@ class CampaignBody(Request):
         )
 
 
-class EstimateOut(BaseModel):
+class EstimateOut(Shape):
     estimated: int
     recipients: int
     parts: int

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from functions.api.schemas.audio import decode_base64
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from functions.api.schemas.fields import FileName, Id, Name, Numbers
 from jarchi.audiences.editing import NumbersAdded, NumbersDropped, NumbersGiven, NumbersRemoved
 from jarchi.audiences.parsing import InvalidLine
@@ -28,13 +28,13 @@ class ContactListCreate(Request):
     file: ContactListFile | None = None
 
 
-class InvalidLineOut(BaseModel):
+class InvalidLineOut(Shape):
     line: int
     value: str
     reason: str
 
 
-class ContactListOut(BaseModel):
+class ContactListOut(Shape):
     id: str
     account_id: str
     name: str
@@ -82,7 +82,7 @@ class ContactListOut(BaseModel):
         return cls.model_validate(cls.fields_of(contact_list))
 
 
-class ListNumberOut(BaseModel):
+class ListNumberOut(Shape):
     number: str
     type: str
     region: str | None
@@ -102,7 +102,7 @@ class ListNumberOut(BaseModel):
         )
 
 
-class ListNumberPage(BaseModel):
+class ListNumberPage(Shape):
     items: list[ListNumberOut]
     next_cursor: str | None
 
@@ -120,7 +120,7 @@ class ContactListDetail(ContactListOut):
         return cls.model_validate({**cls.fields_of(contact_list), "recipients": page})
 
 
-class ContactListPage(BaseModel):
+class ContactListPage(Shape):
     items: list[ContactListOut]
     next_cursor: str | None
 
@@ -130,7 +130,7 @@ class UploadCreate(Request):
     file_name: FileName
 
 
-class UploadOut(BaseModel):
+class UploadOut(Shape):
     upload_id: str
     upload_url: str
     method: str = "PUT"
@@ -163,7 +163,7 @@ def _lines(lines: tuple[InvalidLine, ...]) -> list[InvalidLineOut]:
     return [InvalidLineOut(line=x.line, value=x.value, reason=x.reason) for x in lines]
 
 
-class NumbersAddedOut(BaseModel):
+class NumbersAddedOut(Shape):
     id: str
     read: int
     invalid: int
@@ -189,7 +189,7 @@ class NumbersAddedOut(BaseModel):
         )
 
 
-class NumbersRemovedOut(BaseModel):
+class NumbersRemovedOut(Shape):
     id: str
     read: int
     invalid: int
@@ -224,7 +224,7 @@ class ContactListClean(Request):
     reasons: Annotated[list[Reason], Field(min_length=1, max_length=10)] | None = None
 
 
-class CleanOut(BaseModel):
+class CleanOut(Shape):
     id: str
     campaign_id: str
     dropped: int

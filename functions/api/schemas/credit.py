@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from jarchi.billing.ledger import Balance, EntryType, LedgerEntry
 
 
@@ -13,7 +13,7 @@ class CreditAdd(Request):
     reference: Annotated[str, Field(max_length=200)] | None = None
 
 
-class EntryOut(BaseModel):
+class EntryOut(Shape):
     id: str
     type: EntryType
     amount: int
@@ -38,7 +38,7 @@ class EntryOut(BaseModel):
         )
 
 
-class CreditOut(BaseModel):
+class CreditOut(Shape):
     balance: int
     reserved: int
     available: int
@@ -48,13 +48,13 @@ class CreditOut(BaseModel):
         return cls(balance=balance.balance, reserved=balance.reserved, available=balance.available)
 
 
-class CreditAdded(BaseModel):
+class CreditAdded(Shape):
     entry: EntryOut
     balance: int
     reserved: int
     available: int
 
 
-class EntryPage(BaseModel):
+class EntryPage(Shape):
     items: list[EntryOut]
     next_cursor: str | None

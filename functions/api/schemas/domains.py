@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from jarchi.accounts.models import Account
 from jarchi.domains.models import Domain
 
@@ -18,18 +18,18 @@ class DomainCreate(Request):
     )
 
 
-class DnsRecordOut(BaseModel):
+class DnsRecordOut(Shape):
     name: str
     type: str
     value: str
 
 
-class DnsTargetOut(BaseModel):
+class DnsTargetOut(Shape):
     type: Literal["ALIAS", "CNAME"]
     value: str
 
 
-class DomainOut(BaseModel):
+class DomainOut(Shape):
     id: str
     name: str
     account_id: str
@@ -58,12 +58,12 @@ class DomainOut(BaseModel):
         )
 
 
-class DomainPage(BaseModel):
+class DomainPage(Shape):
     items: list[DomainOut]
     next_cursor: str | None
 
 
-class BrandOut(BaseModel):
+class BrandOut(Shape):
     name: str
     reseller_id: str | None  # None: the platform's own brand
 

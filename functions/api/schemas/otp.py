@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from jarchi.channels import Channel
 from jarchi.otp import codes
 from jarchi.otp.models import Otp
@@ -32,7 +32,7 @@ class OtpCreate(Request):
         )
 
 
-class OtpOut(BaseModel):
+class OtpOut(Shape):
     id: str
     number: str
     channel: Channel
@@ -50,5 +50,5 @@ class OtpVerify(Request):
     code: Digits
 
 
-class OtpVerified(BaseModel):
+class OtpVerified(Shape):
     verified: bool

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request
+from functions.api.schemas.common import Request, Shape
 from jarchi.clock import iso
 from jarchi.reports.ports import Delivery, ExportRecord, Webhook
 
 EventType = Literal["campaign.status", "recipient.result", "sms.delivery", "recipient.callback"]
 
 
-class ExportQueued(BaseModel):
+class ExportQueued(Shape):
     """202: the export runs in the background; poll `GET /v1/exports/{export_id}`."""
 
     export_id: str
     status: str
 
 
-class ExportOut(BaseModel):
+class ExportOut(Shape):
     id: str
     export_id: str
     campaign_id: str
@@ -53,7 +53,7 @@ class WebhookBody(Request):
     events: Annotated[list[EventType], Field(min_length=1, max_length=4)]
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Shape):
     id: str
     url: str
     events: list[str]
@@ -71,12 +71,12 @@ class WebhookOut(BaseModel):
         )
 
 
-class WebhookPage(BaseModel):
+class WebhookPage(Shape):
     items: list[WebhookOut]
     next_cursor: str | None
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Shape):
     event_id: str
     event_type: str
     status: str  # delivered | retrying | dead_lettered
@@ -102,19 +102,19 @@ class DeliveryOut(BaseModel):
         )
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Shape):
     items: list[DeliveryOut]
     next_cursor: str | None
 
 
-class TimelineEventOut(BaseModel):
+class TimelineEventOut(Shape):
     at: str | None
     event: str
     part: int
     detail: dict[str, str | int | None]
 
 
-class TimelineOut(BaseModel):
+class TimelineOut(Shape):
     number: str
     status: str
     timeline: list[TimelineEventOut]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from jarchi.content.records import Sender
 
 
@@ -14,7 +14,7 @@ class SenderCreate(Request):
     name: Annotated[str, Field(min_length=1, max_length=32)]
 
 
-class SenderOut(BaseModel):
+class SenderOut(Shape):
     id: str
     account_id: str
     name: str
@@ -38,6 +38,6 @@ class SenderOut(BaseModel):
         )
 
 
-class SenderPage(BaseModel):
+class SenderPage(Shape):
     items: list[SenderOut]
     next_cursor: str | None

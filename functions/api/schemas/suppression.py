@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from functions.api.schemas.audio import decode_base64
-from functions.api.schemas.common import Request, Timestamp
+from functions.api.schemas.common import Request, Shape, Timestamp
 from functions.api.schemas.contact_lists import ContactListFile, InvalidLineOut
 from functions.api.schemas.fields import Numbers
 from jarchi.audiences.parsing import InvalidLine
@@ -29,7 +27,7 @@ def _lines(lines: tuple[InvalidLine, ...] | list[InvalidLine]) -> list[InvalidLi
     return [InvalidLineOut(line=x.line, value=x.value, reason=x.reason) for x in lines]
 
 
-class ImportOut(BaseModel):
+class ImportOut(Shape):
     read: int
     invalid: int
     added: int
@@ -42,7 +40,7 @@ class ImportOut(BaseModel):
         )
 
 
-class RemovalOut(BaseModel):
+class RemovalOut(Shape):
     removed: int
     not_listed: int
     invalid: int
@@ -58,7 +56,7 @@ class RemovalOut(BaseModel):
         )
 
 
-class ListedNumberOut(BaseModel):
+class ListedNumberOut(Shape):
     number: str
     added_at: Timestamp
     reason: str | None  # how it got there: `api`, `import`, or the campaign whose call was answered with 11
@@ -68,12 +66,12 @@ class ListedNumberOut(BaseModel):
         return cls(number=entry.number, added_at=entry.added_at, reason=entry.source)
 
 
-class ListedNumberPage(BaseModel):
+class ListedNumberPage(Shape):
     items: list[ListedNumberOut]
     next_cursor: str | None
 
 
-class BlacklistImportOut(BaseModel):
+class BlacklistImportOut(Shape):
     """An import of an uploaded blacklist file: `offset` of `size_bytes` read so far."""
 
     id: str
@@ -109,7 +107,7 @@ class BlacklistImportOut(BaseModel):
         )
 
 
-class BlacklistUploadOut(BaseModel):
+class BlacklistUploadOut(Shape):
     id: str
     status: str
     upload_url: str

@@ -1,7 +1,10 @@
 """Which adapter serves each port in this deployment: the composition root. Entry points (the Lambda
 handlers, the local runtime, the tests' fixtures) call `install()` once; services then `resolve` their ports.
 Getters are cached and create no AWS client themselves (the adapters make theirs on first use), so importing
-or installing costs nothing."""
+or installing costs nothing.
+
+Each getter imports its adapter itself: a function's cold start loads only the adapters (their pynamodb
+models, boto3 services, parsers) of the ports it resolves, not all of them (issue 10, cold start)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,6 @@ from typing import cast
 
 from jarchi.accounts.ports import AccountRepository
 from jarchi.audiences.ports import ContactListRepository, ListFiles
-from jarchi.aws.media import S3ExportFiles, S3ListFiles, S3MediaStore
-from jarchi.aws.sqs import SqsQueue
-from jarchi.aws.workflows import StepFunctionsRuns
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import (
     CalledNumbers,
@@ -23,92 +23,95 @@ from jarchi.campaigns.ports import (
 )
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.connectors.callbacks import ReportClaims
-from jarchi.connectors.registry import connector_from
-from jarchi.connectors.webhook_http import HttpWebhookSender
 from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
 from jarchi.content.tts import SpeechEngine, local_speech_engine
 from jarchi.domains.ports import DomainProvisioner, DomainRepository
 from jarchi.lists.imports import BlacklistImports
 from jarchi.otp.ports import OtpStore
 from jarchi.ports import Connector, EventPublisher, MessageQueue, provide
-from jarchi.reports.events import PublishingCampaigns, PublishingRecipients
 from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
-from jarchi.reports.webhooks import WebhookPublisher
 from jarchi.settings import get_settings
-from jarchi.store.accounts import DynamoAccounts
-from jarchi.store.adcap import DynamoAdCap
-from jarchi.store.audio import DynamoAudio
-from jarchi.store.blacklist_imports import DynamoBlacklistImports
-from jarchi.store.campaigns import DynamoCalledNumbers, DynamoCampaigns
-from jarchi.store.contact_lists import DynamoContactLists
-from jarchi.store.destinations import DynamoDestinations
-from jarchi.store.domains import DynamoDomains
-from jarchi.store.exports import DynamoExports
-from jarchi.store.follow_up_claims import DynamoFollowUpClaims
-from jarchi.store.ledger import DynamoLedger
-from jarchi.store.otp import DynamoOtp
-from jarchi.store.recipients import S3DynamoRecipients
-from jarchi.store.report_claims import DynamoReportClaims
-from jarchi.store.restricted import DynamoRestrictedPeriods
-from jarchi.store.senders import DynamoSenders
-from jarchi.store.suppression import DynamoSuppression
-from jarchi.store.webhooks import DynamoWebhooks
 
 
 @cache
 def campaigns() -> CampaignRepository:
     """Status writes also publish `campaign.status` webhook events (`jarchi.reports.events`)."""
+    from jarchi.reports.events import PublishingCampaigns
+    from jarchi.store.campaigns import DynamoCampaigns
+
     return cast(CampaignRepository, PublishingCampaigns(DynamoCampaigns(), events()))
 
 
 @cache
 def recipients() -> RecipientRepository:
     """Recipient states written also publish `recipient.result` and `sms.delivery` webhook events."""
+    from jarchi.reports.events import PublishingRecipients
+    from jarchi.store.campaigns import DynamoCampaigns
+    from jarchi.store.recipients import S3DynamoRecipients
+
     return cast(RecipientRepository, PublishingRecipients(S3DynamoRecipients(), DynamoCampaigns(), events()))
 
 
 @cache
 def events() -> EventPublisher:
+    from jarchi.reports.webhooks import WebhookPublisher
+
     return WebhookPublisher()
 
 
 @cache
 def webhooks() -> WebhookRepository:
+    from jarchi.store.webhooks import DynamoWebhooks
+
     return DynamoWebhooks()
 
 
 @cache
 def webhook_sender() -> WebhookSender:
+    from jarchi.connectors.webhook_http import HttpWebhookSender
+
     return HttpWebhookSender(allow_private=get_settings().stage == "local")
 
 
 @cache
 def workflows() -> WorkflowRuns:
+    from jarchi.aws.workflows import StepFunctionsRuns
+
     return StepFunctionsRuns()
 
 
 @cache
 def queue() -> MessageQueue:
+    from jarchi.aws.sqs import SqsQueue
+
     return SqsQueue()
 
 
 @cache
 def ad_cap() -> AdCap:
+    from jarchi.store.adcap import DynamoAdCap
+
     return DynamoAdCap()
 
 
 @cache
 def suppression() -> SuppressionLists:
+    from jarchi.store.suppression import DynamoSuppression
+
     return DynamoSuppression()
 
 
 @cache
 def destinations() -> DestinationHistory:
+    from jarchi.store.destinations import DynamoDestinations
+
     return DynamoDestinations()
 
 
 @cache
 def domains() -> DomainRepository:
+    from jarchi.store.domains import DynamoDomains
+
     return DynamoDomains()
 
 
@@ -121,81 +124,113 @@ def domain_provisioner() -> DomainProvisioner:
 
 @cache
 def restricted_periods() -> RestrictedPeriods:
+    from jarchi.store.restricted import DynamoRestrictedPeriods
+
     return DynamoRestrictedPeriods()
 
 
 @cache
 def otp_store() -> OtpStore:
+    from jarchi.store.otp import DynamoOtp
+
     return DynamoOtp()
 
 
 @cache
 def connector() -> Connector:
+    from jarchi.connectors.registry import connector_from
+
     return connector_from(get_settings())
 
 
 @cache
 def report_claims() -> ReportClaims:
+    from jarchi.store.report_claims import DynamoReportClaims
+
     return DynamoReportClaims()
 
 
 @cache
 def follow_up_claims() -> FollowUpClaims:
+    from jarchi.store.follow_up_claims import DynamoFollowUpClaims
+
     return DynamoFollowUpClaims()
 
 
 @cache
 def called_numbers() -> CalledNumbers:
+    from jarchi.store.campaigns import DynamoCalledNumbers
+
     return DynamoCalledNumbers()
 
 
 @cache
 def accounts() -> AccountRepository:
+    from jarchi.store.accounts import DynamoAccounts
+
     return DynamoAccounts()
 
 
 @cache
 def ledger() -> Ledger:
+    from jarchi.store.ledger import DynamoLedger
+
     return DynamoLedger()
 
 
 @cache
 def audio() -> AudioRepository:
+    from jarchi.store.audio import DynamoAudio
+
     return DynamoAudio()
 
 
 @cache
 def senders() -> SenderRepository:
+    from jarchi.store.senders import DynamoSenders
+
     return DynamoSenders()
 
 
 @cache
 def media() -> MediaStore:
+    from jarchi.aws.media import S3MediaStore
+
     return S3MediaStore()
 
 
 @cache
 def list_files() -> ListFiles:
+    from jarchi.aws.media import S3ListFiles
+
     return S3ListFiles()
 
 
 @cache
 def contact_lists() -> ContactListRepository:
+    from jarchi.store.contact_lists import DynamoContactLists
+
     return DynamoContactLists(list_files())
 
 
 @cache
 def blacklist_imports() -> BlacklistImports:
+    from jarchi.store.blacklist_imports import DynamoBlacklistImports
+
     return DynamoBlacklistImports()
 
 
 @cache
 def exports() -> ExportRepository:
+    from jarchi.store.exports import DynamoExports
+
     return DynamoExports()
 
 
 @cache
 def export_files() -> ExportFiles:
+    from jarchi.aws.media import S3ExportFiles
+
     return S3ExportFiles()
 
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import IO, Final
 
-from openpyxl import Workbook
-
 Cell = str | int | None
 
 XLSX_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,6 +55,8 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[byt
 
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[bytes], *, title: str) -> int:
     """One write-only sheet (rows go to a temporary file as they come, never a whole sheet in memory)."""
+    from openpyxl import Workbook  # only Excel exports need it (and numpy with it): not on every cold start
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
