@@ -127,6 +127,12 @@ def first_event(function: str) -> dict[str, Any]:
         "api": proxy_event(
             HttpRequest("GET", "/v1/campaigns", headers={"authorization": "Bearer jk_" + "b" * 43}), stage="api"
         ),
+        # A REQUEST authorizer's event for the same unknown token: one lookup, Deny.
+        "authorizer": {
+            "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:api-id/api/GET/v1/campaigns",
+            "headers": {"authorization": "Bearer jk_" + "b" * 43},
+        },
         "workflow": {"task": "prepare", "campaign_id": "cmp-bench", "run": 1, "execution_arn": "arn:bench"},
         "dispatch": _sqs({"batch_id": "batch-bench-1", "campaign_id": "cmp-bench", "attempts": [attempt]}),
         "results": _sqs({"batch_id": "batch-bench-1", "campaign_id": "cmp-bench", "results": []}),
@@ -134,6 +140,7 @@ def first_event(function: str) -> dict[str, Any]:
         "telephony": _recorded("chime/NEW_OUTBOUND_CALL"),
         "domains": {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}},
         "exports": _sqs({"export_id": "exp-bench"}),
+        "imports": _sqs({"import_id": "imp-bench"}),
         "webhooks": _sqs({"account_id": "acc-bench", "webhook_id": "wh-bench", "due_at": "2026-01-01T00:00:00+00:00"}),
     }
     event: dict[str, Any] = events.get(function, {})
