@@ -35,6 +35,8 @@ def apply_record(record: SQSRecord) -> int:
     for (channel, outcome), results in received.outcomes.items():
         count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel})
         count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel, Dimension.OUTCOME: outcome})
+    if received.follow_ups:
+        count(Metric.FOLLOW_UPS, received.follow_ups)
     if received.listened_seconds:
         count(Metric.LISTENED_SECONDS, received.listened_seconds, {Dimension.CHANNEL: Channel.VOICE})
     if received.deferred:

@@ -248,8 +248,12 @@ class Observability(Construct):
         )
         self.dashboard.add_widgets(
             cw.GraphWidget(
-                title="Callbacks and campaigns",
-                left=[jarchi_metric(Metric.INBOUND_CALLS), jarchi_metric(Metric.CAMPAIGNS_STARTED)],
+                title="Callbacks, follow-ups and campaigns",
+                left=[
+                    jarchi_metric(Metric.INBOUND_CALLS),
+                    jarchi_metric(Metric.FOLLOW_UPS),
+                    jarchi_metric(Metric.CAMPAIGNS_STARTED),
+                ],
                 right=[
                     jarchi_metric(Metric.CAMPAIGNS_SETTLED, dimensions={Dimension.STATUS: "finished"}),
                     cw.MathExpression(expression=_STATUS_SEARCH, label="", period=Duration.minutes(5)),

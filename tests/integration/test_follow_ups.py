@@ -17,6 +17,7 @@ from jarchi.channels import Channel
 from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import SuppressionList
 from jarchi.connectors.simulator import Override, SimulatorConfig, SimulatorConnector, SmsRates
+from jarchi.metrics import SERVICE, Metric
 from jarchi.ports import Connector, override
 from jarchi.store.suppression import DynamoSuppression
 from local.faults import injected
@@ -31,6 +32,7 @@ from tests.campaign_harness import (
     new_customer,
     run_to_end,
 )
+from tests.emf_records import emitted, emitted_totals
 
 VOTED_1, VOTED_2, SILENT, NO_ANSWER, BUSY, STOP_LISTED = (f"+98912{i:07d}" for i in range(1, 7))
 OVERRIDES = {
@@ -108,8 +110,14 @@ def _run(
 
 
 def test_r_out_3_follow_up_sms_by_rule_charged_as_sms_and_shown(
-    shop: Customer, clock: LocalClock, platform: LocalRuntime
+    shop: Customer,
+    clock: LocalClock,
+    platform: LocalRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    capsys.readouterr()
     created, sms = _run(shop, clock, platform)
     # The estimate holds each recipient's worst case: the vote and answered texts (1 segment each)
     voice = 6 * 1 * TARIFF.voice_per_pulse
@@ -127,6 +135,9 @@ def test_r_out_3_follow_up_sms_by_rule_charged_as_sms_and_shown(
     assert shown[STOP_LISTED] == [("vote", "blacklisted"), ("answered", "blacklisted")]  # the account stop list
     campaign = shop.api.get(f"/v1/campaigns/{created['id']}").json()
     assert campaign["stats"]["follow_ups_sent"] == 6
+    # ... and counted for ops (R-OPS): the six SMS the rules fired, once each
+    totals = emitted_totals(emitted(capsys.readouterr().out))
+    assert totals[(Metric.FOLLOW_UPS.value, frozenset({("service", SERVICE)}))] == 6, totals
     # Charged as SMS: 6 one-segment texts on top of the 4 answered calls
     assert campaign["cost"]["charged"] == 4 * TARIFF.voice_per_pulse + 6 * TARIFF.sms_per_segment
     # The voter's timeline has both follow-up SMS after the call, with their rule, outcome and time (SPEC §14)

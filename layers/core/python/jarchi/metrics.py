@@ -39,6 +39,7 @@ class Metric(StrEnum):
     # the SIP media application's failed calls, End User Messaging's delivery failure rate.
     PROVIDER_REPORTS = "ProviderReports"
     PROVIDER_FAILURES = "ProviderFailures"
+    FOLLOW_UPS = "FollowUps"  # results: follow-up SMS the calls' results fired (R-OUT-3), sent to dispatch
     INBOUND_CALLS = "InboundCalls"  # telephony: subscribers calling a pool number back (R-OUT-4 callbacks)
     CAMPAIGNS_STARTED = "CampaignsStarted"  # workflow: runs prepared (a campaign starting or starting again)
     CAMPAIGNS_SETTLED = "CampaignsSettled"  # workflow, per status: runs reconciled, by the status they ended in

@@ -55,6 +55,7 @@ class BatchOutcome:
     applied: int
     charged: int
     duplicate: bool
+    follow_ups: int = 0  # follow-up SMS this batch's results fired (sent to dispatch)
 
 
 def _seq_and_attempt(attempt_id: str) -> tuple[int, int]:
@@ -177,4 +178,4 @@ def apply_results(
         return BatchOutcome(applied=0, charged=0, duplicate=True)
     if quality is not None and pricing.unjudged is not None:
         judge_quality(campaign_id, pricing.unjudged.plus(quality), pricing.total, ports=ports)
-    return BatchOutcome(applied=applied, charged=charged, duplicate=False)
+    return BatchOutcome(applied=applied, charged=charged, duplicate=False, follow_ups=len(plan.attempts) if plan else 0)

@@ -27,6 +27,7 @@ class Received:
     # What the results applied now say, for the ops metrics: (channel, outcome) → results; seconds heard.
     outcomes: Counter[tuple[Channel, Outcome]] = field(default_factory=Counter)
     listened_seconds: int = 0
+    follow_ups: int = 0  # follow-up SMS the results applied now fired
 
 
 def result_channel(result: AttemptResult) -> Channel:
@@ -56,17 +57,26 @@ def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None =
     times: Mapping[str, str] | None = message.get("times")
     cap = get_settings().result_delay_cap()
     split = split_due(message["batch_id"], results, clock.now(), window_seconds=window_seconds, cap=cap)
-    applied = duplicates = 0
+    applied = duplicates = follow_ups = 0
     fresh: list[AttemptResult] = []
     for window in split.due:
         outcome = apply_results(window.batch_id, campaign_id, window.results, times=times, ports=ports)
         duplicates += outcome.duplicate
         applied += outcome.applied
+        follow_ups += outcome.follow_ups
         if not outcome.duplicate:
             fresh.extend(window.results)
     outcomes, listened = _tally(fresh)
     if split.later is None:
-        return Received(applied, duplicates, deferred=0, delay_seconds=0, outcomes=outcomes, listened_seconds=listened)
+        return Received(
+            applied,
+            duplicates,
+            deferred=0,
+            delay_seconds=0,
+            outcomes=outcomes,
+            listened_seconds=listened,
+            follow_ups=follow_ups,
+        )
     later = split.later
     body = results_message(later.batch_id, campaign_id, later.results, window_seconds=later.window_seconds, times=times)
     ports.queue.send(RESULTS_QUEUE, [body], delay_seconds=later.delay_seconds)
@@ -77,4 +87,5 @@ def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None =
         delay_seconds=later.delay_seconds,
         outcomes=outcomes,
         listened_seconds=listened,
+        follow_ups=follow_ups,
     )
