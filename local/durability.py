@@ -81,6 +81,7 @@ DEFAULT_DATA_DIR: Final = Path(__file__).resolve().parent.parent / ".jarchi"
 FORMAT: Final = 1
 FORMAT_FILE: Final = "format.json"
 JOURNAL_FILE: Final = "journal.log"
+OLDER_JOURNAL_FILE: Final = "journal.older.log"  # the records a snapshot being written covers
 SNAPSHOT_FILE: Final = "snapshot.pickle"
 LOCK_FILE: Final = "lock"
 PLACEMENTS_FILE: Final = "simulator-placements.log"
@@ -136,6 +137,10 @@ class DataFolder:
     @property
     def journal_path(self) -> Path:
         return self.path / JOURNAL_FILE
+
+    @property
+    def older_journal_path(self) -> Path:
+        return self.path / OLDER_JOURNAL_FILE
 
     @property
     def snapshot_path(self) -> Path:
@@ -211,7 +216,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
         file.flush()
         os.fsync(file.fileno())
     os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
@@ -322,6 +331,8 @@ class Journal:
         self._companion_lock = threading.Lock()
         self._closed = False
         self._snapshotting = False
+        self._background: threading.Thread | None = None
+        self._file_lock = threading.Lock()
         self.stats = JournalStats()
         self._thread = threading.Thread(target=self._sync_loop, name="journal-syncer", daemon=True)
         self._thread.start()
@@ -381,7 +392,8 @@ class Journal:
                 upto = self._seq
                 closed = self._closed
             if upto > self._synced:
-                os.fdatasync(self._file.fileno())
+                with self._file_lock:  # (a background snapshot may swap the file)
+                    os.fdatasync(self._file.fileno())
                 with self._companion_lock:
                     for fileno in self._companions:
                         os.fdatasync(fileno)
@@ -468,6 +480,7 @@ class Journal:
         throughout (nothing changes meanwhile: one pause, of about the pickle's time). A crash before the
         snapshot's rename leaves the old snapshot and the whole journal; after it, the records the snapshot
         covers are skipped by their sequence numbers."""
+        self._wait_for_background_snapshot()
         started = time.perf_counter()
         with emulator_lock():
             seq = self._seq
@@ -477,8 +490,48 @@ class Journal:
                 self._file.truncate(0)
                 os.fsync(self._file.fileno())
                 self._synced = max(self._synced, seq)
+            self.folder.older_journal_path.unlink(missing_ok=True)
         self.stats.snapshots += 1
         self.stats.snapshot_seconds += time.perf_counter() - started
+
+    def snapshot_in_background(self) -> None:
+        """The same, without stopping the platform for the pickle (Redis's BGSAVE): under the emulator's lock
+        the journal so far becomes the older journal (fsync'd) and a new one starts, and the process forks;
+        the child, holding a copy-on-write image of the state at that instant, writes the snapshot and exits,
+        while the parent goes on at once. Once the child is done the older journal is deleted; if it fails,
+        or the platform dies first, a start replays the older journal, then the new one."""
+        started = time.perf_counter()
+        with emulator_lock():
+            with self._condition, self._file_lock:
+                seq = self._seq
+                os.fsync(self._file.fileno())
+                os.replace(self.folder.journal_path, self.folder.older_journal_path)
+                self._file.close()
+                self._file = self.folder.journal_path.open("ab", buffering=0)
+                _fsync_directory(self.folder.path)
+            clock = self.clock_state
+            child = os.fork()
+            if child == 0:  # the child: only this thread exists here; write, and leave without any cleanup
+                code = 1
+                try:
+                    data = capture_state(self.region, clock)
+                    _write_atomically(self.folder.snapshot_path, struct.pack("<Q", seq) + data)
+                    code = 0
+                finally:
+                    os._exit(code)
+        paused = time.perf_counter() - started
+        _, status = os.waitpid(child, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            LOG.error("the background snapshot failed; a start replays the older journal too")
+            return
+        self.folder.older_journal_path.unlink(missing_ok=True)
+        self.stats.snapshots += 1
+        self.stats.snapshot_seconds += paused
+
+    def _wait_for_background_snapshot(self) -> None:
+        background = self._background
+        if background is not None and background is not threading.current_thread():
+            background.join()
 
     def snapshot_due(self) -> bool:
         """The journal is longer than the last snapshot (within the bounds): a restart would replay more than
@@ -496,13 +549,18 @@ class Journal:
 
         def snapshot() -> None:
             try:
-                self.snapshot()
+                if self.folder.older_journal_path.exists():  # an earlier one failed: fold everything, here
+                    self.snapshot()
+                else:
+                    self.snapshot_in_background()
             except Exception:
                 LOG.exception("the periodic snapshot failed; the journal goes on growing")
             finally:
                 self._snapshotting = False
+                self._background = None
 
-        threading.Thread(target=snapshot, name="journal-snapshot", daemon=True).start()
+        self._background = threading.Thread(target=snapshot, name="journal-snapshot", daemon=True)
+        self._background.start()
 
 
 def _write_all(fileno: int, data: bytes) -> None:
@@ -658,13 +716,14 @@ def replay(folder: DataFolder, region: str) -> tuple[int, ClockState | None, int
         clock = restore_state(region, data[8:])
     applied = 0
     good_end = 0
-    for record_seq, record, end in read_journal(folder.journal_path):
-        good_end = end
-        if record_seq <= seq:
-            continue
-        clock = apply_record(region, record) or clock
-        seq = record_seq
-        applied += 1
+    for path in (folder.older_journal_path, folder.journal_path):  # (the older one: a snapshot that never came)
+        for record_seq, record, end in read_journal(path):
+            good_end = end
+            if record_seq <= seq:
+                continue
+            clock = apply_record(region, record) or clock
+            seq = record_seq
+            applied += 1
     if folder.journal_path.exists() and folder.journal_path.stat().st_size > good_end:
         with folder.journal_path.open("r+b") as file:
             file.truncate(good_end)
@@ -727,7 +786,7 @@ def durable_state(folder: DataFolder, region: str, start: datetime) -> Iterator[
     while the block runs, and leave a snapshot on a clean exit. `start` is the clock of a fresh folder."""
     fresh = folder.fresh
     if fresh:  # a start that died before writing the format file may have left these
-        for path in (folder.journal_path, folder.snapshot_path, folder.placements_path):
+        for path in (folder.journal_path, folder.older_journal_path, folder.snapshot_path, folder.placements_path):
             path.unlink(missing_ok=True)
     started = time.monotonic()
     seq, clock_state, replayed = (0, None, 0) if fresh else replay(folder, region)

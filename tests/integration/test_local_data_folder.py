@@ -270,3 +270,33 @@ def test_R_CPL_2_ad_cap_claims_keep_their_expiry_on_the_local_clock_across_a_cra
         assert not cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
         second.clock.advance(180)  # 24 h after the claim, on the clock it was made on
         assert cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
+
+
+def test_R_RUN_5_a_background_snapshot_that_fails_leaves_its_journal_to_replay(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = settings.table_name(ACCOUNTS.logical)
+
+    def put(key: str) -> None:
+        boto3.client("dynamodb", region_name=settings.region).put_item(
+            TableName=table, Item={"pk": {"S": key}, "sk": {"S": "1"}}
+        )
+
+    with platform(tmp_path, settings, crash=True) as first:
+        put("before")
+        first.journal.snapshot_in_background()  # forks; the child writes the snapshot
+        assert not (tmp_path / "journal.older.log").exists() and (tmp_path / "journal.log").stat().st_size == 0
+        put("between")
+        with monkeypatch.context() as broken:
+            broken.setattr("local.durability.capture_state", lambda *_: 1 / 0)  # the child dies
+            first.journal.snapshot_in_background()
+        assert (tmp_path / "journal.older.log").exists()
+        put("after")
+    with platform(tmp_path, settings) as second:
+        assert second.replayed >= 2  # the older journal, then the new one, over the first snapshot
+        keys = {
+            item["pk"]["S"]
+            for item in boto3.client("dynamodb", region_name=settings.region).scan(TableName=table)["Items"]
+        }
+        assert {"before", "between", "after"} <= keys
+    assert not (tmp_path / "journal.older.log").exists()  # the clean stop's snapshot folded it
