@@ -30,9 +30,11 @@ A snapshot (pickle of the DynamoDB, S3 and Scheduler backends and of every queue
 clean stop, on a start whose journal is long, and while running whenever the journal is long
 (`Journal.snapshot_due`: longer than the last snapshot, within `SNAPSHOT_MIN_BYTES`..`SNAPSHOT_AFTER_BYTES`;
 replaying a record through moto costs far more than pickling its bytes' worth of state, so a restart replays
-at most about one snapshot's worth); the journal then starts empty. Each record carries its sequence number, and the
-snapshot the last one it covers, so a crash between the two writes replays nothing twice. A torn record at the
-journal's end (the kill came mid-write) ends the replay there and is cut off.
+at most about one snapshot's worth); the journal then starts empty. A periodic one is written by a forked
+child (`Journal.snapshot_in_background`), so the platform does not stop while it is pickled. Each record
+carries its sequence number, and the snapshot the last one it covers, so a crash between the two writes
+replays nothing twice. A torn record at the journal's end (the kill came mid-write) ends the replay there and
+is cut off.
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ class Writer(threading.Thread):
                         self.seen.top_ups.append(amount)
             except Down:
                 return
-            self.halt.wait(0.1)  # a steady trickle, not a load test (each token and account is checked at the end)
+            self.halt.wait(0.25)  # a steady trickle, not a load test (each token and account is checked at the end)
 
 
 def _ledger_lines(platform: Platform) -> int:
