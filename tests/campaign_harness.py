@@ -109,6 +109,7 @@ class Placed:
     placed_at: datetime
     outcome: Outcome | None
     machine: bool = False  # an answering machine took the call
+    caller_id: str | None = None  # the pool number it went out from (R-DSP-5)
 
     @property
     def status(self) -> str | None:
@@ -146,6 +147,7 @@ class RecordingConnector:
                         placed_at=placed_at,
                         outcome=result.outcome if result is not None else None,
                         machine=result is not None and result.answering_machine,
+                        caller_id=attempt.caller_id,
                     )
                 )
         return placements

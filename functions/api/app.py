@@ -19,6 +19,7 @@ from functions.api.resolver import RequestScopedResolver
 from functions.api.routes import (
     accounts,
     audio,
+    caller_ids,
     campaigns,
     connector_events,
     contact_lists,
@@ -97,6 +98,7 @@ def new_app() -> JarchiApi:
         senders.router,
         estimates.router,
         campaigns.router,
+        caller_ids.router,
         otp.router,
         suppression.router,
         domains.router,

@@ -91,6 +91,21 @@ def test_r_dsp_5_the_caller_id_comes_from_the_pool(stubbed) -> None:
     assert connector.caller_id(call(7)) == connector.caller_id(call(7))  # stable for a retried placement
 
 
+def test_r_dsp_5_a_pool_call_goes_out_from_its_caller_id_and_its_result_keeps_it(stubbed) -> None:
+    connector, _ = stubbed
+    attempt = call(3, caller_id=POOL[1])
+    request = connector.request(attempt)
+    assert request["FromPhoneNumber"] == POOL[1]
+    assert request["ArgumentsMap"]["jarchi_caller_id"] == POOL[1]
+    assert "jarchi_caller_id" not in connector.request(call(3))["ArgumentsMap"]  # no pool: the deployment's
+    *_, hung_up = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 5), ("HANGUP", 15.6)],
+        start=START,
+        arguments=request["ArgumentsMap"],
+    )
+    assert hung_up.report is not None and hung_up.report.result.caller_id == POOL[1]
+
+
 def test_only_service_calls_without_a_vote_skip_gathering_digits() -> None:
     assert arguments(call(1, category=Category.SERVICE))["jarchi_gather"] == "0"
     assert arguments(call(1, category=Category.SERVICE, vote=True))["jarchi_gather"] == "1"
@@ -217,7 +232,7 @@ def test_a_message_that_failed_to_play_is_a_free_failure() -> None:
 
 def test_r_out_4_an_inbound_call_the_rule_refuses_is_hung_up_and_reported_refused() -> None:
     refused = CallbackAnswer(CallbackOutcome.REFUSED, "+989120000001", "cmp_1", "acc_1", 4)
-    [inbound] = replay([("NEW_INBOUND_CALL", 0)], start=START, callbacks=lambda number, at: refused)
+    [inbound] = replay([("NEW_INBOUND_CALL", 0)], start=START, callbacks=lambda number, at, dialled: refused)
     assert [a["Type"] for a in inbound.response["Actions"]] == ["Hangup"] and inbound.report is None
     assert inbound.callback is not None
     assert (inbound.callback.outcome, inbound.callback.seconds, inbound.callback.campaign_id) == (
@@ -228,10 +243,10 @@ def test_r_out_4_an_inbound_call_the_rule_refuses_is_hung_up_and_reported_refuse
 
 
 def test_r_out_4_a_connected_callback_hears_the_campaign_message_and_reports_its_seconds() -> None:
-    asked: list[str] = []
+    asked: list[tuple[str, str | None]] = []
 
-    def within_the_hour(number: str, at: datetime) -> CallbackAnswer:
-        asked.append(number)
+    def within_the_hour(number: str, at: datetime, dialled: str | None) -> CallbackAnswer:
+        asked.append((number, dialled))
         return CallbackAnswer(
             CallbackOutcome.CONNECTED, number, "cmp_1", "acc_1", 4, tts_text="Your parcel", language="en"
         )
@@ -242,7 +257,7 @@ def test_r_out_4_a_connected_callback_hears_the_campaign_message_and_reports_its
         callbacks=within_the_hour,
         transaction_id="inbound-1",
     )
-    assert asked == ["+989120000001"]  # the caller's number, from leg A
+    assert asked == [("+989120000001", "+13125550100")]  # the caller's number and the one dialled, from leg A
     assert [a["Type"] for a in inbound.response["Actions"]] == ["Speak"]
     assert [a["Type"] for a in played.response["Actions"]] == ["Hangup"]
     assert hung_up.report is None and hung_up.callback is not None

@@ -72,6 +72,7 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
     period = {"country": "IR", "start": "2030-01-01T00:00:00+00:00", "end": "2030-01-02T00:00:00+00:00"}
     period_id = admin.post("/v1/restricted-periods", {**period, "categories": ["advertising"], "reason": "x"}).json()
     blacklist_import = admin.post("/v1/blacklist/imports").json()  # the platform's: others get 403 admin_only
+    caller_ids = admin.post("/v1/caller-ids", {"account_id": account["id"], "numbers": ["+982191001000"]}).json()
     ids = {
         "import_id": blacklist_import["id"],
         "account_id": account["id"],
@@ -87,6 +88,7 @@ def resources(admin: Api) -> tuple[Api, dict[str, str]]:
         "export_id": export.id,
         "webhook_id": webhook.json()["id"],
         "period_id": period_id["id"],  # the platform's, not a tenant's: others get 403 admin_only
+        "caller_id": caller_ids["items"][0]["id"],
         **ACTIONS,
     }
     return tenant, ids

@@ -20,6 +20,8 @@ router = Router()
 class InboundCallBody(Request):
     number: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$", examples=["+989121234567"])]
     seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    # The number dialled: the caller ID the subscriber saw (R-DSP-5); unset, the newest call to them answers.
+    caller_id: Annotated[str | None, Field(pattern=r"^\+[1-9]\d{6,14}$", examples=["+982191001000"])] = None
 
 
 class InboundCallOut(Shape):
@@ -32,5 +34,5 @@ class InboundCallOut(Shape):
 def inbound_call(body: InboundCallBody) -> InboundCallOut:
     require_admin(current_caller())
     call_id = new_id("in")
-    answer = originate_inbound_call(body.number, body.seconds, event_id=call_id)
+    answer = originate_inbound_call(body.number, body.seconds, event_id=call_id, dialled=body.caller_id)
     return InboundCallOut(id=call_id, outcome=answer.outcome.value, campaign_id=answer.campaign_id)

@@ -157,6 +157,7 @@ class CampaignOut(Shape):
     time_zone: str  # the zone the times are written in (`?tz=account`), else UTC
     retry: RetryOut | None  # smart parts (R-CMP-5)
     voicemail: bool  # an answering machine hears the campaign's voicemail
+    caller_ids: list[str]  # the caller-ID pool its calls go out from (R-DSP-5); empty: the platform's numbers
 
     @classmethod
     def of(cls, campaign: Campaign, *, zone: ZoneInfo | None = None, audio_url: str | None = None) -> CampaignOut:
@@ -222,6 +223,7 @@ class CampaignOut(Shape):
             time_zone=zone.key if zone is not None else "UTC",
             retry=RetryOut.model_validate(settings.retry.as_dict()) if settings.retry is not None else None,
             voicemail=campaign.content.voicemail_key is not None,
+            caller_ids=list(settings.caller_ids),
         )
 
 
@@ -254,6 +256,7 @@ class RecipientOut(Shape):
     follow_ups: list[FollowUpSentOut]  # follow-up SMS after the call (R-OUT-3)
     callbacks: int  # callbacks connected within the hour (R-OUT-4)
     callbacks_refused: int  # callbacks after the hour
+    caller_id: str | None  # the pool number it was called from (R-DSP-5)
 
     @classmethod
     def of(cls, state: RecipientState) -> RecipientOut:
@@ -269,6 +272,7 @@ class RecipientOut(Shape):
             follow_ups=[FollowUpSentOut.of(f) for f in state.follow_ups],
             callbacks=state.callbacks,
             callbacks_refused=state.callbacks_refused,
+            caller_id=state.caller_id,
         )
 
 

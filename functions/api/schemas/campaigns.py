@@ -86,6 +86,7 @@ class CampaignBody(Request):
     follow_ups: Annotated[list[FollowUpIn], Field(max_length=MAX_RULES)] | None = None
     retry: RetryIn | None = None
     voicemail: VoicemailIn | None = None
+    caller_id_pool: bool = False
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -111,6 +112,7 @@ class CampaignBody(Request):
             retry=self.retry.to_policy() if self.retry is not None else None,
             voicemail_audio_id=self.voicemail.audio_id if self.voicemail is not None else None,
             voicemail_tts=self.voicemail.tts_text if self.voicemail is not None else None,
+            caller_id_pool=self.caller_id_pool,
         )
 
 

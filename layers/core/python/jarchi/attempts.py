@@ -297,6 +297,7 @@ class AttemptResult:
     answering_machine: bool = False
     detail: str | None = None
     units: int = 1  # the attempt's billable units, carried through for the charge
+    caller_id: str | None = None  # the number the call went out from, when the campaign has a pool (R-DSP-5)
 
     @classmethod
     def of(
@@ -332,6 +333,7 @@ class AttemptResult:
             answering_machine=answering_machine,
             detail=detail,
             units=attempt.voicemail_units if answering_machine and attempt.voicemail_units else attempt.units,
+            caller_id=attempt.caller_id,
         )
 
     def to_message(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from jarchi.audiences.ports import ContactListRepository, ListFiles
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.ports import (
     CalledNumbers,
+    CallerIdRepository,
     CampaignRepository,
     FollowUpClaims,
     RecipientRepository,
@@ -165,6 +166,13 @@ def called_numbers() -> CalledNumbers:
 
 
 @cache
+def caller_ids() -> CallerIdRepository:
+    from jarchi.store.caller_ids import DynamoCallerIds
+
+    return DynamoCallerIds()
+
+
+@cache
 def accounts() -> AccountRepository:
     from jarchi.store.accounts import DynamoAccounts
 
@@ -262,6 +270,7 @@ def install() -> None:
     provide(ReportClaims, report_claims)
     provide(FollowUpClaims, follow_up_claims)
     provide(CalledNumbers, called_numbers)
+    provide(CallerIdRepository, caller_ids)
     provide(AccountRepository, accounts)
     provide(Ledger, ledger)
     provide(AudioRepository, audio)
@@ -296,6 +305,7 @@ def reset() -> None:
         report_claims,
         follow_up_claims,
         called_numbers,
+        caller_ids,
         events,
         webhooks,
         webhook_sender,

@@ -8,8 +8,11 @@
 Decisions where the spec is silent:
 
 - "Called" is any call that reached the network (answered, not answered, busy, unreachable), not a `failed`
-  one; the campaign is the one whose call to the number ended last. Without a caller-ID pool every campaign
-  calls from the deployment's numbers, so the number called back does not narrow it further.
+  one. The campaign is found by the number dialled and the caller's number (R-DSP-5): the newest call to the
+  caller that went out from the dialled number (a campaign's caller-ID pool); when none did, the newest call
+  from the deployment's own numbers (campaigns without a pool, which the dialled number cannot tell apart).
+  So a subscriber called by two campaigns from two pool numbers reaches the campaign whose number they dial.
+  Only the newest `LAST_CALLS_LOOKED_AT` calls to a number are looked at (one query page).
 - A callback's charge is its own reservation and charge, booked at once (`jarchi.billing.credit.callback_charge`)
   with the campaign's money moved in the same transaction: it may come after the campaign settled, and
   `reserved = charged + released + refunded` still holds. No credit left: the callback is refused.
@@ -18,6 +21,7 @@ Decisions where the spec is silent:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -43,6 +47,20 @@ class LastCall:
     seq: int
     number: str
     called_at: datetime
+    caller_id: str | None = None  # the pool number the call went out from (None: the deployment's own)
+
+
+LAST_CALLS_LOOKED_AT: Final = 20
+
+
+def pick_last_call(newest_first: Sequence[LastCall], dialled: str | None) -> LastCall | None:
+    """The call a callback to `dialled` answers (module docstring); `dialled` None (not known): the newest."""
+    if dialled is None:
+        return newest_first[0] if newest_first else None
+    for call in newest_first:
+        if call.caller_id == dialled:
+            return call
+    return next((call for call in newest_first if call.caller_id is None), None)
 
 
 def callback_outcome(last: LastCall | None, at: datetime) -> CallbackOutcome:

@@ -91,6 +91,7 @@ class CampaignDraft:
     voicemail_audio_id: str | None = None  # voice: what an answering machine hears instead (SPEC §14)
     voicemail_tts: str | None = None
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
+    caller_id_pool: bool = False  # calls go out from the account's caller IDs (R-DSP-5), voice only
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +165,17 @@ def _check_content_shape(draft: CampaignDraft) -> None:
         raise Unprocessable("sender_required", "an SMS campaign needs a registered sender")
     if draft.vote:
         raise Unprocessable("vote_not_supported", "votes are keypad presses during a voice call")
+    _refuse_call_settings(draft)
+
+
+def _refuse_call_settings(draft: CampaignDraft) -> None:
+    """What only a call has, asked of an SMS campaign."""
     if draft.follow_ups:
         raise Unprocessable("follow_ups_not_supported", "follow-up SMS follow a call: voice campaigns only")
     if draft.voicemail_audio_id is not None or draft.voicemail_tts is not None:
         raise Unprocessable("voicemail_not_supported", "a voicemail is what an answering machine hears on a call")
+    if draft.caller_id_pool:
+        raise Unprocessable("caller_id_pool_not_supported", "a caller-ID pool is for calls: voice campaigns only")
     if draft.retry is not None and MACHINE in draft.retry.on:
         raise Unprocessable("invalid_retry", "only calls reach answering machines: retry.on 'machine' is voice only")
 

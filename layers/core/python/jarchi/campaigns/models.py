@@ -108,6 +108,7 @@ class CampaignSettings:
     validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: DEFAULT_VALIDITY_MINUTES
     follow_ups: tuple[FollowUpRule, ...] = ()  # follow-up SMS rules of a voice campaign (R-OUT-3)
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
+    caller_ids: tuple[str, ...] = ()  # the caller-ID pool frozen at creation (R-DSP-5); empty: no pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +392,8 @@ def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple
         tags.append("follow_up")
     if settings.retry is not None and settings.retry.parts > 0:
         tags.append(f"smart_{settings.retry.parts}")
+    if settings.caller_ids:
+        tags.append("caller_id_pool")
     return tuple(tags)
 
 
@@ -459,6 +462,7 @@ class RecipientState:
     delivery_status: str | None = None  # the operator's raw report for an SMS (DELIVRD, UNDELIV, …)
     follow_ups: tuple[FollowUpSent, ...] = ()  # read beside the recipient, never stored on its item
     called_at: datetime | None = None  # when the call that reached the network ended (callbacks, R-OUT-4)
+    caller_id: str | None = None  # the pool number it was called from (R-DSP-5)
     callbacks: int = 0  # connected callbacks (read beside the recipient)
     callbacks_refused: int = 0
     callback_at: datetime | None = None  # when the last callback was booked

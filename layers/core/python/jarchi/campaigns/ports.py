@@ -12,6 +12,7 @@ from typing import Final, Protocol
 from jarchi.accounts.ports import AccountRepository
 from jarchi.billing.ledger import Posting
 from jarchi.campaigns.callbacks import LastCall
+from jarchi.campaigns.caller_ids import CallerId
 from jarchi.campaigns.follow_ups import FollowUpRule
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, CampaignPart, Comment, RecipientState
@@ -85,7 +86,34 @@ class CallbackRecord:
 class CalledNumbers(Protocol):
     """Which campaign last called a number (R-OUT-4)."""
 
-    def last_call(self, number: str) -> LastCall | None: ...
+    def last_call(self, number: str, caller_id: str | None = None) -> LastCall | None:
+        """The newest call to `number` that went out from `caller_id` (a pool number); failing that (or with no
+        `caller_id`) the newest call from the deployment's own numbers (no pool); with no `caller_id` at all, the
+        newest call."""
+        ...
+
+
+class CallerIdRepository(Protocol):
+    """The platform numbers assigned to accounts as caller IDs (R-DSP-5); one account per number."""
+
+    def assign(self, caller_id: CallerId) -> bool:
+        """Give the number to `caller_id.account_id`: True if it was free or is already that account's, False if
+        another account holds it."""
+        ...
+
+    def get(self, number: str) -> CallerId | None: ...
+
+    def for_account(self, account_id: str) -> list[CallerId]:
+        """Every number of the account, sorted."""
+        ...
+
+    def page(self, account_id: str | None, limit: int, cursor: str | None) -> tuple[list[CallerId], str | None]:
+        """The account's numbers (every account's, for `None`), sorted by number, a page at a time."""
+        ...
+
+    def release(self, number: str, account_id: str) -> bool:
+        """Return the number to the platform if `account_id` still holds it."""
+        ...
 
 
 class FollowUpClaims(Protocol):

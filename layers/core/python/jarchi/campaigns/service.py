@@ -20,6 +20,7 @@ from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import SEGMENT, reseller_margins
 from jarchi.campaigns.callbacks import CALLBACK_SLOT
+from jarchi.campaigns.caller_id_service import account_pool
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
 from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
@@ -182,6 +183,7 @@ def create_campaign(
             validity_minutes=draft.validity_minutes if draft.channel is Channel.SMS else None,
             follow_ups=prepared.follow_ups,
             retry=draft.retry if draft.retry is not None and draft.retry.parts > 0 else None,
+            caller_ids=account_pool(account.id) if draft.caller_id_pool else (),
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -509,6 +511,7 @@ def start_part(
             entries = retried(entries, ports.recipients.load_many(campaign.id, (e.seq for e in entries)))
         else:
             entries = unfinished(entries, progress.next_seq, progress.seq_base)
+    _require_pool_kept(campaign)
     if not entries:
         raise Conflict(
             "nothing_to_send", f"no recipient of {campaign.id} is left to {action.value}", action=action.value
@@ -527,6 +530,18 @@ def start_part(
         raise
     _start_workflow(ports, campaign.id, progress.run + 1)
     return _reload(ports, campaign.id)
+
+
+def _require_pool_kept(campaign: Campaign) -> None:
+    """A finished campaign's pool is no longer protected from `release`: sending again needs every number of it
+    still the account's (else 409 `caller_id_released`; a copy takes the account's numbers of today)."""
+    pool = campaign.settings.caller_ids
+    if pool and campaign.status is CampaignStatus.FINISHED:
+        gone = sorted(set(pool) - set(account_pool(campaign.account_id)))
+        if gone:
+            raise Conflict(
+                "caller_id_released", "numbers of its caller-ID pool were released: copy the campaign", numbers=gone
+            )
 
 
 def add_comment(caller: Caller, campaign: Campaign, text: str | None, *, ports: CampaignPorts) -> Campaign:
@@ -615,7 +630,8 @@ def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -
         status=status,
         history=tuple(history),
         content=original.content,
-        settings=settings,
+        # A copy calls from the account's numbers of today (some of the original's may have been released).
+        settings=replace(settings, caller_ids=account_pool(original.account_id)) if settings.caller_ids else settings,
         money=CampaignMoney(
             unit=original.money.unit,
             tariff=original.money.tariff,

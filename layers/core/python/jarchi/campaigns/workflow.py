@@ -34,6 +34,7 @@ from jarchi.accounts.reach import Refusal, destination_prefix, refusal, region_o
 from jarchi.attempts import Attempt, Outcome, stat_key
 from jarchi.audiences.numbers import number_info
 from jarchi.billing import credit
+from jarchi.campaigns.caller_ids import caller_id_for
 from jarchi.campaigns.models import (
     DEFAULT_VALIDITY_MINUTES,
     SYSTEM,
@@ -247,6 +248,7 @@ def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | No
         voicemail_tts=content.voicemail_tts if voice and not content.voicemail_key else None,
         voicemail_seconds=content.voicemail_seconds if voice else 0,
         voicemail_units=content.voicemail_pulses if voice else 0,
+        caller_id=caller_id_for(campaign.settings.caller_ids, recipient.number) if voice else None,
     )
 
 

@@ -224,11 +224,18 @@ class SimulatorConfig(BaseModel):
 
 
 def originate_inbound_call(
-    number: str, seconds: int, *, event_id: str, queue: MessageQueue | None = None, clock: Clock | None = None
+    number: str,
+    seconds: int,
+    *,
+    event_id: str,
+    dialled: str | None = None,
+    queue: MessageQueue | None = None,
+    clock: Clock | None = None,
 ) -> CallbackAnswer:
-    """A subscriber at `number` calls back and stays `seconds` on the line if connected; the answer, with the
-    call's end sent to `connector-events` as the simulator's report (`event_id` names the call)."""
-    answer = answer_callback(number, (clock or get_clock()).now())
+    """A subscriber at `number` calls `dialled` (a caller ID it saw; None: not known) back and stays `seconds`
+    on the line if connected; the answer, with the call's end sent to `connector-events` as the simulator's
+    report (`event_id` names the call)."""
+    answer = answer_callback(number, (clock or get_clock()).now(), dialled)
     connected = answer.outcome is CallbackOutcome.CONNECTED
     report = CallbackReport(
         event_id=f"{CONNECTOR_NAME}:{event_id}",

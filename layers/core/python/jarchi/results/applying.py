@@ -140,6 +140,7 @@ def apply_results(
                 called_at=result.completed_at if reached_by_call(pricing.channel, result.outcome) else None,
                 admitted_at=admitted_at,
                 placed_at=placed_at,
+                caller_id=result.caller_id,
             )
         )
         finals[result_stat_key(result.outcome, result.answering_machine)] += 1

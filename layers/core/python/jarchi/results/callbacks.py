@@ -46,14 +46,16 @@ class CallbackAnswer:
 def answer_callback(
     number: str,
     at: datetime,
+    dialled: str | None = None,
     *,
     called: CalledNumbers | None = None,
     campaigns: CampaignRepository | None = None,
     ledger: Ledger | None = None,
 ) -> CallbackAnswer:
-    """Connect or refuse `number` calling back at `at`: connected within the hour of the last call a campaign
-    placed to it, if its account can pay one pulse; else refused."""
-    last = (called or resolve(CalledNumbers)).last_call(number)
+    """Connect or refuse `number` calling `dialled` back at `at`: connected within the hour of the call a
+    campaign placed to it from `dialled` (`jarchi.campaigns.callbacks.pick_last_call`), if its account can pay
+    one pulse; else refused."""
+    last = (called or resolve(CalledNumbers)).last_call(number, dialled)
     if callback_outcome(last, at) is CallbackOutcome.REFUSED or last is None:
         return _refused(number, last.campaign_id if last else None, last.seq if last else None)
     campaign = (campaigns or resolve(CampaignRepository)).get(last.campaign_id)

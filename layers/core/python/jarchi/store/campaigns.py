@@ -37,7 +37,7 @@ from jarchi import clock
 from jarchi.attempts import VOTE_KEYS
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import ResellerMargin
-from jarchi.campaigns.callbacks import CALLBACK_SLOT, LastCall
+from jarchi.campaigns.callbacks import CALLBACK_SLOT, LAST_CALLS_LOOKED_AT, LastCall, pick_last_call
 from jarchi.campaigns.follow_ups import FollowUpRule, follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
@@ -214,6 +214,7 @@ class CampaignItem(Model):
     last_result_at = UnicodeAttribute(null=True)  # when the last results batch was applied
     # Smart retry parts: {"parts", "delay_minutes", "on"} (R-CMP-5).
     retry: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
+    caller_ids: ListAttribute[Any] = ListAttribute(null=True)  # the caller-ID pool (R-DSP-5)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()
@@ -250,6 +251,7 @@ class RecipientItem(Model):
     called_at = UnicodeAttribute(null=True)  # a call that reached the network ended then (sparse index)
     admitted_at = UnicodeAttribute(null=True)  # the dispatch batch's times, written with the result
     placed_at = UnicodeAttribute(null=True)
+    caller_id = UnicodeAttribute(null=True)  # the pool number it was called from (R-DSP-5)
     # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`).
     callbacks = NumberAttribute(null=True)
     callbacks_refused = NumberAttribute(null=True)
@@ -465,6 +467,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             validity_minutes=_optional_int(item.validity_minutes),
             follow_ups=_follow_ups(item.follow_ups),
             retry=_retry(item.retry),
+            caller_ids=tuple(str(n) for n in item.caller_ids or ()),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -547,6 +550,7 @@ def to_item(campaign: Campaign) -> CampaignItem:
         follow_ups=[rule.as_dict() for rule in settings.follow_ups] or None,
         follow_up_tariff=money.follow_up_tariff or None,
         retry=settings.retry.as_dict() if settings.retry is not None else None,
+        caller_ids=list(settings.caller_ids) or None,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,
@@ -1032,6 +1036,7 @@ def to_state(item: RecipientItem) -> RecipientState:
         updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
         delivery_status=item.delivery_status,
         called_at=_optional_time(item.called_at),
+        caller_id=item.caller_id,
         callbacks=int(item.callbacks or 0),
         callbacks_refused=int(item.callbacks_refused or 0),
         admitted_at=_optional_time(item.admitted_at),
@@ -1051,11 +1056,18 @@ class DynamoCalledNumbers:
     """`CalledNumbers` on the recipients' sparse `by_called_number` index (eventually consistent: a callback
     arrives seconds after its call at the earliest)."""
 
-    def last_call(self, number: str) -> LastCall | None:
-        for item in RecipientItem.by_called_number.query(number, scan_index_forward=False, limit=1):
-            assert item.called_at is not None
-            return LastCall(item.campaign_id, int(item.seq), item.number, datetime.fromisoformat(item.called_at))
-        return None
+    def last_call(self, number: str, caller_id: str | None = None) -> LastCall | None:
+        calls = RecipientItem.by_called_number.query(
+            number, scan_index_forward=False, limit=LAST_CALLS_LOOKED_AT, page_size=LAST_CALLS_LOOKED_AT
+        )
+        return pick_last_call([_last_call(item) for item in calls], caller_id)
+
+
+def _last_call(item: RecipientItem) -> LastCall:
+    assert item.called_at is not None
+    return LastCall(
+        item.campaign_id, int(item.seq), item.number, datetime.fromisoformat(item.called_at), item.caller_id
+    )
 
 
 def to_recipient_item(state: RecipientState) -> RecipientItem:
@@ -1076,4 +1088,5 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         called_at=iso(state.called_at) if state.called_at else None,
         admitted_at=iso(state.admitted_at) if state.admitted_at else None,
         placed_at=iso(state.placed_at) if state.placed_at else None,
+        caller_id=state.caller_id,
     )

@@ -89,6 +89,9 @@ EXPORTS = TableSpec("exports", Key("id"))
 # Webhooks (SPEC §14): partition = account, `sk` = `HOOK#<id>` for a webhook, `DLV#<webhook id>#<event id>` for
 # the latest state of one event's delivery to it.
 WEBHOOKS = TableSpec("webhooks", Key("account_id"), Key("sk"))
+# Caller IDs (R-DSP-5): one item per platform number assigned to an account (the key makes a number one
+# account's at a time); an account's numbers by `by_account`.
+CALLER_IDS = TableSpec("caller_ids", Key("number"), indexes=(Index("by_account", Key("account_id"), Key("number")),))
 # The Powertools idempotency utility's own table layout.
 IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
 
@@ -107,5 +110,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     OTP,
     EXPORTS,
     WEBHOOKS,
+    CALLER_IDS,
     IDEMPOTENCY,
 )

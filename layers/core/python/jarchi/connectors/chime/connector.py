@@ -48,6 +48,7 @@ CATEGORY: Final = "jarchi_category"
 AUDIO: Final = "jarchi_audio"
 TTS: Final = "jarchi_tts"
 LANGUAGE: Final = "jarchi_language"
+CALLER_ID: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
 
 _RETRY_CODES: Final = frozenset(
     {
@@ -135,11 +136,15 @@ class ChimeConnector:
         return pool[index]
 
     def request(self, attempt: Attempt) -> dict[str, Any]:
+        from_number = self.caller_id(attempt)
+        args = arguments(attempt)
+        if attempt.caller_id == from_number:
+            args[CALLER_ID] = from_number  # kept on the recipient: a callback to it finds the campaign
         return {
-            "FromPhoneNumber": self.caller_id(attempt),
+            "FromPhoneNumber": from_number,
             "ToPhoneNumber": attempt.number,
             "SipMediaApplicationId": self.config.sip_media_application_id,
-            "ArgumentsMap": arguments(attempt),
+            "ArgumentsMap": args,
         }
 
     def call(self, params: dict[str, Any]) -> str | None:

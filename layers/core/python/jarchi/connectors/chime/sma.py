@@ -43,6 +43,7 @@ from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import (
     ATTEMPT,
     AUDIO,
+    CALLER_ID,
     CAMPAIGN,
     CONNECTOR_NAME,
     GATHER,
@@ -78,7 +79,7 @@ class SmaAnswer:
     callback: CallbackReport | None = None  # an inbound callback refused, or ended (R-OUT-4)
 
 
-Callbacks = Callable[[str, datetime], CallbackAnswer]
+Callbacks = Callable[[str, datetime, str | None], CallbackAnswer]
 CALLBACK: Final = "jarchi_callback"
 CALLBACK_SEQ: Final = "jarchi_callback_seq"
 
@@ -194,7 +195,8 @@ def inbound_call(event: Mapping[str, Any], script: CallScript, now: datetime, ca
     """A subscriber calling one of our numbers (R-OUT-4): the campaign's message within the hour, else hung up."""
     leg = _leg_a(event)
     call_id, number = str(leg.get("CallId", "")), str(leg.get("From", ""))
-    decided = callbacks(number, now) if callbacks is not None else None
+    dialled = str(leg.get("To") or "") or None  # the caller ID they saw (R-DSP-5)
+    decided = callbacks(number, now, dialled) if callbacks is not None else None
     if decided is None or decided.outcome is not CallbackOutcome.CONNECTED:
         refused = CallbackReport(
             event_id=f"{CONNECTOR_NAME}:{_transaction(event)}",
@@ -272,5 +274,6 @@ def call_report(
         reference=transaction or None,
         detail=detail,
         units=int(attributes.get(UNITS, "1")),
+        caller_id=attributes.get(CALLER_ID),
     )
     return ProviderReport(event_id=f"chime:{transaction}", result=result)

@@ -48,6 +48,7 @@ CAMPAIGN_KEY: Final = "jarchi_campaign"
 ATTEMPT_KEY: Final = "jarchi_attempt"
 UNITS_KEY: Final = "jarchi_units"
 SECONDS_KEY: Final = "jarchi_seconds"  # a call's message length: an answered call listened to all of it
+CALLER_ID_KEY: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
 SPOKEN_KEY: Final = "jarchi_spoken"  # the language a call was spoken in
 AUDIO_NOT_SUPPORTED: Final = "audio_not_supported"
 
@@ -161,9 +162,11 @@ class EndUserMessagingConnector:
                 SPOKEN_KEY: language,
             },
         }
-        identity = self.config.voice_origination_identity or self.config.origination_identity
+        identity = attempt.caller_id or self.config.voice_origination_identity or self.config.origination_identity
         if identity:
             params["OriginationIdentity"] = identity
+        if attempt.caller_id:
+            params["Context"][CALLER_ID_KEY] = attempt.caller_id
         if self.config.configuration_set:
             params["ConfigurationSetName"] = self.config.configuration_set
         if self.config.max_price_per_minute:

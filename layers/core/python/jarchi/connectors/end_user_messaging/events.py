@@ -30,6 +30,7 @@ from jarchi.attempts import AttemptResult, DeliveryStatus, Outcome, sms_outcome,
 from jarchi.connectors.callbacks import ProviderReport
 from jarchi.connectors.end_user_messaging.connector import (
     ATTEMPT_KEY,
+    CALLER_ID_KEY,
     CAMPAIGN_KEY,
     CONNECTOR_NAME,
     SECONDS_KEY,
@@ -109,5 +110,6 @@ def _call_report(event: Mapping[str, Any]) -> ProviderReport | None:
         reference=str(event["messageId"]),
         detail=f"{event['eventType']}; tts:{context.get(SPOKEN_KEY, '?')}",
         units=int(context.get(UNITS_KEY, 1)),
+        caller_id=context.get(CALLER_ID_KEY),
     )
     return ProviderReport(event_id=f"eum:{event['messageId']}", result=result)
