@@ -63,7 +63,17 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
         buckets=("media",),
     ),
     "results": Access(
-        tables=("accounts", "ledger", "campaigns", "recipients", "ad_cap", "suppression", "idempotency", "webhooks")
+        tables=(
+            "accounts",
+            "ledger",
+            "campaigns",
+            "recipients",
+            "ad_cap",
+            "suppression",
+            "idempotency",
+            "webhooks",
+            "route_capacity",  # the ended calls give their route slots back (R-DSP-3)
+        )
     ),
     # report claims; sends to the results queue; books callbacks (R-OUT-4): campaign, recipient and ledger
     "connector_events": Access(tables=("idempotency", "campaigns", "recipients", "ledger", "webhooks")),

@@ -110,6 +110,8 @@ class Placed:
     outcome: Outcome | None
     machine: bool = False  # an answering machine took the call
     caller_id: str | None = None  # the pool number it went out from (R-DSP-5)
+    completed_at: datetime | None = None  # when the simulator says the call ended
+    route_slot: str | None = None  # the route slot it held (R-DSP-3)
 
     @property
     def status(self) -> str | None:
@@ -148,6 +150,8 @@ class RecordingConnector:
                         outcome=result.outcome if result is not None else None,
                         machine=result is not None and result.answering_machine,
                         caller_id=attempt.caller_id,
+                        completed_at=result.completed_at if result is not None else None,
+                        route_slot=attempt.route_slot,
                     )
                 )
         return placements
@@ -233,6 +237,19 @@ def run_to_end(
 
 
 # --- checks ----------------------------------------------------------------------------------------------
+
+
+def most_at_once(calls: Iterable[Placed]) -> int:
+    """The most calls in progress at one instant (placed, not yet ended), on the platform clock."""
+    changes = sorted(
+        [(c.placed_at, 1) for c in calls if c.completed_at is not None]
+        + [(c.completed_at, -1) for c in calls if c.completed_at is not None]
+    )  # an end and a start at the same instant: the end first (-1 sorts before 1)
+    at_once = most = 0
+    for _, change in changes:
+        at_once += change
+        most = max(most, at_once)
+    return most
 
 
 def recipients_of(item: CampaignItem) -> list[RecipientItem]:

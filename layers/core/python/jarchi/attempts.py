@@ -243,6 +243,7 @@ class Attempt:
     voicemail_tts: str | None = None
     voicemail_seconds: int = 0
     voicemail_units: int = 0
+    route_slot: str | None = None  # a fixed line's route slot, `<route>#<shard>`, given back by its result (R-DSP-3)
 
     def __post_init__(self) -> None:
         contents = [c for c in (self.audio_key, self.tts_text, self.sms_text) if c is not None]
@@ -258,12 +259,12 @@ class Attempt:
         return self.attempt_id
 
     def to_message(self) -> dict[str, Any]:
-        """JSON-safe; the voicemail fields only when set, so an attempt without one is no bigger on the queue
-        (a dispatch message packs 200 of them)."""
+        """JSON-safe; unset fields (None, and voicemail fields without a voicemail) are left out, so what an
+        attempt does not use costs nothing on the queue (a dispatch message packs 200 of them)."""
         return {
             k: (v.value if isinstance(v, StrEnum) else v)
             for k, v in asdict(self).items()
-            if v or not k.startswith("voicemail_")
+            if v is not None and (v or not k.startswith("voicemail_"))
         }
 
     @classmethod
@@ -298,6 +299,7 @@ class AttemptResult:
     detail: str | None = None
     units: int = 1  # the attempt's billable units, carried through for the charge
     caller_id: str | None = None  # the number the call went out from, when the campaign has a pool (R-DSP-5)
+    route_slot: str | None = None  # the call's route slot to give back (R-DSP-3)
 
     @classmethod
     def of(
@@ -334,6 +336,7 @@ class AttemptResult:
             detail=detail,
             units=attempt.voicemail_units if answering_machine and attempt.voicemail_units else attempt.units,
             caller_id=attempt.caller_id,
+            route_slot=attempt.route_slot,
         )
 
     def to_message(self) -> dict[str, Any]:

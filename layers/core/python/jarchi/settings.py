@@ -77,6 +77,10 @@ class Settings(BaseModel):
     quality_min_answer_rate_percent: int = Field(default=10, ge=0, le=100)
     quality_max_short_call_percent: int = Field(default=80, ge=0, le=100)
     quality_max_opt_out_percent: int = Field(default=20, ge=0, le=100)
+    # Concurrent calls (R-DSP-3, jarchi.campaigns.routes): per route (a fixed line's area code), shared by every
+    # campaign of the platform; and per account, over its sending campaigns.
+    route_max_concurrent_calls: int = Field(default=2_000, ge=1, le=1_000_000)
+    account_max_concurrent_calls: int = Field(default=10_000, ge=1, le=1_000_000)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

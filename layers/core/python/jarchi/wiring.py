@@ -20,6 +20,7 @@ from jarchi.campaigns.ports import (
     CampaignRepository,
     FollowUpClaims,
     RecipientRepository,
+    RouteCapacity,
     WorkflowRuns,
 )
 from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
@@ -173,6 +174,13 @@ def caller_ids() -> CallerIdRepository:
 
 
 @cache
+def route_capacity() -> RouteCapacity:
+    from jarchi.store.routes import DynamoRouteCapacity
+
+    return DynamoRouteCapacity()
+
+
+@cache
 def accounts() -> AccountRepository:
     from jarchi.store.accounts import DynamoAccounts
 
@@ -271,6 +279,7 @@ def install() -> None:
     provide(FollowUpClaims, follow_up_claims)
     provide(CalledNumbers, called_numbers)
     provide(CallerIdRepository, caller_ids)
+    provide(RouteCapacity, route_capacity)
     provide(AccountRepository, accounts)
     provide(Ledger, ledger)
     provide(AudioRepository, audio)
@@ -306,6 +315,7 @@ def reset() -> None:
         follow_up_claims,
         called_numbers,
         caller_ids,
+        route_capacity,
         events,
         webhooks,
         webhook_sender,

@@ -299,6 +299,7 @@ class CampaignPorts:
     accounts: AccountRepository | None = None
     destinations: DestinationHistory | None = None  # None: no "never-seen range" part of the pumping guard
     follow_up_claims: FollowUpClaims | None = None  # None: resolved when a campaign has follow-up rules
+    routes: RouteCapacity | None = None  # None: no route limits (fakes that do not need them)
 
     @classmethod
     def wired(cls) -> CampaignPorts:
@@ -313,4 +314,22 @@ class CampaignPorts:
             accounts=resolve(AccountRepository),
             destinations=resolve(DestinationHistory),
             follow_up_claims=resolve(FollowUpClaims),
+            routes=resolve(RouteCapacity),
         )
+
+
+class RouteCapacity(Protocol):
+    """Call slots per route, shared by every campaign (R-DSP-3; rules in `jarchi.campaigns.routes`)."""
+
+    def take(self, route: str, holder: str, wanted: int, limit: int, now: datetime) -> list[int]:
+        """Up to `wanted` slots of `route` for campaign `holder`, each as the shard it is held on (fewer, or none,
+        when the route is full)."""
+        ...
+
+    def give_back(self, route: str, shard: int, holder: str, count: int, now: datetime) -> None:
+        """Calls that ended (or were never placed) free their slots."""
+        ...
+
+    def in_use(self, route: str, now: datetime) -> int:
+        """Slots of `route` held now, over every shard."""
+        ...

@@ -35,6 +35,7 @@ from jarchi.attempts import Attempt, Outcome, stat_key
 from jarchi.audiences.numbers import number_info
 from jarchi.billing import credit
 from jarchi.campaigns.caller_ids import caller_id_for
+from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.models import (
     DEFAULT_VALIDITY_MINUTES,
     SYSTEM,
@@ -49,6 +50,7 @@ from jarchi.campaigns.pacing import PacingState, give_back, plan_admission
 from jarchi.campaigns.parts import due_again, renumbered
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
 from jarchi.campaigns.protocol import Next, TaskAnswer
+from jarchi.campaigns.routes import ROUTE_WAIT, parse_slot, route_of, slot_name
 from jarchi.campaigns.settlement import money_posting, settle_campaign
 from jarchi.campaigns.statuses import SYSTEM_ACTOR, CampaignStatus, SystemEvent, apply
 from jarchi.channels import Category, Channel
@@ -68,6 +70,7 @@ from jarchi.content.personalisation import fill
 from jarchi.errors import InsufficientCredit
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
+from jarchi.settings import get_settings
 
 # Many attempts ride one SQS message: fewer requests, and each results batch (one campaign-item write)
 # covers this many attempts. Bounded in bytes too, well inside SQS's message size.
@@ -215,9 +218,12 @@ class _Batch:
     blocked_until: datetime | None = None
     suspected_pumping: bool = False
     new_destinations: set[str] = field(default_factory=set)  # foreign ranges of the admitted attempts
+    lines_busy: bool = False  # a route or the account's calls are at their limit: look again soon (R-DSP-3)
 
 
-def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | None = None) -> Attempt:
+def attempt_for(
+    campaign: Campaign, recipient: AudienceEntry, now: datetime | None = None, route_slot: str | None = None
+) -> Attempt:
     """The attempt of this part (`attempt_no` = part + 1; the seq already carries the part, see
     `PART_STRIDE`)."""
     attempt_no = campaign.progress.part + 1
@@ -249,6 +255,7 @@ def attempt_for(campaign: Campaign, recipient: AudienceEntry, now: datetime | No
         voicemail_seconds=content.voicemail_seconds if voice else 0,
         voicemail_units=content.voicemail_pulses if voice else 0,
         caller_id=caller_id_for(campaign.settings.caller_ids, recipient.number) if voice else None,
+        route_slot=route_slot,
     )
 
 
@@ -333,13 +340,22 @@ def _walk(
     foreign = _foreign_ranges(account, screening)
     if _looks_like_pumping(ports, campaign, screening, foreign):
         return _Batch(suspected_pumping=True)
+    lines = _take_lines(ports, campaign, screening, now) if campaign.channel is Channel.VOICE else None
+    screened_now = screening.screened if lines is None else screening.screened[: lines.walk]
+    blocked_until = screening.blocked_until
+    if lines is not None and lines.walk < len(screening.screened):
+        blocked_until = now + ROUTE_WAIT
     batch = _Batch(
-        walked=len(screening.screened), blocked_until=screening.blocked_until, new_destinations=set(foreign.values())
+        walked=len(screened_now),
+        blocked_until=blocked_until,
+        new_destinations=set(foreign.values()),
+        lines_busy=lines is not None and lines.walk < len(screening.screened),
     )
     capped = cap_applies(campaign.category)
-    for screened in screening.screened:
+    for position, screened in enumerate(screened_now):
         recipient, decision = screened.recipient, screened.decision
-        attempt = attempt_for(campaign, recipient, now)
+        slot = lines.slots.get(position) if lines is not None else None
+        attempt = attempt_for(campaign, recipient, now, slot)
         # Only a recipient about to be called takes the number's cap.
         won = decision.outcome is not None or not capped or _claim(ports, campaign, recipient, attempt, now)
         if not won:
@@ -347,9 +363,74 @@ def _walk(
         if decision.outcome is not None:
             batch.writes.append(_pre_dial_final(campaign, recipient, decision.outcome, decision.reason, now))
             batch.finals[stat_key(decision.outcome)] += 1
+            if slot is not None:
+                _give_back_slots(ports, campaign, [slot], now)  # capped: never called
         else:
             batch.attempts.append(attempt)
     return batch
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """How far admission may walk with the lines it got (R-DSP-3), and the route slot of each fixed line in
+    that part (by position in the screening)."""
+
+    walk: int
+    slots: dict[int, str]
+
+
+def _account_calls_in_flight(ports: CampaignPorts, account_id: str) -> int:
+    in_flight = 0
+    for status in sorted(ACTIVE):
+        cursor: str | None = None
+        while True:
+            page, cursor = ports.campaigns.list_for_account(account_id, 100, cursor, CampaignFilter(status=status))
+            in_flight += sum(c.progress.in_flight for c in page if c.channel is Channel.VOICE)
+            if cursor is None:
+                break
+    return in_flight
+
+
+def _take_lines(ports: CampaignPorts, campaign: Campaign, screening: Screening, now: datetime) -> _Lines:
+    """The account's limit of calls at once, then a slot on its route for each fixed line to call, in order;
+    the walk stops at the first recipient either is full for (slots taken for those behind it go back)."""
+    settings = get_settings()
+    calling = [i for i, s in enumerate(screening.screened) if s.decision.proceed]
+    room = settings.account_max_concurrent_calls - _account_calls_in_flight(ports, campaign.account_id)
+    walk = len(screening.screened)
+    if len(calling) > max(room, 0):
+        walk = calling[max(room, 0)]
+    routes = {
+        i: route
+        for i in calling
+        if i < walk
+        and (route := route_of(screening.screened[i].recipient.number, screening.screened[i].recipient.type))
+    }
+    if not routes or ports.routes is None:
+        return _Lines(walk, {})
+    wanted = Counter(routes.values())
+    granted = {
+        route: ports.routes.take(route, campaign.id, count, settings.route_max_concurrent_calls, now)
+        for route, count in wanted.items()
+    }
+    slots: dict[int, str] = {}
+    for i, route in routes.items():
+        if i >= walk:
+            break
+        if not granted[route]:
+            walk = i  # this route is full: wait here
+            break
+        slots[i] = slot_name(route, granted[route].pop())
+    _give_back_slots(ports, campaign, [slot_name(r, shard) for r, shards in granted.items() for shard in shards], now)
+    return _Lines(walk, slots)
+
+
+def _give_back_slots(ports: CampaignPorts, campaign: Campaign, slots: Sequence[str], now: datetime) -> None:
+    if ports.routes is None:
+        return
+    for slot, count in Counter(slots).items():
+        route, shard = parse_slot(slot)
+        ports.routes.give_back(route, shard, campaign.id, count, now)
 
 
 def _claim(ports: CampaignPorts, campaign: Campaign, recipient: AudienceEntry, attempt: Attempt, now: datetime) -> bool:
@@ -512,6 +593,8 @@ def _admit_batch(
         ports.campaigns.clear_dispatching(campaign.id)
     if batch.new_destinations and ports.destinations is not None:
         ports.destinations.remember(batch.new_destinations, now)
+    if batch.lines_busy and batch.walked == 0:
+        return _answer(campaign.id, Next.WAIT, batch.blocked_until)
     if batch.blocked_until is not None and batch.walked == 0:
         if campaign.status is CampaignStatus.RUNNING:
             _change_status(ports, campaign, SystemEvent.WINDOW_CLOSED, now)

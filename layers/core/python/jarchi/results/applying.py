@@ -34,6 +34,7 @@ from jarchi.attempts import (
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
 from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
+from jarchi.campaigns.routes import parse_slot
 from jarchi.channels import Channel
 from jarchi.clock import iso
 from jarchi.compliance.adcap import SuppressionList, cap_applies, opts_out_of_ads, releases_ad_cap
@@ -84,6 +85,17 @@ def quality_counters(results: Sequence[AttemptResult], message_seconds: int) -> 
         short += result.listened_seconds < min(SHORT_CALL_SECONDS, message_seconds or SHORT_CALL_SECONDS)
         opted_out += result.vote == VOTE_AD_OPT_OUT
     return QualityCounters(placed, answered, listened, answered * message_seconds, short, opted_out)
+
+
+def _give_back_route_slots(
+    ports: CampaignPorts, campaign_id: str, calls: Sequence[AttemptResult], now: datetime
+) -> None:
+    """The fixed lines' calls ended: their route slots are free for any campaign (R-DSP-3)."""
+    if ports.routes is None:
+        return
+    for slot, count in Counter(r.route_slot for r in calls if r.route_slot).items():
+        route, shard = parse_slot(slot)
+        ports.routes.give_back(route, shard, campaign_id, count, now)
 
 
 def apply_results(
@@ -177,6 +189,7 @@ def apply_results(
     )
     if not first_time:
         return BatchOutcome(applied=0, charged=0, duplicate=True)
+    _give_back_route_slots(ports, campaign_id, calls, now)
     if quality is not None and pricing.unjudged is not None:
         judge_quality(campaign_id, pricing.unjudged.plus(quality), pricing.total, ports=ports)
     return BatchOutcome(applied=applied, charged=charged, duplicate=False, follow_ups=len(plan.attempts) if plan else 0)

@@ -92,6 +92,9 @@ WEBHOOKS = TableSpec("webhooks", Key("account_id"), Key("sk"))
 # Caller IDs (R-DSP-5): one item per platform number assigned to an account (the key makes a number one
 # account's at a time); an account's numbers by `by_account`.
 CALLER_IDS = TableSpec("caller_ids", Key("number"), indexes=(Index("by_account", Key("account_id"), Key("number")),))
+# Route capacity (R-DSP-3): one item per shard of a route (`slot` = `<route>#<shard>`), with the calls each
+# campaign holds on it; written with a version condition (`jarchi.campaigns.routes`).
+ROUTE_CAPACITY = TableSpec("route_capacity", Key("slot"))
 # The Powertools idempotency utility's own table layout.
 IDEMPOTENCY = TableSpec("idempotency", Key("id"), ttl_attribute="expiration")
 
@@ -111,5 +114,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     EXPORTS,
     WEBHOOKS,
     CALLER_IDS,
+    ROUTE_CAPACITY,
     IDEMPOTENCY,
 )

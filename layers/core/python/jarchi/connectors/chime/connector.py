@@ -49,6 +49,7 @@ AUDIO: Final = "jarchi_audio"
 TTS: Final = "jarchi_tts"
 LANGUAGE: Final = "jarchi_language"
 CALLER_ID: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
+ROUTE_SLOT: Final = "jarchi_route_slot"  # the fixed line's route slot its result gives back (R-DSP-3)
 
 _RETRY_CODES: Final = frozenset(
     {
@@ -97,6 +98,8 @@ def arguments(attempt: Attempt) -> dict[str, str]:
         args[TTS] = attempt.tts_text
     if attempt.language:
         args[LANGUAGE] = attempt.language
+    if attempt.route_slot:
+        args[ROUTE_SLOT] = attempt.route_slot
     return args
 
 

@@ -49,6 +49,7 @@ from jarchi.connectors.chime.connector import (
     GATHER,
     LANGUAGE,
     NUMBER,
+    ROUTE_SLOT,
     SECONDS,
     TTS,
     UNITS,
@@ -275,5 +276,6 @@ def call_report(
         detail=detail,
         units=int(attributes.get(UNITS, "1")),
         caller_id=attributes.get(CALLER_ID),
+        route_slot=attributes.get(ROUTE_SLOT),
     )
     return ProviderReport(event_id=f"chime:{transaction}", result=result)

@@ -49,6 +49,7 @@ ATTEMPT_KEY: Final = "jarchi_attempt"
 UNITS_KEY: Final = "jarchi_units"
 SECONDS_KEY: Final = "jarchi_seconds"  # a call's message length: an answered call listened to all of it
 CALLER_ID_KEY: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
+ROUTE_SLOT_KEY: Final = "jarchi_route_slot"  # the fixed line's route slot its result gives back (R-DSP-3)
 SPOKEN_KEY: Final = "jarchi_spoken"  # the language a call was spoken in
 AUDIO_NOT_SUPPORTED: Final = "audio_not_supported"
 
@@ -167,6 +168,8 @@ class EndUserMessagingConnector:
             params["OriginationIdentity"] = identity
         if attempt.caller_id:
             params["Context"][CALLER_ID_KEY] = attempt.caller_id
+        if attempt.route_slot:
+            params["Context"][ROUTE_SLOT_KEY] = attempt.route_slot
         if self.config.configuration_set:
             params["ConfigurationSetName"] = self.config.configuration_set
         if self.config.max_price_per_minute:

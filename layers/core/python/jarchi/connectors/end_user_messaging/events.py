@@ -33,6 +33,7 @@ from jarchi.connectors.end_user_messaging.connector import (
     CALLER_ID_KEY,
     CAMPAIGN_KEY,
     CONNECTOR_NAME,
+    ROUTE_SLOT_KEY,
     SECONDS_KEY,
     SPOKEN_KEY,
     UNITS_KEY,
@@ -111,5 +112,6 @@ def _call_report(event: Mapping[str, Any]) -> ProviderReport | None:
         detail=f"{event['eventType']}; tts:{context.get(SPOKEN_KEY, '?')}",
         units=int(context.get(UNITS_KEY, 1)),
         caller_id=context.get(CALLER_ID_KEY),
+        route_slot=context.get(ROUTE_SLOT_KEY),
     )
     return ProviderReport(event_id=f"eum:{event['messageId']}", result=result)
