@@ -11,6 +11,7 @@ import pytest
 from infra.constants import FUNCTION_ACCESS, RESOURCE_PREFIX
 from jarchi.resources import ALL_FUNCTIONS, Trigger
 from tests.infra.conftest import Synth
+from tests.infra.test_telephony import _statements
 
 # Actions granted on `*`, each because its service has no resource to name (or not one known at deploy time).
 STAR_RESOURCE_ACTIONS = {
@@ -18,20 +19,6 @@ STAR_RESOURCE_ACTIONS = {
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
     "acm:RequestCertificate": "the certificate does not exist before the request",
 }
-
-
-def _statements(synth: Synth, function: str) -> list[dict[str, Any]]:
-    spec = next(s for s in ALL_FUNCTIONS if s.name == function)
-    functions = synth.resources("AWS::Lambda::Function").values()
-    (props,) = [f["Properties"] for f in functions if f["Properties"]["Handler"] == spec.lambda_handler]
-    role = props["Role"]["Fn::GetAtt"][0]
-    policies = [*synth.resources("AWS::IAM::Policy").values(), *synth.resources("AWS::IAM::ManagedPolicy").values()]
-    return [  # CDK moves statements past a policy's size limit into overflow managed policies
-        statement
-        for policy in policies
-        if {"Ref": role} in policy["Properties"].get("Roles", [])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
 
 
 def _listed(value: Any) -> list[Any]:
