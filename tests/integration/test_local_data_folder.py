@@ -246,24 +246,19 @@ def test_R_DSP_1_the_ledger_forgets_a_day_before_its_newest_placement_not_before
     }
 
 
-def test_R_RUN_5_a_resumed_folder_says_that_jarchi_now_is_ignored(tmp_path: Path, settings: Settings) -> None:
-    with platform(tmp_path, settings) as fresh:
-        assert clock_warning(START, fresh, tmp_path) is None  # a fresh folder starts at JARCHI_NOW
-    with platform(tmp_path, settings) as resumed:
-        assert clock_warning(None, resumed, tmp_path) is None
-        warning = clock_warning(START - timedelta(days=30), resumed, tmp_path)
-        assert warning is not None and "JARCHI_NOW" in warning and "ignored" in warning
-        assert "make reset-data" in warning and resumed.clock.now().isoformat()[:16] in warning
-
-
-def test_R_CPL_2_ad_cap_claims_keep_their_expiry_on_the_local_clock_across_a_crash(
+def test_R_CPL_2_R_RUN_5_ad_cap_claims_keep_their_expiry_on_the_local_clock_and_jarchi_now_is_ignored_said(
     tmp_path: Path, settings: Settings
 ) -> None:
     number = "+989120000001"
     with platform(tmp_path, settings, crash=True) as first:
+        assert clock_warning(START, first, tmp_path) is None  # a fresh folder starts at JARCHI_NOW
         assert DynamoAdCap().claim(number, attempt_id="a.1.1", campaign_id="a", now=first.clock.now())
         first.clock.advance(3600)  # a claim an hour old when the platform dies
     with platform(tmp_path, settings) as second:
+        assert clock_warning(None, second, tmp_path) is None
+        warning = clock_warning(START - timedelta(days=30), second, tmp_path)  # the folder's clock wins, said
+        assert warning is not None and "JARCHI_NOW" in warning and "ignored" in warning
+        assert "make reset-data" in warning and second.clock.now().isoformat()[:16] in warning
         cap = DynamoAdCap()
         assert not cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
         second.clock.advance(23 * 3600 - 120)
