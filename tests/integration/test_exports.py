@@ -127,3 +127,10 @@ def test_r_acc_4_demo_accounts_may_not_export(admin: Api, platform: LocalRuntime
     demo = admin.new_account("Demo", "demo")
     api = admin.as_(admin.new_token(demo["id"]))
     assert_error(api.get("/v1/credit/transactions/export", format="csv"), 403, "not_allowed_for_demo")
+    admin.top_up(demo["id"], 100_000)
+    body = {"name": "Try", "channel": "voice", "category": "service", "tts_text": "Hello", "language": "en"}
+    created = api.post("/v1/campaigns", {**body, "recipients": ["+989120000071"]})
+    assert created.status == 201, created.body
+    for file_format in ("csv", "xlsx"):
+        refused = api.get(f"/v1/campaigns/{created.json()['id']}/export", format=file_format)
+        assert_error(refused, 403, "not_allowed_for_demo")
