@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,10 +53,10 @@ from jarchi.clock import LocalClock
 from jarchi.compliance.adcap import AD_CAP_PERIOD, releases_ad_cap
 from jarchi.compliance.windows import TimeWindow, WindowPolicy, WindowRule
 from jarchi.connectors.simulator import originate_inbound_call
-from jarchi.ports import resolve
+from jarchi.ports import override, resolve
 from jarchi.settings import Settings
 from jarchi.store import ledger
-from jarchi.store.campaigns import RecipientItem
+from jarchi.store.campaigns import DynamoCampaigns, RecipientItem
 from local.emulator import sqs_sends_so_far
 from local.functions import make_context
 from local.pollers import SqsPoller
@@ -66,6 +67,7 @@ from tests.campaign_harness import FINAL_STATUSES, Placed
 TASK_MAX_ATTEMPTS = 1 + 1
 FAIL_TASK_MAX_ATTEMPTS = 1 + 2
 MAX_STEPS = 5_000
+SETTLED = frozenset({CampaignStatus.FINISHED, CampaignStatus.ARCHIVED})
 _serializer = TypeSerializer()
 
 
@@ -299,9 +301,11 @@ class SyncPlatform:
                 actions.append((f"poll {queue}", lambda q=queue: self._poll(q)))  # type: ignore[misc]
         return actions
 
-    def run(self) -> None:
-        """Until every execution has ended (AssertionError after MAX_STEPS)."""
-        while self.steps < MAX_STEPS:
+    def run(self, *, steps: int | None = None, until_idle: bool = False) -> None:
+        """Until every execution has ended, or `steps` more steps were taken, or (`until_idle`) everything waits
+        for the clock (AssertionError after MAX_STEPS)."""
+        stop_at = self.steps + steps if steps is not None else MAX_STEPS
+        while self.steps < min(stop_at, MAX_STEPS):
             self.steps += 1
             actions = self._actions()
             if actions:
@@ -312,15 +316,165 @@ class SyncPlatform:
                 continue
             waiting = [e.resume_at for e in self.runs.executions if not e.done and e.resume_at is not None]
             waiting += [back_at for back_at in self._back_at.values() if back_at is not None]
-            if not waiting:
+            if not waiting or until_idle:
                 return
             self.clock_moves += 1
             self.clock.advance(max(0.0, (min(waiting) - self.clock.now()).total_seconds()))
+        if self.steps < MAX_STEPS:
+            return
         states = [(e.campaign_id, e.state.value, e.resume_at) for e in self.runs.executions]
         raise AssertionError(f"the campaigns did not end within {MAX_STEPS} steps: {states}")
 
     def dead_letters(self) -> dict[str, int]:
         return {poller.queue.dlq_logical: poller.dead_letters() for poller in self.pollers.values()}
+
+
+# --- two owners at once ------------------------------------------------------------------------------------
+
+
+CAMPAIGN_READS = frozenset({"get", "pricing", "list_for_account", "awaiting_review"})
+RACE_TIMEOUT_SECONDS = 30
+
+
+class HeldWrites:
+    """The campaign repository as two owners acting at once see it: the request running in the held thread
+    reads freely, and its first write waits until `release()`, so the other owner's whole request runs
+    between its reads and its write (the interleaving that makes a lost update)."""
+
+    def __init__(self, inner: CampaignRepository) -> None:
+        self.inner = inner
+        self.held_thread: int | None = None
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if name in CAMPAIGN_READS or not callable(attribute):
+            return attribute
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() == self.held_thread and not self._released.is_set():
+                self.arrived.set()
+                self._released.wait(RACE_TIMEOUT_SECONDS)
+            return attribute(*args, **kwargs)
+
+        return write
+
+
+@dataclass(frozen=True)
+class RaceRecord:
+    """What happened when two owners acted on one campaign at once: `held` read it first and wrote last
+    (`reached`: it got as far as a write), `prompt` acted in between. Statuses as the campaign was before,
+    after `prompt`, and at the end; `runs` its workflow run before and at the end."""
+
+    campaign_id: str
+    held: str
+    prompt: str
+    reached: bool
+    held_answer: tuple[int, dict[str, Any]]
+    prompt_answer: tuple[int, dict[str, Any]]
+    before: CampaignStatus
+    after_prompt: Campaign
+    after_both: Campaign
+    faults_struck: bool
+
+
+def _answer_of(response: Any) -> tuple[int, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return response.status, body if isinstance(body, dict) else {}
+
+
+def race_owners(
+    campaign_id: str, held: tuple[Any, str], prompt: tuple[Any, str], *, faults_struck: Callable[[], int]
+) -> RaceRecord:
+    """`held` = (an owner's `tests.api.Api`, action) reads the campaign, `prompt` acts meanwhile, then `held`
+    writes: `POST /v1/campaigns/{id}/{action}` both, through the API, on the real repository."""
+    repository = DynamoCampaigns()  # the driver's own reads: no fault strikes them
+    before = repository.get(campaign_id)
+    assert before is not None
+    gate = HeldWrites(resolve(CampaignRepository))
+    answers: dict[str, Any] = {}
+    struck = faults_struck()
+
+    def act_held() -> None:
+        gate.held_thread = threading.get_ident()
+        answers["held"] = held[0].post(f"/v1/campaigns/{campaign_id}/{held[1]}")
+
+    with override(CampaignRepository, gate):  # type: ignore[type-abstract]
+        thread = threading.Thread(target=act_held, name="held-owner")
+        thread.start()
+        deadline = time.monotonic() + RACE_TIMEOUT_SECONDS
+        while not gate.arrived.is_set() and thread.is_alive():
+            assert time.monotonic() < deadline, "the held owner's request never wrote nor answered"
+            gate.arrived.wait(0.005)
+        reached = gate.arrived.is_set()
+        prompt_answer = _answer_of(prompt[0].post(f"/v1/campaigns/{campaign_id}/{prompt[1]}"))
+        after_prompt = repository.get(campaign_id)
+        gate.release()
+        thread.join(RACE_TIMEOUT_SECONDS)
+        assert not thread.is_alive(), "the held owner's request did not end"
+    after_both = repository.get(campaign_id)
+    assert after_prompt is not None and after_both is not None
+    return RaceRecord(
+        campaign_id,
+        held[1],
+        prompt[1],
+        reached,
+        _answer_of(answers["held"]),
+        prompt_answer,
+        before.status,
+        after_prompt,
+        after_both,
+        faults_struck() != struck,
+    )
+
+
+def _races(races: Sequence[RaceRecord]) -> list[str]:
+    """When both owners' actions were allowed as they read the campaign (the held one got as far as its
+    write) and the prompt one won: the held one is 409 `action_not_allowed` naming the status the winner
+    left, and changed nothing (status, history, run, money)."""
+    problems = []
+    for race in races:
+        held_status, held_body = race.held_answer
+        prompt_status, _ = race.prompt_answer
+        if not race.reached or prompt_status >= 300 or race.faults_struck:
+            continue
+        error = held_body.get("error", {})
+        now = race.after_prompt.status.value
+        if (held_status, error.get("code"), error.get("status")) != (409, "action_not_allowed", now):
+            problems.append(
+                f"race: {race.campaign_id} {race.prompt} won from {race.before.value}; the overtaken {race.held} "
+                f"answered {held_status} {error or held_body}, not 409 action_not_allowed naming {now}"
+            )
+        first, last = race.after_prompt, race.after_both
+        if (first.status, len(first.history), first.progress.run, first.money) != (
+            last.status,
+            len(last.history),
+            last.progress.run,
+            last.money,
+        ):
+            problems.append(f"race: the overtaken {race.held} of {race.campaign_id} still changed it")
+    return problems
+
+
+def _runs(campaigns: Sequence[Campaign], executions: Sequence[Execution]) -> list[str]:
+    """No orphaned workflow run: each run a campaign raised (every start, resume, reset, …) has exactly one
+    execution, and no execution was started for a run the campaign never raised (a loser's)."""
+    started: dict[str, list[int]] = defaultdict(list)
+    for execution in executions:
+        started[execution.campaign_id].append(execution.run)
+    problems = []
+    for campaign in campaigns:
+        runs = sorted(started[campaign.id])
+        if runs != list(range(1, campaign.progress.run + 1)):
+            problems.append(f"orphaned run: {campaign.id} raised run {campaign.progress.run}, executions for {runs}")
+    return problems
 
 
 # --- the invariants --------------------------------------------------------------------------------------
@@ -337,6 +491,7 @@ class Observed:
     account_ids: list[str]
     dead_letters: Mapping[str, int]
     callbacks: list[CallingBack] = field(default_factory=list)
+    races: list[RaceRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -385,6 +540,7 @@ def observe(
     account_ids: Iterable[str],
     dead_letters: Mapping[str, int],
     callbacks: Sequence[CallingBack] = (),
+    races: Sequence[RaceRecord] = (),
 ) -> Observed:
     repository = resolve(CampaignRepository)
     campaigns = []
@@ -400,6 +556,7 @@ def observe(
         sorted(set(account_ids)),
         dict(dead_letters),
         list(callbacks),
+        list(races),
     )
 
 
@@ -438,7 +595,7 @@ def check_invariants(seen: Observed) -> list[str]:
         if campaign.status is CampaignStatus.ERROR:
             problems += _gave_up(campaign, errors[campaign.id])
             continue
-        if campaign.status is not CampaignStatus.FINISHED or not campaign.progress.reconciled:
+        if campaign.status not in SETTLED or not campaign.progress.reconciled:
             problems.append(
                 f"ended: {campaign.id} is {campaign.status.value}, reconciled={campaign.progress.reconciled}"
             )
@@ -453,6 +610,8 @@ def check_invariants(seen: Observed) -> list[str]:
     problems += _windows(seen.campaigns, sends)
     problems += _follow_ups(seen.campaigns, seen.placed)
     problems += _callbacks(seen.campaigns, seen.placed, seen.callbacks, entries)
+    problems += _races(seen.races)
+    problems += _runs(seen.campaigns, seen.executions)
     for account_id in seen.account_ids:
         balance = ledger.get_balance(account_id)
         expected = totals_of(entries[account_id])
@@ -486,8 +645,10 @@ def _final_statuses(
     problems = []
     rows = {int(r.seq): r for r in stored if int(r.seq) >= 0}  # follow-ups and callbacks sit below 0
     expected = [p.part * PART_STRIDE + i for p in campaign.all_parts() for i in range(p.total)]
-    if campaign.all_parts()[-1].total != campaign.progress.total:  # a cancelled part ends at its pointer
-        expected = [s for s in expected if s < campaign.progress.seq_base + campaign.progress.total]
+    # The last part ends at its pointer: a cancelled part, or one its owner stopped (or paused) and finished
+    # (whom admission never reached stays pending).
+    progress = campaign.progress
+    expected = [s for s in expected if s < progress.seq_base + progress.next_seq]
     if sorted(rows) != expected:
         missing = sorted(set(expected) - set(rows))
         problems.append(f"one final status: {campaign.id} has no stored state for recipients {missing[:5]}")
@@ -500,9 +661,9 @@ def _final_statuses(
         if row.attempt_id and (row.attempt_id not in reported or reported[row.attempt_id] != row.status):
             outcome = reported.get(row.attempt_id, "never placed")
             problems.append(f"one final status: {row.attempt_id} ended {row.status}, the connector said {outcome}")
-    counted, total = sum(campaign.counts.values()), campaign.progress.total
-    if counted != total:
-        problems.append(f"one final status: {campaign.id} counts {counted} finals for {total} recipients")
+    counted, admitted = sum(campaign.counts.values()), campaign.progress.next_seq
+    if counted != admitted:
+        problems.append(f"one final status: {campaign.id} counts {counted} finals for {admitted} admitted")
     return problems
 
 

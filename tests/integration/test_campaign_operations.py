@@ -170,3 +170,53 @@ def test_r_rep_1_the_list_filters_by_text_status_tag_and_creation_time(
     assert _list(shop, created_from=second["created_at"]) == [second["id"]]
     assert _list(shop, status="running") == []
     assert_error(shop.api.get("/v1/campaigns", status="sleeping"), 422, "validation_error")
+
+
+def test_r_cmp_4_patch_changes_sender_and_recipients_before_sending_and_moves_the_reservation_with_them(
+    admin: Api, shop: Customer, platform: LocalRuntime, clock: LocalClock
+) -> None:
+    # GIVEN a campaign of four waiting for its owner's start, and a second sender not approved yet
+    campaign = create(shop, _body(shop, auto_start=False))
+    per_recipient = campaign["cost"]["estimated"] // len(NUMBERS)
+    night = shop.api.post("/v1/senders", {"name": "Night"}).json()
+    night_text = {"sender": "Night", "sms_text": "Night: your order is ready"}
+    assert_error(_patch(shop, campaign["id"], night_text), 422, "sender_not_registered")
+    assert admin.post(f"/v1/senders/{night['id']}/moderation", {"decision": "approve"}).status == 200
+    # WHEN the sender changes (with a text that names it, R-SMS-1) THEN it is the campaign's sender
+    changed = _patch(shop, campaign["id"], night_text)
+    assert changed.status == 200, changed.body
+    assert (changed.json()["sender"], changed.json()["sms_text"]) == ("Night", "Night: your order is ready")
+    assert_error(_patch(shop, campaign["id"], {"sender": shop.sender}), 400, "content_not_allowed")
+    # WHEN two more recipients are added THEN the estimate and the reservation grow in the same step
+    six = [*NUMBERS, "+989120000031", "09120000032"]
+    grown = _patch(shop, campaign["id"], {"recipients": six})
+    assert grown.status == 200, grown.body
+    assert grown.json()["stats"]["total"] == 6
+    assert grown.json()["cost"]["estimated"] == grown.json()["cost"]["reserved"] == 6 * per_recipient
+    assert ledger.get_balance(shop.account_id).reserved == 6 * per_recipient
+    # AND a bad number, two sources, or more than the account can pay change nothing
+    assert_error(_patch(shop, campaign["id"], {"recipients": ["12"]}), 422, "invalid_recipients")
+    both = {"recipients": NUMBERS, "contact_list_id": "cl_x"}
+    assert_error(_patch(shop, campaign["id"], both), 422, "recipients_required")
+    balance = ledger.get_balance(shop.account_id)
+    admin.post(f"/v1/accounts/{shop.account_id}/credit", {"amount": -(balance.available - per_recipient)})
+    many = [f"+98912{i:07d}" for i in range(100, 110)]
+    assert_error(_patch(shop, campaign["id"], {"recipients": many}), 402, "insufficient_credit")
+    unchanged = shop.api.get(f"/v1/campaigns/{campaign['id']}").json()
+    assert (unchanged["stats"]["total"], unchanged["cost"]["reserved"]) == (6, 6 * per_recipient)
+    # WHEN a contact list of two replaces them THEN what the four no longer need is released
+    listed = shop.api.post("/v1/contact-lists", {"name": "VIP", "numbers": NUMBERS[:2]}).json()
+    shrunk = _patch(shop, campaign["id"], {"contact_list_id": listed["id"]})
+    assert shrunk.status == 200, shrunk.body
+    body = shrunk.json()
+    assert (body["stats"]["total"], body["contact_list_id"]) == (2, listed["id"])
+    assert (body["cost"]["estimated"], body["cost"]["released"]) == (2 * per_recipient, 4 * per_recipient)
+    # AND once it has run, only the list's two were sent to, the money is exact, and the audience is fixed
+    _act(shop, campaign["id"], "start")
+    _finish_run(platform, clock, campaign["id"])
+    recipients = shop.api.get(f"/v1/campaigns/{campaign['id']}/recipients").json()["items"]
+    assert sorted(r["number"] for r in recipients) == sorted(NUMBERS[:2])
+    for field, value in (("recipients", NUMBERS), ("sender", "Night"), ("contact_list_id", listed["id"])):
+        error = assert_error(_patch(shop, campaign["id"], {field: value}), 409, "not_editable")
+        assert error["fields"] == [field]
+    _ledger_exact(shop)

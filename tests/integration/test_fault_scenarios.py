@@ -14,6 +14,14 @@ batches, and `check_invariants` then requires: every recipient has exactly one f
 placed twice for one attempt, at most one ad per number per 24 h, no placement outside a window,
 reserved = charged + released + refunded per campaign, and balance = Σ ledger per account.
 
+Voice campaigns may have smart retry parts and follow-up SMS. Some scenarios also have two owners of one
+campaign act at once (`pause`/`finish`, `stop`/`finish`, `reset`/`archive`, `retry_failed`/`archive`, …, while
+it runs or once it ended): the first reads the campaign and is held just before its first write while the
+second acts (`tests.fault_driver.race_owners`). When both were allowed as read and the second won, the first
+must answer 409 `action_not_allowed` naming the status the winner left and change nothing; at the end each
+workflow run the campaign raised has exactly one execution (no orphaned run); the owner then resumes what is
+paused and finishes what is stopped, and every other invariant holds as before.
+
 A scenario whose faults hit one workflow task and its one retry ends its campaign in `error` (Step
 Functions gave up, as it would in the cloud); the other invariants still hold for it, and it is counted in
 the statistics (`--hypothesis-show-statistics`).
@@ -51,19 +59,22 @@ from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, Work
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.clock import LocalClock
 from jarchi.compliance.ports import AdCap
-from jarchi.connectors.simulator import SimulatorConfig
+from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector, VoiceRates
 from jarchi.ports import override, resolve
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import Settings
 from jarchi.store import ledger
+from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.destinations import DynamoDestinations
 from local.faults import FaultKind, FaultPlan, injected
 from local.pollers import SqsPoller
 from tests.api import Api
 from tests.campaign_harness import Customer, allow_countries, create, new_customer, recording_connector
 from tests.fault_driver import (
+    MAX_STEPS,
     DriverRuns,
     ObservedRecipients,
+    RaceRecord,
     SyncPlatform,
     call_back,
     check_invariants,
@@ -71,6 +82,7 @@ from tests.fault_driver import (
     follow_up_rules,
     make_pollers,
     observe,
+    race_owners,
 )
 
 SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "120"))
@@ -80,9 +92,9 @@ ACCOUNTS_FOR = 20  # scenarios
 TEHRAN = ZoneInfo("Asia/Tehran")
 # Inside every policy rule, so a campaign of any channel and category may narrow to them.
 NARROWED = [None, None, [{"start": "10:00", "end": "13:00"}], [{"start": "18:00", "end": "20:00"}]]
-# Smart retry parts of voice campaigns: not drawn yet. Drawn as (0, 0, 0, 1, 2) the 200 scenarios found a
-# part's money settlement refused by the balance condition under faults (see notes/voice-parts.md).
-RETRY_PARTS = (0,)
+# Smart retry parts of voice campaigns (R-CMP-5). They found a part reserving its calls but not its follow-up
+# SMS, whose settlement the ledger then refused (`test_r_bil_3_r_out_3_a_smart_part_reserves_its_follow_ups_…`).
+RETRY_PARTS = (0, 0, 0, 1, 2)
 RETRY_ON = ["no_answer", "busy", "failed"]
 
 ALWAYS: tuple[FaultKind, ...] = (
@@ -148,6 +160,30 @@ class CampaignSpec:
         return body
 
 
+# Two owners acting at once (R-CMP-4): the first of a pair reads the campaign and writes last, the second acts in
+# between. While it runs (pause, stop, finish) or once it ended (reset, retry_failed, archive).
+RACES = (
+    ("pause", "finish"),
+    ("finish", "pause"),
+    ("pause", "stop"),
+    ("stop", "finish"),
+    ("finish", "stop"),
+    ("reset", "archive"),
+    ("archive", "reset"),
+    ("retry_failed", "archive"),
+    ("reset", "retry_failed"),
+)
+
+
+@dataclass(frozen=True)
+class Race:
+    campaign: int  # index into the scenario's campaigns
+    held: str  # reads first, writes last
+    prompt: str  # acts in between
+    after_steps: int | None  # platform steps before the owners act (past the end: once everything ended;
+    # None: as soon as everything waits for the clock, e.g. for a window)
+
+
 @dataclass(frozen=True)
 class Scenario:
     seed: int  # the interleaving and the simulator
@@ -156,6 +192,7 @@ class Scenario:
     campaigns: list[CampaignSpec]
     faults: dict[str, dict[str, Any]]
     callbacks: list[tuple[int, int]] = field(default_factory=list)  # (number index, minutes after the end)
+    race: Race | None = None
 
     def plan(self) -> FaultPlan:
         return FaultPlan.parse(self.faults)
@@ -218,6 +255,17 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     ]
     # Subscribers calling back after the campaigns ended, inside or outside the hour (R-OUT-4).
     callbacks = draw(st.lists(st.tuples(st.integers(0, pool - 1), st.sampled_from([5, 40, 65, 90])), max_size=2))
+    race = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                lambda pair, campaign, steps: Race(campaign % len(campaigns), *pair, steps),
+                st.sampled_from(RACES),
+                st.integers(0, 2),
+                st.sampled_from([None, 5, 15, 30, 60, MAX_STEPS]),
+            ),
+        )
+    )
     seed = draw(st.integers(0, 2**32 - 1))
     # mostly inside Tehran's advertising windows, sometimes any time of day (the campaign waits)
     start_minute = draw(st.one_of(st.integers(10 * 60, 12 * 60), st.integers(0, 24 * 60 - 1)))
@@ -230,6 +278,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         campaigns=campaigns,
         faults=fault_plan(drawn),
         callbacks=sorted(callbacks, key=lambda c: c[1]),
+        race=race,
     )
 
 
@@ -245,6 +294,7 @@ class World:
     admin: Api
     pollers: dict[str, SqsPoller]
     customers: list[Customer] = field(default_factory=list)
+    second_owners: list[Api] = field(default_factory=list)  # another token of each account: its second owner
     serial: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     scenarios: int = 0
 
@@ -253,6 +303,7 @@ class World:
         account's whole ledger stays cheap."""
         if self.scenarios % ACCOUNTS_FOR == 0:
             self.customers = [new_customer(self.admin, name) for name in ACCOUNTS]
+            self.second_owners = [self.admin.as_(self.admin.new_token(c.account_id)) for c in self.customers]
             for customer in self.customers:
                 allow_countries(customer.account_id, "IR", "DE")
             # Berlin's range is a known destination: these scenarios are not about the pumping guard.
@@ -281,6 +332,7 @@ class Outcome:
     campaign_ids: list[str]
     follow_ups_placed: int = 0
     callbacks: Counter[str] = field(default_factory=Counter)  # connected | refused, as the campaigns count them
+    races: list[RaceRecord] = field(default_factory=list)
 
 
 def run_scenario(
@@ -315,7 +367,17 @@ def run_scenario(
             pollers=world.pollers,
             redelivery_seconds=redelivery_seconds,
         )
-        platform.run()
+        races = []
+        if scenario.race is None:
+            platform.run()
+        else:
+            race = scenario.race
+            platform.run(steps=race.after_steps, until_idle=race.after_steps is None)
+            owner = scenario.campaigns[race.campaign].account
+            held, prompt = (customers[owner].api, race.held), (world.second_owners[owner], race.prompt)
+            races.append(race_owners(ids[race.campaign], held, prompt, faults_struck=lambda: len(faults.log.entries)))
+            platform.run()
+            tidy_up(customers[owner].api, ids, platform)
         calls_back = call_back(world.clock, numbers, scenario.callbacks, serial=next(world.serial))
         platform.run()
         seen = observe(
@@ -326,12 +388,31 @@ def run_scenario(
             sorted({customers[spec.account].account_id for spec in scenario.campaigns}),
             platform.dead_letters(),
             calls_back,
+            races,
         )
     errored = [c.id for c in seen.campaigns if c.status is CampaignStatus.ERROR]
     follow_ups = sum(1 for p in seen.placed if follow_up_of(p.attempt_id) is not None)
     connected = sum(c.callbacks for c in seen.campaigns)
     callbacks = Counter({"connected": connected, "refused": len(seen.callbacks) - connected})
-    return Outcome(check_invariants(seen), errored, list(faults.log.entries), platform, ids, follow_ups, callbacks)
+    problems = check_invariants(seen)
+    return Outcome(problems, errored, list(faults.log.entries), platform, ids, follow_ups, callbacks, races)
+
+
+def tidy_up(owner: Api, campaign_ids: Sequence[str], platform: SyncPlatform) -> None:
+    """After a race the owner ends what it left open: resumes a paused campaign, finishes a stopped one."""
+    repository = DynamoCampaigns()  # the driver's own reads: no fault strikes them
+    for _ in range(3):
+        acted = False
+        for campaign_id in campaign_ids:
+            campaign = repository.get(campaign_id)
+            assert campaign is not None
+            action = {CampaignStatus.PAUSED: "resume", CampaignStatus.STOPPED: "finish"}.get(campaign.status)
+            if action is not None:
+                owner.post(f"/v1/campaigns/{campaign_id}/{action}")
+                acted = True
+        if not acted:
+            return
+        platform.run()
 
 
 @pytest.fixture
@@ -405,6 +486,9 @@ class Tally:
             "scenarios with follow-up SMS": outcome.follow_ups_placed > 0,
             "scenarios with a callback connected": outcome.callbacks["connected"] > 0,
             "scenarios with a callback refused": outcome.callbacks["refused"] > 0,
+            "scenarios with two owners at once, one overtaken (409)": any(
+                r.reached and r.prompt_answer[0] < 300 for r in outcome.races
+            ),
         }
         for situation, reached in situations.items():
             self.situations[situation] += reached
@@ -449,7 +533,12 @@ def test_r_dsp_1_r_cpl_1_2_r_bil_1_3_random_faults_lose_nothing_and_do_nothing_t
     assert set(tally.kinds) == {kind.value for kind in FaultKind}, tally.report()
     assert tally.situations["scenarios with a queue message redelivered"] > 0, tally.report()
     assert tally.situations["scenarios with a workflow task retried"] > 0, tally.report()
-    for outcome_around_calls in ("follow-up SMS", "a callback connected", "a callback refused"):
+    for outcome_around_calls in (
+        "follow-up SMS",
+        "a callback connected",
+        "a callback refused",
+        "two owners at once, one overtaken (409)",
+    ):
         assert tally.situations[f"scenarios with {outcome_around_calls}"] > 0, tally.report()
 
 
@@ -537,3 +626,72 @@ def test_a_dispatch_redelivered_after_its_window_closed_is_not_placed_outside_it
     outcome = run_scenario(world, scenario, redelivery_seconds=DISPATCH_QUEUE.visibility_timeout_seconds)
     assert outcome.injected == ["Connector.place#1 timeout"]
     assert outcome.problems == []
+
+
+# --- two owners at once (R-CMP-4) ----------------------------------------------------------------------------
+
+# An SMS campaign waiting for its evening window (nothing in flight: `finish` is allowed), or one that ended.
+WAITING = [{"start": "18:00", "end": "20:00"}]
+
+
+@pytest.mark.parametrize(
+    ("held", "prompt", "after_steps", "winner_status"),
+    [
+        ("pause", "finish", None, "finished"),
+        ("finish", "pause", None, "paused"),
+        ("archive", "reset", MAX_STEPS, "running"),
+        ("reset", "archive", MAX_STEPS, "archived"),
+    ],
+)
+def test_r_cmp_4_two_owners_at_once_one_wins_the_other_409_and_no_run_is_orphaned(
+    world: World, held: str, prompt: str, after_steps: int | None, winner_status: str
+) -> None:
+    # GIVEN two owners of one account who both read the campaign, then act: `prompt` first, `held` after
+    scenario = Scenario(
+        seed=13,
+        start_minute=11 * 60,
+        pool=4,
+        campaigns=[CampaignSpec(0, "sms", "service", [0, 1, 2, 3], WAITING, vote=False)],
+        faults={},
+        race=Race(0, held, prompt, after_steps),
+    )
+    outcome = run_scenario(world, scenario)
+    (race,) = outcome.races
+    # THEN the second to write is refused with 409 naming the status the first left, and changed nothing
+    assert race.reached and race.prompt_answer[0] == 200, (race.held_answer, race.prompt_answer, race.before)
+    assert race.after_prompt.status.value == winner_status
+    error = race.held_answer[1]["error"]
+    assert (race.held_answer[0], error["code"], error["status"]) == (409, "action_not_allowed", winner_status)
+    # AND every invariant holds at the end: money, one final status each, no orphaned workflow run
+    assert outcome.problems == [] and outcome.errored == []
+
+
+# --- a smart part's follow-ups (R-CMP-5, R-OUT-3, R-BIL-3) --------------------------------------------------
+
+EVERYONE_ANSWERS = VoiceRates(answered=1, no_answer=0, busy=0, unreachable=0, failed=0, answering_machine=0)
+
+
+def test_r_bil_3_r_out_3_a_smart_part_reserves_its_follow_ups_and_settles_exactly(world: World) -> None:
+    """Found by the random scenarios with smart parts drawn: a smart part reserved its calls only, so its
+    follow-up SMS (here: nobody answered in part 0, everyone in part 1, and the `answered` rule fires in part 1
+    only) charged more than the part held and its settlement was refused by the ledger's balance condition."""
+    (owner, *_), numbers, runs = world.next_customers(), world.numbers(4), DriverRuns()
+    world.fresh_start(11 * 60)
+    nobody = SimulatorConfig(seed=1, overrides=dict.fromkeys(numbers, "no_answer"))
+    with override(WorkflowRuns, runs), recording_connector(nobody) as connector:
+        recipients = ObservedRecipients(resolve(RecipientRepository))
+        with override(RecipientRepository, recipients):
+            spec = CampaignSpec(0, "voice", "service", [0, 1, 2, 3], None, vote=False, follow_ups=True, retry_parts=1)
+            campaign_id = create(owner, spec.body(owner, numbers))["id"]
+            platform = SyncPlatform(world.settings, world.clock, runs, rng=random.Random(1), pollers=world.pollers)
+            # WHEN part 0 ends with nobody answering (a `not_answered` SMS each) and everyone answers part 1
+            platform.run(until_idle=True)
+            connector.inner = SimulatorConnector(SimulatorConfig(seed=1, voice=EVERYONE_ANSWERS))
+            platform.run()
+            dead_letters = platform.dead_letters()
+            seen = observe([campaign_id], runs, connector.placed, recipients, [owner.account_id], dead_letters)
+    # THEN the campaign settled both parts, each follow-up paid from a reservation that held it
+    (campaign,) = seen.campaigns
+    assert [p.kind.value for p in campaign.all_parts()] == ["send", "retry"]
+    assert sum(1 for p in seen.placed if follow_up_of(p.attempt_id) is not None) == 8
+    assert check_invariants(seen) == []

@@ -72,7 +72,9 @@ def get_campaign(campaign_id: str, tz: Literal["utc", "account"] = "utc") -> Cam
 
 
 @router.patch(
-    "/campaigns/<campaign_id>", tags=["campaigns"], summary="Edit: name, comment; text, start, speed before sending"
+    "/campaigns/<campaign_id>",
+    tags=["campaigns"],
+    summary="Edit: name, comment; text, sender, recipients, start, speed before sending (re-reserved)",
 )
 def edit_campaign(campaign_id: str, body: CampaignPatch) -> CampaignOut:
     return CampaignOut.of(service.edit_campaign(current_caller(), campaign_id, **body.model_dump(exclude_none=True)))

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from functions.api.schemas.common import Request, Shape
-from functions.api.schemas.fields import Id, Name, Text
+from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi import clock
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, Campaign, FollowUpSent, RecipientState
+from jarchi.campaigns.models import Campaign, FollowUpSent, RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.quality import QualityCheck
@@ -146,7 +146,7 @@ class CampaignOut(Shape):
     copied_from: str | None
     part: int
     parts: list[PartOut]
-    validity_minutes: int | None  # SMS: the TTL each message is sent with
+    validity_minutes: int | None  # SMS: the TTL the owner chose; None: each recipient's operator's (R-SMS-5)
     follow_ups: list[FollowUpOut]
     quality: QualityOut
     speed: SpeedOut
@@ -158,6 +158,9 @@ class CampaignOut(Shape):
     retry: RetryOut | None  # smart parts (R-CMP-5)
     voicemail: bool  # an answering machine hears the campaign's voicemail
     caller_ids: list[str]  # the caller-ID pool its calls go out from (R-DSP-5); empty: the platform's numbers
+    sms_text: str | None  # SMS: the text as written (placeholders unfilled) and its sender
+    sender: str | None
+    contact_list_id: str | None  # where the recipients came from; None for inline numbers
 
     @classmethod
     def of(cls, campaign: Campaign, *, zone: ZoneInfo | None = None, audio_url: str | None = None) -> CampaignOut:
@@ -199,9 +202,7 @@ class CampaignOut(Shape):
             copied_from=campaign.copied_from,
             part=campaign.progress.part,
             parts=[PartOut.of(campaign, part, at) for part in report.parts],
-            validity_minutes=(settings.validity_minutes or DEFAULT_VALIDITY_MINUTES)
-            if campaign.channel is Channel.SMS
-            else None,
+            validity_minutes=settings.validity_minutes if campaign.channel is Channel.SMS else None,
             follow_ups=[
                 FollowUpOut(
                     on=r.on.value, digits=list(r.digits), sms_text=r.sms_text, sender=r.sender, segments=r.units
@@ -224,6 +225,9 @@ class CampaignOut(Shape):
             retry=RetryOut.model_validate(settings.retry.as_dict()) if settings.retry is not None else None,
             voicemail=campaign.content.voicemail_key is not None,
             caller_ids=list(settings.caller_ids),
+            sms_text=campaign.content.sms_text,
+            sender=campaign.content.sender,
+            contact_list_id=campaign.contact_list_id,
         )
 
 
@@ -334,11 +338,16 @@ class RestrictedPeriodPage(Shape):
 
 
 class CampaignPatch(Request):
-    """`PATCH /v1/campaigns/{id}`: name and comment at any time; text, start and speed before sending starts."""
+    """`PATCH /v1/campaigns/{id}`: name and comment at any time; text, sender, recipients (inline numbers or a
+    contact list), start and speed before sending starts. A new text, sender or audience is re-estimated and the
+    reservation adjusted with it (402 `insufficient_credit`: nothing changed)."""
 
     name: Name | None = None
     comment: Annotated[str, Field(max_length=1000)] | None = None
     sms_text: Text | None = None
+    sender: Annotated[str, Field(max_length=32)] | None = None
+    recipients: Numbers | None = None
+    contact_list_id: Id | None = None
     start_at: datetime | None = None
     speed_per_hour: Annotated[int, Field(ge=1, le=3_600_000)] | None = None
 

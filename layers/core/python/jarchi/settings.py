@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "JARCHI_"
 # `JARCHI_` variables that are not settings: knobs of the fault-scenario tests (tests/integration).
 NOT_SETTINGS = frozenset({"fault_scenarios", "fault_break"})
 LOCAL_RESULT_DELAY_CAP_SECONDS = 1
 CLOUD_RESULT_DELAY_CAP_SECONDS = 900
+MAX_SMS_VALIDITY_MINUTES = 72 * 60
 
 
 class ConfigurationError(ValueError):
@@ -81,6 +82,31 @@ class Settings(BaseModel):
     # campaign of the platform; and per account, over its sending campaigns.
     route_max_concurrent_calls: int = Field(default=2_000, ge=1, le=1_000_000)
     account_max_concurrent_calls: int = Field(default=10_000, ge=1, le=1_000_000)
+    # R-SMS-5: how long the operator keeps trying an SMS whose campaign sets no `validity_minutes`. Operators
+    # keep 24 h or 72 h, by contract: rules `<E.164 prefix>=<minutes>`, comma-separated, the longest matching
+    # prefix wins (an operator's ranges, e.g. "+98935=4320,+98936=4320"; a whole country, "+49=4320"); else
+    # `sms_validity_default_minutes`. Minutes 1..4320 (72 h, what End User Messaging accepts).
+    sms_validity_rules: str = Field(default="", pattern=r"^(\+\d{1,15}=\d{1,4})?(,\+\d{1,15}=\d{1,4})*$")
+    sms_validity_default_minutes: int = Field(default=24 * 60, ge=1, le=MAX_SMS_VALIDITY_MINUTES)
+
+    @field_validator("sms_validity_rules")
+    @classmethod
+    def _check_validity_rules(cls, value: str) -> str:
+        seen: set[str] = set()
+        for rule in filter(None, value.split(",")):
+            prefix, minutes = rule.split("=")
+            if not 1 <= int(minutes) <= MAX_SMS_VALIDITY_MINUTES:
+                raise ValueError(f"{rule}: minutes must be 1..{MAX_SMS_VALIDITY_MINUTES}")
+            if prefix in seen:
+                raise ValueError(f"{prefix} has two rules")
+            seen.add(prefix)
+        return value
+
+    @cached_property
+    def sms_validity_by_prefix(self) -> tuple[tuple[str, int], ...]:
+        """`sms_validity_rules` as (prefix, minutes), longest prefix first."""
+        pairs = [rule.split("=") for rule in self.sms_validity_rules.split(",") if rule]
+        return tuple(sorted(((p, int(m)) for p, m in pairs), key=lambda pair: -len(pair[0])))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -136,7 +136,9 @@ class PreparedCampaign:
 
 
 @dataclass(frozen=True, slots=True)
-class _Audience:
+class Audience:
+    """Recipients as read, before pricing: the list's columns and (number, type, values) rows."""
+
     columns: tuple[str, ...]
     rows: list[tuple[str, NumberType, tuple[str, ...]]]
 
@@ -180,10 +182,15 @@ def _refuse_call_settings(draft: CampaignDraft) -> None:
         raise Unprocessable("invalid_retry", "only calls reach answering machines: retry.on 'machine' is voice only")
 
 
-def _audience(account: Account, draft: CampaignDraft) -> _Audience:
+def _audience(account: Account, draft: CampaignDraft) -> Audience:
+    return audience_of(account, draft.recipients, draft.contact_list_id)
+
+
+def audience_of(account: Account, numbers: list[str] | None, contact_list_id: str | None) -> Audience:
+    """The recipients of inline `numbers` or of a contact list (check 3 of the module docstring)."""
     limit = recipient_limit(account)
-    if draft.recipients is not None:
-        parsed = parse_inline(draft.recipients, account.default_region, recipient_limit=None)
+    if numbers is not None:
+        parsed = parse_inline(numbers, account.default_region, recipient_limit=None)
         if parsed.invalid:
             shown = parsed.invalid_lines[:MAX_REPORTED_INVALID]
             raise Unprocessable(
@@ -192,11 +199,11 @@ def _audience(account: Account, draft: CampaignDraft) -> _Audience:
                 invalid=[{"position": x.line, "value": x.value, "reason": x.reason} for x in shown],
             )
         check_recipient_limit(parsed.kept, limit)
-        return _Audience((), [(r.number, r.type, r.values) for r in parsed.recipients])
-    assert draft.contact_list_id is not None
-    columns, recipients = load_list_recipients(account.id, draft.contact_list_id)
+        return Audience((), [(r.number, r.type, r.values) for r in parsed.recipients])
+    assert contact_list_id is not None
+    columns, recipients = load_list_recipients(account.id, contact_list_id)
     check_recipient_limit(len(recipients), limit)
-    return _Audience(columns, [(r.number, r.type, r.values) for r in recipients])
+    return Audience(columns, [(r.number, r.type, r.values) for r in recipients])
 
 
 def _window_rule(account: Account, draft: CampaignDraft) -> WindowRule:
@@ -205,7 +212,7 @@ def _window_rule(account: Account, draft: CampaignDraft) -> WindowRule:
 
 
 def _prepare_voice(
-    account: Account, draft: CampaignDraft, audience: _Audience, tariff: Tariff, rule: WindowRule
+    account: Account, draft: CampaignDraft, audience: Audience, tariff: Tariff, rule: WindowRule
 ) -> PreparedCampaign:
     audio: AudioRecord | None = None
     speech: SynthesizedSpeech | None = None
@@ -280,7 +287,7 @@ def _prepare_voicemail(account: Account, draft: CampaignDraft, message_pulses: i
 
 
 def _prepare_sms(
-    account: Account, draft: CampaignDraft, audience: _Audience, tariff: Tariff, rule: WindowRule
+    account: Account, draft: CampaignDraft, audience: Audience, tariff: Tariff, rule: WindowRule
 ) -> PreparedCampaign:
     text = draft.sms_text or ""
     count_segments(text)  # sms_text_empty / sms_text_too_long for the text as written

@@ -4,7 +4,7 @@ The store's `campaigns` module is the one place that maps them to and from Dynam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -13,11 +13,12 @@ from typing import Final
 
 from jarchi.attempts import VOTE_KEYS
 from jarchi.billing.margins import ResellerMargin, margin_amounts
-from jarchi.campaigns.follow_ups import FollowUpRule
+from jarchi.campaigns.follow_ups import FollowUpRule, max_units_per_recipient
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.compliance.quality import QualityCheck, QualityCounters
+from jarchi.settings import MAX_SMS_VALIDITY_MINUTES
 
 # The stats keys of the API (SPEC §11). Final outcomes are counters moved once per batch; pending and in
 # progress follow from the admission pointer and the in-flight count (see `Campaign.stats`).
@@ -88,9 +89,8 @@ class SendingWindow:
         return {"start": self.start, "end": self.end}
 
 
-# R-SMS-5: an SMS lives 24 hours unless its campaign says otherwise (operators keep 24 h or 72 h).
-DEFAULT_VALIDITY_MINUTES: Final = 24 * 60
-MAX_VALIDITY_MINUTES: Final = 72 * 60
+# R-SMS-5: what a campaign may ask an SMS to live (without: its operator's, `content.sms_types`).
+MAX_VALIDITY_MINUTES: Final = MAX_SMS_VALIDITY_MINUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class CampaignSettings:
     speed_per_hour: int = 800
     time_zones: tuple[str, ...] = ()  # the recipients' distinct zones
     custom_window: bool = False  # the owner narrowed the windows or days (tag `interval`)
-    validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: DEFAULT_VALIDITY_MINUTES
+    validity_minutes: int | None = None  # SMS TTL (R-SMS-5); None: each recipient's operator's
     follow_ups: tuple[FollowUpRule, ...] = ()  # follow-up SMS rules of a voice campaign (R-OUT-3)
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
     caller_ids: tuple[str, ...] = ()  # the caller-ID pool frozen at creation (R-DSP-5); empty: no pool
@@ -365,6 +365,17 @@ class Campaign:
         end = self.money.totals() if following is None else following.money_before
         return None if start is None or end is None else end.minus(start)
 
+    def part_estimate(self, entries: Iterable[AudienceEntry]) -> int:
+        """What a new part over `entries` reserves, by the same rule as at creation (R-BIL-2): each recipient's
+        units × the tariff and, with follow-up rules, each recipient's worst case of follow-up SMS (R-OUT-3). A
+        part whose follow-ups were left out would charge more than it held, and its settlement would be refused."""
+        units = recipients = 0
+        for entry in entries:
+            units += entry.units
+            recipients += 1
+        follow_ups = max_units_per_recipient(self.settings.follow_ups) if self.settings.follow_ups else 0
+        return units * self.money.tariff + follow_ups * recipients * self.money.follow_up_tariff
+
     @property
     def archived(self) -> bool:
         return self.status is CampaignStatus.ARCHIVED
@@ -399,18 +410,28 @@ def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple
 
 @dataclass(frozen=True, slots=True)
 class CampaignEdit:
-    """What a `PATCH` changes (None: unchanged). A new text comes with its new money and, when the
-    units per recipient changed, the audience rewritten under a new key."""
+    """What a `PATCH` changes (None: unchanged). A new text, sender or audience comes with its new money and,
+    when the recipients or their units changed, the audience rewritten under a new key (`audience`: a new
+    recipient set, with its size, zones and the contact list it came from, None for inline numbers)."""
 
     name: str | None = None
     comment: str | None = None
     sms_text: str | None = None
+    sender: str | None = None
     start_at: datetime | None = None
     speed_per_hour: int | None = None
     estimated: int | None = None
     reserved: int | None = None
     released: int | None = None
     audience_key: str | None = None
+    audience: NewAudience | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAudience:
+    total: int
+    time_zones: tuple[str, ...]
+    contact_list_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from jarchi import clock
 from jarchi.accounts.access import require_admin
 from jarchi.accounts.models import Account, Caller
-from jarchi.accounts.service import listed_account_id, require_owned
+from jarchi.accounts.service import listed_account_id, require_owned, visible_account
 from jarchi.attempts import Outcome
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
@@ -21,7 +21,7 @@ from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import SEGMENT, reseller_margins
 from jarchi.campaigns.callbacks import CALLBACK_SLOT
 from jarchi.campaigns.caller_id_service import account_pool
-from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, prepare_campaign
+from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, PreparedRecipient, audience_of, prepare_campaign
 from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
@@ -40,6 +40,7 @@ from jarchi.campaigns.models import (
     CampaignSettings,
     Comment,
     FollowUpSent,
+    NewAudience,
     PartKind,
     RecipientState,
     SendingWindow,
@@ -67,6 +68,7 @@ from jarchi.compliance.pumping import SUSPECTED_PUMPING
 from jarchi.content.audio_service import mark_audio_used, store_campaign_speech
 from jarchi.content.personalisation import compile_text
 from jarchi.content.rules import require_service_sms_allowed
+from jarchi.content.senders_service import require_approved_sender
 from jarchi.content.sms import count_segments
 from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
@@ -109,16 +111,22 @@ def _content(account: Account, prepared: PreparedCampaign) -> CampaignContent:
 
 
 def _audience(account: Account, prepared: PreparedCampaign) -> list[AudienceEntry]:
+    return _audience_entries(account, prepared.columns, prepared.recipients)
+
+
+def _audience_entries(
+    account: Account, columns: tuple[str, ...], recipients: Sequence[PreparedRecipient]
+) -> list[AudienceEntry]:
     return [
         AudienceEntry(
             seq=seq,
             number=recipient.number,
             type=str(recipient.type),
             time_zone=recipient_time_zone(number_info(recipient.number), account.timezone),
-            values=dict(zip(prepared.columns, recipient.values, strict=True)),
+            values=dict(zip(columns, recipient.values, strict=True)),
             units=recipient.units,
         )
-        for seq, recipient in enumerate(prepared.recipients)
+        for seq, recipient in enumerate(recipients)
     ]
 
 
@@ -391,11 +399,22 @@ def perform_action(
     """The owner's action; recorded with the owner's reason, or `owner_request` when none is given. The
     campaign it answers with, and whether that campaign is new (`copy`)."""
     ports = ports or CampaignPorts.wired()
-    reason = reason or OWNER_REQUEST
     campaign = visible_campaign(caller, campaign_id, ports=ports)
     action = parse_action(action_name)
-    if isinstance(action, CampaignOperation):
-        return _operation(caller, campaign, action, text, ports=ports)
+    try:
+        if isinstance(action, CampaignOperation):
+            return _operation(caller, campaign, action, text, ports=ports)
+        return _act(caller, campaign, action, reason or OWNER_REQUEST, ports=ports)
+    except CampaignChanged:
+        # Another actor (a second owner, the workflow) changed it between our read and our write, which was
+        # refused: nothing of this request took effect (R-CMP-4, two owners at once).
+        raise refuse(_reload(ports, campaign_id).status, action.value, overtaken=True) from None
+
+
+def _act(
+    caller: Caller, campaign: Campaign, action: CampaignAction, reason: str, *, ports: CampaignPorts
+) -> tuple[Campaign, bool]:
+    campaign_id = campaign.id
     now = clock.now()
     _require_review(caller, campaign, action)
     if action is CampaignAction.RESUME_UNFINISHED and campaign.status is CampaignStatus.PAUSED:
@@ -418,13 +437,7 @@ def perform_action(
     )
     restarts = action in _RESTARTS
     schedule = campaign.progress.schedule_name if campaign.status is CampaignStatus.SCHEDULED else None
-    try:
-        ports.campaigns.record_status_change(campaign, change, new_run=restarts)
-    except Conflict:
-        # Another actor moved it first (a racing owner, the workflow): refused against what it is now.
-        current = _reload(ports, campaign_id)
-        apply(current.status, action, at=now, actor=_actor(caller), in_flight=0, history=current.history)
-        raise
+    ports.campaigns.record_status_change(campaign, change, new_run=restarts)  # CampaignChanged if overtaken
     if schedule:
         # Started by hand or stopped before its time: the scheduled start is not wanted (its run is stale).
         ports.workflows.delete_schedule(schedule)
@@ -484,7 +497,7 @@ def cancel_parts(campaign: Campaign, operation: CampaignOperation, *, ports: Cam
         entries = ports.recipients.read_audience(
             campaign.audience_key, progress.seq_base + progress.next_seq, progress.waiting
         )
-        amount = min(sum(e.units for e in entries) * campaign.money.tariff, campaign.money.unspent)
+        amount = min(campaign.part_estimate(entries), campaign.money.unspent)
         reference = f"cancel:part:{progress.part}"
         release = credit.release(campaign.account_id, campaign.id, max(amount, 0), reference)
     ports.campaigns.cancel_parts(campaign, planned, release)
@@ -519,15 +532,10 @@ def start_part(
     number = progress.part + 1
     entries = renumbered(entries, number)
     audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/part-{number}", entries)
-    estimated = sum(e.units for e in entries) * campaign.money.tariff
+    estimated = campaign.part_estimate(entries)
     posting = credit.reservation(campaign.account_id, campaign.id, estimated, f"part:{number}") if estimated else None
     part = CampaignPart(number, kind, now, audience_key, len(entries))
-    try:
-        ports.campaigns.start_part(campaign, change, part, posting, reset=kind is PartKind.RESET)
-    except CampaignChanged:
-        current = _reload(ports, campaign.id)
-        apply(current.status, action, at=now, actor=_actor(caller), history=current.history)  # refused now?
-        raise
+    ports.campaigns.start_part(campaign, change, part, posting, reset=kind is PartKind.RESET)  # or CampaignChanged
     _start_workflow(ports, campaign.id, progress.run + 1)
     return _reload(ports, campaign.id)
 
@@ -669,17 +677,36 @@ def _not_editable(campaign: Campaign, fields: list[str]) -> Conflict:
     )
 
 
-def _repriced_sms(campaign: Campaign, text: str, entries: list[AudienceEntry]) -> list[AudienceEntry]:
+def _repriced_sms(campaign: Campaign, text: str, sender: str, entries: list[AudienceEntry]) -> list[AudienceEntry]:
     """The audience with each recipient's segments for `text` (R-SMS-1/2/4: the same checks as create)."""
     count_segments(text)
     if campaign.category is not Category.ADVERTISING:
-        require_service_sms_allowed(text, campaign.content.sender or "")
+        require_service_sms_allowed(text, sender)
     columns = tuple(entries[0].values) if entries else ()
     compiled = compile_text(text, columns)
     return [
         replace(entry, units=count_segments(compiled.fill(tuple(entry.values.get(c, "") for c in columns))).segments)
         for entry in entries
     ]
+
+
+@dataclass(frozen=True)
+class _Edits:
+    """What a PATCH asks to change before sending starts, beyond name and comment."""
+
+    sms_text: str | None = None
+    sender: str | None = None
+    recipients: list[str] | None = None
+    contact_list_id: str | None = None
+    start_at: datetime | None = None
+    speed_per_hour: int | None = None
+
+    def given(self) -> list[str]:
+        return [name for name, value in vars(self).items() if value is not None]
+
+    @property
+    def new_audience(self) -> bool:
+        return self.recipients is not None or self.contact_list_id is not None
 
 
 def edit_campaign(
@@ -689,33 +716,37 @@ def edit_campaign(
     name: str | None = None,
     comment: str | None = None,
     sms_text: str | None = None,
+    sender: str | None = None,
+    recipients: list[str] | None = None,
+    contact_list_id: str | None = None,
     start_at: datetime | None = None,
     speed_per_hour: int | None = None,
     ports: CampaignPorts | None = None,
 ) -> Campaign:
-    """`PATCH /v1/campaigns/{id}` (R-CMP-4): name and comment at any time; the SMS text, the start time and
-    the speed only before sending starts (else 409 `not_editable`). A new text is checked as at creation and
-    re-priced; the reservation grows (a `reservation` entry, or 402) or shrinks (a `release`) in the same
-    transaction as the change."""
+    """`PATCH /v1/campaigns/{id}` (R-CMP-4): name and comment at any time; the SMS text and sender, the
+    recipients (inline numbers or a contact list), the start time and the speed only before sending starts
+    (else 409 `not_editable`). A new text, sender or audience is checked as at creation and re-estimated; the
+    reservation grows (a `reservation` entry, or 402 `insufficient_credit` with nothing changed) or shrinks (a
+    `release`) in the same transaction as the change, conditional on the status, the pointer and the money read."""
     ports = ports or CampaignPorts.wired()
     campaign = visible_campaign(caller, campaign_id, ports=ports)
-    late = [
-        field
-        for field, value in (("sms_text", sms_text), ("start_at", start_at), ("speed_per_hour", speed_per_hour))
-        if value is not None
-    ]
-    if late and (campaign.status not in _BEFORE_SENDING or campaign.progress.next_seq > 0):
+    edits = _Edits(sms_text, sender, recipients, contact_list_id, start_at, speed_per_hour)
+    late = edits.given()
+    if late and (campaign.status not in _BEFORE_SENDING or campaign.progress.next_seq > 0 or campaign.parts):
         raise _not_editable(campaign, late)
-    if sms_text is not None and campaign.channel is not Channel.SMS:
-        raise Unprocessable("sms_text_not_supported", "only an SMS campaign has a text to edit")
+    if (sms_text is not None or sender is not None) and campaign.channel is not Channel.SMS:
+        raise Unprocessable("sms_text_not_supported", "only an SMS campaign has a text and a sender to edit")
+    if recipients is not None and contact_list_id is not None:
+        raise Unprocessable("recipients_required", "give at most one of recipients and contact_list_id")
     if speed_per_hour is not None:
         validate_speed(speed_per_hour)
     if start_at is not None and start_at.tzinfo is None:
         raise Unprocessable("invalid_start_at", "start_at needs a time zone offset")
-    edit = CampaignEdit(name=name, comment=comment, sms_text=sms_text, start_at=start_at, speed_per_hour=speed_per_hour)
+    edit = CampaignEdit(name=name, comment=comment, start_at=start_at, speed_per_hour=speed_per_hour)
     posting = None
-    if sms_text is not None:
-        edit, posting = _repriced_edit(campaign, edit, sms_text, ports)
+    if sms_text is not None or sender is not None or edits.new_audience:
+        owner = visible_account(caller, campaign.account_id)
+        edit, posting = _reestimated(owner, campaign, edit, edits, ports)
     schedule = campaign.progress.schedule_name if campaign.status is CampaignStatus.SCHEDULED else None
     ports.campaigns.edit(campaign, edit, posting)
     if start_at is not None and schedule:
@@ -726,17 +757,35 @@ def edit_campaign(
     return _reload(ports, campaign.id)
 
 
-def _repriced_edit(
-    campaign: Campaign, edit: CampaignEdit, text: str, ports: CampaignPorts
+def _reestimated(
+    owner: Account, campaign: Campaign, edit: CampaignEdit, edits: _Edits, ports: CampaignPorts
 ) -> tuple[CampaignEdit, Posting | None]:
-    entries = ports.recipients.read_audience(campaign.audience_key, 0, campaign.progress.total)
-    repriced = _repriced_sms(campaign, text, entries)
+    """The edit with its new text, sender and audience checked, the audience priced per recipient and the
+    reservation moved to the new estimate (the same rule as a new part's, `Campaign.part_estimate`)."""
+    content = campaign.content
+    sender = content.sender or ""
+    if edits.sender is not None:
+        sender = require_approved_sender(owner.id, edits.sender).name
+    audience = None
+    if edits.new_audience:
+        read = audience_of(owner, edits.recipients, edits.contact_list_id)
+        units = content.pulses or 1  # voice: every recipient hears the same message; SMS: counted below
+        entries = _audience_entries(
+            owner, read.columns, [PreparedRecipient(number, kind, values, units) for number, kind, values in read.rows]
+        )
+        zones = tuple(sorted({entry.time_zone for entry in entries}))
+        audience = NewAudience(total=len(entries), time_zones=zones, contact_list_id=edits.contact_list_id)
+    else:
+        entries = ports.recipients.read_audience(campaign.audience_key, 0, campaign.progress.total)
+    priced = entries
+    if campaign.channel is Channel.SMS:
+        priced = _repriced_sms(campaign, edits.sms_text or content.sms_text or "", sender, entries)
     money = campaign.money
-    estimated = sum(e.units for e in repriced) * money.tariff
+    estimated = campaign.part_estimate(priced)
     audience_key = None
-    if [e.units for e in repriced] != [e.units for e in entries]:
-        # Never rewritten in place (a copy may share it): the new units under a key of their own.
-        audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/{new_id('aud')}", repriced)
+    if audience is not None or [e.units for e in priced] != [e.units for e in entries]:
+        # Never rewritten in place (a copy may share it): the new recipients or units under a key of their own.
+        audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/{new_id('aud')}", priced)
     held = money.reserved - money.released
     delta = estimated - held
     posting: Posting | None = None
@@ -749,6 +798,15 @@ def _repriced_edit(
         posting = credit.release(campaign.account_id, campaign.id, -delta, reference)
         released += -delta
     return (
-        replace(edit, estimated=estimated, reserved=reserved, released=released, audience_key=audience_key),
+        replace(
+            edit,
+            sms_text=edits.sms_text,
+            sender=sender if edits.sender is not None else None,
+            estimated=estimated,
+            reserved=reserved,
+            released=released,
+            audience_key=audience_key,
+            audience=audience,
+        ),
         posting,
     )

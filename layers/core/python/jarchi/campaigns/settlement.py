@@ -55,12 +55,10 @@ def settle_campaign(
         current = ports.campaigns.get(campaign_id)
         if current is not None and current.progress.reconciled:
             return current
+        if current is not None and current.status is not campaign.status:
+            raise CampaignChanged(campaign_id) from None  # another actor moved it first (an owner's pause)
         if current is not None and current.progress.outstanding > 0:
             apply(current.status, event, at=now, actor=actor, in_flight=current.progress.outstanding)  # raises
-        if current is not None and current.status is not campaign.status:
-            # Another actor moved it first (an owner's pause racing this finish): judged against that.
-            apply(current.status, event, at=now, actor=actor, in_flight=current.progress.outstanding)
-            raise CampaignChanged(campaign_id) from None
         raise
     assert change.status in (CampaignStatus.FINISHED, CampaignStatus.REJECTED)
     settled = ports.campaigns.get(campaign_id)

@@ -130,7 +130,8 @@ TRANSITIONS: Final[dict[Trigger, dict[CampaignStatus, CampaignStatus]]] = {
     A.STOP: {s: S.STOPPED for s in (S.ACCEPTED, S.SCHEDULED, S.RUNNING, S.PAUSED, S.WAITING_WINDOW)},
     # From `error` too: the workflow gave up, and finishing is how its owner gets the reservation back.
     A.FINISH: {s: S.FINISHED for s in (S.RUNNING, S.PAUSED, S.WAITING_WINDOW, S.STOPPED, S.ERROR)},
-    A.ARCHIVE: {s: S.ARCHIVED for s in (S.FINISHED, S.REJECTED, S.ERROR)},
+    # Not from `error`: its reservation is still held until its owner finishes it (archiving would strand it).
+    A.ARCHIVE: {s: S.ARCHIVED for s in (S.FINISHED, S.REJECTED)},
     A.UNARCHIVE: {S.ARCHIVED: S.FINISHED},  # the default; really the status it was archived from
     A.RESET: {S.FINISHED: S.RUNNING},
     A.RESUME_UNFINISHED: {S.FINISHED: S.RUNNING, S.PAUSED: S.RUNNING},
@@ -220,11 +221,16 @@ def archived_from(history: Sequence[StatusChange]) -> CampaignStatus:
     return S.FINISHED
 
 
-def refuse(status: CampaignStatus, action: str) -> Conflict:
-    """The one refusal of an action the status does not allow (R-CMP-4): 409 `action_not_allowed`."""
+def refuse(status: CampaignStatus, action: str, *, overtaken: bool = False) -> Conflict:
+    """The one refusal of an action (R-CMP-4): 409 `action_not_allowed` naming the status. `overtaken`: the
+    action was allowed when its request read the campaign, but another actor changed it first (two owners at
+    once): the loser is refused against what the campaign is now, whatever that now allows, and reads again."""
+    message = f"a campaign that is {status.value} cannot {action}"
+    if overtaken:
+        message = f"{action} was not applied: the campaign became {status.value} meanwhile; read it and decide again"
     return Conflict(
         "action_not_allowed",
-        f"a campaign that is {status.value} cannot {action}",
+        message,
         status=status.value,
         action=action,
         allowed=[t.value for t in allowed_triggers(status) if isinstance(t, CampaignAction)],

@@ -37,7 +37,6 @@ from jarchi.billing import credit
 from jarchi.campaigns.caller_ids import caller_id_for
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.models import (
-    DEFAULT_VALIDITY_MINUTES,
     SYSTEM,
     AudienceEntry,
     Campaign,
@@ -67,7 +66,8 @@ from jarchi.compliance.pumping import SUSPECTED_PUMPING, PumpingPolicy, suspecte
 from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
 from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
-from jarchi.errors import InsufficientCredit
+from jarchi.content.sms_types import validity_minutes_for
+from jarchi.errors import Conflict, InsufficientCredit
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import get_settings
@@ -227,7 +227,7 @@ def attempt_for(
     """The attempt of this part (`attempt_no` = part + 1; the seq already carries the part, see
     `PART_STRIDE`)."""
     attempt_no = campaign.progress.part + 1
-    content = campaign.content
+    content, settings = campaign.content, campaign.settings
     voice = campaign.channel is Channel.VOICE
     text = content.sms_text
     if text is not None and recipient.values:
@@ -243,12 +243,12 @@ def attempt_for(
         tts_text=content.tts_text if voice and not content.audio_key else None,
         sms_text=text if not voice else None,
         message_seconds=content.message_seconds,
-        vote=campaign.settings.vote,
+        vote=settings.vote,
         sender=content.sender,
         language=content.language,
         units=recipient.units,
         part=campaign.progress.part,
-        validity_seconds=None if voice else 60 * (campaign.settings.validity_minutes or DEFAULT_VALIDITY_MINUTES),
+        validity_seconds=None if voice else 60 * validity_minutes_for(recipient.number, settings.validity_minutes),
         admitted_at=iso(now) if now is not None and not voice else None,
         voicemail_key=content.voicemail_key if voice else None,
         voicemail_tts=content.voicemail_tts if voice and not content.voicemail_key else None,
@@ -551,7 +551,7 @@ def _next_smart_part(ports: CampaignPorts, campaign: Campaign, now: datetime) ->
     number = progress.part + 1
     again = renumbered(again, number)
     audience_key = ports.recipients.put_audience(campaign.account_id, f"{campaign.id}/part-{number}", again)
-    estimated = sum(e.units for e in again) * campaign.money.tariff
+    estimated = campaign.part_estimate(again)
     posting = credit.reservation(campaign.account_id, campaign.id, estimated, f"part:{number}") if estimated else None
     part = CampaignPart(number, PartKind.RETRY, now, audience_key, len(again))
     try:
@@ -609,7 +609,16 @@ def _admit_batch(
 def reconcile(campaign_id: str, *, ports: CampaignPorts | None = None) -> tuple[dict[str, Any], Campaign]:
     """Return the unused reservation exactly once and finish (R-BIL-3); the answer and the settled campaign
     (whose money the handler reports)."""
-    settled = settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE, ports=ports)
+    ports = ports or CampaignPorts.wired()
+    try:
+        settled = settle_campaign(campaign_id, actor=SYSTEM_ACTOR, event=SystemEvent.COMPLETE, ports=ports)
+    except Conflict:
+        # Its owner paused or stopped it as the last results came in: this run is over (a resume starts the
+        # next); a failed execution here would only set off the alarm.
+        current = ports.campaigns.get(campaign_id)
+        if current is None or current.status in ACTIVE:
+            raise
+        return _answer(campaign_id, Next.END), current
     return _answer(campaign_id, Next.END), settled
 
 

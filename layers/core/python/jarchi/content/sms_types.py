@@ -1,7 +1,10 @@
 """SMS validity period and delivery statuses (R-SMS-5).
 
 Validity (TTL): how long the operator keeps trying to deliver. The seed's operators default to 24 h or
-72 h; we default to 24 h and accept 1..72 whole hours (``sms_validity_invalid`` otherwise).
+72 h; we default to 24 h and accept 1..72 whole hours (``sms_validity_invalid`` otherwise). A campaign that
+sets no `validity_minutes` sends each SMS with its operator's: the deployment's rules by E.164 prefix
+(`JARCHI_SMS_VALIDITY_RULES`, the longest matching prefix wins), else `JARCHI_SMS_VALIDITY_DEFAULT_MINUTES`
+(`validity_minutes_for`).
 
 Delivery statuses, as delivery reports (DLR) name them:
 
@@ -26,10 +29,12 @@ it does, the charge is refunded: ``is_billable`` of the final status decides).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jarchi.errors import BadRequest
+from jarchi.settings import get_settings
 
 DEFAULT_VALIDITY_HOURS = 24
 MIN_VALIDITY_HOURS = 1
@@ -61,3 +66,17 @@ class ValidityPeriod:
 
     def expires_at(self, submitted_at: datetime) -> datetime:
         return submitted_at + timedelta(hours=self.hours)
+
+
+def operator_validity_minutes(number: str, by_prefix: Sequence[tuple[str, int]], default: int) -> int:
+    """The validity the operator of `number` keeps (R-SMS-5): the minutes of the first matching prefix of
+    `by_prefix` (longest first), else `default`."""
+    return next((minutes for prefix, minutes in by_prefix if number.startswith(prefix)), default)
+
+
+def validity_minutes_for(number: str, chosen: int | None = None) -> int:
+    """An SMS's validity: the campaign's own (`chosen`), else its operator's by the deployment's rules."""
+    if chosen is not None:
+        return chosen
+    settings = get_settings()
+    return operator_validity_minutes(number, settings.sms_validity_by_prefix, settings.sms_validity_default_minutes)

@@ -27,13 +27,14 @@ from jarchi.attempts import VOTE_AD_OPT_OUT, Attempt, AttemptResult
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing.charges import attempt_charge, is_billable
 from jarchi.campaigns.follow_ups import fired, follow_up_attempt_id, follow_up_of, follow_up_seq
-from jarchi.campaigns.models import DEFAULT_VALIDITY_MINUTES, PART_STRIDE, RecipientState
+from jarchi.campaigns.models import PART_STRIDE, RecipientState
 from jarchi.campaigns.ports import CampaignPorts, CampaignPricing, FollowUpClaims
 from jarchi.campaigns.workflow import pack_attempts
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.adcap import RecipientChecks, SuppressionList, pre_dial_check
 from jarchi.compliance.windows import WindowPolicy
+from jarchi.content.sms_types import validity_minutes_for
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
 
@@ -106,7 +107,7 @@ def plan_follow_ups(
                 sender=rule.sender,
                 units=rule.units,
                 part=seq // PART_STRIDE,
-                validity_seconds=60 * DEFAULT_VALIDITY_MINUTES,
+                validity_seconds=60 * validity_minutes_for(result.number),
                 admitted_at=iso(now),
             )
         )

@@ -639,8 +639,20 @@ def _edit_actions(campaign: Campaign, edit: CampaignEdit) -> list[Action]:
         actions.append(CampaignItem.name_search.set(fold(edit.name)))
     if edit.start_at is not None:
         actions.append(CampaignItem.start_at.set(iso(edit.start_at)))
-    if edit.sms_text is not None:
-        actions.append(CampaignItem.content.set(_content_map(replace(campaign.content, sms_text=edit.sms_text))))
+    if edit.sms_text is not None or edit.sender is not None:
+        content = replace(
+            campaign.content,
+            sms_text=edit.sms_text or campaign.content.sms_text,
+            sender=edit.sender or campaign.content.sender,
+        )
+        actions.append(CampaignItem.content.set(_content_map(content)))
+    if edit.audience is not None:
+        audience = edit.audience
+        actions += [CampaignItem.total.set(audience.total), CampaignItem.time_zones.set(list(audience.time_zones))]
+        if audience.contact_list_id is not None:
+            actions.append(CampaignItem.contact_list_id.set(audience.contact_list_id))
+        else:
+            actions.append(CampaignItem.contact_list_id.remove())
     return actions
 
 
