@@ -198,6 +198,7 @@ def test_r_cmp_4_patch_changes_sender_and_recipients_before_sending_and_moves_th
     assert_error(_patch(shop, campaign["id"], {"recipients": ["12"]}), 422, "invalid_recipients")
     both = {"recipients": NUMBERS, "contact_list_id": "cl_x"}
     assert_error(_patch(shop, campaign["id"], both), 422, "recipients_required")
+    assert_error(_patch(shop, campaign["id"], {"recipients": []}), 422, "recipients_required")
     balance = ledger.get_balance(shop.account_id)
     admin.post(f"/v1/accounts/{shop.account_id}/credit", {"amount": -(balance.available - per_recipient)})
     many = [f"+98912{i:07d}" for i in range(100, 110)]

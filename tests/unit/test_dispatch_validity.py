@@ -44,10 +44,10 @@ def _sms(seq: int, admitted: datetime | None, validity: int | None = 3600) -> At
 class _Recording(SimulatorConnector):
     def __init__(self) -> None:
         super().__init__(SimulatorConfig(seed=1))
-        self.placed: list[Attempt] = []
+        self.sent: list[Attempt] = []  # not `placed`: the simulator's own memory of placements
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
-        self.placed += attempts
+        self.sent += attempts
         return super().place(attempts)
 
 
@@ -63,8 +63,8 @@ def test_r_sms_5_an_expired_sms_is_not_placed_and_costs_nothing() -> None:
     old, fresh = _sms(1, NOW - timedelta(hours=2)), _sms(2, NOW - timedelta(minutes=1))
     message = {"batch_id": "b-1", "campaign_id": "cmp_1", "attempts": [old.to_message(), fresh.to_message()]}
     body = place_batch(message, connector)
-    assert [a.attempt_id for a in connector.placed] == [fresh.attempt_id]
-    assert connector.placed[0].validity_seconds == 3600  # the TTL goes to the connector
+    assert [a.attempt_id for a in connector.sent] == [fresh.attempt_id]
+    assert connector.sent[0].validity_seconds == 3600  # the TTL goes to the connector
     assert body is not None
     results = {r["attempt_id"]: r for r in body["results"]}
     assert results[old.attempt_id]["outcome"] == "expired"

@@ -738,6 +738,8 @@ def edit_campaign(
         raise Unprocessable("sms_text_not_supported", "only an SMS campaign has a text and a sender to edit")
     if recipients is not None and contact_list_id is not None:
         raise Unprocessable("recipients_required", "give at most one of recipients and contact_list_id")
+    if recipients is not None and not recipients:
+        raise Unprocessable("recipients_required", "a campaign needs at least one recipient")
     if speed_per_hour is not None:
         validate_speed(speed_per_hour)
     if start_at is not None and start_at.tzinfo is None:
