@@ -1,8 +1,9 @@
 """Smart retry parts and the quality gate over real HTTP (issue 11: R-CMP-5, R-CPL-5, R-BIL-3).
 
-- A voice ad with 2 retry parts on `no_answer` while the simulator leaves 40 % of calls unanswered: each part
-  calls only the previous part's unanswered, the per-part stats add up to each part's total, and the money
-  reconciles (reserved = charged + released + refunded, balance = Σ ledger).
+- A voice ad with 2 retry parts on `no_answer` and a follow-up SMS on digit 1 while the simulator leaves 40 % of
+  calls unanswered: each part calls only the previous part's unanswered, the per-part stats add up to each part's
+  total, the follow-ups went only to voters of 1 (once each, R-OUT-3), and the money reconciles (reserved =
+  charged + released + refunded, balance = Σ ledger, charged = Σ of the calls' and the follow-ups' costs).
 - Listeners who hang up early: the gate stops the campaign as `low_quality` at its checkpoint, releases the
   reservation of the recipients not placed at once, and `finish` refunds the rest.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SIMULATOR_CONFIG, HttpApi, Platform
+from tests.e2e.conftest import SIMULATOR_CONFIG, HttpApi, Platform, customer_with_sender
 from tests.e2e.test_operating_a_campaign import _money_exact
 
 DEADLINE_SECONDS = 90.0
@@ -74,9 +75,11 @@ def _drive(api: HttpApi, admin: HttpApi, campaign_id: str, done: str, step_secon
 
 def test_r_cmp_5_a_voice_ad_with_two_retry_parts_over_http(platform: Platform) -> None:
     admin = platform.admin
-    shop = _customer(admin)
+    shop = customer_with_sender(admin, "RadioShop", credit=5_000_000)
     retry = {"parts": 2, "delay_minutes": 20, "on": ["no_answer"]}
-    created = shop.ok("POST", "/v1/campaigns", _ad(retry=retry, speed_per_hour=360_000), status=201)
+    follow_up = {"on": "vote", "digits": ["1"], "sms_text": "RadioShop: your coupon is SALE1", "sender": "RadioShop"}
+    body = _ad(retry=retry, speed_per_hour=360_000, follow_ups=[follow_up])
+    created = shop.ok("POST", "/v1/campaigns", body, status=201)
     assert "smart_2" in created["tags"] and created["retry"] == retry
     campaign = _drive(shop, admin, created["id"], "finished", 300)
     parts = campaign["parts"]
@@ -95,11 +98,21 @@ def test_r_cmp_5_a_voice_ad_with_two_retry_parts_over_http(platform: Platform) -
         called = shop.ok("GET", f"/v1/campaigns/{campaign['id']}/recipients", part=part["part"], limit=100)
         unanswered = {r["number"] for r in previous["items"] if r["status"] == "no_answer"}
         assert {r["number"] for r in called["items"]} == unanswered
-    # AND the money reconciles over all parts
+    # AND a follow-up SMS went to every voter of 1, once, and to nobody else
+    rows = [
+        row
+        for part in parts
+        for row in shop.ok("GET", f"/v1/campaigns/{campaign['id']}/recipients", part=part["part"], limit=100)["items"]
+    ]
+    voters = [r for r in rows if r["vote"] == 1]
+    assert voters and all(len(r["follow_ups"]) == 1 for r in voters)
+    assert all(r["follow_ups"] == [] for r in rows if r["vote"] != 1)
+    not_sent = ("window_closed", "blacklisted", "opted_out")
+    sent = [f for r in voters for f in r["follow_ups"] if f["status"] not in not_sent]
+    assert campaign["stats"]["follow_ups_sent"] <= len(sent)
+    # AND the money reconciles over all parts: charged = the calls' costs + the follow-ups' costs
     _money_exact(shop, campaign)
-    answered = sum(p["stats"]["answered"] for p in parts)
-    assert campaign["cost"]["charged"] == answered * campaign["cost"]["reserved"] // sum(
-        p["stats"]["total"] for p in parts)  # fmt: skip
+    assert campaign["cost"]["charged"] == sum(r["cost"] + sum(f["cost"] for f in r["follow_ups"]) for r in rows)
 
 
 def test_r_cpl_5_early_hang_ups_stop_the_campaign_as_low_quality_over_http(platform: Platform) -> None:
