@@ -695,3 +695,20 @@ def test_r_bil_3_r_out_3_a_smart_part_reserves_its_follow_ups_and_settles_exactl
     assert [p.kind.value for p in campaign.all_parts()] == ["send", "retry"]
     assert sum(1 for p in seen.placed if follow_up_of(p.attempt_id) is not None) == 8
     assert check_invariants(seen) == []
+
+
+def test_a_campaign_whose_prepare_gave_up_is_marked_error_not_left_accepted(world: World) -> None:
+    """Found by a 300-scenario run: Prepare failed twice (both injected) before moving the campaign to
+    `running`, and `fail` only marked running campaigns: it stayed `accepted`, reserved, with no run."""
+    scenario = Scenario(
+        seed=17,
+        start_minute=11 * 60,
+        pool=2,
+        campaigns=[CampaignSpec(0, "sms", "service", [0, 1], None, vote=False)],
+        faults={
+            "CampaignRepository.record_status_change": {"crash_before": 1},
+            "CampaignRepository.get": {"crash_after": 2},
+        },
+    )
+    outcome = run_scenario(world, scenario)
+    assert outcome.errored == outcome.campaign_ids and outcome.problems == []

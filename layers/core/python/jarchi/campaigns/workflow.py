@@ -80,6 +80,7 @@ MAX_ADMIT_PER_TASK = 2_000
 INSUFFICIENT_CREDIT = "insufficient_credit"
 RESULTS_POLL = timedelta(seconds=10)  # how long to wait for in-flight results before looking again
 ACTIVE = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_WINDOW})
+NOT_STARTED = frozenset({CampaignStatus.ACCEPTED, CampaignStatus.SCHEDULED})
 
 
 def _answer(campaign_id: str, next_: Next, resume_at: datetime | None = None) -> dict[str, Any]:
@@ -623,10 +624,12 @@ def reconcile(campaign_id: str, *, ports: CampaignPorts | None = None) -> tuple[
 
 
 def fail(campaign_id: str, error: dict[str, Any] | None, *, ports: CampaignPorts | None = None) -> dict[str, Any]:
-    """The workflow gave up: mark the campaign `error` (its reservation stays until an owner finishes it)."""
+    """The workflow gave up: mark the campaign `error` (its reservation stays until an owner finishes it). Also
+    when Prepare itself gave up, before the campaign left `accepted` or `scheduled`: else it would wait there,
+    reserved, with no run."""
     ports = ports or CampaignPorts.wired()
     campaign = ports.campaigns.get(campaign_id)
-    if campaign is not None and campaign.status in ACTIVE:
+    if campaign is not None and campaign.status in ACTIVE | NOT_STARTED:
         reason = str((error or {}).get("Error") or "workflow_failed")[:200]
         _change_status(ports, campaign, SystemEvent.FAIL, clock.now(), reason)
     return _answer(campaign_id, Next.END)
