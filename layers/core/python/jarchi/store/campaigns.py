@@ -29,6 +29,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -840,14 +841,7 @@ class DynamoCampaigns:
             condition &= CampaignItem.part == campaign.progress.part
         if release is not None:
             condition &= CampaignItem.next_seq == campaign.progress.next_seq
-        tx = LabelledTransaction()
-        if release is not None:
-            ledger_store.stage_posting(tx, release)
-        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
-        try:
-            tx.commit()
-        except TransactionFailed as failure:
-            raise CampaignChanged(campaign.id) from failure
+        _commit_with_release(campaign.id, actions, condition, release)
 
     def set_execution(self, campaign_id: str, execution_arn: str) -> None:
         CampaignItem(campaign_id).update(actions=[CampaignItem.execution_arn.set(execution_arn)])
@@ -983,14 +977,7 @@ class DynamoCampaigns:
             & (CampaignItem.next_seq == campaign.progress.next_seq)
             & CampaignItem.quality.does_not_exist()
         )
-        tx = LabelledTransaction()
-        if release is not None:
-            ledger_store.stage_posting(tx, release)
-        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
-        try:
-            tx.commit()
-        except TransactionFailed as failure:
-            raise CampaignChanged(campaign.id) from failure
+        _commit_with_release(campaign.id, actions, condition, release)
 
     def settle(
         self, campaign: Campaign, change: StatusChange | None, *, refunded: int, posting: Posting | None
@@ -1102,3 +1089,18 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         placed_at=iso(state.placed_at) if state.placed_at else None,
         caller_id=state.caller_id,
     )
+
+
+def _commit_with_release(
+    campaign_id: str, actions: list[Action], condition: Condition, release: Posting | None
+) -> None:
+    """The campaign's update and, when there is one, the release of its reservation, in one transaction:
+    `CampaignChanged` when the campaign's condition no longer holds."""
+    tx = LabelledTransaction()
+    if release is not None:
+        ledger_store.stage_posting(tx, release)
+    tx.update("campaign", CampaignItem(campaign_id), actions, condition)
+    try:
+        tx.commit()
+    except TransactionFailed as failure:
+        raise CampaignChanged(campaign_id) from failure
