@@ -129,6 +129,9 @@ def test_r_cmp_4_comments_and_edits_before_and_after_sending_starts(
         error = assert_error(_patch(shop, campaign["id"], {field: value}), 409, "not_editable")
         assert error["status"] == "finished" and error["fields"] == [field]
     assert _patch(shop, campaign["id"], {"name": "Done"}).json()["name"] == "Done"
+    # A PATCH of nulls (found by the fuzzer: it answered 500) changes nothing and shows the campaign
+    unchanged = _patch(shop, campaign["id"], {"speed_per_hour": None, "name": None})
+    assert unchanged.status == 200 and unchanged.json()["name"] == "Done", unchanged.body
     assert_reconciled(CampaignItem.get(campaign["id"], consistent_read=True))
     _ledger_exact(shop)
 

@@ -762,10 +762,13 @@ class DynamoCampaigns:
             & (CampaignItem.reserved == campaign.money.reserved)
             & (CampaignItem.released == campaign.money.released)
         )
+        actions = _edit_actions(campaign, edit)
+        if not actions and posting is None:
+            return  # nothing given (a PATCH of nulls): DynamoDB refuses an update without actions
         tx = LabelledTransaction()
         if posting is not None:
             ledger_store.stage_posting(tx, posting)
-        tx.update("campaign", CampaignItem(campaign.id), _edit_actions(campaign, edit), condition)
+        tx.update("campaign", CampaignItem(campaign.id), actions, condition)
         try:
             tx.commit()
         except TransactionFailed as failure:
