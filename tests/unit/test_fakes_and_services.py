@@ -33,10 +33,17 @@ from jarchi.audiences.service import (
     load_list_recipients,
 )
 from jarchi.billing import credit
-from jarchi.billing.ledger import AlreadyPosted, EntryType, ReservationExceeded, totals_of
+from jarchi.billing.ledger import AlreadyPosted, EntryType, Posting, ReservationExceeded, totals_of
 from jarchi.billing.ports import Ledger
 from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.ports import CampaignRepository, FollowUpClaims, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.models import Campaign, RetryPolicy
+from jarchi.campaigns.ports import (
+    CampaignChanged,
+    CampaignRepository,
+    FollowUpClaims,
+    RecipientRepository,
+    WorkflowRuns,
+)
 from jarchi.campaigns.protocol import Next
 from jarchi.campaigns.service import create_campaign, perform_action, visible_campaign
 from jarchi.campaigns.statuses import CampaignStatus
@@ -367,3 +374,35 @@ def test_r_acc_reach_admission_reads_the_account_once_per_batch(
     # THEN the account was read once
     assert visible_campaign(shop, campaign.id).progress.next_seq == len(NUMBERS), answer
     assert reads == [shop.account_id]
+
+
+def test_r_cmp_5_cancel_parts_overtaken_by_the_workflow_reads_again_and_cancels(
+    fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a voice ad with two smart parts whose first cancellation write is overtaken (the workflow moved the
+    # campaign between the read and the conditional write)
+    shop = _customer(_admin(), credit_amount=1_000_000)
+    draft = CampaignDraft(
+        name="Sale",
+        channel=Channel.VOICE,
+        category=Category.SERVICE,
+        tts_text="Our sale starts today.",
+        language="en",
+        recipients=NUMBERS,
+        retry=RetryPolicy(parts=2, delay_minutes=30, on=("no_answer",)),
+    )
+    campaign = create_campaign(shop, draft)
+    store_cancel = fakes.campaigns.cancel_parts
+    overtaken: list[int] = []
+
+    def cancel_once_overtaken(current: Campaign, retry_parts: int, release: Posting | None) -> None:
+        if not overtaken:
+            overtaken.append(retry_parts)
+            raise CampaignChanged(current.id)
+        store_cancel(current, retry_parts, release)
+
+    monkeypatch.setattr(fakes.campaigns, "cancel_parts", cancel_once_overtaken)
+    # WHEN the owner cancels every smart part, THEN it is read again and cancelled, not refused with a 409
+    cancelled, created = perform_action(shop, campaign.id, "cancel_all_parts")
+    assert overtaken == [0] and not created
+    assert cancelled.settings.retry is not None and cancelled.settings.retry.parts == 0

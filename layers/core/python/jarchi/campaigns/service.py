@@ -471,7 +471,17 @@ def _operation(
         return copy_campaign(caller, campaign, ports=ports), True
     if operation is CampaignOperation.COMMENT:
         return add_comment(caller, campaign, text, ports=ports), False
+    for _ in range(_CANCEL_TRIES - 1):
+        try:
+            return cancel_parts(campaign, operation, ports=ports), False
+        except CampaignChanged:
+            # The workflow moves the admission pointer the cancellation is conditioned on: read it again and
+            # decide afresh (a settled campaign is then refused as such).
+            campaign = _reload(ports, campaign.id)
     return cancel_parts(campaign, operation, ports=ports), False
+
+
+_CANCEL_TRIES = 5
 
 
 def cancel_parts(campaign: Campaign, operation: CampaignOperation, *, ports: CampaignPorts) -> Campaign:
