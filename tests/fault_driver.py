@@ -109,6 +109,10 @@ class DriverRuns:
             self.executions.append(Execution(campaign_id, run, arn))
         return arn
 
+    def run_started(self, campaign_id: str, run: int) -> bool:
+        with self._lock:
+            return any((e.campaign_id, e.run) == (campaign_id, run) for e in self.executions)
+
     def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
         raise NotImplementedError("the fault scenarios start their campaigns at once")
 

@@ -149,6 +149,16 @@ class JarchiStack(Stack):
             webhooks.grant_send_messages(fns[publisher])
         self.queues.dlqs["webhooks"].grant_send_messages(fns["webhooks"])  # dead-lettered after 24 h
         self.workflow.state_machine.grant_start_execution(fns["api"])
+        # Whether a run's execution exists: a retried owner action completes a run its first request raised
+        # and never started (`campaigns.service._run_cut_short`).
+        self.workflow.state_machine.grant_execution(fns["api"], "states:DescribeExecution")
+        machine = self.get_logical_id(self.workflow.state_machine.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            fns["api"],
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine}"}}]}}]}}:*]',
+            "Executions are named per campaign run; DescribeExecution is limited to the campaign state machine's.",
+        )
         self.workflow.grant_schedule_campaigns(fns["api"])
         acknowledge(
             fns["api"],

@@ -439,6 +439,9 @@ class FakeWorkflowRuns:
         self.started.append((campaign_id, run))
         return f"arn:fake:states:execution:campaign:{name}"
 
+    def run_started(self, campaign_id: str, run: int) -> bool:
+        return (campaign_id, run) in self.started
+
     def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
         name = f"start-{campaign_id}"
         if name in self.schedules:

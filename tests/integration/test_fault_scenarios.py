@@ -408,7 +408,9 @@ def tidy_up(owner: Api, campaign_ids: Sequence[str], platform: SyncPlatform) -> 
             assert campaign is not None
             action = {CampaignStatus.PAUSED: "resume", CampaignStatus.STOPPED: "finish"}.get(campaign.status)
             if action is not None:
-                owner.post(f"/v1/campaigns/{campaign_id}/{action}")
+                for _ in range(3):  # as any client does after a 5xx (an injected crash mid-request)
+                    if owner.post(f"/v1/campaigns/{campaign_id}/{action}").status < 500:
+                        break
                 acted = True
         if not acted:
             return
@@ -712,3 +714,26 @@ def test_a_campaign_whose_prepare_gave_up_is_marked_error_not_left_accepted(worl
     )
     outcome = run_scenario(world, scenario)
     assert outcome.errored == outcome.campaign_ids and outcome.problems == []
+
+
+def test_r_cmp_4_a_resume_cut_short_after_its_status_write_is_completed_by_the_owners_retry(
+    world: World,
+) -> None:
+    """Found by the random scenarios: the owner's `resume` wrote `running` with a new run and its request died
+    before starting the run's workflow (5xx); the campaign showed `running` with nothing running it. The
+    owner's retry (as a client does after a 5xx) now starts that run instead of answering 409."""
+    scenario = Scenario(
+        seed=13,
+        start_minute=11 * 60,
+        pool=4,
+        campaigns=[CampaignSpec(0, "sms", "service", [0, 1, 2, 3], WAITING, vote=False)],
+        faults={"CampaignRepository.record_status_change": {"crash_after": [RESUME_WRITE]}},
+        race=Race(0, "finish", "pause", None),
+    )
+    outcome = run_scenario(world, scenario)
+    assert outcome.injected == [f"CampaignRepository.record_status_change#{RESUME_WRITE} crash_after"]
+    assert outcome.problems == [] and outcome.errored == []
+
+
+# Prepare's two writes (running, then waiting for the window), the prompt owner's pause, the tidy-up's resume
+RESUME_WRITE = 4

@@ -27,6 +27,18 @@ class StepFunctionsRuns:
     def start(self, campaign_id: str, run: int) -> str:
         return start_execution(campaign_id, run)
 
+    def run_started(self, campaign_id: str, run: int) -> bool:
+        settings = get_settings()
+        machine = settings.state_machine_arn
+        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{campaign_id}-{run}"
+        try:
+            _client("stepfunctions", settings.region).describe_execution(executionArn=arn)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return False
+            raise
+        return True
+
     def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
         return schedule_start(campaign_id, run, at)
 

@@ -277,6 +277,10 @@ class WorkflowRuns(Protocol):
         """The execution's id (ARN)."""
         ...
 
+    def run_started(self, campaign_id: str, run: int) -> bool:
+        """Whether `start` made the run's execution (running or ended)."""
+        ...
+
     def schedule_start(self, campaign_id: str, run: int, at: datetime) -> str:
         """A one-time schedule that starts the run at `at`; its name."""
         ...

@@ -74,9 +74,11 @@ from jarchi.errors import Conflict, NotFound, Unprocessable
 from jarchi.ids import new_id
 from jarchi.settings import get_settings
 
+_ACCOUNT_ACTOR = "account:"
+
 
 def _actor(caller: Caller) -> str:
-    return f"account:{caller.account_id}"
+    return f"{_ACCOUNT_ACTOR}{caller.account_id}"
 
 
 def _content(account: Account, prepared: PreparedCampaign) -> CampaignContent:
@@ -385,6 +387,21 @@ def every_recipient(
 
 OWNER_REQUEST = "owner_request"
 _RESTARTS = {CampaignAction.START, CampaignAction.RESUME}
+_RAISES_RUN = {*_RESTARTS, *PART_KINDS}
+
+
+def _run_cut_short(campaign: Campaign, ports: CampaignPorts) -> bool:
+    """A campaign an account's action set running with a new run whose workflow never started: the status
+    write happened, the request ended before `StartExecution` (a scheduled start is the system's and is
+    started by its schedule, under another name, so it is never taken for one)."""
+    progress = campaign.progress
+    if campaign.status is not CampaignStatus.RUNNING or not campaign.history:
+        return False
+    if not campaign.history[-1].actor.startswith(_ACCOUNT_ACTOR):
+        return False
+    if progress.execution_arn is not None and progress.execution_arn.endswith(f"{campaign.id}-{progress.run}"):
+        return False
+    return not ports.workflows.run_started(campaign.id, progress.run)
 
 
 def perform_action(
@@ -417,6 +434,11 @@ def _act(
     campaign_id = campaign.id
     now = clock.now()
     _require_review(caller, campaign, action)
+    if action in _RAISES_RUN and _run_cut_short(campaign, ports):
+        # The owner's earlier request raised the run and died before starting its workflow (a crash, a
+        # timeout): this one, a retry as any client makes after a 5xx, completes it instead of a 409.
+        _start_workflow(ports, campaign_id, campaign.progress.run)
+        return _reload(ports, campaign_id), False
     if action is CampaignAction.RESUME_UNFINISHED and campaign.status is CampaignStatus.PAUSED:
         if campaign.history[-1].actor != SYSTEM_ACTOR:
             raise refuse(campaign.status, action.value)  # paused by its owner: `resume`
