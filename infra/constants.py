@@ -56,11 +56,12 @@ ALL_TABLE_NAMES: Final = tuple(spec.logical for spec in ALL_TABLES)
 
 # One entry per function of `jarchi.resources.ALL_FUNCTIONS` (tests/infra/test_stack.py checks).
 FUNCTION_ACCESS: Final[dict[str, Access]] = {
-    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists", "exports")),
+    # recordings: presigned links to the calls' recordings (R-OUT-5)
+    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists", "exports", "recordings")),
     "workflow": Access(tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"), buckets=("lists",)),
     "dispatch": Access(
         tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency", "webhooks"),
-        buckets=("media",),
+        buckets=("media", "recordings"),  # recordings: the simulator's stand-in recordings (R-OUT-5)
     ),
     "results": Access(
         tables=(
@@ -174,6 +175,7 @@ API_ROUTES: Final[tuple[tuple[str, str], ...]] = (
     ("POST", "/v1/caller-ids/{caller_id}/release"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients"),
     ("GET", "/v1/campaigns/{campaign_id}/recipients/{number}"),
+    ("GET", "/v1/campaigns/{campaign_id}/recordings"),
     ("POST", "/v1/quick-send"),
     ("GET", "/v1/stop-list"),
     ("POST", "/v1/stop-list"),

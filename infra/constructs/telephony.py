@@ -35,6 +35,7 @@ class Telephony(Construct):
         api: lambda_.Function,
         connector_events: sqs.IQueue,
         media: s3.IBucket,
+        recordings: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         account, region, partition = Aws.ACCOUNT_ID, Aws.REGION, Aws.PARTITION
@@ -98,6 +99,16 @@ class Telephony(Construct):
                 principals=[PSTN_AUDIO],
                 actions=["s3:GetObject"],
                 resources=[media.arn_for_objects("audio/*")],
+                conditions=same_account,
+            )
+        )
+        # StartCallRecording delivers the recordings of `record: true` campaigns (R-OUT-5); the bucket's
+        # lifecycle rule deletes them after RECORDING_DAYS.
+        recordings.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[PSTN_AUDIO],
+                actions=["s3:PutObject", "s3:PutObjectAcl"],
+                resources=[recordings.arn_for_objects("recordings/*")],
                 conditions=same_account,
             )
         )

@@ -89,6 +89,7 @@ class JarchiStack(Stack):
             api=api_fn,
             connector_events=self.queues.by_logical["connector-events"],
             media=self.buckets.by_logical["media"],
+            recordings=self.buckets.by_logical["recordings"],
         )
 
         api_fn.add_environment("JARCHI_STATE_MACHINE_ARN", self.workflow.state_machine.state_machine_arn)

@@ -17,6 +17,7 @@ from jarchi.channels import Category, Channel
 from jarchi.compliance.adcap import releases_ad_cap
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import ChimeConnector, arguments
+from jarchi.connectors.chime.sma import CallScript
 from jarchi.connectors.retrying import Budget
 from jarchi.ports import ConnectorError
 from jarchi.results.callbacks import CallbackAnswer
@@ -269,6 +270,74 @@ def test_r_out_4_a_connected_callback_hears_the_campaign_message_and_reports_its
         4,
     )
     assert callback.event_id == "chime:inbound-1"  # the call's own id: a repeated HANGUP is booked once
+
+
+RECORDING_SCRIPT = CallScript(CONFIG, "jarchi-media", "jarchi-recordings")
+
+
+def _recorded_arguments() -> dict[str, str]:
+    return {**load_event("chime/NEW_OUTBOUND_CALL")["ActionData"]["Parameters"]["Arguments"], "jarchi_record": "1"}
+
+
+def test_r_out_5_a_recorded_campaign_s_call_asks_the_connector_to_record() -> None:
+    assert arguments(call(1, record=True))["jarchi_record"] == "1"
+    assert "jarchi_record" not in arguments(call(1))
+
+
+def test_r_out_5_an_answered_call_is_recorded_under_the_campaign_and_its_result_names_the_file() -> None:
+    _, answered, started, played, hung_up = replay(
+        [
+            ("NEW_OUTBOUND_CALL", 0),
+            ("CALL_ANSWERED", 9),
+            ("ACTION_SUCCESSFUL_StartCallRecording", 9.2),
+            ("ACTION_SUCCESSFUL_PlayAudioAndGetDigits", 36),
+            ("HANGUP", 37),
+        ],
+        start=START,
+        arguments=_recorded_arguments(),
+        script=RECORDING_SCRIPT,
+    )
+    [record] = answered.response["Actions"]
+    assert record == {
+        "Type": "StartCallRecording",
+        "Parameters": {
+            "CallId": "c0ffee00-1111-2222-3333-444455556666",
+            "Track": "BOTH",
+            "Destination": {"Type": "S3", "Location": "jarchi-recordings/recordings/cmp-voice"},
+        },
+    }
+    assert [a["Type"] for a in started.response["Actions"]] == ["PlayAudioAndGetDigits"]  # then the message
+    assert [a["Type"] for a in played.response["Actions"]] == ["Hangup"]
+    assert hung_up.report is not None
+    result = hung_up.report.result
+    assert result.recording_key is not None and result.recording_key.startswith("recordings/cmp-voice/")
+    assert result.recording_key.endswith(".wav") and result.recording_seconds == 28  # answer to hang-up
+    assert (result.outcome, result.listened_seconds, result.vote) == (Outcome.ANSWERED, 24, 2)
+
+
+def test_r_out_5_a_recording_that_could_not_start_leaves_the_call_unrecorded_but_played() -> None:
+    *_, failed, _, hung_up = replay(
+        [
+            ("NEW_OUTBOUND_CALL", 0),
+            ("CALL_ANSWERED", 9),
+            ("ACTION_FAILED_StartCallRecording", 9.2),
+            ("ACTION_SUCCESSFUL_PlayAudioAndGetDigits", 36),
+            ("HANGUP", 37),
+        ],
+        start=START,
+        arguments=_recorded_arguments(),
+        script=RECORDING_SCRIPT,
+    )
+    assert [a["Type"] for a in failed.response["Actions"]] == ["PlayAudioAndGetDigits"]
+    assert hung_up.report is not None
+    assert (hung_up.report.result.outcome, hung_up.report.result.recording_key) == (Outcome.ANSWERED, None)
+
+
+def test_r_out_5_without_a_recordings_bucket_or_record_flag_a_call_only_plays() -> None:
+    *_, answered = replay(
+        [("NEW_OUTBOUND_CALL", 0), ("CALL_ANSWERED", 9)], start=START, arguments=_recorded_arguments()
+    )
+    assert [a["Type"] for a in answered.response["Actions"]] == ["PlayAudioAndGetDigits"]
 
 
 # The developer guide's list of InvocationEventType values.

@@ -417,6 +417,12 @@ class FakeRecipients:
         found = ((seq, self.states.get((campaign_id, seq))) for seq in set(seqs))
         return {seq: state for seq, state in found if state is not None}
 
+    def recordings(self, campaign_id: str, limit: int, cursor: str | None) -> tuple[list[RecipientState], str | None]:
+        recorded = sorted(
+            (s for (c, _), s in self.states.items() if c == campaign_id and s.recording), key=lambda s: s.seq
+        )
+        return page(recorded, limit, cursor)
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduledStart:

@@ -134,3 +134,16 @@ class FakeSpeech:
         self.spoken.append((text, language))
         tone = ToneEngine().synthesize(text, language)
         return Speech(tone.audio, AudioFormat.WAV, self.engine_name)
+
+
+class FakeRecordings:
+    """The recordings bucket (R-OUT-5): key -> bytes."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes) -> None:
+        self.objects[key] = data
+
+    def url(self, key: str, seconds: int) -> str:
+        return f"https://recordings.invalid/{key}?expires={seconds}"

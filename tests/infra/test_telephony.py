@@ -7,6 +7,7 @@ from typing import Any
 
 from infra.constants import RESOURCE_PREFIX
 from jarchi.connectors.end_user_messaging.events import FINAL_EVENT_TYPES
+from jarchi.resources import RECORDING_DAYS
 from tests.infra.conftest import Synth
 from tests.infra.test_stack import _function_id, _logical_id
 
@@ -106,3 +107,24 @@ def test_provider_reports_are_grouped_in_big_batches_so_the_applied_sets_stay_sm
     assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (200, 300)
     visibility = synth.resources("AWS::SQS::Queue")[queue_id]["Properties"]["VisibilityTimeout"]
     assert visibility >= 6 * 20 + 300  # AWS: six function timeouts plus the batching window
+
+
+def test_r_out_5_recordings_are_kept_90_days_and_only_the_chime_service_of_this_account_writes_them(
+    synth: Synth,
+) -> None:
+    [(bucket_id, bucket)] = [
+        (logical, b)
+        for logical, b in synth.resources("AWS::S3::Bucket").items()
+        if b["Properties"]["BucketName"]["Fn::Join"][1][0] == f"{RESOURCE_PREFIX}-recordings-"
+    ]
+    [rule] = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", RECORDING_DAYS) and RECORDING_DAYS == 90
+    [policy] = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in synth.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    [chime] = [s for s in policy if s.get("Principal") == {"Service": "voiceconnector.chime.amazonaws.com"}]
+    assert chime["Effect"] == "Allow" and sorted(chime["Action"]) == ["s3:PutObject", "s3:PutObjectAcl"]
+    assert chime["Resource"]["Fn::Join"][1][-1] == "/recordings/*"
+    assert chime["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}

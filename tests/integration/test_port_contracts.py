@@ -685,3 +685,26 @@ def test_recipient_contract_audience_ranges_and_states(recipients: RecipientRepo
     states = [RecipientState("cmp_1", seq, entries[seq].number, 1, status="in_progress") for seq in (0, 2)]
     recipients.save_all(states)
     assert recipients.load_many("cmp_1", [0, 1, 2]) == {0: states[0], 2: states[1]}
+
+
+def test_recipient_contract_recordings_page_in_seq_order_and_only_the_campaign_s(
+    recipients: RecipientRepository,
+) -> None:
+    def state(campaign: str, seq: int, recorded: bool) -> RecipientState:
+        key = f"recordings/{campaign}/{campaign}.{seq}.1.wav" if recorded else None
+        return RecipientState(
+            campaign, seq, f"+98912{seq:07d}", 1, status="answered", recording=key, recording_seconds=7 if key else None
+        )
+
+    recipients.save_all([state("cmp_1", seq, seq % 2 == 0) for seq in range(7)] + [state("cmp_2", 0, True)])
+    seen: list[RecipientState] = []
+    cursor = None
+    for _ in range(5):
+        page, cursor = recipients.recordings("cmp_1", 2, cursor)
+        seen += page
+        if cursor is None:
+            break
+    assert [(s.seq, s.recording, s.recording_seconds) for s in seen] == [
+        (seq, f"recordings/cmp_1/cmp_1.{seq}.1.wav", 7) for seq in (0, 2, 4, 6)
+    ]
+    assert recipients.recordings("cmp_3", 10, None) == ([], None)

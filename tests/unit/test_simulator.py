@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.ports import Connector
+from tests.fakes.content import FakeRecordings
 
 START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 
@@ -290,3 +292,19 @@ def test_r_dsp_4_attempt_and_placement_invariants() -> None:
     with pytest.raises(ValueError, match="completed placement"):
         Placement(attempt_id="a", status=PlacementStatus.COMPLETED)
     assert Placement(attempt_id="a", status=PlacementStatus.RETRY, error="throttled").result is None
+
+
+def test_r_out_5_only_answered_calls_that_ask_for_it_are_recorded_under_their_campaign(frozen: LocalClock) -> None:
+    store = FakeRecordings()
+    numbers = {"+989120000001": "answered", "+989120000002": "no_answer", "+989120000003": "machine"}
+    connector = SimulatorConnector(SimulatorConfig(overrides=numbers), frozen, recordings=store)
+    recorded = [replace(voice(i), record=True) for i in (1, 2, 3)]
+    out = results(connector, [*recorded, voice(4)])
+    answered, unanswered, machine, unasked = (out[f"att_{i:06d}"] for i in (1, 2, 3, 4))
+    assert answered.recording_key == "recordings/cmp_1/att_000001.wav"
+    assert answered.recording_seconds == answered.listened_seconds > 0
+    assert machine.recording_key == "recordings/cmp_1/att_000003.wav"  # the network answered: recorded too
+    assert unanswered.recording_key is None and unasked.recording_key is None
+    assert sorted(store.objects) == [answered.recording_key, machine.recording_key]
+    assert all(data[:4] == b"RIFF" and len(data) < 4096 for data in store.objects.values())  # a small stand-in
+    assert "record" not in voice(4).to_message() and recorded[0].to_message()["record"] is True

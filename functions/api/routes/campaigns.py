@@ -19,12 +19,14 @@ from functions.api.schemas.campaign_views import (
     QuickSendBody,
     RecipientOut,
     RecipientPage,
+    RecordingOut,
+    RecordingPage,
     RestrictedPeriodBody,
     RestrictedPeriodOut,
     RestrictedPeriodPage,
 )
 from functions.api.schemas.campaigns import CampaignBody
-from jarchi.campaigns import service
+from jarchi.campaigns import recording_service, service
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.compliance import restricted_service
@@ -93,6 +95,16 @@ def list_recipients(
         current_caller(), campaign_id, limit=limit, cursor=cursor, part=part, status=status, vote=vote
     )
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/campaigns/<campaign_id>/recordings",
+    tags=["campaigns"],
+    summary="Call recordings of a campaign with record: true, with links valid 15 minutes (kept 90 days)",
+)
+def list_recordings(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecordingPage:
+    items, next_cursor = recording_service.recordings_page(current_caller(), campaign_id, limit=limit, cursor=cursor)
+    return RecordingPage(items=[RecordingOut.of(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -14,6 +14,7 @@ from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi import clock
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import Campaign, FollowUpSent, RecipientState
+from jarchi.campaigns.recording_service import Recording
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.quality import QualityCheck
@@ -158,6 +159,7 @@ class CampaignOut(Shape):
     retry: RetryOut | None  # smart parts (R-CMP-5)
     voicemail: bool  # an answering machine hears the campaign's voicemail
     caller_ids: list[str]  # the caller-ID pool its calls go out from (R-DSP-5); empty: the platform's numbers
+    record: bool  # answered calls are recorded (R-OUT-5): GET .../recordings
     sms_text: str | None  # SMS: the text as written (placeholders unfilled) and its sender
     sender: str | None
     contact_list_id: str | None  # where the recipients came from; None for inline numbers
@@ -225,6 +227,7 @@ class CampaignOut(Shape):
             retry=RetryOut.model_validate(settings.retry.as_dict()) if settings.retry is not None else None,
             voicemail=campaign.content.voicemail_key is not None,
             caller_ids=list(settings.caller_ids),
+            record=settings.record,
             sms_text=campaign.content.sms_text,
             sender=campaign.content.sender,
             contact_list_id=campaign.contact_list_id,
@@ -261,6 +264,7 @@ class RecipientOut(Shape):
     callbacks: int  # callbacks connected within the hour (R-OUT-4)
     callbacks_refused: int  # callbacks after the hour
     caller_id: str | None  # the pool number it was called from (R-DSP-5)
+    recorded: bool  # its call's recording is listed at GET /v1/campaigns/{id}/recordings (R-OUT-5)
 
     @classmethod
     def of(cls, state: RecipientState) -> RecipientOut:
@@ -277,11 +281,37 @@ class RecipientOut(Shape):
             callbacks=state.callbacks,
             callbacks_refused=state.callbacks_refused,
             caller_id=state.caller_id,
+            recorded=state.recording is not None,
         )
 
 
 class RecipientPage(Shape):
     items: list[RecipientOut]
+    next_cursor: str | None
+
+
+class RecordingOut(Shape):
+    """One call recording (SPEC §14: `number`, `seconds`, `url`)."""
+
+    number: str
+    seconds: int  # the recorded call's length from its answer
+    url: str  # a presigned GET, valid until `url_expires_at`
+    url_expires_at: str
+    part: int  # 0 = the main send, n = smart retry part n
+
+    @classmethod
+    def of(cls, recording: Recording) -> RecordingOut:
+        return cls(
+            number=recording.number,
+            seconds=recording.seconds,
+            url=recording.url,
+            url_expires_at=iso(recording.expires_at),
+            part=recording.part,
+        )
+
+
+class RecordingPage(Shape):
+    items: list[RecordingOut]
     next_cursor: str | None
 
 

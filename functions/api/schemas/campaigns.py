@@ -87,6 +87,7 @@ class CampaignBody(Request):
     retry: RetryIn | None = None
     voicemail: VoicemailIn | None = None
     caller_id_pool: bool = False
+    record: bool = False  # record answered calls (R-OUT-5; voice only)
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -113,6 +114,7 @@ class CampaignBody(Request):
             voicemail_audio_id=self.voicemail.audio_id if self.voicemail is not None else None,
             voicemail_tts=self.voicemail.tts_text if self.voicemail is not None else None,
             caller_id_pool=self.caller_id_pool,
+            record=self.record,
         )
 
 

@@ -244,6 +244,7 @@ class Attempt:
     voicemail_seconds: int = 0
     voicemail_units: int = 0
     route_slot: str | None = None  # a fixed line's route slot, `<route>#<shard>`, given back by its result (R-DSP-3)
+    record: bool = False  # the campaign records its answered calls (R-OUT-5)
 
     def __post_init__(self) -> None:
         contents = [c for c in (self.audio_key, self.tts_text, self.sms_text) if c is not None]
@@ -259,12 +260,12 @@ class Attempt:
         return self.attempt_id
 
     def to_message(self) -> dict[str, Any]:
-        """JSON-safe; unset fields (None, and voicemail fields without a voicemail) are left out, so what an
-        attempt does not use costs nothing on the queue (a dispatch message packs 200 of them)."""
+        """JSON-safe; unset fields (None, voicemail fields without a voicemail, `record` off) are left out, so
+        what an attempt does not use costs nothing on the queue (a dispatch message packs 200 of them)."""
         return {
             k: (v.value if isinstance(v, StrEnum) else v)
             for k, v in asdict(self).items()
-            if v is not None and (v or not k.startswith("voicemail_"))
+            if v is not None and (v or not (k.startswith("voicemail_") or k == "record"))
         }
 
     @classmethod
@@ -300,6 +301,9 @@ class AttemptResult:
     units: int = 1  # the attempt's billable units, carried through for the charge
     caller_id: str | None = None  # the number the call went out from, when the campaign has a pool (R-DSP-5)
     route_slot: str | None = None  # the call's route slot to give back (R-DSP-3)
+    # The call's recording (R-OUT-5): its key on the recordings bucket and its length; None: not recorded.
+    recording_key: str | None = None
+    recording_seconds: int = 0
 
     @classmethod
     def of(
@@ -315,6 +319,8 @@ class AttemptResult:
         reference: str | None = None,
         answering_machine: bool = False,
         detail: str | None = None,
+        recording_key: str | None = None,
+        recording_seconds: int = 0,
     ) -> AttemptResult:
         """A result for `attempt`, with its vote code derived from the outcome and digits; a machine that heard
         the campaign's voicemail is charged the voicemail's units."""
@@ -337,6 +343,8 @@ class AttemptResult:
             units=attempt.voicemail_units if answering_machine and attempt.voicemail_units else attempt.units,
             caller_id=attempt.caller_id,
             route_slot=attempt.route_slot,
+            recording_key=recording_key if outcome is Outcome.ANSWERED else None,
+            recording_seconds=recording_seconds if outcome is Outcome.ANSWERED and recording_key else 0,
         )
 
     def to_message(self) -> dict[str, Any]:

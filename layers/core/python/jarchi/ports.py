@@ -57,6 +57,17 @@ class Connector(Protocol):
         ...
 
 
+class RecordingStore(Protocol):
+    """Call recordings (R-OUT-5) on the recordings bucket: the simulator puts its stand-in recordings there
+    (Chime's SIP media application writes its own), the API hands out short-lived links to them."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def url(self, key: str, seconds: int) -> str:
+        """A presigned GET of the recording, valid `seconds`."""
+        ...
+
+
 class PortNotProvided(LookupError):
     """No adapter was provided for a port: an entry point forgot `jarchi.wiring.install()`."""
 

@@ -61,7 +61,10 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
 MEDIA_BUCKET = BucketSpec("media")  # audio uploads and generated speech
 LISTS_BUCKET = BucketSpec("lists")  # uploaded contact-list files and their parsed form
 EXPORTS_BUCKET = BucketSpec("exports", expire_days=7)  # background exports, read through presigned URLs
-ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET, EXPORTS_BUCKET)
+# Call recordings of campaigns with `record: true` (R-OUT-5), under `recordings/<campaign>/`: kept 90 days.
+RECORDING_DAYS = 90
+RECORDINGS_BUCKET = BucketSpec("recordings", expire_days=RECORDING_DAYS)
+ALL_BUCKETS: tuple[BucketSpec, ...] = (MEDIA_BUCKET, LISTS_BUCKET, EXPORTS_BUCKET, RECORDINGS_BUCKET)
 
 
 # --- Lambda functions ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from jarchi.content.tts import SpeechEngine, local_speech_engine
 from jarchi.domains.ports import DomainProvisioner, DomainRepository
 from jarchi.lists.imports import BlacklistImports
 from jarchi.otp.ports import OtpStore
-from jarchi.ports import Connector, EventPublisher, MessageQueue, provide
+from jarchi.ports import Connector, EventPublisher, MessageQueue, RecordingStore, provide
 from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
 from jarchi.settings import get_settings
 
@@ -216,6 +216,13 @@ def media() -> MediaStore:
 
 
 @cache
+def recordings() -> RecordingStore:
+    from jarchi.aws.media import S3Recordings
+
+    return S3Recordings()
+
+
+@cache
 def list_files() -> ListFiles:
     from jarchi.aws.media import S3ListFiles
 
@@ -286,6 +293,7 @@ def install() -> None:
     provide(SenderRepository, senders)
     provide(MediaStore, media)
     provide(ListFiles, list_files)
+    provide(RecordingStore, recordings)
     provide(ContactListRepository, contact_lists)
     provide(BlacklistImports, blacklist_imports)
     provide(SpeechEngine, speech)

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from jarchi import clock
 from jarchi.audiences.ports import PresignedUpload
 from jarchi.reports.files import FileFormat
-from jarchi.resources import EXPORTS_BUCKET, LISTS_BUCKET, MEDIA_BUCKET, BucketSpec
+from jarchi.resources import EXPORTS_BUCKET, LISTS_BUCKET, MEDIA_BUCKET, RECORDINGS_BUCKET, BucketSpec
 from jarchi.settings import get_settings
 
 if TYPE_CHECKING:
@@ -166,6 +166,16 @@ class S3ExportFiles:
 
     def download_url(self, key: str, seconds: int) -> str:
         return presigned_get(EXPORTS_BUCKET, key, seconds)
+
+
+class S3Recordings:
+    """Call recordings on the recordings bucket (R-OUT-5; its lifecycle rule deletes them)."""
+
+    def put(self, key: str, data: bytes) -> None:
+        _put(RECORDINGS_BUCKET, key, data, "audio/wav")
+
+    def url(self, key: str, seconds: int) -> str:
+        return presigned_get(RECORDINGS_BUCKET, key, seconds)
 
 
 def presigned_get(spec: BucketSpec, key: str, seconds: int) -> str:

@@ -92,6 +92,7 @@ class CampaignDraft:
     voicemail_tts: str | None = None
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
     caller_id_pool: bool = False  # calls go out from the account's caller IDs (R-DSP-5), voice only
+    record: bool = False  # answered calls are recorded (R-OUT-5), voice only
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,8 @@ def _refuse_call_settings(draft: CampaignDraft) -> None:
         raise Unprocessable("voicemail_not_supported", "a voicemail is what an answering machine hears on a call")
     if draft.caller_id_pool:
         raise Unprocessable("caller_id_pool_not_supported", "a caller-ID pool is for calls: voice campaigns only")
+    if draft.record:
+        raise Unprocessable("record_not_supported", "recordings are of calls: voice campaigns only")
     if draft.retry is not None and MACHINE in draft.retry.on:
         raise Unprocessable("invalid_retry", "only calls reach answering machines: retry.on 'machine' is voice only")
 

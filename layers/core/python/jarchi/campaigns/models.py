@@ -109,6 +109,7 @@ class CampaignSettings:
     follow_ups: tuple[FollowUpRule, ...] = ()  # follow-up SMS rules of a voice campaign (R-OUT-3)
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
     caller_ids: tuple[str, ...] = ()  # the caller-ID pool frozen at creation (R-DSP-5); empty: no pool
+    record: bool = False  # answered calls are recorded (R-OUT-5), voice only
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +406,8 @@ def campaign_tags(content: CampaignContent, settings: CampaignSettings) -> tuple
         tags.append(f"smart_{settings.retry.parts}")
     if settings.caller_ids:
         tags.append("caller_id_pool")
+    if settings.record:
+        tags.append("recording")
     return tuple(tags)
 
 
@@ -484,6 +487,8 @@ class RecipientState:
     follow_ups: tuple[FollowUpSent, ...] = ()  # read beside the recipient, never stored on its item
     called_at: datetime | None = None  # when the call that reached the network ended (callbacks, R-OUT-4)
     caller_id: str | None = None  # the pool number it was called from (R-DSP-5)
+    recording: str | None = None  # the call's recording on the recordings bucket (R-OUT-5)
+    recording_seconds: int | None = None
     callbacks: int = 0  # connected callbacks (read beside the recipient)
     callbacks_refused: int = 0
     callback_at: datetime | None = None  # when the last callback was booked

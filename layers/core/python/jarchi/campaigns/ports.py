@@ -269,6 +269,10 @@ class RecipientRepository(Protocol):
 
     def load_many(self, campaign_id: str, seqs: Iterable[int]) -> dict[int, RecipientState]: ...
 
+    def recordings(self, campaign_id: str, limit: int, cursor: str | None) -> tuple[list[RecipientState], str | None]:
+        """The campaign's recipients whose call was recorded (R-OUT-5), in seq order, a page at a time."""
+        ...
+
 
 class WorkflowRuns(Protocol):
     """Starting the campaign workflow now, or at a time. Every execution's input names its run."""

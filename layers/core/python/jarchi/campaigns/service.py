@@ -194,6 +194,7 @@ def create_campaign(
             follow_ups=prepared.follow_ups,
             retry=draft.retry if draft.retry is not None and draft.retry.parts > 0 else None,
             caller_ids=account_pool(account.id) if draft.caller_id_pool else (),
+            record=draft.record and draft.channel is Channel.VOICE,
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),

@@ -257,6 +257,7 @@ def attempt_for(
         voicemail_units=content.voicemail_pulses if voice else 0,
         caller_id=caller_id_for(campaign.settings.caller_ids, recipient.number) if voice else None,
         route_slot=route_slot,
+        record=settings.record and voice,
     )
 
 

@@ -19,6 +19,10 @@ Idempotency keys: given a `PlacedAttempts` memory (the local platform gives it o
 first one (the same draws at the first placement's instant). A batch redelivered after a crash mid-placement
 then places only what the crash cut short. Without one (tests, benchmarks, the cloud) it remembers nothing.
 
+Recordings (R-OUT-5): an answered call of an attempt that asks for one (`Attempt.record`) is "recorded": the
+result carries the key (`recordings/<campaign>/<attempt id>.wav`) and the call's listened seconds, and placing
+puts a small stand-in WAV (a quarter second of silence, whatever the call's length) on the recordings store.
+
 Answering machines: an `answering_machine` draw is an `answered` call (the network charges it) that
 "listens" to the whole message (or the campaign's voicemail, when the attempt carries one) and never votes,
 flagged `answering_machine=True` on the result; an override `{"outcome": "machine"}` forces one.
@@ -48,9 +52,10 @@ from jarchi.attempts import (
     sms_outcome,
 )
 from jarchi.campaigns.callbacks import CallbackOutcome
+from jarchi.campaigns.recordings import recording_key, stand_in_wav
 from jarchi.channels import Category, Channel
 from jarchi.clock import Clock, get_clock
-from jarchi.ports import MessageQueue, resolve
+from jarchi.ports import MessageQueue, RecordingStore, resolve
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE
 from jarchi.results.callbacks import CallbackAnswer, CallbackReport, answer_callback
 
@@ -267,11 +272,16 @@ class SimulatorConnector:
     """`Connector` that answers at once from a seeded model of subscribers (see `SimulatorConfig`)."""
 
     def __init__(
-        self, config: SimulatorConfig | None = None, clock: Clock | None = None, placed: PlacedAttempts | None = None
+        self,
+        config: SimulatorConfig | None = None,
+        clock: Clock | None = None,
+        placed: PlacedAttempts | None = None,
+        recordings: RecordingStore | None = None,
     ) -> None:
         self.config = config or SimulatorConfig()
         self._clock = clock
         self.placed = placed
+        self._recordings = recordings
 
     @property
     def name(self) -> str:
@@ -279,7 +289,7 @@ class SimulatorConnector:
 
     def remembering(self, placed: PlacedAttempts) -> SimulatorConnector:
         """The same simulator, honouring idempotency keys with `placed` as its memory."""
-        return SimulatorConnector(self.config, self._clock, placed)
+        return SimulatorConnector(self.config, self._clock, placed, self._recordings)
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         now = (self._clock or get_clock()).now()
@@ -295,6 +305,11 @@ class SimulatorConnector:
                     reference=result.reference,
                 )
             )
+        recorded = [p.result.recording_key for p in placements if p.result is not None and p.result.recording_key]
+        if recorded:
+            store = self._recordings or resolve(RecordingStore)
+            for key in recorded:
+                store.put(key, stand_in_wav())
         if self.config.answer_seconds:
             time.sleep(self.config.answer_seconds)
         return placements
@@ -320,6 +335,7 @@ class SimulatorConnector:
         answering_machine: bool = False,
         detail: str | None = None,
     ) -> AttemptResult:
+        recorded = attempt.record and outcome is Outcome.ANSWERED
         return AttemptResult.of(
             attempt,
             outcome,
@@ -331,6 +347,8 @@ class SimulatorConnector:
             delivery_status=delivery_status,
             answering_machine=answering_machine,
             detail=detail,
+            recording_key=recording_key(attempt.campaign_id, attempt.attempt_id) if recorded else None,
+            recording_seconds=listened_seconds if recorded else 0,
         )
 
     def _sms(self, attempt: Attempt, rng: random.Random, placed_at: datetime) -> AttemptResult:

@@ -153,6 +153,8 @@ def apply_results(
                 admitted_at=admitted_at,
                 placed_at=placed_at,
                 caller_id=result.caller_id,
+                recording=result.recording_key,
+                recording_seconds=result.recording_seconds if result.recording_key else None,
             )
         )
         finals[result_stat_key(result.outcome, result.answering_machine)] += 1

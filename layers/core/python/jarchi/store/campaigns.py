@@ -216,6 +216,7 @@ class CampaignItem(Model):
     # Smart retry parts: {"parts", "delay_minutes", "on"} (R-CMP-5).
     retry: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     caller_ids: ListAttribute[Any] = ListAttribute(null=True)  # the caller-ID pool (R-DSP-5)
+    record = BooleanAttribute(null=True)  # answered calls are recorded (R-OUT-5)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()
@@ -230,6 +231,15 @@ class _ByCalledNumber(GlobalSecondaryIndex["RecipientItem"]):  # type: ignore[no
 
     number = UnicodeAttribute(hash_key=True)
     called_at = UnicodeAttribute(range_key=True)
+
+
+class _ByRecording(GlobalSecondaryIndex["RecipientItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_recording"
+        projection = AllProjection()
+
+    recorded_in = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
 
 
 class RecipientItem(Model):
@@ -253,11 +263,16 @@ class RecipientItem(Model):
     admitted_at = UnicodeAttribute(null=True)  # the dispatch batch's times, written with the result
     placed_at = UnicodeAttribute(null=True)
     caller_id = UnicodeAttribute(null=True)  # the pool number it was called from (R-DSP-5)
+    # The call's recording (R-OUT-5); `recorded_in` (its campaign) puts it in the sparse `by_recording` index.
+    recording = UnicodeAttribute(null=True)
+    recording_seconds = NumberAttribute(null=True)
+    recorded_in = UnicodeAttribute(null=True)
     # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`).
     callbacks = NumberAttribute(null=True)
     callbacks_refused = NumberAttribute(null=True)
     callback_seconds = NumberAttribute(null=True)
     by_called_number = _ByCalledNumber()
+    by_recording = _ByRecording()
 
 
 def stat_attribute(key: str) -> str:
@@ -469,6 +484,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             follow_ups=_follow_ups(item.follow_ups),
             retry=_retry(item.retry),
             caller_ids=tuple(str(n) for n in item.caller_ids or ()),
+            record=bool(item.record),
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -552,6 +568,7 @@ def to_item(campaign: Campaign) -> CampaignItem:
         follow_up_tariff=money.follow_up_tariff or None,
         retry=settings.retry.as_dict() if settings.retry is not None else None,
         caller_ids=list(settings.caller_ids) or None,
+        record=settings.record or None,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,
@@ -1039,6 +1056,8 @@ def to_state(item: RecipientItem) -> RecipientState:
         delivery_status=item.delivery_status,
         called_at=_optional_time(item.called_at),
         caller_id=item.caller_id,
+        recording=item.recording,
+        recording_seconds=_optional_int(item.recording_seconds),
         callbacks=int(item.callbacks or 0),
         callbacks_refused=int(item.callbacks_refused or 0),
         admitted_at=_optional_time(item.admitted_at),
@@ -1091,6 +1110,9 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         admitted_at=iso(state.admitted_at) if state.admitted_at else None,
         placed_at=iso(state.placed_at) if state.placed_at else None,
         caller_id=state.caller_id,
+        recording=state.recording,
+        recording_seconds=state.recording_seconds,
+        recorded_in=state.campaign_id if state.recording else None,
     )
 
 

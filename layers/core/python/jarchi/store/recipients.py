@@ -12,6 +12,7 @@ from typing import Any
 
 from jarchi.aws.media import get_list_object, put_list_object
 from jarchi.campaigns.models import PART_STRIDE, AudienceEntry, RecipientState
+from jarchi.store.base import decode_cursor, encode_cursor
 from jarchi.store.campaigns import RecipientItem, to_recipient_item, to_state
 
 AUDIENCE_CHUNK = 1_000
@@ -73,3 +74,10 @@ class S3DynamoRecipients:
     def load_many(self, campaign_id: str, seqs: Iterable[int]) -> dict[int, RecipientState]:
         keys = [(campaign_id, seq) for seq in sorted(set(seqs))]
         return {int(item.seq): to_state(item) for item in RecipientItem.batch_get(keys, consistent_read=True)}
+
+    def recordings(self, campaign_id: str, limit: int, cursor: str | None) -> tuple[list[RecipientState], str | None]:
+        result = RecipientItem.by_recording.query(
+            campaign_id, limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor)
+        )
+        states = [to_state(item) for item in result]
+        return states, encode_cursor(result.last_evaluated_key)

@@ -68,7 +68,12 @@ RECIPIENTS = TableSpec(
     "recipients",
     Key("campaign_id"),
     Key("seq", "N"),
-    indexes=(Index("by_called_number", Key("number"), Key("called_at")),),
+    indexes=(
+        Index("by_called_number", Key("number"), Key("called_at")),
+        # Sparse: only a recorded call's item carries `recorded_in` (its campaign): the campaign's recordings in
+        # seq order, one query a page (R-OUT-5).
+        Index("by_recording", Key("recorded_in"), Key("seq", "N")),
+    ),
 )
 AD_CAP = TableSpec("ad_cap", Key("number"), ttl_attribute="expires_at")
 SUPPRESSION = TableSpec("suppression", Key("list_id"), Key("number"))

@@ -50,6 +50,7 @@ TTS: Final = "jarchi_tts"
 LANGUAGE: Final = "jarchi_language"
 CALLER_ID: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
 ROUTE_SLOT: Final = "jarchi_route_slot"  # the fixed line's route slot its result gives back (R-DSP-3)
+RECORD: Final = "jarchi_record"  # "1": record the answered call into the recordings bucket (R-OUT-5)
 
 _RETRY_CODES: Final = frozenset(
     {
@@ -100,6 +101,8 @@ def arguments(attempt: Attempt) -> dict[str, str]:
         args[LANGUAGE] = attempt.language
     if attempt.route_slot:
         args[ROUTE_SLOT] = attempt.route_slot
+    if attempt.record:
+        args[RECORD] = "1"
     return args
 
 

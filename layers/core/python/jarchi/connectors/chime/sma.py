@@ -5,9 +5,13 @@ Events (`InvocationEventType`) and what the script answers:
   `ArgumentsMap`) become the call's `TransactionAttributes`, which the SIP media application hands back on
   every later event.
 - RINGING — nothing to do.
-- CALL_ANSWERED — note when (`jarchi_answered_at`), then play the message: `PlayAudio` from the media bucket
-  or `Speak` for TTS; when digits are gathered (a vote, or any advertising call, where 11 opts out: R-CPL-3)
-  `PlayAudioAndGetDigits` / `SpeakAndGetDigits` with the 4–5 s pause for input after the message (R-OUT-2).
+- CALL_ANSWERED — note when (`jarchi_answered_at`); a recorded campaign's call (`jarchi_record`, R-OUT-5) first
+  gets `StartCallRecording` (both tracks, into the recordings bucket under `recordings/<campaign>`), whose
+  ACTION_SUCCESSFUL names the file (`CallRecordingDestination`, kept as `jarchi_recording`) and whose
+  ACTION_FAILED is noted and ignored (the message plays unrecorded); then play the message: `PlayAudio` from
+  the media bucket or `Speak` for TTS; when digits are gathered (a vote, or any advertising call, where 11 opts
+  out: R-CPL-3) `PlayAudioAndGetDigits` / `SpeakAndGetDigits` with the 4–5 s pause for input after the message
+  (R-OUT-2).
 - ACTION_SUCCESSFUL — the message played to its end (`jarchi_played`); the digits pressed, if any
   (`ReceivedDigits`); then `Hangup`.
 - ACTION_FAILED — the message could not play (audio missing or unreadable, a TTS error): noted
@@ -38,6 +42,7 @@ from typing import Any, Final
 
 from jarchi.attempts import AttemptResult, Outcome, vote_code
 from jarchi.campaigns.callbacks import CallbackOutcome
+from jarchi.campaigns.recordings import campaign_prefix
 from jarchi.connectors.callbacks import ProviderReport
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import (
@@ -49,6 +54,7 @@ from jarchi.connectors.chime.connector import (
     GATHER,
     LANGUAGE,
     NUMBER,
+    RECORD,
     ROUTE_SLOT,
     SECONDS,
     TTS,
@@ -67,10 +73,16 @@ NOT_A_NUMBER_CODES: Final = frozenset({"404", "410", "484", "604"})
 INTER_DIGIT_MILLISECONDS: Final = 1500
 
 
+RECORDING: Final = "jarchi_recording"  # the recording's key on the recordings bucket
+RECORDING_FAILED: Final = "jarchi_recording_failed"
+START_RECORDING: Final = "StartCallRecording"
+
+
 @dataclass(frozen=True, slots=True)
 class CallScript:
     config: ChimeConfig
     media_bucket: str
+    recordings_bucket: str = ""  # empty: calls are not recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +117,30 @@ def answer(
     if kind == "NEW_INBOUND_CALL":
         return inbound_call(event, script, now, callbacks)
     if kind == "CALL_ANSWERED":
-        attributes[ANSWERED_AT] = str(int(now.timestamp() * 1000))
-        return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
-    if kind == "ACTION_SUCCESSFUL":
-        attributes[PLAYED] = "1"
-        digits = (event.get("ActionData") or {}).get("ReceivedDigits")
-        if digits:
-            attributes[DIGITS] = str(digits)
-        return SmaAnswer(_response([hangup(call_id)], attributes))
-    if kind in ("ACTION_FAILED", "INVALID_LAMBDA_RESPONSE"):
-        error = (event.get("ActionData") or {}).get("ErrorType") or event.get("ErrorType")
-        attributes[FAILED] = str(error or kind.lower())
-        return SmaAnswer(_response([hangup(call_id)], attributes))
+        return call_answered(attributes, call_id, script, now)
+    if kind in ("ACTION_SUCCESSFUL", "ACTION_FAILED", "INVALID_LAMBDA_RESPONSE"):
+        return action_ended(kind, event, attributes, call_id, script)
     if kind == "HANGUP":
         return hung_up(event, attributes, script, now)
     return SmaAnswer(_response([], attributes))  # NEW_OUTBOUND_CALL, RINGING, the events above, anything newer
+
+
+def action_ended(
+    kind: str, event: Mapping[str, Any], attributes: dict[str, str], call_id: str, script: CallScript
+) -> SmaAnswer:
+    """The recording started (or not): the message plays; the message played (or failed): hang up."""
+    data = event.get("ActionData") or {}
+    if data.get("Type") == START_RECORDING and kind != "INVALID_LAMBDA_RESPONSE":
+        return recording_started(event, attributes, call_id, script)
+    if kind == "ACTION_SUCCESSFUL":
+        attributes[PLAYED] = "1"
+        digits = data.get("ReceivedDigits")
+        if digits:
+            attributes[DIGITS] = str(digits)
+        return SmaAnswer(_response([hangup(call_id)], attributes))
+    error = data.get("ErrorType") or event.get("ErrorType")
+    attributes[FAILED] = str(error or kind.lower())
+    return SmaAnswer(_response([hangup(call_id)], attributes))
 
 
 def hung_up(event: Mapping[str, Any], attributes: Mapping[str, str], script: CallScript, now: datetime) -> SmaAnswer:
@@ -184,6 +205,39 @@ def play_action(attributes: Mapping[str, str], call_id: str, config: ChimeConfig
     return {"Type": "Speak", "Parameters": {"CallId": call_id, **spoken}}
 
 
+def call_answered(attributes: dict[str, str], call_id: str, script: CallScript, now: datetime) -> SmaAnswer:
+    """Note the answer; start the recording first when the campaign records (R-OUT-5), else play the message."""
+    attributes[ANSWERED_AT] = str(int(now.timestamp() * 1000))
+    if attributes.get(RECORD) == "1" and script.recordings_bucket:
+        return SmaAnswer(_response([start_recording(attributes, call_id, script.recordings_bucket)], attributes))
+    return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
+
+
+def start_recording(attributes: Mapping[str, str], call_id: str, bucket: str) -> dict[str, Any]:
+    location = f"{bucket}/{campaign_prefix(attributes.get(CAMPAIGN, 'unknown')).rstrip('/')}"
+    return {
+        "Type": START_RECORDING,
+        "Parameters": {"CallId": call_id, "Track": "BOTH", "Destination": {"Type": "S3", "Location": location}},
+    }
+
+
+def recording_started(
+    event: Mapping[str, Any], attributes: dict[str, str], call_id: str, script: CallScript
+) -> SmaAnswer:
+    """The recording started (its file's key kept) or could not (noted): either way the message plays now."""
+    data = event.get("ActionData") or {}
+    if event.get("InvocationEventType") == "ACTION_SUCCESSFUL":
+        location = str((data.get("CallRecordingDestination") or {}).get("Location", ""))
+        _bucket, _, key = location.partition("/")
+        if key:
+            attributes[RECORDING] = key
+    else:
+        attributes[RECORDING_FAILED] = str(data.get("ErrorType") or "failed")
+    if AUDIO not in attributes and TTS not in attributes:
+        return SmaAnswer(_response([], attributes))  # not a call of ours
+    return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
+
+
 def hangup(call_id: str) -> dict[str, Any]:
     return {"Type": "Hangup", "Parameters": {"CallId": call_id, "SipResponseCode": "0"}}
 
@@ -244,7 +298,7 @@ def call_report(
         return None
     transaction = str((event.get("CallDetails") or {}).get("TransactionId", ""))
     seconds = int(attributes.get(SECONDS, "0"))
-    listened = 0
+    listened = elapsed = 0
     digits: str | None = None
     detail: str | None = None
     if ANSWERED_AT in attributes and FAILED in attributes:
@@ -277,5 +331,7 @@ def call_report(
         units=int(attributes.get(UNITS, "1")),
         caller_id=attributes.get(CALLER_ID),
         route_slot=attributes.get(ROUTE_SLOT),
+        recording_key=attributes.get(RECORDING) if outcome is Outcome.ANSWERED else None,
+        recording_seconds=elapsed if outcome is Outcome.ANSWERED and RECORDING in attributes else 0,
     )
     return ProviderReport(event_id=f"chime:{transaction}", result=result)

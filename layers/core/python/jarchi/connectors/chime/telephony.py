@@ -13,19 +13,24 @@ from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.sma import CallScript, answer
 from jarchi.connectors.sections import connector_section
 from jarchi.ports import MessageQueue, resolve
-from jarchi.resources import CONNECTOR_EVENTS_QUEUE, MEDIA_BUCKET
+from jarchi.resources import CONNECTOR_EVENTS_QUEUE, MEDIA_BUCKET, RECORDINGS_BUCKET
 from jarchi.results.callbacks import answer_callback
 from jarchi.settings import get_settings
 
 
 @cache
-def _script(connector_config: str | None, media_bucket: str) -> CallScript:
-    return CallScript(ChimeConfig.model_validate(connector_section(connector_config, "chime")), media_bucket)
+def _script(connector_config: str | None, media_bucket: str, recordings_bucket: str) -> CallScript:
+    config = ChimeConfig.model_validate(connector_section(connector_config, "chime"))
+    return CallScript(config, media_bucket, recordings_bucket)
 
 
 def call_script() -> CallScript:
     settings = get_settings()
-    return _script(settings.connector_config, settings.bucket_name(MEDIA_BUCKET.logical))
+    return _script(
+        settings.connector_config,
+        settings.bucket_name(MEDIA_BUCKET.logical),
+        settings.bucket_name(RECORDINGS_BUCKET.logical),
+    )
 
 
 def handle_sma_event(
