@@ -272,6 +272,59 @@ def test_r_out_4_a_connected_callback_hears_the_campaign_message_and_reports_its
     assert callback.event_id == "chime:inbound-1"  # the call's own id: a repeated HANGUP is booked once
 
 
+def _bridged(number: str, at: datetime, dialled: str | None) -> CallbackAnswer:
+    return CallbackAnswer(
+        CallbackOutcome.CONNECTED, number, "cmp_1", "acc_1", 4, tts_text="Your parcel", bridge_to="+982188001234"
+    )
+
+
+def test_r_out_4_a_bridged_callback_is_connected_to_the_business_line_and_charged_for_its_time() -> None:
+    inbound, bridged, hung_up = replay(
+        [("NEW_INBOUND_CALL", 0), ("ACTION_SUCCESSFUL_CallAndBridge", 4), ("HANGUP_bridged_leg_b", 95.4)],
+        start=START,
+        callbacks=_bridged,
+        transaction_id="inbound-2",
+    )
+    [bridge] = inbound.response["Actions"]
+    assert bridge == {
+        "Type": "CallAndBridge",
+        "Parameters": {
+            "CallTimeoutSeconds": 30,
+            "CallerIdNumber": "+989120000001",  # the business sees who calls
+            "Endpoints": [{"BridgeEndpointType": "PSTN", "Uri": "+982188001234"}],
+        },
+    }
+    assert bridged.response["Actions"] == [] and bridged.callback is None  # the two legs talk
+    # the business hung up first: the caller's leg is hung up too, and the call is reported with its seconds
+    assert hung_up.response["Actions"] == [
+        {"Type": "Hangup", "Parameters": {"CallId": "inbound-call-1", "SipResponseCode": "0"}}
+    ]
+    callback = hung_up.callback
+    assert callback is not None
+    assert (callback.outcome, callback.seconds, callback.bridged, callback.event_id) == (
+        CallbackOutcome.CONNECTED,
+        95,
+        True,
+        "chime:inbound-2",
+    )
+
+
+def test_r_out_4_a_bridge_nobody_answers_plays_the_campaign_message_instead() -> None:
+    _, failed, _, hung_up = replay(
+        [
+            ("NEW_INBOUND_CALL", 0),
+            ("ACTION_FAILED_CallAndBridge", 30),
+            ("ACTION_SUCCESSFUL_PlayAudio", 45),
+            ("HANGUP", 46),
+        ],
+        start=START,
+        callbacks=_bridged,
+    )
+    assert [a["Type"] for a in failed.response["Actions"]] == ["Speak"]
+    assert hung_up.callback is not None
+    assert (hung_up.callback.seconds, hung_up.callback.bridged) == (46, False)
+
+
 RECORDING_SCRIPT = CallScript(CONFIG, "jarchi-media", "jarchi-recordings")
 
 

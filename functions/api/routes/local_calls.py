@@ -28,6 +28,7 @@ class InboundCallOut(Shape):
     id: str
     outcome: str  # connected | refused
     campaign_id: str | None
+    bridged_to: str | None  # connected to the campaign's callback bridge, not its message (R-OUT-4)
 
 
 @router.post("/local/inbound-calls", status_code=201, tags=["local"], summary="A subscriber calls back (admin)")
@@ -35,4 +36,10 @@ def inbound_call(body: InboundCallBody) -> InboundCallOut:
     require_admin(current_caller())
     call_id = new_id("in")
     answer = originate_inbound_call(body.number, body.seconds, event_id=call_id, dialled=body.caller_id)
-    return InboundCallOut(id=call_id, outcome=answer.outcome.value, campaign_id=answer.campaign_id)
+    connected = answer.outcome.value == "connected"
+    return InboundCallOut(
+        id=call_id,
+        outcome=answer.outcome.value,
+        campaign_id=answer.campaign_id,
+        bridged_to=answer.bridge_to if connected else None,
+    )

@@ -34,6 +34,8 @@ class AccountPatch(Request):
     flagged: bool | None = None
     allowed_countries: Annotated[list[Region], Field(min_length=1, max_length=300)] | None = None
     status: AccountStatus | None = None
+    # Where callbacks of campaigns with `callback_bridge` are connected (R-OUT-4), E.164; "" removes it.
+    callback_number: Annotated[str, Field(max_length=32, examples=["+982188001234"])] | None = None
 
     def changes(self) -> AccountChanges:
         given = self.model_dump(exclude_none=True)
@@ -56,6 +58,7 @@ class AccountOut(Shape):
     status: AccountStatus
     demo_expires_at: Timestamp | None = None
     allowed_countries: list[str]
+    callback_number: str | None  # callbacks of campaigns with `callback_bridge` are connected to it (R-OUT-4)
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
@@ -73,6 +76,7 @@ class AccountOut(Shape):
             status=account.status,
             demo_expires_at=demo_expires_at(account),
             allowed_countries=sorted(account.reachable_countries),
+            callback_number=account.callback_number or None,
         )
 
 

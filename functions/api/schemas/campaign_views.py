@@ -160,6 +160,7 @@ class CampaignOut(Shape):
     voicemail: bool  # an answering machine hears the campaign's voicemail
     caller_ids: list[str]  # the caller-ID pool its calls go out from (R-DSP-5); empty: the platform's numbers
     record: bool  # answered calls are recorded (R-OUT-5): GET .../recordings
+    callback_bridge_to: str | None  # callbacks within the hour are connected to this number (R-OUT-4)
     sms_text: str | None  # SMS: the text as written (placeholders unfilled) and its sender
     sender: str | None
     contact_list_id: str | None  # where the recipients came from; None for inline numbers
@@ -228,6 +229,7 @@ class CampaignOut(Shape):
             voicemail=campaign.content.voicemail_key is not None,
             caller_ids=list(settings.caller_ids),
             record=settings.record,
+            callback_bridge_to=settings.callback_bridge_to,
             sms_text=campaign.content.sms_text,
             sender=campaign.content.sender,
             contact_list_id=campaign.contact_list_id,

@@ -88,6 +88,8 @@ class CampaignBody(Request):
     voicemail: VoicemailIn | None = None
     caller_id_pool: bool = False
     record: bool = False  # record answered calls (R-OUT-5; voice only)
+    # Callbacks within the hour are connected to the account's callback_number instead of hearing the message.
+    callback_bridge: bool = False
 
     def to_draft(self) -> CampaignDraft:
         return CampaignDraft(
@@ -115,6 +117,7 @@ class CampaignBody(Request):
             voicemail_tts=self.voicemail.tts_text if self.voicemail is not None else None,
             caller_id_pool=self.caller_id_pool,
             record=self.record,
+            callback_bridge=self.callback_bridge,
         )
 
 

@@ -52,6 +52,8 @@ class Account:
     sms_segment_price: int | None = None
     # Regions (ISO 3166 alpha-2) this account may send to; empty means its `default_region` alone.
     allowed_countries: tuple[str, ...] = ()
+    # Where a campaign with `callback_bridge` connects the subscribers who call back (R-OUT-4), E.164; "": none.
+    callback_number: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -77,6 +79,7 @@ class AccountChanges:
     allowed_countries: tuple[str, ...] | None = None
     voice_pulse_price: int | None = None
     sms_segment_price: int | None = None
+    callback_number: str | None = None  # "" removes it
 
     def given(self) -> dict[str, object]:
         """The fields this change sets."""

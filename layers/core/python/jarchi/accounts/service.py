@@ -149,6 +149,17 @@ ADMIN_FIELDS = frozenset({"allow_24h", "recipient_limit", "flagged", "status", "
 MAX_RECIPIENT_LIMIT = 1_000_000
 
 
+def _is_e164(number: str) -> bool:
+    """A valid number written as E.164 (+, country code, number; nothing else)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed) and (
+        phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+    )
+
+
 def update_account(
     caller: Caller, account_id: str, changes: AccountChanges, *, accounts: AccountRepository | None = None
 ) -> Account:
@@ -173,6 +184,10 @@ def update_account(
         changes = replace(changes, allowed_countries=tuple(sorted(set(changes.allowed_countries))))
     if changes.name is not None:
         changes = replace(changes, name=changes.name.strip())
+    if changes.callback_number and not _is_e164(changes.callback_number):
+        raise Unprocessable(
+            "invalid_callback_number", 'callback_number is an E.164 number (+ and the country code), or ""'
+        )
     updated = _repository(accounts).update(target.id, changes)
     if updated is None:
         raise NotFound.of("account", account_id)

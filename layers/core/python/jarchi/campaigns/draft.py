@@ -93,6 +93,7 @@ class CampaignDraft:
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
     caller_id_pool: bool = False  # calls go out from the account's caller IDs (R-DSP-5), voice only
     record: bool = False  # answered calls are recorded (R-OUT-5), voice only
+    callback_bridge: bool = False  # callbacks reach the account's callback number (R-OUT-4), voice only
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,8 @@ def _refuse_call_settings(draft: CampaignDraft) -> None:
         raise Unprocessable("caller_id_pool_not_supported", "a caller-ID pool is for calls: voice campaigns only")
     if draft.record:
         raise Unprocessable("record_not_supported", "recordings are of calls: voice campaigns only")
+    if draft.callback_bridge:
+        raise Unprocessable("callback_bridge_not_supported", "callbacks return a call: voice campaigns only")
     if draft.retry is not None and MACHINE in draft.retry.on:
         raise Unprocessable("invalid_retry", "only calls reach answering machines: retry.on 'machine' is voice only")
 

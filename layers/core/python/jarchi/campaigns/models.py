@@ -110,6 +110,9 @@ class CampaignSettings:
     retry: RetryPolicy | None = None  # smart parts (R-CMP-5)
     caller_ids: tuple[str, ...] = ()  # the caller-ID pool frozen at creation (R-DSP-5); empty: no pool
     record: bool = False  # answered calls are recorded (R-OUT-5), voice only
+    # Callbacks are bridged to this number (the account's callback number when the campaign was created, R-OUT-4)
+    # instead of hearing the message again; None: they hear the message.
+    callback_bridge_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,6 +195,7 @@ def create_campaign(
             retry=draft.retry if draft.retry is not None and draft.retry.parts > 0 else None,
             caller_ids=account_pool(account.id) if draft.caller_id_pool else (),
             record=draft.record and draft.channel is Channel.VOICE,
+            callback_bridge_to=_callback_bridge_to(account, draft),
         ),
         money=CampaignMoney(
             unit=str(prepared.unit),
@@ -240,6 +241,17 @@ def _reload(ports: CampaignPorts, campaign_id: str) -> Campaign:
     if campaign is None:
         raise NotFound.of("campaign", campaign_id)
     return campaign
+
+
+def _callback_bridge_to(account: Account, draft: CampaignDraft) -> str | None:
+    """The account's callback number, frozen on a campaign with `callback_bridge` (R-OUT-4)."""
+    if not draft.callback_bridge or draft.channel is not Channel.VOICE:
+        return None
+    if not account.callback_number:
+        raise Unprocessable(
+            "no_callback_number", "set the account's callback_number (PATCH /v1/accounts/{id}) to bridge callbacks"
+        )
+    return account.callback_number
 
 
 def visible_campaign(caller: Caller, campaign_id: str, *, ports: CampaignPorts | None = None) -> Campaign:

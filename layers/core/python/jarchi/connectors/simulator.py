@@ -249,6 +249,7 @@ def originate_inbound_call(
         seconds=seconds if connected else 0,
         campaign_id=answer.campaign_id,
         seq=answer.seq,
+        bridged=connected and answer.bridge_to is not None,
     )
     (queue or resolve(MessageQueue)).send(CONNECTOR_EVENTS_QUEUE, [report.to_message(CONNECTOR_NAME)])
     return answer

@@ -30,7 +30,9 @@ def reached_by_call(channel: Channel, outcome: Outcome) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CallbackAnswer:
-    """What the line does: `connected` plays the campaign's message again (`audio_key` or `tts_text`)."""
+    """What the line does: `connected` plays the campaign's message again (`audio_key` or `tts_text`), or
+    bridges the caller to `bridge_to` (the campaign's callback bridge; the message is the fallback when that
+    line does not answer)."""
 
     outcome: CallbackOutcome
     number: str
@@ -41,6 +43,7 @@ class CallbackAnswer:
     tts_text: str | None = None
     language: str | None = None
     message_seconds: int = 0
+    bridge_to: str | None = None
 
 
 def answer_callback(
@@ -74,6 +77,7 @@ def answer_callback(
         tts_text=content.tts_text if not content.audio_key else None,
         language=content.language,
         message_seconds=content.message_seconds,
+        bridge_to=campaign.settings.callback_bridge_to,
     )
 
 
@@ -94,6 +98,7 @@ class CallbackReport:
     seconds: int = 0
     campaign_id: str | None = None
     seq: int | None = None
+    bridged: bool = False  # connected to the campaign's callback bridge (charged the same way)
 
     def to_message(self, source: str) -> dict[str, Any]:
         return {"source": source, "callback": {**asdict(self), "outcome": self.outcome.value}}
@@ -108,6 +113,7 @@ class CallbackReport:
             seconds=max(0, int(body.get("seconds") or 0)),
             campaign_id=body.get("campaign_id"),
             seq=body.get("seq"),
+            bridged=bool(body.get("bridged")),
         )
 
 

@@ -64,6 +64,7 @@ class AccountItem(Model):
     voice_pulse_price = NumberAttribute(null=True)
     sms_segment_price = NumberAttribute(null=True)
     allowed_countries: ListAttribute[str] = ListAttribute(null=True)  # absent: the default region only
+    callback_number = UnicodeAttribute(null=True)  # a callback bridge's destination (R-OUT-4); absent or "": none
     # Bumped by every revocation that must keep one token: the condition that serialises them (absent: 0).
     token_revision = NumberAttribute(null=True)
     by_parent = _ByParent()
@@ -102,6 +103,7 @@ def _to_account(item: AccountItem) -> Account:
         voice_pulse_price=None if item.voice_pulse_price is None else int(item.voice_pulse_price),
         sms_segment_price=None if item.sms_segment_price is None else int(item.sms_segment_price),
         allowed_countries=tuple(item.allowed_countries or ()),
+        callback_number=item.callback_number or "",
     )
 
 
@@ -135,6 +137,7 @@ def _account_item(account: Account) -> AccountItem:
         voice_pulse_price=account.voice_pulse_price,
         sms_segment_price=account.sms_segment_price,
         allowed_countries=list(account.allowed_countries) or None,
+        callback_number=account.callback_number or None,
     )
 
 

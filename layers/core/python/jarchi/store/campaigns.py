@@ -217,6 +217,7 @@ class CampaignItem(Model):
     retry: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
     caller_ids: ListAttribute[Any] = ListAttribute(null=True)  # the caller-ID pool (R-DSP-5)
     record = BooleanAttribute(null=True)  # answered calls are recorded (R-OUT-5)
+    callback_bridge_to = UnicodeAttribute(null=True)  # callbacks are bridged to this number (R-OUT-4)
     # Set only while the campaign waits for a reviewer: the sparse `awaiting_review` index lists those.
     review_queue = UnicodeAttribute(null=True)
     by_list = _ByList()
@@ -485,6 +486,7 @@ def to_campaign(item: CampaignItem) -> Campaign:
             retry=_retry(item.retry),
             caller_ids=tuple(str(n) for n in item.caller_ids or ()),
             record=bool(item.record),
+            callback_bridge_to=item.callback_bridge_to,
         ),
         money=CampaignMoney(
             unit=item.unit,
@@ -569,6 +571,7 @@ def to_item(campaign: Campaign) -> CampaignItem:
         retry=settings.retry.as_dict() if settings.retry is not None else None,
         caller_ids=list(settings.caller_ids) or None,
         record=settings.record or None,
+        callback_bridge_to=settings.callback_bridge_to,
         tags=set(campaign.tags) or None,
         reset_count=campaign.reset_count,
         copied_from=campaign.copied_from,

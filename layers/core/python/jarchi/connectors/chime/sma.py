@@ -28,6 +28,10 @@ Events (`InvocationEventType`) and what the script answers:
   campaign's last call to that number (the campaign's message plays again, `jarchi_callback*` attributes) or
   refuses it (hang up, reported `refused` at once); a connected callback's HANGUP reports its seconds. Both
   reports go to `connector-events` (event id `chime:<transaction id>`), where it is booked and charged once.
+  A campaign with a callback bridge answers with `CallAndBridge` to its callback number instead (the caller's
+  own number as caller ID, so the business sees who calls): its ACTION_SUCCESSFUL changes nothing (the legs talk),
+  its ACTION_FAILED (the line busy or unanswered) plays the campaign's message instead, and when either leg hangs
+  up the other is hung up too; the callback's seconds run from the answer of the caller's leg.
 
 TTS language (R-TTS-1): the attempt's language when a Polly voice is configured for it, else
 `fallback_language`; the result's `detail` says which (`tts:<language>`), Persian having no Polly voice.
@@ -73,6 +77,9 @@ NOT_A_NUMBER_CODES: Final = frozenset({"404", "410", "484", "604"})
 INTER_DIGIT_MILLISECONDS: Final = 1500
 
 
+BRIDGE: Final = "jarchi_bridge"  # a callback bridged to this number (R-OUT-4)
+CALL_AND_BRIDGE: Final = "CallAndBridge"
+BRIDGE_TIMEOUT_SECONDS: Final = 30
 RECORDING: Final = "jarchi_recording"  # the recording's key on the recordings bucket
 RECORDING_FAILED: Final = "jarchi_recording_failed"
 START_RECORDING: Final = "StartCallRecording"
@@ -132,6 +139,11 @@ def action_ended(
     data = event.get("ActionData") or {}
     if data.get("Type") == START_RECORDING and kind != "INVALID_LAMBDA_RESPONSE":
         return recording_started(event, attributes, call_id, script)
+    if data.get("Type") == CALL_AND_BRIDGE and kind == "ACTION_SUCCESSFUL":
+        return SmaAnswer(_response([], attributes))  # bridged: the two legs talk until one hangs up
+    if data.get("Type") == CALL_AND_BRIDGE:
+        attributes.pop(BRIDGE, None)  # the business line did not answer: the caller hears the message instead
+        return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
     if kind == "ACTION_SUCCESSFUL":
         attributes[PLAYED] = "1"
         digits = data.get("ReceivedDigits")
@@ -146,7 +158,12 @@ def action_ended(
 def hung_up(event: Mapping[str, Any], attributes: Mapping[str, str], script: CallScript, now: datetime) -> SmaAnswer:
     """A callback's end, or a call's result."""
     if CALLBACK in attributes:
-        return SmaAnswer(_response([], attributes), callback=callback_ended(event, attributes, now))
+        still_up = [
+            hangup(str(leg.get("CallId")))
+            for leg in (event.get("CallDetails") or {}).get("Participants") or []
+            if leg.get("Status") == "Connected" and leg.get("CallId")
+        ]
+        return SmaAnswer(_response(still_up, attributes), callback=callback_ended(event, attributes, now))
     return SmaAnswer(_response([], attributes), call_report(event, attributes, script.config, now))
 
 
@@ -274,7 +291,22 @@ def inbound_call(event: Mapping[str, Any], script: CallScript, now: datetime, ca
         attributes[TTS] = decided.tts_text or ""
     if decided.language:
         attributes[LANGUAGE] = decided.language
+    if decided.bridge_to:
+        attributes[BRIDGE] = decided.bridge_to
+        return SmaAnswer(_response([bridge_action(number, decided.bridge_to)], attributes))
     return SmaAnswer(_response([play_action(attributes, call_id, script.config, script.media_bucket)], attributes))
+
+
+def bridge_action(caller: str, to: str) -> dict[str, Any]:
+    """Connect the caller to `to` on a new leg, showing the caller's own number (R-OUT-4)."""
+    return {
+        "Type": CALL_AND_BRIDGE,
+        "Parameters": {
+            "CallTimeoutSeconds": BRIDGE_TIMEOUT_SECONDS,
+            "CallerIdNumber": caller,
+            "Endpoints": [{"BridgeEndpointType": "PSTN", "Uri": to}],
+        },
+    }
 
 
 def callback_ended(event: Mapping[str, Any], attributes: Mapping[str, str], now: datetime) -> CallbackReport:
@@ -287,6 +319,7 @@ def callback_ended(event: Mapping[str, Any], attributes: Mapping[str, str], now:
         seconds=seconds,
         campaign_id=attributes[CALLBACK],
         seq=int(attributes[CALLBACK_SEQ]),
+        bridged=BRIDGE in attributes,
     )
 
 
