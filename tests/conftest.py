@@ -23,8 +23,10 @@ from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
 from local.stepfunctions import stop_executions
+from tests import dynamodb_calls
 from tests.api import Api
 
+dynamodb_calls.install()  # before any botocore session exists (importing makes none)
 wiring.install()
 
 # 2026-03-02 is a Monday; 10:00 in Tehran.
@@ -76,3 +78,12 @@ def admin(aws: Settings) -> Api:
     from local.seed import seed_admin
 
     return Api(seed_admin().secret)
+
+
+@pytest.fixture(autouse=True)
+def _dynamodb_grants() -> Iterator[None]:
+    """Every DynamoDB request a function makes in a test is one its IAM grant allows (tests/dynamodb_calls.py)."""
+    dynamodb_calls.take_violations()
+    yield
+    violations = dynamodb_calls.take_violations()
+    assert not violations, "\n".join(violations)

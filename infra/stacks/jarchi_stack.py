@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from infra.access import DYNAMODB_ACTIONS
 from infra.constants import (
     FUNCTION_ACCESS,
     POWERTOOLS_LAYER_VERSION,
@@ -28,12 +29,14 @@ from infra.constructs.tables import Tables
 from infra.constructs.telephony import Telephony
 from infra.constructs.workflow import CampaignWorkflow
 from jarchi.resources import Trigger
+from jarchi.store.tables import ALL_TABLES
 
 # What jarchi.aws.media does with objects: put, get and head (GetObject), delete, presigned GET/PUT, and the
 # exports' multipart upload (PutObject covers its parts; Abort when it fails). ListBucket on the bucket itself
 # makes a missing key a 404 (None to the code) rather than a 403. Named one by one, not CDK's wildcard groups.
 S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
 S3_BUCKET_ACTIONS = ("s3:ListBucket",)
+INDEXED = {spec.logical: bool(spec.indexes) for spec in ALL_TABLES}
 
 
 class JarchiStack(Stack):
@@ -108,17 +111,21 @@ class JarchiStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
 
     def _grant(self) -> None:
-        """Least privilege: each function gets the tables and buckets its `FUNCTION_ACCESS` names, and its queues."""
+        """Least privilege: each function gets the DynamoDB actions it issues, table by table (`infra.access`), the
+        buckets its `FUNCTION_ACCESS` names, and its queues."""
         for name, function in self.functions.by_name.items():
             access = FUNCTION_ACCESS[name]
-            for logical in access.tables:
+            for logical, actions in DYNAMODB_ACTIONS[name].items():
                 table = self.tables.by_logical[logical]
-                table.grant_read_write_data(function)
-                acknowledge(
-                    function,
-                    f"AwsSolutions-IAM5[Resource::{arn_ref(table)}/index/*]",
-                    f"Queries on the {logical} table's own GSIs (all of them are read by this function).",
-                )
+                resources = [table.table_arn]
+                if INDEXED[logical] and {"dynamodb:Query", "dynamodb:Scan"} & set(actions):
+                    resources.append(f"{table.table_arn}/index/*")
+                    acknowledge(
+                        function,
+                        f"AwsSolutions-IAM5[Resource::{arn_ref(table)}/index/*]",
+                        f"Queries on the {logical} table's own GSIs (all of them are read by this function).",
+                    )
+                function.add_to_role_policy(iam.PolicyStatement(actions=sorted(actions), resources=resources))
             for logical in access.buckets:
                 bucket = self.buckets.by_logical[logical]
                 function.add_to_role_policy(

@@ -31,7 +31,8 @@ from jarchi.connectors.callbacks import ProviderReport, forward_reports
 from jarchi.connectors.chime.config import ChimeConfig
 from jarchi.connectors.chime.connector import ChimeConnector
 from jarchi.connectors.chime.sma import CallScript
-from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConfig, EndUserMessagingConnector
+from jarchi.connectors.end_user_messaging.config import EndUserMessagingConfig
+from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConnector
 from jarchi.connectors.end_user_messaging.events import report_from_event
 from jarchi.connectors.https.config import HttpsConfig
 from jarchi.connectors.https.connector import HttpsConnector

@@ -16,7 +16,8 @@ from botocore.validate import validate_parameters
 
 from jarchi.billing.ledger import totals_of
 from jarchi.clock import LocalClock
-from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConfig, EndUserMessagingConnector
+from jarchi.connectors.end_user_messaging.config import EndUserMessagingConfig
+from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConnector
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.ports import Connector, override
 from jarchi.resources import CONNECTOR_EVENTS_QUEUE

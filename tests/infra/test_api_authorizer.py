@@ -95,7 +95,7 @@ def test_r_api_the_authorizer_manages_usage_keys_and_sweeps_hourly(synth: Synth)
     assert {"apigateway:GET", "apigateway:POST", "apigateway:DELETE", "dynamodb:Query", "dynamodb:UpdateItem"} <= (
         actions
     )
-    assert "dynamodb:DeleteItem" in actions  # grant_read_write_data; the authorizer itself never deletes
+    assert "dynamodb:DeleteItem" not in actions  # the authorizer never deletes (infra/access.py)
     sweeps = [
         rule["Properties"]
         for rule in synth.resources("AWS::Events::Rule").values()

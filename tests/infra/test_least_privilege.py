@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from infra.access import DYNAMODB_ACTIONS
 from infra.constants import FUNCTION_ACCESS, RESOURCE_PREFIX
 from jarchi.resources import ALL_FUNCTIONS, Trigger
 from tests.infra.conftest import Synth
@@ -76,3 +77,34 @@ def test_least_privilege_a_function_receives_only_from_its_own_queue(synth: Synt
     assert spec.queue is not None
     own = _by_name(synth, "AWS::SQS::Queue", "QueueName")[f"{RESOURCE_PREFIX}-{spec.queue.logical}"]
     assert _referenced(synth, receiving, "AWS::SQS::Queue") == {own}
+
+
+def _table_actions(synth: Synth, function: str) -> dict[str, set[str]]:
+    """Logical table name → the DynamoDB actions the function's policy grants on it (its indexes included)."""
+    by_id = {
+        lid: name.removeprefix(f"{RESOURCE_PREFIX}-")
+        for name, lid in _by_name(synth, "AWS::DynamoDB::Table", "TableName").items()
+    }
+    granted: dict[str, set[str]] = {}
+    for statement in _statements(synth, function):
+        actions = [a for a in _listed(statement["Action"]) if a.startswith("dynamodb:")]
+        if not actions:
+            continue
+        assert len(actions) == len(_listed(statement["Action"])), f"{function}: DynamoDB mixed with others"
+        for logical_id in _referenced(synth, [statement], "AWS::DynamoDB::Table"):
+            granted.setdefault(by_id[logical_id], set()).update(actions)
+    return granted
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_each_function_is_granted_exactly_its_dynamodb_actions_table_by_table(
+    synth: Synth, function: str
+) -> None:
+    """The synthesized policy grants what `infra/access.py` names, no more: the actions the function was seen to
+    issue (tests/conftest.py fails a test in which it issues one outside them), not CDK's read/write group."""
+    expected = {table: set(actions) for table, actions in DYNAMODB_ACTIONS[function].items()}
+    assert _table_actions(synth, function) == expected
+    assert set(expected) == set(FUNCTION_ACCESS[function].tables)
+    never = {"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+    if function != "api":  # only the admin's account listing scans
+        assert not never & set().union(*expected.values())

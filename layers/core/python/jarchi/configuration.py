@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from jarchi.connectors.registry import CONNECTORS
-from jarchi.connectors.simulator import SimulatorConfig
+from jarchi.connectors.simulator_config import SimulatorConfig
 from jarchi.settings import ConfigurationError, Settings, describe_problem, get_settings
 
 SIMULATOR_KEY = "JARCHI_SIMULATOR_CONFIG"

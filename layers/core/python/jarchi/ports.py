@@ -72,13 +72,25 @@ class PortNotProvided(LookupError):
     """No adapter was provided for a port: an entry point forgot `jarchi.wiring.install()`."""
 
 
-_providers: dict[type[Any], Callable[[], Any]] = {}
+# Keyed by the port's dotted name (`jarchi.campaigns.ports.CampaignRepository`): the composition root names the
+# ports without importing them, so a function's cold start loads only the domain modules it uses.
+_providers: dict[str, Callable[[], Any]] = {}
 _overrides: dict[type[Any], Any] = {}
 
 
-def provide(kind: type[T], factory: Callable[[], T]) -> None:
-    """Register how to get the adapter for `kind` (called by `jarchi.wiring`; the factory caches)."""
+def port_name(kind: type[Any]) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def provide(kind: str, factory: Callable[[], Any]) -> None:
+    """Register how to get the adapter for the port named `kind` (called by `jarchi.wiring`; the factory
+    caches)."""
     _providers[kind] = factory
+
+
+def provided() -> tuple[str, ...]:
+    """The dotted names of the provided ports."""
+    return tuple(_providers)
 
 
 def resolve(kind: type[T]) -> T:
@@ -86,7 +98,7 @@ def resolve(kind: type[T]) -> T:
     if kind in _overrides:
         return cast(T, _overrides[kind])
     try:
-        factory = _providers[kind]
+        factory = _providers[port_name(kind)]
     except KeyError:
         raise PortNotProvided(f"no adapter for {kind.__name__}: call jarchi.wiring.install() first") from None
     return cast(T, factory())

@@ -9,30 +9,33 @@ models, boto3 services, parsers) of the ports it resolves, not all of them (issu
 from __future__ import annotations
 
 from functools import cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from jarchi.accounts.ports import AccountRepository
-from jarchi.audiences.ports import ContactListRepository, ListFiles
-from jarchi.billing.ports import Ledger
-from jarchi.campaigns.ports import (
-    CalledNumbers,
-    CallerIdRepository,
-    CampaignRepository,
-    FollowUpClaims,
-    RecipientRepository,
-    RouteCapacity,
-    WorkflowRuns,
-)
-from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
-from jarchi.connectors.callbacks import ReportClaims
-from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
-from jarchi.content.tts import SpeechEngine, local_speech_engine
-from jarchi.domains.ports import DomainProvisioner, DomainRepository
-from jarchi.lists.imports import BlacklistImports
-from jarchi.otp.ports import OtpStore
-from jarchi.ports import Connector, EventPublisher, MessageQueue, RecordingStore, provide
-from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
+from jarchi.ports import provide
 from jarchi.settings import get_settings
+
+if TYPE_CHECKING:  # the ports are named, not imported: a function imports the domain modules it uses, no more
+    from jarchi.accounts.ports import AccountRepository
+    from jarchi.audiences.ports import ContactListRepository, ListFiles
+    from jarchi.billing.ports import Ledger
+    from jarchi.campaigns.ports import (
+        CalledNumbers,
+        CallerIdRepository,
+        CampaignRepository,
+        FollowUpClaims,
+        RecipientRepository,
+        RouteCapacity,
+        WorkflowRuns,
+    )
+    from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
+    from jarchi.connectors.callbacks import ReportClaims
+    from jarchi.content.ports import AudioRepository, MediaStore, SenderRepository
+    from jarchi.content.tts import SpeechEngine
+    from jarchi.domains.ports import DomainProvisioner, DomainRepository
+    from jarchi.lists.imports import BlacklistImports
+    from jarchi.otp.ports import OtpStore
+    from jarchi.ports import Connector, EventPublisher, MessageQueue, RecordingStore
+    from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
 
 
 @cache
@@ -41,7 +44,7 @@ def campaigns() -> CampaignRepository:
     from jarchi.reports.events import PublishingCampaigns
     from jarchi.store.campaigns import DynamoCampaigns
 
-    return cast(CampaignRepository, PublishingCampaigns(DynamoCampaigns(), events()))
+    return cast("CampaignRepository", PublishingCampaigns(DynamoCampaigns(), events()))
 
 
 @cache
@@ -51,7 +54,7 @@ def recipients() -> RecipientRepository:
     from jarchi.store.campaigns import DynamoCampaigns
     from jarchi.store.recipients import S3DynamoRecipients
 
-    return cast(RecipientRepository, PublishingRecipients(S3DynamoRecipients(), DynamoCampaigns(), events()))
+    return cast("RecipientRepository", PublishingRecipients(S3DynamoRecipients(), DynamoCampaigns(), events()))
 
 
 @cache
@@ -262,6 +265,8 @@ def speech() -> SpeechEngine:
     """espeak-ng (or a tone) on the local platform, Amazon Polly in the cloud (R-TTS-1)."""
     settings = get_settings()
     if settings.stage == "local":
+        from jarchi.content.tts import local_speech_engine
+
         return local_speech_engine()
     from jarchi.connectors.polly import PollyEngine
 
@@ -270,38 +275,38 @@ def speech() -> SpeechEngine:
 
 def install() -> None:
     """Provide every port's adapter (idempotent)."""
-    provide(CampaignRepository, campaigns)
-    provide(RecipientRepository, recipients)
-    provide(WorkflowRuns, workflows)
-    provide(MessageQueue, queue)
-    provide(AdCap, ad_cap)
-    provide(SuppressionLists, suppression)
-    provide(RestrictedPeriods, restricted_periods)
-    provide(DestinationHistory, destinations)
-    provide(OtpStore, otp_store)
-    provide(DomainRepository, domains)
-    provide(DomainProvisioner, domain_provisioner)
-    provide(Connector, connector)
-    provide(ReportClaims, report_claims)
-    provide(FollowUpClaims, follow_up_claims)
-    provide(CalledNumbers, called_numbers)
-    provide(CallerIdRepository, caller_ids)
-    provide(RouteCapacity, route_capacity)
-    provide(AccountRepository, accounts)
-    provide(Ledger, ledger)
-    provide(AudioRepository, audio)
-    provide(SenderRepository, senders)
-    provide(MediaStore, media)
-    provide(ListFiles, list_files)
-    provide(RecordingStore, recordings)
-    provide(ContactListRepository, contact_lists)
-    provide(BlacklistImports, blacklist_imports)
-    provide(SpeechEngine, speech)
-    provide(ExportRepository, exports)
-    provide(ExportFiles, export_files)
-    provide(EventPublisher, events)
-    provide(WebhookRepository, webhooks)
-    provide(WebhookSender, webhook_sender)
+    provide("jarchi.campaigns.ports.CampaignRepository", campaigns)
+    provide("jarchi.campaigns.ports.RecipientRepository", recipients)
+    provide("jarchi.campaigns.ports.WorkflowRuns", workflows)
+    provide("jarchi.ports.MessageQueue", queue)
+    provide("jarchi.compliance.ports.AdCap", ad_cap)
+    provide("jarchi.compliance.ports.SuppressionLists", suppression)
+    provide("jarchi.compliance.ports.RestrictedPeriods", restricted_periods)
+    provide("jarchi.compliance.ports.DestinationHistory", destinations)
+    provide("jarchi.otp.ports.OtpStore", otp_store)
+    provide("jarchi.domains.ports.DomainRepository", domains)
+    provide("jarchi.domains.ports.DomainProvisioner", domain_provisioner)
+    provide("jarchi.ports.Connector", connector)
+    provide("jarchi.connectors.callbacks.ReportClaims", report_claims)
+    provide("jarchi.campaigns.ports.FollowUpClaims", follow_up_claims)
+    provide("jarchi.campaigns.ports.CalledNumbers", called_numbers)
+    provide("jarchi.campaigns.ports.CallerIdRepository", caller_ids)
+    provide("jarchi.campaigns.ports.RouteCapacity", route_capacity)
+    provide("jarchi.accounts.ports.AccountRepository", accounts)
+    provide("jarchi.billing.ports.Ledger", ledger)
+    provide("jarchi.content.ports.AudioRepository", audio)
+    provide("jarchi.content.ports.SenderRepository", senders)
+    provide("jarchi.content.ports.MediaStore", media)
+    provide("jarchi.audiences.ports.ListFiles", list_files)
+    provide("jarchi.ports.RecordingStore", recordings)
+    provide("jarchi.audiences.ports.ContactListRepository", contact_lists)
+    provide("jarchi.lists.imports.BlacklistImports", blacklist_imports)
+    provide("jarchi.content.tts.SpeechEngine", speech)
+    provide("jarchi.reports.ports.ExportRepository", exports)
+    provide("jarchi.reports.ports.ExportFiles", export_files)
+    provide("jarchi.ports.EventPublisher", events)
+    provide("jarchi.reports.ports.WebhookRepository", webhooks)
+    provide("jarchi.reports.ports.WebhookSender", webhook_sender)
 
 
 def reset() -> None:

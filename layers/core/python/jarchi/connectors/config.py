@@ -10,7 +10,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict
 
 from jarchi.connectors.chime.config import ChimeConfig
-from jarchi.connectors.end_user_messaging.connector import EndUserMessagingConfig
+from jarchi.connectors.end_user_messaging.config import EndUserMessagingConfig
 from jarchi.connectors.https.config import HttpsConfig
 
 
