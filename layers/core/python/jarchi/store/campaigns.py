@@ -16,7 +16,7 @@ books the campaign's charge and refund together, once, at reconciliation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -1117,6 +1117,47 @@ def to_recipient_item(state: RecipientState) -> RecipientItem:
         recording_seconds=state.recording_seconds,
         recorded_in=state.campaign_id if state.recording else None,
     )
+
+
+def _number(value: int | float) -> str:
+    return str(value) if type(value) is int else json.dumps(value)  # NumberAttribute's JSON form
+
+
+def recipient_attributes(state: RecipientState, iso_of: Callable[[datetime], str] = iso) -> dict[str, dict[str, str]]:
+    """`to_recipient_item(state).serialize()`, built directly: the results path writes one item per attempt, and
+    a pynamodb model per item cost more CPU than the item's share of its BatchWriteItem (issue 17). `iso_of`
+    may cache: a batch's items share their timestamps."""
+    item: dict[str, dict[str, str]] = {
+        "campaign_id": {"S": state.campaign_id},
+        "seq": {"N": _number(state.seq)},
+        "number": {"S": state.number},
+        "units": {"N": _number(state.units)},
+        "status": {"S": state.status},
+        "attempts": {"N": _number(state.attempts)},
+        "cost": {"N": _number(state.cost)},
+    }
+    optional: tuple[tuple[str, str | None], ...] = (
+        ("attempt_id", state.attempt_id),
+        ("reason", state.reason),
+        ("delivery_status", state.delivery_status),
+        ("caller_id", state.caller_id),
+    )
+    for name, text in optional:
+        if text is not None:
+            item[name] = {"S": text}
+    for name, number in (("vote", state.vote), ("listened_seconds", state.listened_seconds)):
+        if number is not None:
+            item[name] = {"N": _number(number)}
+    moments = (
+        ("updated_at", state.updated_at),
+        ("called_at", state.called_at),
+        ("admitted_at", state.admitted_at),
+        ("placed_at", state.placed_at),
+    )
+    for name, moment in moments:
+        if moment is not None:
+            item[name] = {"S": iso_of(moment)}
+    return item
 
 
 def _commit_with_release(

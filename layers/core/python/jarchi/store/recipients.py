@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from jarchi.aws.media import get_list_object, put_list_object
 from jarchi.campaigns.models import PART_STRIDE, AudienceEntry, RecipientState
-from jarchi.store.base import decode_cursor, encode_cursor
-from jarchi.store.campaigns import RecipientItem, to_recipient_item, to_state
+from jarchi.clock import iso
+from jarchi.store.base import batch_put_raw, decode_cursor, encode_cursor
+from jarchi.store.campaigns import RecipientItem, recipient_attributes, to_state
 
 AUDIENCE_CHUNK = 1_000
 
@@ -67,9 +69,15 @@ class S3DynamoRecipients:
         return entries
 
     def save_all(self, states: Sequence[RecipientState]) -> None:
-        with RecipientItem.batch_write() as batch:
-            for state in states:
-                batch.save(to_recipient_item(state))
+        """Each state's item as `to_recipient_item` serialises it (built without a model per item)."""
+        formatted: dict[datetime, str] = {}
+
+        def iso_once(moment: datetime) -> str:
+            if moment not in formatted:
+                formatted[moment] = iso(moment)
+            return formatted[moment]
+
+        batch_put_raw(RecipientItem, [recipient_attributes(state, iso_once) for state in states])
 
     def load_many(self, campaign_id: str, seqs: Iterable[int]) -> dict[int, RecipientState]:
         keys = [(campaign_id, seq) for seq in sorted(set(seqs))]
