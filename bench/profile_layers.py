@@ -47,6 +47,10 @@ ENTRY_POINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# A thread whose leaf frame is one of these was waiting, not running (py-spy samples some waits as active).
+WAITING = re.compile(r"^(Condition\.wait|Event\.wait|Thread\._wait_for_tstate_lock|Thread\.join|_serialised_call) ")
+
+
 def parse(path: Path) -> list[tuple[list[str], int]]:
     """py-spy raw: one line a stack, root first, frames separated by ';', then a space and the count."""
     stacks = []
@@ -76,12 +80,20 @@ def _function(frame: str) -> str:
     return re.sub(r":\d+\)$", ")", frame)
 
 
-def report(path: Path, top: int) -> None:
+def report(path: Path, top: int, callers_of: str | None = None) -> None:
     stacks = parse(path)
     bare = sum(n for frames, n in stacks if entry_of(frames) == ENTRY_POINTS[0][0])
-    kept = [(frames, n) for frames, n in stacks if entry_of(frames) != ENTRY_POINTS[0][0]]
+    platform = [(frames, n) for frames, n in stacks if entry_of(frames) != ENTRY_POINTS[0][0]]
+    kept = [(frames, n) for frames, n in platform if not WAITING.search(frames[-1])]
+    waits: Counter[str] = Counter()
+    for frames, n in platform:
+        if WAITING.search(frames[-1]):
+            waits[_function(frames[-1])] += n
     total = sum(n for _, n in kept) or 1
-    print(f"{path}: {total:,} samples of the platform ({bare:,} of the bare loop left out)")
+    print(
+        f"{path}: {total:,} samples of the platform running ({bare:,} of the bare loop left out; waiting, "
+        f"left out too: {', '.join(f'{f} {n:,}' for f, n in waits.most_common())})"
+    )
     for title, key in (("layer (leaf-most frame naming one)", layer_of), ("entry point", entry_of)):
         counts: Counter[str] = Counter()
         for frames, n in kept:
@@ -97,6 +109,16 @@ def report(path: Path, top: int) -> None:
     print(f"\ntop {top} functions of ours (inclusive share):")
     for function, n in ours[:top]:
         print(f"  {n / total:6.1%}  {function}")
+    if callers_of:
+        callers: Counter[str] = Counter()
+        for frames, n in kept:
+            for i, frame in enumerate(frames):
+                if callers_of in frame:
+                    callers[" <- ".join(_function(f) for f in reversed(frames[max(0, i - 4) : i]))] += n
+                    break
+        print(f"\nunder {callers_of!r}, by the frames above it:")
+        for chain, n in callers.most_common(top):
+            print(f"  {n / total:6.1%}  {chain}")
     print(f"\ntop {top} leaf functions (self share):")
     leaves: Counter[str] = Counter()
     for frames, n in kept:
@@ -109,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("profile", type=Path)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--callers-of", help="a frame's text (e.g. 'uuid4 ('): what calls it, by share")
     args = parser.parse_args(argv)
-    report(args.profile, args.top)
+    report(args.profile, args.top, args.callers_of)
     return 0
 
 

@@ -11,6 +11,11 @@ SecondsPath, SecondsJSONata, Timestamp and TimestampPath) so that a wait compute
 execution's own state event (so StopExecution ends it at once). A frozen local clock holds a Wait until
 the clock is advanced. `release_waits()` aborts every wait still pending (the runtime calls it on stop so
 no execution thread outlives its moto).
+
+moto's engine also builds a new boto3 Lambda client for every Lambda task it runs
+(`boto_client_for` in moto/stepfunctions/parser/asl/utils/boto_client.py): tens of milliseconds of CPU each,
+more than a whole admission task of 1,000 service attempts costs otherwise. The hook keeps one client per
+region and endpoint (botocore clients are thread-safe), as a Step Functions service would keep its own.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 import boto3
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
@@ -48,6 +54,9 @@ _ASSUME_ROLE_POLICY = json.dumps(
 )
 
 _original_eval_body = WaitFunction._eval_body
+_original_boto_client_for = getattr(lambda_eval_utils, "boto_client_for", None)
+_clients_lock = threading.Lock()
+_clients: dict[tuple[str, str, bool], Any] = {}
 _generation_lock = threading.Lock()
 _generation = 0
 
@@ -120,8 +129,21 @@ def _eval_body_on_local_clock(self: WaitFunction, env: Any) -> None:
     _wait_until(env, _target_instant(self, env))
 
 
+def _shared_boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    """moto's `boto_client_for`, one client per (region, service, moto in process or server)."""
+    from moto.core.models import botocore_stubber
+
+    key = (region, service, bool(botocore_stubber.enabled))
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            assert _original_boto_client_for is not None  # install_wait_hook checked
+            client = _clients[key] = _original_boto_client_for(region, service, state_credentials)
+    return client
+
+
 def install_wait_hook() -> None:
-    """Make every ASL Wait state follow jarchi.clock (idempotent)."""
+    """Make every ASL Wait state follow jarchi.clock, and Lambda tasks share one client (idempotent)."""
     for owner, attribute in (
         (WaitFunction, "_eval_body"),
         (WaitFunction, "_get_wait_seconds"),
@@ -131,6 +153,9 @@ def install_wait_hook() -> None:
         if not callable(getattr(owner, attribute, None)):
             raise WaitHookError(f"moto's {owner.__name__}.{attribute} is gone")
     WaitFunction._eval_body = _eval_body_on_local_clock  # type: ignore[method-assign]
+    if not callable(getattr(lambda_eval_utils, "boto_client_for", None)):
+        raise WaitHookError("moto's lambda_eval_utils.boto_client_for is gone")
+    setattr(lambda_eval_utils, "boto_client_for", _shared_boto_client_for)  # noqa: B010 (not exported)
 
 
 def is_wait_hook_installed() -> bool:
@@ -139,6 +164,7 @@ def is_wait_hook_installed() -> bool:
 
 def uninstall_wait_hook() -> None:
     WaitFunction._eval_body = _original_eval_body  # type: ignore[method-assign]
+    setattr(lambda_eval_utils, "boto_client_for", _original_boto_client_for)  # noqa: B010
 
 
 def asl_timestamp(moment: datetime) -> str:

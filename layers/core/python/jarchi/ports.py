@@ -138,3 +138,8 @@ class EventPublisher(Protocol):
     def publish(self, events: Sequence[PlatformEvent]) -> None:
         """Hand the events to whoever subscribed (nothing at all for an account without subscriptions)."""
         ...
+
+    def listens(self, account_id: str) -> bool:
+        """Whether anyone subscribed to this account's events: when not, callers need not build them (the
+        results path would build two per attempt for nobody)."""
+        ...

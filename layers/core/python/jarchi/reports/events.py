@@ -147,11 +147,15 @@ class PublishingRecipients:
 
     def save_all(self, states: Sequence[RecipientState]) -> None:
         self._inner.save_all(states)
-        events = [
-            event
-            for state in states
-            if state.status not in (PENDING, IN_PROGRESS)
-            for event in recipient_events(self._account_of(state.campaign_id), state)
-        ]
+        listening: dict[str, bool] = {}  # account → subscribed: no events are built for nobody
+        events = []
+        for state in states:
+            if state.status in (PENDING, IN_PROGRESS):
+                continue
+            account_id = self._account_of(state.campaign_id)
+            if account_id not in listening:
+                listening[account_id] = self._publisher.listens(account_id)
+            if listening[account_id]:
+                events.extend(recipient_events(account_id, state))
         if events:
             self._publisher.publish(events)

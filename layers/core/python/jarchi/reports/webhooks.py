@@ -158,12 +158,18 @@ class WebhookPublisher:
     def __init__(self, ports: WebhookPorts | None = None) -> None:
         self._ports = ports
 
+    def listens(self, account_id: str) -> bool:
+        return bool(subscriptions(account_id, (self._ports or WebhookPorts.wired()).webhooks))
+
     def publish(self, events: Sequence[PlatformEvent]) -> None:
         ports = self._ports or WebhookPorts.wired()
         messages: list[dict[str, Any]] = []
         now = iso(clock.now())
+        subscribed: dict[str, list[Webhook]] = {}  # looked up once per account in the call, not per event
         for event in events:
-            for webhook in subscriptions(event.account_id, ports.webhooks):
+            if event.account_id not in subscribed:
+                subscribed[event.account_id] = subscriptions(event.account_id, ports.webhooks)
+            for webhook in subscribed[event.account_id]:
                 if event.type in webhook.events:
                     messages.append(
                         {
