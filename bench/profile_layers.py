@@ -6,9 +6,11 @@
     .venv/bin/python -m bench.profile_layers run.raw [--top 25]
 
 Each sample (a stack of a thread that was running) is attributed to the leaf-most frame that names a layer,
-and to the outermost entry point it is under. The bare loop's samples (`_run_bare`) are left out: the
-figures are the platform's own. `--top` lists the functions with the most samples under them (inclusive),
-ours first."""
+and to the outermost entry point it is under. Left out, so that the figures are the platform's own per
+campaign: the bare loop's samples (`_run_bare`), the process's setup (imports, botocore client creation, the
+runtime's start, the shop), the benchmark's own work (its polling thread, whose CPU the benchmark subtracts
+too) and samples whose leaf frame waits (a condition, a join, the emulator's lock). `--top` lists the
+functions with the most samples under them (inclusive), ours first."""
 
 from __future__ import annotations
 
@@ -33,8 +35,17 @@ LAYERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("the benchmark", re.compile(r"bench/")),
 )
 
+SETUP = "setup once per process (left out): imports, client creation, runtime start, the shop"
+BARE = "the benchmark's bare loop (left out)"
 ENTRY_POINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("the benchmark's bare loop (left out)", re.compile(r"_run_bare \(")),
+    (BARE, re.compile(r"_run_bare \(")),
+    (
+        SETUP,
+        re.compile(
+            r"LocalRuntime\.start \(|_new_shop \(|create_resources \(|Session\.create_client \("
+            r"|<module> \((?!bench/campaign\.py)"
+        ),
+    ),
     ("API create (POST /v1/campaigns)", re.compile(r"functions/api/")),
     ("workflow Lambda (admission, reconciliation)", re.compile(r"functions/workflow/")),
     ("dispatch Lambda", re.compile(r"functions/dispatch/")),
@@ -82,16 +93,24 @@ def _function(frame: str) -> str:
 
 def report(path: Path, top: int, callers_of: str | None = None) -> None:
     stacks = parse(path)
-    bare = sum(n for frames, n in stacks if entry_of(frames) == ENTRY_POINTS[0][0])
-    platform = [(frames, n) for frames, n in stacks if entry_of(frames) != ENTRY_POINTS[0][0]]
-    kept = [(frames, n) for frames, n in platform if not WAITING.search(frames[-1])]
+    bare = sum(n for frames, n in stacks if entry_of(frames) == BARE)
+    setup = sum(n for frames, n in stacks if entry_of(frames) == SETUP)
+    platform = [(frames, n) for frames, n in stacks if entry_of(frames) not in (BARE, SETUP)]
+    kept = [
+        (frames, n)
+        for frames, n in platform
+        if not WAITING.search(frames[-1])
+        and layer_of(frames) != "the benchmark"
+        and entry_of(frames) != "the benchmark's own polling"
+    ]
     waits: Counter[str] = Counter()
     for frames, n in platform:
         if WAITING.search(frames[-1]):
             waits[_function(frames[-1])] += n
     total = sum(n for _, n in kept) or 1
     print(
-        f"{path}: {total:,} samples of the platform running ({bare:,} of the bare loop left out; waiting, "
+        f"{path}: {total:,} samples of the platform running ({bare:,} of the bare loop and {setup:,} of the "
+        f"setup left out; waiting, "
         f"left out too: {', '.join(f'{f} {n:,}' for f, n in waits.most_common())})"
     )
     for title, key in (("layer (leaf-most frame naming one)", layer_of), ("entry point", entry_of)):
