@@ -39,6 +39,8 @@ states = st.builds(
     caller_id=texts,
     admitted_at=moments,
     placed_at=moments,
+    recording=texts,
+    recording_seconds=counts,
 )
 
 
@@ -65,6 +67,8 @@ def test_save_all_writes_what_load_many_reads(aws: Settings) -> None:
             delivery_status="DELIVRD" if seq % 2 else None,
             admitted_at=at - timedelta(seconds=2),
             placed_at=at - timedelta(seconds=1),
+            recording=f"recordings/c1/{seq}.wav" if seq % 5 == 0 else None,
+            recording_seconds=seq if seq % 5 == 0 else None,
         )
         for seq in range(60)  # three requests
     ]

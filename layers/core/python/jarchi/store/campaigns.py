@@ -1141,11 +1141,18 @@ def recipient_attributes(state: RecipientState, iso_of: Callable[[datetime], str
         ("reason", state.reason),
         ("delivery_status", state.delivery_status),
         ("caller_id", state.caller_id),
+        ("recording", state.recording),
+        ("recorded_in", state.campaign_id if state.recording else None),
     )
     for name, text in optional:
         if text is not None:
             item[name] = {"S": text}
-    for name, number in (("vote", state.vote), ("listened_seconds", state.listened_seconds)):
+    numbers = (
+        ("vote", state.vote),
+        ("listened_seconds", state.listened_seconds),
+        ("recording_seconds", state.recording_seconds),
+    )
+    for name, number in numbers:
         if number is not None:
             item[name] = {"N": _number(number)}
     moments = (
