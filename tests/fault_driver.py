@@ -46,7 +46,8 @@ from jarchi.campaigns.callbacks import CALLBACK_WINDOW, callback_pulses
 from jarchi.campaigns.follow_ups import follow_up_of
 from jarchi.campaigns.models import PART_STRIDE, Campaign, PartKind, RecipientState
 from jarchi.campaigns.parts import statuses_due_again
-from jarchi.campaigns.ports import CampaignRepository, RecipientRepository
+from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, RouteCapacity
+from jarchi.campaigns.routes import ROUTE_SHARDS, shard_capacity, slot_name, used
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock
@@ -54,9 +55,10 @@ from jarchi.compliance.adcap import AD_CAP_PERIOD, releases_ad_cap
 from jarchi.compliance.windows import TimeWindow, WindowPolicy, WindowRule
 from jarchi.connectors.simulator import originate_inbound_call
 from jarchi.ports import override, resolve
-from jarchi.settings import Settings
+from jarchi.settings import Settings, get_settings
 from jarchi.store import ledger
 from jarchi.store.campaigns import DynamoCampaigns, RecipientItem
+from jarchi.store.routes import RouteShardItem, shard_holds
 from local.emulator import sqs_sends_so_far
 from local.functions import make_context
 from local.pollers import SqsPoller
@@ -133,6 +135,42 @@ class ObservedRecipients:
         with self._lock:
             for state in states:
                 self.written[(state.campaign_id, state.seq)].append(state.status)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class WatchedRoutes:
+    """The route capacity port (R-DSP-3), checked at every checkpoint where a route can fill up: after each
+    `take` that granted slots, the route's shard items are read back (the table, not the adapter's word), and
+    the most slots held on each route at once is kept for the `route` invariant."""
+
+    def __init__(self, inner: RouteCapacity) -> None:
+        self.inner = inner
+        self.peaks: dict[str, int] = {}
+        self.over_shard: list[str] = []
+        self._lock = threading.Lock()
+
+    def take(self, route: str, holder: str, wanted: int, limit: int, now: datetime) -> list[int]:
+        granted = self.inner.take(route, holder, wanted, limit, now)
+        if granted:
+            self.checkpoint(route, limit, now)
+        return granted
+
+    def checkpoint(self, route: str, limit: int, now: datetime) -> None:
+        held = 0
+        for shard in range(ROUTE_SHARDS):
+            try:
+                item = RouteShardItem.get(slot_name(route, shard), consistent_read=True)
+            except RouteShardItem.DoesNotExist:
+                continue
+            on_shard = used(shard_holds(item), now)
+            held += on_shard
+            if on_shard > shard_capacity(limit, shard):
+                with self._lock:
+                    self.over_shard.append(f"{route}#{shard} holds {on_shard} > {shard_capacity(limit, shard)}")
+        with self._lock:
+            self.peaks[route] = max(self.peaks.get(route, 0), held)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -496,6 +534,9 @@ class Observed:
     dead_letters: Mapping[str, int]
     callbacks: list[CallingBack] = field(default_factory=list)
     races: list[RaceRecord] = field(default_factory=list)
+    route_peaks: Mapping[str, int] = field(default_factory=dict)  # the most slots held on each route at once
+    route_limit: int = 0
+    route_over_shard: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -545,6 +586,7 @@ def observe(
     dead_letters: Mapping[str, int],
     callbacks: Sequence[CallingBack] = (),
     races: Sequence[RaceRecord] = (),
+    routes: WatchedRoutes | None = None,
 ) -> Observed:
     repository = resolve(CampaignRepository)
     campaigns = []
@@ -561,6 +603,9 @@ def observe(
         dict(dead_letters),
         list(callbacks),
         list(races),
+        dict(routes.peaks) if routes else {},
+        get_settings().route_max_concurrent_calls,
+        list(routes.over_shard) if routes else [],
     )
 
 
@@ -587,7 +632,9 @@ def check_invariants(seen: Observed) -> list[str]:
       its rule, inside the SMS window of the category in the recipient's zone (they ride the call's ad-cap
       claim, so the ad-cap and per-number checks look at calls and campaign SMS only);
     - `callback`: a callback is charged (started pulses × the tariff, once) only inside the hour after the
-      last call that reached its number, else never.
+      last call that reached its number, else never;
+    - `route`: a route never holds more slots than its limit (read from its shard items after every take that
+      granted some), and no shard more than its share (R-DSP-3).
     """
     problems: list[str] = []
     reported = {p.attempt_id: p.status for p in seen.placed}
@@ -615,6 +662,12 @@ def check_invariants(seen: Observed) -> list[str]:
     problems += _follow_ups(seen.campaigns, seen.placed)
     problems += _callbacks(seen.campaigns, seen.placed, seen.callbacks, entries)
     problems += _races(seen.races)
+    problems += [
+        f"route: {route} held {peak} calls at once > its limit {seen.route_limit}"
+        for route, peak in sorted(seen.route_peaks.items())
+        if peak > seen.route_limit
+    ]
+    problems += [f"route: shard {over}" for over in seen.route_over_shard]
     problems += _runs(seen.campaigns, seen.executions)
     for account_id in seen.account_ids:
         balance = ledger.get_balance(account_id)

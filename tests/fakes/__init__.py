@@ -29,7 +29,15 @@ from jarchi.ports import Connector, MessageQueue, override
 from tests.fakes.accounts import FakeAccounts
 from tests.fakes.audiences import FakeContactLists, FakeListFiles
 from tests.fakes.billing import FakeLedger
-from tests.fakes.campaigns import FakeCampaigns, FakeFollowUpClaims, FakeQueue, FakeRecipients, FakeWorkflowRuns
+from tests.fakes.campaigns import (
+    FakeCallerIds,
+    FakeCampaigns,
+    FakeFollowUpClaims,
+    FakeQueue,
+    FakeRecipients,
+    FakeRouteCapacity,
+    FakeWorkflowRuns,
+)
 from tests.fakes.compliance import FakeAdCap, FakeDestinations, FakeRestrictedPeriods, FakeSuppression
 from tests.fakes.content import FakeAudio, FakeMedia, FakeSenders, FakeSpeech
 
@@ -37,6 +45,7 @@ __all__ = [
     "FakeAccounts",
     "FakeAdCap",
     "FakeAudio",
+    "FakeCallerIds",
     "FakeCampaigns",
     "FakeContactLists",
     "FakeDestinations",
@@ -47,6 +56,7 @@ __all__ = [
     "FakeQueue",
     "FakeRecipients",
     "FakeRestrictedPeriods",
+    "FakeRouteCapacity",
     "FakeSenders",
     "FakeSpeech",
     "FakeSuppression",

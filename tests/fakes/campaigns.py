@@ -10,10 +10,11 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jarchi.billing.ledger import Posting
+from jarchi.campaigns.caller_ids import CallerId
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
@@ -32,6 +33,16 @@ from jarchi.campaigns.ports import (
     CampaignPricing,
     FollowUpCounts,
     SettlementRefused,
+)
+from jarchi.campaigns.routes import (
+    HOLD_SECONDS,
+    ROUTE_SHARDS,
+    Hold,
+    first_shard,
+    live_holds,
+    shard_capacity,
+    slot_name,
+    used,
 )
 from jarchi.campaigns.statuses import SENDING_STATUSES, CampaignStatus, StatusChange
 from jarchi.clock import iso
@@ -493,3 +504,76 @@ class FakeFollowUpClaims:
     def claim(self, campaign_id: str, number: str, rule: int, attempt_id: str) -> bool:
         with self._lock:
             return self.held.setdefault((campaign_id, number, rule), attempt_id) == attempt_id
+
+
+class FakeCallerIds:
+    """The caller-ID pool (R-DSP-5) in memory: one account per number; pages sorted by number."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, CallerId] = {}
+        self._lock = threading.Lock()
+
+    def assign(self, caller_id: CallerId) -> bool:
+        with self._lock:
+            current = self.numbers.setdefault(caller_id.number, caller_id)
+            return current.account_id == caller_id.account_id
+
+    def get(self, number: str) -> CallerId | None:
+        return self.numbers.get(number)
+
+    def for_account(self, account_id: str) -> list[CallerId]:
+        return sorted((c for c in self.numbers.values() if c.account_id == account_id), key=lambda c: c.number)
+
+    def page(self, account_id: str | None, limit: int, cursor: str | None) -> tuple[list[CallerId], str | None]:
+        chosen = self.numbers.values() if account_id is None else self.for_account(account_id)
+        return page(sorted(chosen, key=lambda c: c.number), limit, cursor)
+
+    def release(self, number: str, account_id: str) -> bool:
+        with self._lock:
+            current = self.numbers.get(number)
+            if current is None or current.account_id != account_id:
+                return False
+            del self.numbers[number]
+            return True
+
+
+class FakeRouteCapacity:
+    """Route slots (R-DSP-3) in memory, by the same rules as the sharded table: each shard holds its share of the
+    limit, a campaign starts at its own shard, holds expire `HOLD_SECONDS` after the campaign last took there."""
+
+    def __init__(self) -> None:
+        self.shards: dict[str, dict[str, Hold]] = defaultdict(dict)
+        self._lock = threading.Lock()
+
+    def take(self, route: str, holder: str, wanted: int, limit: int, now: datetime) -> list[int]:
+        granted: list[int] = []
+        until = now + timedelta(seconds=HOLD_SECONDS)
+        start = first_shard(route, holder)
+        with self._lock:
+            for offset in range(ROUTE_SHARDS):
+                shard = (start + offset) % ROUTE_SHARDS
+                holds = live_holds(self.shards[slot_name(route, shard)], now)
+                taken = max(0, min(shard_capacity(limit, shard) - used(holds, now), wanted - len(granted)))
+                if taken:
+                    mine = holds.get(holder)
+                    holds[holder] = Hold((mine.count if mine else 0) + taken, until)
+                    granted += [shard] * taken
+                self.shards[slot_name(route, shard)] = holds
+                if len(granted) >= wanted:
+                    break
+        return granted
+
+    def give_back(self, route: str, shard: int, holder: str, count: int, now: datetime) -> None:
+        with self._lock:
+            holds = live_holds(self.shards[slot_name(route, shard)], now)
+            mine = holds.get(holder)
+            if mine is not None:
+                if mine.count > count:
+                    holds[holder] = Hold(mine.count - count, mine.until)
+                else:
+                    del holds[holder]
+            self.shards[slot_name(route, shard)] = holds
+
+    def in_use(self, route: str, now: datetime) -> int:
+        with self._lock:
+            return sum(used(self.shards[slot_name(route, shard)], now) for shard in range(ROUTE_SHARDS))

@@ -55,14 +55,14 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from jarchi.campaigns.follow_ups import follow_up_of
-from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, WorkflowRuns
+from jarchi.campaigns.ports import CampaignRepository, RecipientRepository, RouteCapacity, WorkflowRuns
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.clock import LocalClock
 from jarchi.compliance.ports import AdCap
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector, VoiceRates
 from jarchi.ports import override, resolve
 from jarchi.resources import DISPATCH_QUEUE
-from jarchi.settings import Settings
+from jarchi.settings import Settings, get_settings, reset_settings
 from jarchi.store import ledger
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.destinations import DynamoDestinations
@@ -76,6 +76,7 @@ from tests.fault_driver import (
     ObservedRecipients,
     RaceRecord,
     SyncPlatform,
+    WatchedRoutes,
     call_back,
     check_invariants,
     faster_moto,
@@ -86,6 +87,7 @@ from tests.fault_driver import (
 )
 
 SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "120"))
+ROUTE_LIMIT = 2  # calls at once on the fixed lines' route (+98-21) in every scenario
 BREAK = os.environ.get("JARCHI_FAULT_BREAK", "")
 ACCOUNTS = ("Alpha", "Beta", "Gamma")
 ACCOUNTS_FOR = 20  # scenarios
@@ -312,9 +314,17 @@ class World:
         return self.customers
 
     def numbers(self, count: int) -> list[str]:
-        """Fresh numbers (no cap or list entry from another scenario), alternately Tehran and Berlin."""
+        """Fresh numbers (no cap or list entry from another scenario): mobiles alternately in Tehran and Berlin,
+        every third a Tehran fixed line (route `+98-21`, limited to `ROUTE_LIMIT` calls at once)."""
         n = next(self.serial)
-        return [f"+98912{n:04d}{i:03d}" if i % 2 == 0 else f"+49151{n:04d}{i:04d}" for i in range(count)]
+        return [
+            f"+98218{n % 1000:03d}{i:04d}"
+            if i % 3 == 2
+            else f"+98912{n:04d}{i:03d}"
+            if i % 2 == 0
+            else f"+49151{n:04d}{i:04d}"
+            for i in range(count)
+        ]
 
     def fresh_start(self, start_minute: int) -> None:
         """At least a day on, at `start_minute` in Tehran."""
@@ -333,6 +343,7 @@ class Outcome:
     follow_ups_placed: int = 0
     callbacks: Counter[str] = field(default_factory=Counter)  # connected | refused, as the campaigns count them
     races: list[RaceRecord] = field(default_factory=list)
+    route_full: bool = False  # a route held as many calls as its limit at some checkpoint
 
 
 def run_scenario(
@@ -351,6 +362,8 @@ def run_scenario(
         connector = stack.enter_context(recording_connector(SimulatorConfig(seed=scenario.seed % 10_000)))
         recipients = ObservedRecipients(resolve(RecipientRepository))
         stack.enter_context(override(RecipientRepository, recipients))
+        routes = WatchedRoutes(resolve(RouteCapacity))
+        stack.enter_context(override(RouteCapacity, routes))
         ids = []
         for spec in scenario.campaigns:
             customer = customers[spec.account]
@@ -389,13 +402,15 @@ def run_scenario(
             platform.dead_letters(),
             calls_back,
             races,
+            routes,
         )
     errored = [c.id for c in seen.campaigns if c.status is CampaignStatus.ERROR]
     follow_ups = sum(1 for p in seen.placed if follow_up_of(p.attempt_id) is not None)
     connected = sum(c.callbacks for c in seen.campaigns)
     callbacks = Counter({"connected": connected, "refused": len(seen.callbacks) - connected})
     problems = check_invariants(seen)
-    return Outcome(problems, errored, list(faults.log.entries), platform, ids, follow_ups, callbacks, races)
+    full = any(peak >= seen.route_limit for peak in seen.route_peaks.values())
+    return Outcome(problems, errored, list(faults.log.entries), platform, ids, follow_ups, callbacks, races, full)
 
 
 def tidy_up(owner: Api, campaign_ids: Sequence[str], platform: SyncPlatform) -> None:
@@ -418,9 +433,14 @@ def tidy_up(owner: Api, campaign_ids: Sequence[str], platform: SyncPlatform) -> 
 
 
 @pytest.fixture
-def world(aws: Settings, admin: Api, clock: LocalClock) -> Iterator[World]:
+def world(aws: Settings, admin: Api, clock: LocalClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    # A route small enough that the scenarios' fixed lines fill it (R-DSP-3: the `route` invariant).
+    monkeypatch.setenv("JARCHI_ROUTE_MAX_CONCURRENT_CALLS", str(ROUTE_LIMIT))
+    reset_settings()
     with faster_moto():
-        yield World(aws, clock, admin, make_pollers(aws))
+        yield World(get_settings(), clock, admin, make_pollers(aws))
+    monkeypatch.undo()
+    reset_settings()
 
 
 # --- deliberately broken adapters (the checker must notice) ---------------------------------------------
@@ -459,9 +479,23 @@ class ChargeTwice:
         return getattr(self.inner, name)
 
 
+class NoRouteLimit:
+    """Breaks R-DSP-3: every take asks the shards for ten times the route's limit."""
+
+    def __init__(self, inner: RouteCapacity) -> None:
+        self.inner = inner
+
+    def take(self, route: str, holder: str, wanted: int, limit: int, now: Any) -> list[int]:
+        return self.inner.take(route, holder, wanted, limit * 10, now)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 BREAKERS: dict[str, tuple[type[Any], Any]] = {
     "adcap": (AdCap, NoAdCap),
     "double-charge": (CampaignRepository, ChargeTwice),
+    "routes": (RouteCapacity, NoRouteLimit),
 }
 
 
@@ -488,6 +522,7 @@ class Tally:
             "scenarios with follow-up SMS": outcome.follow_ups_placed > 0,
             "scenarios with a callback connected": outcome.callbacks["connected"] > 0,
             "scenarios with a callback refused": outcome.callbacks["refused"] > 0,
+            "scenarios with a route full": outcome.route_full,
             "scenarios with two owners at once, one overtaken (409)": any(
                 r.reached and r.prompt_answer[0] < 300 for r in outcome.races
             ),
@@ -540,6 +575,7 @@ def test_r_dsp_1_r_cpl_1_2_r_bil_1_3_random_faults_lose_nothing_and_do_nothing_t
         "a callback connected",
         "a callback refused",
         "two owners at once, one overtaken (409)",
+        "a route full",
     ):
         assert tally.situations[f"scenarios with {outcome_around_calls}"] > 0, tally.report()
 
@@ -571,6 +607,21 @@ def test_the_checker_reports_a_skipped_ad_cap_claim(world: World) -> None:
 def test_the_checker_reports_a_results_batch_charged_twice(world: World) -> None:
     outcome = run_scenario(world, AD_RACE, breakers=[BREAKERS["double-charge"]])
     assert any(p.startswith("money: ") for p in outcome.problems), outcome.problems
+
+
+def test_the_checker_reports_a_route_over_its_limit(world: World) -> None:
+    # GIVEN a voice campaign to 3 of the route's fixed lines (every third number) and a route limited to 2
+    calls = Scenario(
+        seed=3,
+        start_minute=11 * 60,
+        pool=9,
+        campaigns=[CampaignSpec(0, "voice", "service", list(range(9)), None, vote=False)],
+        faults={},
+    )
+    assert run_scenario(world, calls).problems == []  # the adapter keeps the limit
+    # WHEN the adapter ignores the limit THEN the checker names the broken invariant
+    outcome = run_scenario(world, calls, breakers=[BREAKERS["routes"]])
+    assert any(p.startswith("route: ") for p in outcome.problems), outcome.problems
 
 
 @pytest.mark.xfail(strict=True, reason="known gap, reported: an ambiguous connector timeout places again")

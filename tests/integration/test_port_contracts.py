@@ -28,6 +28,7 @@ from jarchi.billing.ledger import (
     totals_of,
 )
 from jarchi.billing.ports import Ledger
+from jarchi.campaigns.caller_ids import CallerId
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.models import (
     SYSTEM,
@@ -46,7 +47,15 @@ from jarchi.campaigns.models import (
     RecipientState,
 )
 from jarchi.campaigns.pacing import PacingState
-from jarchi.campaigns.ports import CampaignChanged, CampaignRepository, RecipientRepository, SettlementRefused
+from jarchi.campaigns.ports import (
+    CallerIdRepository,
+    CampaignChanged,
+    CampaignRepository,
+    RecipientRepository,
+    RouteCapacity,
+    SettlementRefused,
+)
+from jarchi.campaigns.routes import HOLD_SECONDS, shard_capacity
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
 from jarchi.compliance.adcap import SuppressionList
@@ -62,21 +71,25 @@ from jarchi.store.accounts import DynamoAccounts
 from jarchi.store.adcap import DynamoAdCap
 from jarchi.store.audio import DynamoAudio
 from jarchi.store.blacklist_imports import DynamoBlacklistImports
+from jarchi.store.caller_ids import DynamoCallerIds
 from jarchi.store.campaigns import DynamoCampaigns
 from jarchi.store.contact_lists import DynamoContactLists
 from jarchi.store.ledger import DynamoLedger
 from jarchi.store.recipients import S3DynamoRecipients
+from jarchi.store.routes import DynamoRouteCapacity
 from jarchi.store.senders import DynamoSenders
 from jarchi.store.suppression import DynamoSuppression
 from tests.fakes import (
     FakeAccounts,
     FakeAdCap,
     FakeAudio,
+    FakeCallerIds,
     FakeCampaigns,
     FakeContactLists,
     FakeLedger,
     FakeListFiles,
     FakeRecipients,
+    FakeRouteCapacity,
     FakeSenders,
     FakeSuppression,
 )
@@ -708,3 +721,65 @@ def test_recipient_contract_recordings_page_in_seq_order_and_only_the_campaign_s
         (seq, f"recordings/cmp_1/cmp_1.{seq}.1.wav", 7) for seq in (0, 2, 4, 6)
     ]
     assert recipients.recordings("cmp_3", 10, None) == ([], None)
+
+
+# --- caller IDs and route capacity (R-DSP-5, R-DSP-3) ----------------------------------------------------------
+
+
+@pytest.fixture
+def caller_ids(kind: str) -> CallerIdRepository:
+    return FakeCallerIds() if kind == "fake" else DynamoCallerIds()
+
+
+@pytest.fixture
+def routes(kind: str) -> RouteCapacity:
+    return FakeRouteCapacity() if kind == "fake" else DynamoRouteCapacity()
+
+
+def test_caller_id_contract_one_account_per_number_pages_and_release(caller_ids: CallerIdRepository) -> None:
+    at = platform_clock.now()
+    numbers = [f"+98219100{i:04d}" for i in (3, 1, 2, 0)]
+    assert all(caller_ids.assign(CallerId(n, "acc_1", at)) for n in numbers)
+    assert caller_ids.assign(CallerId(numbers[0], "acc_1", at))  # again, its own: fine
+    assert not caller_ids.assign(CallerId(numbers[0], "acc_2", at))  # another account's
+    assert caller_ids.get(numbers[0]) == CallerId(numbers[0], "acc_1", at)
+    assert caller_ids.get("+982191009999") is None
+    assert [c.number for c in caller_ids.for_account("acc_1")] == sorted(numbers)
+    assert caller_ids.assign(CallerId("+982191001111", "acc_2", at))
+    seen, cursor = [], None
+    for _ in range(5):
+        page_of, cursor = caller_ids.page("acc_1", 3, cursor)
+        seen += [c.number for c in page_of]
+        if cursor is None:
+            break
+    assert seen == sorted(numbers)  # the account's own, in order, each once
+    everyone, cursor = [], None
+    for _ in range(5):
+        page_of, cursor = caller_ids.page(None, 3, cursor)
+        everyone += [c.number for c in page_of]
+        if cursor is None:
+            break
+    assert sorted(everyone) == sorted([*numbers, "+982191001111"])
+    assert not caller_ids.release(numbers[0], "acc_2")  # not its number
+    assert caller_ids.release(numbers[0], "acc_1")
+    assert caller_ids.get(numbers[0]) is None and not caller_ids.release(numbers[0], "acc_1")
+    assert caller_ids.assign(CallerId(numbers[0], "acc_2", at))  # free again for anyone
+
+
+def test_route_contract_shares_the_limit_gives_back_and_expires(routes: RouteCapacity) -> None:
+    now = platform_clock.now()
+    route = f"+98-21-{new_id('r')}"  # fresh shards for each kind's run
+    first = routes.take(route, "cmp_1", 7, 10, now)
+    assert len(first) == 7 and routes.in_use(route, now) == 7
+    assert all(first.count(shard) <= shard_capacity(10, shard) for shard in set(first))
+    second = routes.take(route, "cmp_2", 7, 10, now)
+    assert len(second) == 3 and routes.in_use(route, now) == 10  # the route is full: shared by every campaign
+    assert routes.take(route, "cmp_3", 1, 10, now) == []
+    for shard in set(first):
+        routes.give_back(route, shard, "cmp_1", first.count(shard), now)
+    assert routes.in_use(route, now) == 3
+    routes.give_back(route, second[0], "cmp_9", 1, now)  # not its hold: nothing changes
+    assert routes.in_use(route, now) == 3
+    later = now + timedelta(seconds=HOLD_SECONDS + 1)
+    assert routes.in_use(route, later) == 0  # a lost result's slot frees itself
+    assert len(routes.take(route, "cmp_3", 10, 10, later)) == 10

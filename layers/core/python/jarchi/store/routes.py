@@ -37,7 +37,7 @@ class RouteShardItem(Model):
     version = VersionAttribute()
 
 
-def _holds(item: RouteShardItem) -> dict[str, Hold]:
+def shard_holds(item: RouteShardItem) -> dict[str, Hold]:
     raw: dict[str, Any] = (
         item.holds.as_dict() if isinstance(item.holds, MapAttribute) else dict(item.holds or {})  # type: ignore[no-untyped-call]
     )
@@ -56,7 +56,7 @@ def _change(slot: str, now: datetime, change: Callable[[dict[str, Hold]], dict[s
     read; read again when another writer came first. False: gave up after `_TRIES` lost races."""
     for _ in range(_TRIES):
         item = _read(slot)
-        holds = change(live_holds(_holds(item), now))
+        holds = change(live_holds(shard_holds(item), now))
         if holds is None:
             return True
         item.holds = {h: {"n": hold.count, "until": iso(hold.until)} for h, hold in holds.items()}
@@ -116,4 +116,4 @@ class DynamoRouteCapacity:
         _change(slot_name(route, shard), now, release)
 
     def in_use(self, route: str, now: datetime) -> int:
-        return sum(used(_holds(_read(slot_name(route, shard))), now) for shard in range(ROUTE_SHARDS))
+        return sum(used(shard_holds(_read(slot_name(route, shard))), now) for shard in range(ROUTE_SHARDS))
