@@ -12,18 +12,23 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import boto3
 from botocore.utils import merge_dicts
 from moto import mock_aws
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.core.common_models import BaseModel
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models.utilities import find_nested_key
 
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
 from jarchi.store.tables import ALL_TABLES, TableSpec
+from local import dynamo_responses
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
@@ -173,21 +178,54 @@ def observe_requests(observer: RequestObserver | None) -> None:
     _observer[:] = [observer] if observer is not None else []
 
 
+_method_names = cache(moto_utils.method_names_from_class)
+_moto_project = dynamo_type.Item.project  # moto's own, before install_request_serialisation() replaces it
+
+
 def _project(self: dynamo_type.Item, projection_expressions: list[list[str]]) -> dynamo_type.Item:
-    """moto's `Item.project` with the item turned into plain JSON once, not once per projected attribute: a
-    campaign read names 78 attributes (all but its applied batch ids), which made one GetItem ~40 ms of the
-    emulator's time on a loaded machine. Same result: each path is looked up in the same plain copy."""
-    whole = self.to_regular_json()
-    result: dict[str, Any] = {}
-    for expression in projection_expressions:
-        merge_dicts(result, find_nested_key(expression, whole))
-    attrs = dict(dynamo_type.serializer.serialize(result)["M"])
-    return dynamo_type.Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+    """moto's `Item.project`, without its two costs on a wide item: the item turned into plain JSON and back
+    (once per projected attribute in moto), and the new item's size checked on every attribute it gets (moto's
+    `LimitedSizeDict`, quadratic in the attributes). A campaign read names 78 attributes (all but its applied
+    batch ids): that made one GetItem ~40 ms of the emulator's time on a loaded machine. Projections of top-level
+    names (what pynamodb sends) share the stored attribute values, as an unprojected read does (they are only
+    read, inside the emulator's lock); a nested path or a list element takes the plain-JSON route. Same result."""
+    if all(len(expression) == 1 and "[" not in expression[0] for expression in projection_expressions):
+        attrs = {name: self.attrs[name] for (name,) in projection_expressions if name in self.attrs}
+    else:
+        whole = self.to_regular_json()
+        result: dict[str, Any] = {}
+        for expression in projection_expressions:
+            merge_dicts(result, find_nested_key(expression, whole))
+        attrs = {
+            name: dynamo_type.DynamoType(value) for name, value in dynamo_type.serializer.serialize(result)["M"].items()
+        }
+    item: dynamo_type.Item = object.__new__(dynamo_type.Item)
+    item.hash_key, item.range_key = self.hash_key, self.range_key
+    item.attrs = dynamo_type.LimitedSizeDict.__new__(dynamo_type.LimitedSizeDict)
+    dict.update(item.attrs, attrs)  # no size check: a projection is never larger than the stored item
+    return item
+
+
+# moto's BaseModel keeps every instance it ever made in a class-level list (for its dashboard, which the local
+# platform does not serve). For DynamoDB and SQS that is every item copy a read or a query made and every
+# message: a read-only load grew the platform by ~0.1 MB a request, kept for good (issue 14, memory).
+_UNTRACKED_MODULES = ("moto.dynamodb.", "moto.sqs.")
+_tracked_new = BaseModel.__new__
+
+
+def _new_untracked(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+    if cls.__module__.startswith(_UNTRACKED_MODULES):
+        return object.__new__(cls)
+    return _tracked_new(cls, *args, **kwargs)
 
 
 def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
     dynamo_type.Item.project = _project  # type: ignore[method-assign]
+    dynamo_responses.install()
+    # moto lists a handler class's methods (inspect.getmembers) on every request; the classes never change
+    moto_responses.method_names_from_class = _method_names  # type: ignore[attr-defined]
+    BaseModel.__new__ = staticmethod(_new_untracked)  # type: ignore[method-assign]
 
 
 def set_fake_credentials(region: str) -> None:

@@ -56,6 +56,10 @@ class FakeAccounts:
                 return token
         return None
 
+    def find_token_with_account(self, token_hash: str) -> tuple[Token, Account | None] | None:
+        token = self.find_token(token_hash)
+        return None if token is None else (token, self.accounts.get(token.account_id))
+
     def touch_token(self, token: Token, at: datetime) -> None:
         with self._lock:
             key = (token.account_id, token.id)

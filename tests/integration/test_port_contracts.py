@@ -489,12 +489,15 @@ def test_account_contract_creation_children_and_tokens(accounts: AccountReposito
     token = Token(new_id("tok"), first.id, "ci", "jk_abcdefgh", platform_clock.now(), None)
     accounts.put_token(token, "hash-1")
     assert accounts.find_token("hash-1") == token and accounts.find_token("hash-2") is None
+    assert accounts.find_token_with_account("hash-1") == (token, first)
+    assert accounts.find_token_with_account("hash-2") is None
     used = platform_clock.now() + timedelta(minutes=5)
     accounts.touch_token(token, used)
     assert [t.last_used_at for t in accounts.list_tokens(first.id)] == [used]
     assert accounts.delete_token(first.id, token.id) is TokenRevocation.REVOKED  # without keep_one, even the last
     assert accounts.delete_token(first.id, token.id) is TokenRevocation.NOT_FOUND
     assert accounts.find_token("hash-1") is None and accounts.list_tokens(first.id) == []
+    assert accounts.find_token_with_account("hash-1") is None  # a revocation is seen at once
 
     changes = AccountChanges(name="First Ltd", flagged=True, status=AccountStatus.SUSPENDED, voice_pulse_price=990)
     updated = accounts.update(first.id, changes)

@@ -38,6 +38,11 @@ class AccountRepository(Protocol):
         """The token with this hash, unless revoked (a revocation is seen at once)."""
         ...
 
+    def find_token_with_account(self, token_hash: str) -> tuple[Token, Account | None] | None:
+        """The token with this hash, unless revoked, and its account (None: the account is gone), both read
+        consistently in one request to the store: what authenticates every API request."""
+        ...
+
     def touch_token(self, token: Token, at: datetime) -> None:
         """Record the token's last use."""
         ...

@@ -209,10 +209,10 @@ def authenticate(authorization: str | None, *, accounts: AccountRepository | Non
     if secret is None:
         raise Unauthorized()
     repository = _repository(accounts)
-    token = repository.find_token(token_hash(secret))
-    if token is None:
+    found = repository.find_token_with_account(token_hash(secret))
+    if found is None:
         raise Unauthorized("this token is not valid or was revoked")
-    account = repository.get(token.account_id)
+    token, account = found
     if account is None:
         raise Unauthorized("this token's account no longer exists")
     now = clock.now()

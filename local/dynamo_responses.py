@@ -1,0 +1,229 @@
+"""DynamoDB answers in the emulator, without walking botocore's shape model for every attribute value.
+
+Three steps of every answer handle each attribute value of each item: moto turns its items into plain values
+(`dynamo_to_dict`), serialises them by the operation's output shape, and botocore parses the JSON back by
+the same shape. On a list of 20 campaigns (~80 attributes each) those were ~45 % of an API read's time
+(py-spy, issue 14's read latency). Each is done here directly for attribute values, with the same result, and
+everything else (the envelope, errors, other services) still takes moto's and botocore's own code.
+
+moto 5.2 serialises a response by walking the operation's output shape; each `AttributeValue` is a structure of
+ten members, each looked up through a chain of alias providers. For a campaign item (~80 attributes, some of
+them maps) that was ~70 % of a GetItem's time in the emulator and most of an API read's (issue 14, the read
+latency). An attribute value in moto's result is already in wire form (`dynamo_to_dict` made it
+`{type: value}`, binaries as bytes), so it is written here directly, with what the generic walk does to each
+member type: strings and numbers `str()`, binaries base64, booleans as they are, sets, lists and maps
+element by element. A value of any other form (a key we do not know, a member that is not what its type
+says) takes the generic walk. `tests/unit/test_dynamo_responses.py` holds both paths to the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import MutableMapping
+from typing import Any
+
+from botocore import parsers as botocore_parsers
+from moto.core import serialize as moto_serialize
+from moto.dynamodb import responses as moto_dynamodb_responses
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.utilities import dynamo_to_dict
+
+
+class _Unsupported(Exception):
+    """A value the fast path does not write; the generic walk does."""
+
+
+def _blob(value: Any) -> str:
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if not isinstance(value, bytes | bytearray):
+        raise _Unsupported
+    return base64.b64encode(value).strip().decode("utf-8")
+
+
+def _string(value: Any) -> Any:
+    if not isinstance(value, str):  # numbers arrive as strings; anything else: let moto decide
+        raise _Unsupported
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _Unsupported
+    return value
+
+
+def _each(write: Any) -> Any:
+    def written(values: Any) -> list[Any]:
+        if type(values) is not list:
+            raise _Unsupported
+        return [write(value) for value in values]
+
+    return written
+
+
+def _map(values: Any) -> dict[str, Any]:
+    if type(values) is not dict:
+        raise _Unsupported
+    return {name: attribute_value(value) for name, value in values.items() if value is not None}
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """An `AttributeValue` as the generic serialiser writes it (raises `_Unsupported` when unsure)."""
+    if type(value) is not dict:
+        raise _Unsupported
+    out: dict[str, Any] = {}
+    for kind, member in value.items():
+        if member is None:  # the generic walk leaves out members that are None
+            continue
+        write = _WRITERS.get(kind)
+        if write is None:
+            raise _Unsupported
+        out[kind] = write(member)
+    return out
+
+
+_WRITERS: dict[str, Any] = {
+    "S": _string,
+    "N": _string,
+    "B": _blob,
+    "BOOL": _boolean,
+    "NULL": _boolean,
+    "SS": _each(_string),
+    "NS": _each(_string),
+    "BS": _each(_blob),
+    "M": _map,
+    "L": _each(attribute_value),
+}
+
+
+class DynamoJSONSerializer(moto_serialize.JSONSerializer):
+    """moto's JSON serialiser, with attribute values written directly."""
+
+    def _serialize(self, serialized: MutableMapping[str, Any], value: Any, shape: Any, key: str) -> None:
+        if key and type(value) is dict and _holds_attribute_values(shape):
+            try:
+                if shape.type_name == "map":  # an item: every attribute at once
+                    written = {name: attribute_value(member) for name, member in value.items() if member is not None}
+                else:
+                    written = attribute_value(value)
+                serialized[self.get_serialized_name(shape, key)] = written
+                return
+            except _Unsupported:
+                pass
+        super()._serialize(serialized, value, shape, key)
+
+
+def _holds_attribute_values(shape: Any) -> bool:
+    """An `AttributeValue`, or a map of them (an item, a key) that the walk writes as a JSON object."""
+    if shape.name == "AttributeValue":
+        return True
+    return bool(
+        shape.type_name == "map"
+        and shape.value.name == "AttributeValue"
+        and shape.key.type_name == "string"
+        and not shape.serialization
+        and not shape.key.serialization
+    )
+
+
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _plain_type(value: DynamoType) -> Any:
+    if value.type in ("B", "BS"):  # binaries: moto's own (base64 text or bytes, both become bytes)
+        return dynamo_to_dict(value)
+    inner = value.value
+    if value.type == "M":
+        return {"M": {name: plain(member) for name, member in inner.items()}}
+    if value.type == "L":
+        return {"L": [plain(member) for member in inner]}
+    return {value.type: plain(inner)}
+
+
+def plain(value: Any) -> Any:
+    """moto's `dynamo_to_dict` (items as plain `{type: value}` dicts, binaries as bytes), without its per-call
+    import and `hasattr` on every value; anything but a DynamoType, dict, list or scalar goes to moto's."""
+    kind = type(value)
+    if kind is DynamoType:
+        return _plain_type(value)
+    if kind in _PLAIN:
+        return value
+    if isinstance(value, dict) and not hasattr(value, "to_json"):  # an item's attributes: a LimitedSizeDict
+        return {name: plain(member) for name, member in value.items()}
+    if kind is list:
+        return [plain(member) for member in value]
+    return dynamo_to_dict(value)
+
+
+_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+_original_handle_structure = botocore_parsers.BaseJSONParser._handle_structure  # type: ignore[attr-defined]
+
+
+def _as_is(parser: Any, member: Any) -> Any:
+    return member
+
+
+def _parsed_map(parser: Any, member: Any) -> Any:
+    if type(member) is not dict:
+        raise _Unsupported
+    return {name: _parsed(parser, inner) for name, inner in member.items()}
+
+
+def _parsed_each(parse: Any) -> Any:
+    def parsed(parser: Any, member: Any) -> list[Any]:
+        if type(member) is not list:
+            raise _Unsupported
+        return [None if inner is None else parse(parser, inner) for inner in member]  # botocore keeps nulls
+
+    return parsed
+
+
+def _blob_parsed(parser: Any, member: Any) -> Any:
+    return parser._blob_parser(member)
+
+
+def _parsed(parser: Any, value: Any) -> Any:
+    """botocore's parse of an `AttributeValue` (raises `_Unsupported` for what it does otherwise)."""
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise _Unsupported
+    out: dict[str, Any] = {}
+    for kind, member in value.items():
+        if member is None:  # botocore leaves out members that are null
+            continue
+        parse = _PARSERS.get(kind)
+        if parse is None:
+            raise _Unsupported
+        out[kind] = parse(parser, member)
+    return out
+
+
+_PARSERS: dict[str, Any] = {
+    "S": _as_is,
+    "N": _as_is,
+    "BOOL": _as_is,
+    "NULL": _as_is,
+    "SS": _parsed_each(_as_is),
+    "NS": _parsed_each(_as_is),
+    "B": _blob_parsed,
+    "BS": _parsed_each(_blob_parsed),
+    "M": _parsed_map,
+    "L": _parsed_each(_parsed),
+}
+
+
+def _handle_structure(parser: Any, shape: Any, value: Any) -> Any:
+    if shape.name == "AttributeValue" and shape.members.keys() == _MEMBERS:
+        try:
+            return _parsed(parser, value)
+        except _Unsupported:
+            pass
+    return _original_handle_structure(parser, shape, value)
+
+
+def install() -> None:
+    moto_serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault("dynamodb", {})["json"] = DynamoJSONSerializer
+    moto_dynamodb_responses.dynamo_to_dict = plain  # type: ignore[attr-defined,assignment]  # DynamoResult's
+    botocore_parsers.BaseJSONParser._handle_structure = _handle_structure  # type: ignore[attr-defined]
