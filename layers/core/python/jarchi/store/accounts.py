@@ -228,7 +228,8 @@ class DynamoAccounts:
             return None
         pk, sk = key
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}}, {"pk": {"S": pk}, "sk": {"S": PROFILE}}]
-        data = TokenItem._get_connection().batch_get_item(keys, consistent_read=True)
+        # pynamodb types the keys as strings; it takes (and its own batch_get sends) attribute-value maps
+        data = TokenItem._get_connection().batch_get_item(keys, consistent_read=True)  # type: ignore[arg-type]
         if data.get("UnprocessedKeys"):  # throttled (never locally): the same two reads, one by one
             token = self.find_token(token_hash)
             return None if token is None else (token, self.get(token.account_id))
