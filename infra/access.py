@@ -33,7 +33,7 @@ UNSEEN: Final = actions(
 # function → logical table (jarchi.store.tables) → actions. The tables are FUNCTION_ACCESS's (infra/constants.py).
 DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
     "api": {
-        "accounts": actions("DeleteItem, GetItem, PutItem, Query, Scan, UpdateItem"),
+        "accounts": actions("BatchGetItem, DeleteItem, GetItem, PutItem, Query, Scan, UpdateItem"),
         "ledger": actions("GetItem, PutItem, Query, UpdateItem"),
         "campaigns": actions("GetItem, PutItem, Query, UpdateItem"),
         "recipients": actions("BatchGetItem, Query"),
@@ -47,7 +47,7 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "otp": actions("GetItem, PutItem, UpdateItem"),
         "exports": actions("GetItem, PutItem"),
         "webhooks": actions("DeleteItem, GetItem, PutItem, Query"),
-        "caller_ids": actions("DeleteItem, GetItem, PutItem, Query"),
+        "caller_ids": actions("DeleteItem, GetItem, PutItem, Query, Scan"),
         "route_capacity": UNSEEN,
         "idempotency": actions("DeleteItem, PutItem, UpdateItem"),
     },

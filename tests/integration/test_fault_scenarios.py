@@ -26,7 +26,7 @@ A scenario whose faults hit one workflow task and its one retry ends its campaig
 Functions gave up, as it would in the cloud); the other invariants still hold for it, and it is counted in
 the statistics (`--hypothesis-show-statistics`).
 
-Scenario count: 120 by default (derandomized: CI repeats the same ones), `JARCHI_FAULT_SCENARIOS=2000`
+Scenario count: 80 by default (derandomized: CI repeats the same ones), `JARCHI_FAULT_SCENARIOS=2000`
 for a nightly run. `JARCHI_FAULT_BREAK=adcap` (or `double-charge`) breaks an invariant on purpose: the
 test must then fail (see also the `test_the_checker_reports_*` tests).
 
@@ -86,7 +86,7 @@ from tests.fault_driver import (
     race_owners,
 )
 
-SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "120"))
+SCENARIOS = int(os.environ.get("JARCHI_FAULT_SCENARIOS", "80"))
 ROUTE_LIMIT = 2  # calls at once on the fixed lines' route (+98-21), in the scenarios that have fixed lines
 BREAK = os.environ.get("JARCHI_FAULT_BREAK", "")
 ACCOUNTS = ("Alpha", "Beta", "Gamma")
