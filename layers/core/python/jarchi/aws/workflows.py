@@ -30,7 +30,7 @@ class StepFunctionsRuns:
     def run_started(self, campaign_id: str, run: int) -> bool:
         settings = get_settings()
         machine = settings.state_machine_arn
-        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{campaign_id}-{run}"
+        arn = f"{machine.replace(':stateMachine:', ':execution:')}:{_execution_name(campaign_id, run)}"
         try:
             _client("stepfunctions", settings.region).describe_execution(executionArn=arn)
         except ClientError as error:
@@ -50,11 +50,16 @@ def start_execution(campaign_id: str, run: int) -> str:
     settings = get_settings()
     response = _client("stepfunctions", settings.region).start_execution(
         stateMachineArn=settings.state_machine_arn,
-        name=f"{campaign_id}-{run}",
+        name=_execution_name(campaign_id, run),
         input=json.dumps(_input(campaign_id, run)),
     )
     arn: str = response["executionArn"]
     return arn
+
+
+def _execution_name(campaign_id: str, run: int) -> str:
+    """One execution per run: starting a run twice is refused by Step Functions, and its existence is looked up."""
+    return f"{campaign_id}-{run}"
 
 
 def _input(campaign_id: str, run: int) -> dict[str, Any]:

@@ -406,15 +406,13 @@ _RAISES_RUN = {*_RESTARTS, *PART_KINDS}
 def _run_cut_short(campaign: Campaign, ports: CampaignPorts) -> bool:
     """A campaign an account's action set running with a new run whose workflow never started: the status
     write happened, the request ended before `StartExecution` (a scheduled start is the system's and is
-    started by its schedule, under another name, so it is never taken for one)."""
-    progress = campaign.progress
+    started by its schedule, under another name, so it is never taken for one). Looked up only on this
+    refusal path: an action that raises a run, on a running campaign."""
     if campaign.status is not CampaignStatus.RUNNING or not campaign.history:
         return False
     if not campaign.history[-1].actor.startswith(_ACCOUNT_ACTOR):
         return False
-    if progress.execution_arn is not None and progress.execution_arn.endswith(f"{campaign.id}-{progress.run}"):
-        return False
-    return not ports.workflows.run_started(campaign.id, progress.run)
+    return not ports.workflows.run_started(campaign.id, campaign.progress.run)
 
 
 def perform_action(
