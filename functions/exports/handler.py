@@ -22,8 +22,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def export_record(record: SQSRecord) -> None:
-    done = run_export(record.json_body["export_id"])
-    logger.info("export written", export_id=done.id, campaign_id=done.campaign_id, rows=done.rows)
+    done = run_export(record.json_body["export_id"], delivery=int(record.attributes.approximate_receive_count))
+    logger.info("export", export_id=done.id, campaign_id=done.campaign_id, status=done.status.value, rows=done.rows)
 
 
 @logger.inject_lambda_context(clear_state=True)

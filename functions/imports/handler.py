@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jarchi import wiring
 from jarchi.configuration import check_configuration
-from jarchi.lists.imports import run_import
+from jarchi.lists.imports import ImportMessage, run_import
 
 wiring.install()
 check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)
@@ -24,9 +24,9 @@ RESERVE_MS: Final = 120_000
 
 
 def import_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    done = run_import(
-        record.json_body["import_id"], time_left=lambda: lambda_context.get_remaining_time_in_millis() > RESERVE_MS
-    )
+    body = record.json_body
+    message = ImportMessage(body["import_id"], body.get("generation"), int(record.attributes.approximate_receive_count))
+    done = run_import(message, time_left=lambda: lambda_context.get_remaining_time_in_millis() > RESERVE_MS)
     if done is not None:
         logger.info("import slice", import_id=done.id, status=done.status.value, offset=done.offset, read=done.read)
 

@@ -7,14 +7,20 @@ from __future__ import annotations
 import csv
 import io
 import time
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
 import pytest
 import requests
 
+from jarchi import clock as jarchi_clock
 from jarchi.clock import LocalClock
+from jarchi.ids import new_id
 from jarchi.reports import exports
+from jarchi.reports.exports import ExportPorts, run_export
+from jarchi.reports.files import FileFormat
+from jarchi.reports.ports import ExportRecord, ExportStatus
+from jarchi.resources import EXPORTS_QUEUE
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
 from tests.campaign_harness import Customer, finished_sms, new_customer
@@ -94,6 +100,44 @@ def test_r_rep_3_a_large_export_runs_in_the_background_and_answers_a_presigned_u
     stranger = new_customer(admin, "Stranger")
     assert_error(stranger.api.get(f"/v1/exports/{export_id}"), 404, "export_not_found")
     assert_error(stranger.api.get(f"/v1/campaigns/{campaign['id']}/export"), 404, "campaign_not_found")
+
+
+def test_r_rep_3_an_export_failing_on_its_messages_last_delivery_is_marked_failed(
+    shop: Customer, platform: LocalRuntime, clock: LocalClock
+) -> None:
+    campaign = _finished_campaign(shop, platform, clock)
+    wired = ExportPorts.wired()
+
+    class BucketDown:
+        """The exports bucket refusing every upload."""
+
+        def key(self, account_id: str, export_id: str, file_format: FileFormat) -> str:
+            return wired.files.key(account_id, export_id, file_format)
+
+        def upload(self, key: str, source: IO[bytes], content_type: str, filename: str) -> None:
+            raise ConnectionError("S3 unavailable")
+
+        def download_url(self, key: str, seconds: int) -> str:
+            raise AssertionError("no file to download")
+
+    ports = ExportPorts(wired.exports, BucketDown(), wired.queue, wired.campaigns, wired.ledger)
+    record = ExportRecord(
+        new_id("exp"), shop.account_id, campaign["id"], FileFormat.CSV, ExportStatus.QUEUED, jarchi_clock.now()
+    )
+    wired.exports.create(record)  # as queued, its message taken by this test rather than the platform
+
+    # every delivery but the last raises, so SQS delivers the message again; the export stays running
+    for delivery in range(1, EXPORTS_QUEUE.max_receive_count):
+        with pytest.raises(ConnectionError):
+            run_export(record.id, delivery=delivery, ports=ports)
+        assert shop.api.get(f"/v1/exports/{record.id}").json()["status"] == "running"
+
+    # the last marks it failed with the error's name, and a later delivery leaves it so
+    failed = run_export(record.id, delivery=EXPORTS_QUEUE.max_receive_count, ports=ports)
+    assert (failed.status, failed.error) == (ExportStatus.FAILED, "ConnectionError")
+    assert run_export(record.id, delivery=1, ports=ports).status is ExportStatus.FAILED
+    status = shop.api.get(f"/v1/exports/{record.id}").json()
+    assert (status["status"], status["error"], status["url"]) == ("failed", "ConnectionError", None), status
 
 
 def test_r_bil_1_transactions_filter_by_type_and_period_and_export_with_formulas_neutralised(

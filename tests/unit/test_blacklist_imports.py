@@ -14,7 +14,7 @@ from jarchi.clock import now
 from jarchi.compliance.adcap import SuppressionList
 from jarchi.errors import Conflict, Forbidden
 from jarchi.lists import imports
-from jarchi.lists.imports import BlacklistImport, ImportPorts, ImportStatus, run_import
+from jarchi.lists.imports import BlacklistImport, ImportMessage, ImportPorts, ImportStatus, run_import
 from jarchi.resources import IMPORTS_QUEUE
 from tests.fakes import FakeListFiles, FakeQueue, FakeSuppression
 from tests.fakes.lists import FakeBlacklistImports
@@ -61,13 +61,13 @@ def uploaded(ports: ImportPorts, data: bytes) -> BlacklistImport:
 
 
 def drain(ports: ImportPorts, **kwargs: Any) -> int:
-    """Run the imports function on every message until none is left; answers the invocations."""
+    """Run the imports function on every message until none is left; answers the messages taken."""
     assert isinstance(ports.queue, FakeQueue)
     invocations = 0
     while messages := ports.queue.take(IMPORTS_QUEUE):
         for message in messages:
             invocations += 1
-            run_import(message["import_id"], ports=ports, **kwargs)
+            run_import(ImportMessage(message["import_id"], message["generation"]), ports=ports, **kwargs)
     return invocations
 
 
@@ -79,8 +79,6 @@ def blacklisted(ports: ImportPorts) -> set[str]:
 def test_r_cpl_3_an_import_resumes_from_its_checkpoint_in_each_next_invocation(ports: ImportPorts) -> None:
     data, expected = blacklist_file()
     started = uploaded(ports, data)
-    with pytest.raises(Conflict, match="is queued"):
-        imports.start_import(admin(), started.id, ports=ports)
 
     # WHEN every invocation's time runs out after one checkpoint
     invocations = drain(ports, time_left=lambda: False)
@@ -121,6 +119,83 @@ def test_r_cpl_3_a_crashed_invocation_is_redone_from_the_last_checkpoint(ports: 
     assert done is not None
     assert (done.status, done.read, done.added, done.invocations) == (ImportStatus.DONE, VALID + 12, VALID, 2)
     assert blacklisted(ports) == expected
+
+
+def test_r_cpl_3_a_start_whose_message_was_lost_is_completed_by_starting_again(ports: ImportPorts) -> None:
+    data, expected = blacklist_file()
+    started = uploaded(ports, data)
+    assert isinstance(ports.queue, FakeQueue)
+    assert ports.queue.take(IMPORTS_QUEUE) == [{"import_id": started.id, "generation": 0}]  # lost
+
+    # WHEN the admin starts it again: the message is sent again, once per start
+    again = imports.start_import(admin(), started.id, ports=ports)
+    assert again.status is ImportStatus.QUEUED
+    imports.start_import(admin(), started.id, ports=ports)
+
+    # THEN the first message's worker takes it; the duplicate, arriving while that worker's hand-over waits in
+    # the queue, is dropped (no second worker reading alongside)
+    first, duplicate = ports.queue.take(IMPORTS_QUEUE)
+    taken = run_import(ImportMessage(started.id, first["generation"]), ports=ports, time_left=lambda: False)
+    assert taken is not None and taken.invocations == 1
+    dropped = run_import(ImportMessage(started.id, duplicate["generation"]), ports=ports, time_left=lambda: False)
+    assert dropped == taken
+    assert ports.queue.messages[IMPORTS_QUEUE.logical] == [({"import_id": started.id, "generation": 1}, 0)]
+
+    # and the hand-overs run the import's 13 invocations of 100 numbers; a start after that is refused
+    assert drain(ports, time_left=lambda: False) == 12
+    done = imports.import_status(admin(), started.id, ports=ports)
+    assert (done.status, done.invocations, done.added) == (ImportStatus.DONE, 13, VALID)
+    assert blacklisted(ports) == expected
+    with pytest.raises(Conflict, match="is done"):
+        imports.start_import(admin(), started.id, ports=ports)
+
+
+def test_r_cpl_3_a_start_whose_message_cannot_be_sent_leaves_the_import_awaiting_its_start(
+    ports: ImportPorts,
+) -> None:
+    upload = imports.create_import(admin(), ports=ports)
+    ports.files.put(upload.record.key, b"09120000001\n")
+
+    class Down(FakeQueue):
+        def send(self, *args: Any, **kwargs: Any) -> None:
+            raise ConnectionError("SQS unavailable")
+
+    with pytest.raises(ConnectionError):
+        imports.start_import(
+            admin(), upload.record.id, ports=ImportPorts(ports.imports, ports.files, ports.lists, Down())
+        )
+    assert imports.import_status(admin(), upload.record.id, ports=ports).status is ImportStatus.AWAITING_UPLOAD
+    assert imports.start_import(admin(), upload.record.id, ports=ports).status is ImportStatus.QUEUED
+
+
+def test_r_cpl_3_an_import_failing_on_its_messages_last_delivery_is_marked_failed(ports: ImportPorts) -> None:
+    data, _ = blacklist_file()
+    started = uploaded(ports, data)
+    real = ports.lists
+
+    class Broken(FakeSuppression):
+        def add_many(self, kind: SuppressionList, numbers: Iterable[str], **kw: Any) -> int:
+            if len(real.lists[(SuppressionList.TELECOM_BLACKLIST, "")]) >= 200:
+                raise RuntimeError("throttled")
+            return real.add_many(kind, numbers, **kw)
+
+    broken = ImportPorts(ports.imports, ports.files, Broken(), ports.queue)
+    # every delivery but the last raises, so SQS delivers the message again
+    for delivery in range(1, IMPORTS_QUEUE.max_receive_count):
+        with pytest.raises(RuntimeError):
+            run_import(ImportMessage(started.id, 0, delivery), ports=broken, time_left=lambda: True)
+        assert imports.import_status(admin(), started.id, ports=ports).status is ImportStatus.RUNNING
+
+    # the last one marks the import failed, keeping what it imported, and returns (the message is done with)
+    last = run_import(
+        ImportMessage(started.id, 0, IMPORTS_QUEUE.max_receive_count), ports=broken, time_left=lambda: True
+    )
+    assert last is not None
+    assert (last.status, last.error, last.added) == (ImportStatus.FAILED, "RuntimeError", 200)
+    assert last.finished_at is not None
+    assert len(blacklisted(ports)) == 200
+    with pytest.raises(Conflict, match="is failed"):
+        imports.start_import(admin(), started.id, ports=ports)
 
 
 def test_r_cpl_3_of_two_workers_on_one_import_the_late_one_stops_at_its_checkpoint(ports: ImportPorts) -> None:

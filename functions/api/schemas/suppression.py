@@ -87,6 +87,7 @@ class BlacklistImportOut(Shape):
     started_at: Timestamp | None
     updated_at: Timestamp | None
     finished_at: Timestamp | None
+    error: str | None  # why a `failed` import stopped: the error's name
 
     @classmethod
     def of(cls, record: BlacklistImport) -> BlacklistImportOut:
@@ -104,6 +105,7 @@ class BlacklistImportOut(Shape):
             started_at=record.started_at,
             updated_at=record.updated_at,
             finished_at=record.finished_at,
+            error=record.error,
         )
 
 

@@ -4,7 +4,10 @@ request (bodies stop at 7 MB), so the admin uploads the file to S3 and a worker 
 1. `POST /v1/blacklist/imports` (admin) → 201 `{"id", "upload_url", "method": "PUT", "expires_at", "status":
    "awaiting_upload"}`: a presigned PUT into the lists bucket (`blacklist-imports/<id>/original`).
 2. `POST /v1/blacklist/imports/{id}/start` → 202 the import, `queued` (409 `upload_incomplete` while nothing was
-   uploaded, `import_already_started` after): one message on the imports queue.
+   uploaded, `import_already_started` once a worker took it): one message on the imports queue. Starting a
+   `queued` import again sends its message again, so a start whose message was lost is completed by retrying it;
+   each message carries the import's invocation count when sent (its *generation*), and a worker drops a message
+   another worker already acted on.
 3. The imports function (`run_import`) streams the object from its **byte offset checkpoint** (a ranged GET),
    reads it line by line like `POST /v1/blacklist` (text or CSV, number first, the admin's region), and
    batch-writes the numbers (25 per BatchWriteItem). Every `CHECKPOINT_NUMBERS` numbers it records the offset
@@ -12,7 +15,9 @@ request (bodies stop at 7 MB), so the admin uploads the file to S3 and a worker 
    worker on the same import (an SQS redelivery) loses that write and stops. When its invocation's time is
    nearly spent it sends the import's message again and returns: the next invocation resumes at the offset.
    Numbers written after the last checkpoint by a worker that crashed are written again: the write is
-   idempotent (a number is one item), only `added` counts them twice.
+   idempotent (a number is one item), only `added` counts them twice. When the message's last delivery
+   (the queue's `max_receive_count`) fails too, the import is marked `failed` with the error's name, and the
+   numbers written so far stay.
 4. `GET /v1/blacklist/imports/{id}` → `{"id", "status": awaiting_upload | queued | running | done | failed,
    "size_bytes", "offset", "read", "invalid", "added", "invalid_lines", "invocations", …}`.
 
@@ -154,7 +159,7 @@ def start_import(caller: Caller, import_id: str, *, ports: ImportPorts | None = 
     ports = ports or ImportPorts.wired()
     record = _visible(caller, import_id, ports)
     if record.status is not ImportStatus.AWAITING_UPLOAD:
-        raise Conflict("import_already_started", f"import {import_id!r} is {record.status.value}", status=record.status)
+        return _resend(record, ports)
     size = ports.files.size(record.key)
     if size is None:
         raise Conflict("upload_incomplete", "no file was uploaded to the upload URL yet", import_id=import_id)
@@ -165,8 +170,26 @@ def start_import(caller: Caller, import_id: str, *, ports: ImportPorts | None = 
     queued = replace(record, status=ImportStatus.QUEUED, size_bytes=size, upload_expires_at=None)
     if not ports.imports.save_if(queued, status=ImportStatus.AWAITING_UPLOAD, offset=0):
         raise Conflict("import_already_started", f"import {import_id!r} was started at the same time")
-    ports.queue.send(IMPORTS_QUEUE, [{"import_id": import_id}])
+    try:
+        _hand_over(ports, queued)
+    except Exception:
+        # Not queued after all: the client's retry starts it afresh (a crash right here is what the resend of a
+        # `queued` import's start is for).
+        ports.imports.save_if(record, status=ImportStatus.QUEUED, offset=0)
+        raise
     return queued
+
+
+def _resend(record: BlacklistImport, ports: ImportPorts) -> BlacklistImport:
+    """A second start of an import no worker has taken yet: its first message may have been lost."""
+    if record.status is not ImportStatus.QUEUED or record.invocations > 0:
+        raise Conflict("import_already_started", f"import {record.id!r} is {record.status.value}", status=record.status)
+    _hand_over(ports, record)
+    return record
+
+
+def _hand_over(ports: ImportPorts, record: BlacklistImport) -> None:
+    ports.queue.send(IMPORTS_QUEUE, [{"import_id": record.id, "generation": record.invocations}])
 
 
 # --- the worker ------------------------------------------------------------------------------------------
@@ -211,14 +234,55 @@ class _Progress:
         self.numbers.append(e164)
 
 
+@dataclass(frozen=True, slots=True)
+class ImportMessage:
+    """One delivery of an imports-queue message."""
+
+    import_id: str
+    generation: int | None = None  # the import's invocations when sent; None: a message from before generations
+    delivery: int = 1  # SQS's ApproximateReceiveCount
+
+    @property
+    def last_delivery(self) -> bool:
+        return self.delivery >= IMPORTS_QUEUE.max_receive_count
+
+    def acted_on(self, record: BlacklistImport) -> bool:
+        """Another worker has already acted on this message's generation (a duplicate start or hand-over).
+        Each earlier delivery of this very message may have counted an invocation before it failed."""
+        if self.generation is None:
+            return False
+        return record.invocations > self.generation + self.delivery - 1
+
+
 def run_import(
-    import_id: str, *, time_left: Callable[[], bool], ports: ImportPorts | None = None
+    import_id: str | ImportMessage, *, time_left: Callable[[], bool], ports: ImportPorts | None = None
 ) -> BlacklistImport | None:
     """One invocation's share of an import (see the module doc). `time_left()` says whether another
     checkpoint's worth may still be read. Answers the import as this invocation left it (None: unknown id)."""
+    message = import_id if isinstance(import_id, ImportMessage) else ImportMessage(import_id)
     ports = ports or ImportPorts.wired()
+    try:
+        return _run_import(message, time_left, ports)
+    except Exception as error:
+        if not message.last_delivery:
+            raise  # SQS delivers it again: the next worker resumes from the last checkpoint
+        return _fail(ports, message.import_id, type(error).__name__)
+
+
+def _fail(ports: ImportPorts, import_id: str, reason: str) -> BlacklistImport | None:
     record = ports.imports.get(import_id)
     if record is None or record.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        return record
+    now = clock.now()
+    failed = replace(record, status=ImportStatus.FAILED, error=reason, updated_at=now, finished_at=now)
+    ports.imports.save_if(failed, status=record.status, offset=record.offset)
+    return ports.imports.get(import_id)
+
+
+def _run_import(message: ImportMessage, time_left: Callable[[], bool], ports: ImportPorts) -> BlacklistImport | None:
+    import_id = message.import_id
+    record = ports.imports.get(import_id)
+    if record is None or record.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or message.acted_on(record):
         return record
     started = replace(
         record,
@@ -243,7 +307,7 @@ def run_import(
                 return ports.imports.get(import_id)
             stored = progress.record
             if not time_left():
-                ports.queue.send(IMPORTS_QUEUE, [{"import_id": import_id}])  # the next invocation resumes
+                _hand_over(ports, stored)  # the next invocation resumes
                 return stored
     if not _checkpoint(ports, progress, stored, offset, ImportStatus.DONE):
         return ports.imports.get(import_id)

@@ -232,15 +232,28 @@ def _write_record(record: ExportRecord, out: IO[bytes], ports: ExportPorts) -> t
     )
 
 
-def run_export(export_id: str, *, ports: ExportPorts | None = None) -> ExportRecord:
+def run_export(export_id: str, *, delivery: int = 1, ports: ExportPorts | None = None) -> ExportRecord:
     """The exports queue's work: write the file, upload it, mark the record (a redelivered message after
-    `ready` does nothing)."""
+    `ready` or `failed` does nothing). When the message's last delivery (SQS's ApproximateReceiveCount reaching
+    the queue's `max_receive_count`) fails too, the export is marked `failed` with the error's name instead of
+    staying `running` while its message goes to the dead-letter queue."""
     ports = ports or ExportPorts.wired()
     record = ports.exports.get(export_id)
     if record is None:
         raise NotFound.of("export", export_id)
-    if record.status is ExportStatus.READY:
+    if record.status in (ExportStatus.READY, ExportStatus.FAILED):
         return record
+    try:
+        return _export(record, ports)
+    except Exception as error:
+        if delivery < EXPORTS_QUEUE.max_receive_count:
+            raise  # SQS delivers it again
+        failed = replace(record, status=ExportStatus.FAILED, error=type(error).__name__, finished_at=clock.now())
+        ports.exports.mark(failed)
+        return failed
+
+
+def _export(record: ExportRecord, ports: ExportPorts) -> ExportRecord:
     ports.exports.mark(replace(record, status=ExportStatus.RUNNING))
     key = ports.files.key(record.account_id, record.id, record.format)
     with tempfile.TemporaryFile() as out:
