@@ -22,13 +22,14 @@ from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_models import BaseModel
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
-from moto.dynamodb.models.utilities import find_nested_key
+from moto.dynamodb.models.utilities import bytesize, find_nested_key
 
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
 from jarchi.store.tables import ALL_TABLES, TableSpec
-from local import dynamo_responses
+from local import dynamo_requests, dynamo_responses
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
@@ -206,6 +207,25 @@ def _project(self: dynamo_type.Item, projection_expressions: list[list[str]]) ->
     return item
 
 
+_moto_item_init = dynamo_type.Item.__init__
+_MAX_ITEM_BYTES = 405_000  # moto's own limit (`LimitedSizeDict`: between AWS's measured 409 and 410 KB)
+
+
+def _item_init(self: dynamo_type.Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """moto's `Item.__init__` with its size check made linear. moto adds the attributes one by one to a
+    `LimitedSizeDict`, which sums the size of every attribute already there on each addition: quadratic in the
+    attributes, so a recipient's result (16 attributes) cost ~8 times the size work of a 4-attribute item per
+    write, in every BatchWriteItem of the results path. Here the sizes are summed once; the same limit raises
+    the same `ItemSizeTooLarge` (sizes are never negative, so the whole item is over the limit exactly when
+    one of moto's partial sums is)."""
+    self.hash_key, self.range_key = hash_key, range_key
+    values = {key: dynamo_type.DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(str(key)) + value.size() for key, value in values.items()) > _MAX_ITEM_BYTES:
+        raise ItemSizeTooLarge
+    self.attrs = dynamo_type.LimitedSizeDict.__new__(dynamo_type.LimitedSizeDict)
+    dict.update(self.attrs, values)
+
+
 # moto's BaseModel keeps every instance it ever made in a class-level list (for its dashboard, which the local
 # platform does not serve). For DynamoDB and SQS that is every item copy a read or a query made and every
 # message: a read-only load grew the platform by ~0.1 MB a request, kept for good (issue 14, memory).
@@ -222,7 +242,9 @@ def _new_untracked(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel
 def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
     dynamo_type.Item.project = _project  # type: ignore[method-assign]
+    dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
     dynamo_responses.install()
+    dynamo_requests.install()
     # moto lists a handler class's methods (inspect.getmembers) on every request; the classes never change
     moto_responses.method_names_from_class = _method_names  # type: ignore[attr-defined]
     BaseModel.__new__ = staticmethod(_new_untracked)  # type: ignore[method-assign]

@@ -85,10 +85,13 @@ class FakeSuppression:
         page = after[:limit]
         return page, page[-1].number if len(after) > limit else None
 
-    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
+    def memberships(
+        self, numbers: Iterable[str], account_id: str, lists: Iterable[SuppressionList] | None = None
+    ) -> dict[str, set[SuppressionList]]:
         found: dict[str, set[SuppressionList]] = {}
+        kinds = list(SuppressionList if lists is None else lists)
         for number in set(numbers):
-            for kind in SuppressionList:
+            for kind in kinds:
                 if number in self.lists.get(self._scope(kind, account_id), {}):
                     found.setdefault(number, set()).add(kind)
         return found

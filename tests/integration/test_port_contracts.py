@@ -58,7 +58,7 @@ from jarchi.campaigns.ports import (
 from jarchi.campaigns.routes import HOLD_SECONDS, shard_capacity
 from jarchi.campaigns.statuses import CampaignStatus, StatusChange
 from jarchi.channels import Category, Channel
-from jarchi.compliance.adcap import SuppressionList
+from jarchi.compliance.adcap import SuppressionList, lists_to_check
 from jarchi.compliance.ports import AdCap, SuppressionLists
 from jarchi.content.audio import AudioFormat
 from jarchi.content.moderation import ModerationStatus
@@ -690,6 +690,21 @@ def test_suppression_contract_stop_lists_are_per_account(suppression: Suppressio
         "+989120000002": {SuppressionList.AD_OPT_OUT},
     }
     assert suppression.memberships(numbers, "acc_2") == {"+989120000002": {SuppressionList.AD_OPT_OUT}}
+
+
+def test_suppression_contract_only_the_lists_asked_for(suppression: SuppressionLists) -> None:
+    stamp = platform_clock.now().isoformat()
+    suppression.add(SuppressionList.ACCOUNT_STOP_LIST, "+989120000001", account_id="acc_1", added_at=stamp)
+    suppression.add(SuppressionList.AD_OPT_OUT, "+989120000001", added_at=stamp, source="cmp_1")
+    suppression.add(SuppressionList.TELECOM_BLACKLIST, "+989120000002", added_at=stamp)
+    numbers = ["+989120000001", "+989120000002"]
+    service = lists_to_check(Category.SERVICE)
+    assert suppression.memberships(numbers, "acc_1", service) == {"+989120000001": {SuppressionList.ACCOUNT_STOP_LIST}}
+    assert suppression.memberships(numbers, "acc_2", service) == {}
+    assert suppression.memberships(numbers, "acc_1", lists_to_check(Category.ADVERTISING)) == {
+        "+989120000001": {SuppressionList.ACCOUNT_STOP_LIST, SuppressionList.AD_OPT_OUT},
+        "+989120000002": {SuppressionList.TELECOM_BLACKLIST},
+    }
 
 
 def test_recipient_contract_audience_ranges_and_states(recipients: RecipientRepository) -> None:

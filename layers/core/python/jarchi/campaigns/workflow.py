@@ -60,6 +60,7 @@ from jarchi.compliance.adcap import (
     SuppressionList,
     cap_applies,
     cap_claim_lost,
+    lists_to_check,
     pre_dial_check,
 )
 from jarchi.compliance.pumping import SUSPECTED_PUMPING, PumpingPolicy, suspected_pumping
@@ -326,7 +327,9 @@ def _walk(
     )
     if ports.accounts is None:
         account = None  # fakes of other concerns: no country refusals, no foreign ranges
-    lists = ports.suppression.memberships((r.number for r in recipients), campaign.account_id)
+    lists = ports.suppression.memberships(
+        (r.number for r in recipients), campaign.account_id, lists_to_check(campaign.category)
+    )
     periods = ports.restricted.current(now) if ports.restricted is not None else []
     countries = {r.number: number_info(r.number).region for r in recipients} if periods else None
     screening = screen(

@@ -53,8 +53,12 @@ class SuppressionEntry:
 
 
 class SuppressionLists(Protocol):
-    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
-        """For each listed number, the lists it is on (the account's stop list, the platform's)."""
+    def memberships(
+        self, numbers: Iterable[str], account_id: str, lists: Iterable[SuppressionList] | None = None
+    ) -> dict[str, set[SuppressionList]]:
+        """For each listed number, the lists it is on (the account's stop list, the platform's), among `lists`
+        (None: every list). Admission asks only for the lists its campaign's category is checked against
+        (`jarchi.compliance.adcap.lists_to_check`): a service campaign's numbers are one key each, not three."""
         ...
 
     def add(

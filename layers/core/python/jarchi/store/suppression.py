@@ -90,9 +90,11 @@ class DynamoSuppression:
         items = [_entry(item) for item in result]
         return items, encode_cursor(result.last_evaluated_key)
 
-    def memberships(self, numbers: Iterable[str], account_id: str) -> dict[str, set[SuppressionList]]:
-        """One BatchGetItem round per 100 keys, reads only."""
-        wanted = {list_id(kind, account_id): kind for kind in SuppressionList}
+    def memberships(
+        self, numbers: Iterable[str], account_id: str, lists: Iterable[SuppressionList] | None = None
+    ) -> dict[str, set[SuppressionList]]:
+        """One BatchGetItem round per 100 keys (a key per number and list asked for), reads only."""
+        wanted = {list_id(kind, account_id): kind for kind in (SuppressionList if lists is None else lists)}
         keys = [(lid, number) for number in set(numbers) for lid in wanted]
         found: dict[str, set[SuppressionList]] = {}
         for item in SuppressionItem.batch_get(keys):
