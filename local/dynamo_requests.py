@@ -92,7 +92,7 @@ def _value(parser: Any, value: Any) -> Any:
 
 
 def _parse_structure(parser: Any, shape: Any, value: Any) -> Any:
-    if shape.name == "AttributeValue" and shape.members.keys() == _MEMBERS:
+    if _is_attribute_value(shape):
         try:
             return _value(parser, value)
         except _Unsupported:
@@ -100,8 +100,27 @@ def _parse_structure(parser: Any, shape: Any, value: Any) -> Any:
     return _original_parse_structure(parser, shape, value)  # type: ignore[no-untyped-call]
 
 
+def _parse_map(parser: Any, shape: Any, value: Any) -> Any:
+    """An item or a key (a map of names to attribute values) in one pass: moto's walk looks up a handler for
+    each name and each value."""
+    if type(value) is dict and shape.key.type_name == "string" and _is_attribute_value(shape.value):
+        try:
+            return _map(parser, value)
+        except _Unsupported:
+            pass
+    return _original_parse_map(parser, shape, value)  # type: ignore[no-untyped-call]
+
+
+def _is_attribute_value(shape: Any) -> bool:
+    return bool(shape.name == "AttributeValue" and shape.members.keys() == _MEMBERS)
+
+
+_original_parse_map = moto_parse.RequestParser._parse_map
+
+
 def install() -> None:
     moto_parse.BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
+    moto_parse.BaseJSONParser._parse_map = _parse_map  # type: ignore[method-assign]
 
 
 def installed() -> bool:

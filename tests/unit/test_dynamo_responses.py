@@ -22,7 +22,7 @@ from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models.utilities import dynamo_to_dict
 
-from local.dynamo_requests import _original_parse_structure, _parse_structure
+from local.dynamo_requests import _original_parse_map, _original_parse_structure, _parse_map, _parse_structure
 from local.dynamo_responses import DynamoJSONSerializer, _handle_structure, _original_handle_structure, plain
 from local.emulator import _item_init, _moto_item_init, _moto_project, _project
 
@@ -145,10 +145,12 @@ def test_an_item_over_moto_s_size_limit_is_refused_as_moto_refuses_it(padding: i
 
 class _MotoRequestParser(MotoJSONParser):
     _parse_structure = _original_parse_structure
+    _parse_map = _original_parse_map
 
 
 class _FastRequestParser(MotoJSONParser):
     _parse_structure = _parse_structure
+    _parse_map = _parse_map
 
 
 @settings(max_examples=80, deadline=None)
