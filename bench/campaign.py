@@ -56,6 +56,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -123,11 +124,72 @@ SCENARIOS = {
 DEFAULT_RUN = ["advertising_sms", "service_sms", "service_voice", "advertising_sms"]
 
 
+class FunctionCpu:
+    """CPU seconds spent inside each function's handler (the calling thread's CPU time), by function: where the
+    platform's CPU goes, exactly, without a profiler's sampling (issue 17). What is not inside a handler —
+    the pollers' receives and deletes, moto's Step Functions engine, the scheduler, the collector — is the
+    campaign's CPU minus their sum."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _add(self, name: str, started: float) -> None:
+        spent = time.thread_time() - started
+        with self._lock:
+            self.seconds[name] = self.seconds.get(name, 0.0) + spent
+
+    def _timed(self, name: str, handler: Any) -> Any:
+        def timed(event: Any, context: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return handler(event, context)
+            finally:
+                self._add(name, started)
+
+        return timed
+
+    def install(self) -> None:
+        """Time the Lambdas the pollers and moto's Step Functions call, and the API as the benchmark calls it."""
+        import local.lambdas
+        import local.pollers
+        import tests.api
+        from local.functions import resolve_handler
+
+        invoke = tests.api.invoke_api  # type: ignore[attr-defined]
+
+        def invoking(request: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return invoke(request)
+            finally:
+                self._add("api", started)
+
+        def resolving(name: str) -> Any:
+            return self._timed(name, resolve_handler(name))
+
+        local.lambdas.resolve_handler = resolving  # type: ignore[attr-defined]
+        local.pollers.resolve_handler = resolving  # type: ignore[attr-defined]
+        tests.api.invoke_api = invoking  # type: ignore[attr-defined]
+
+    def snapshot(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self.seconds)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.seconds.clear()
+
+
+FUNCTION_CPU = FunctionCpu()
+
+
 @dataclass
 class Run:
     attempts: int
     seconds: float
     cpu_seconds: float  # process CPU time (every thread): what a shared machine's other jobs do not change
+    by_function: dict[str, float] = field(default_factory=dict)  # CPU s inside each function's handler
 
     @property
     def rate(self) -> float:
@@ -290,9 +352,11 @@ def _run_campaign(
     gc.collect()
     before = rss_mb()
     log.reset()
+    FUNCTION_CPU.reset()
     with _durability(durable):
         body = _campaign_body(scenario, count, scenario.prefix, parts)
         campaign_id, elapsed, cpu, peak = _until_reconciled(shop.api, body, log)
+    by_function = FUNCTION_CPU.snapshot()
     with log.ignoring():
         balance = ledger.get_balance(shop.account_id)
         entries_total = totals_of(ledger.all_entries(shop.account_id))
@@ -311,7 +375,7 @@ def _run_campaign(
     }
     # Every attempt placed, over the parts (a part's total is what it called again).
     attempts = sum(checks["parts"]) if parts else int(done["stats"]["total"])
-    return Run(attempts=attempts, seconds=elapsed, cpu_seconds=cpu), memory, checks
+    return Run(attempts=attempts, seconds=elapsed, cpu_seconds=cpu, by_function=by_function), memory, checks
 
 
 def _drop_attempt_data() -> None:
@@ -484,6 +548,16 @@ def _report(outcome: Outcome) -> list[str]:
         f"bare minimum: {bare.seconds:.1f} s ({bare.rate:,.0f} attempts/s), {bare.cpu_seconds:.1f} CPU s"
     )
     print(f"ratio jarchi / bare: CPU {outcome.cpu_ratio:.2f} (target ≤ {MAX_RATIO}), wall {outcome.wall_ratio:.2f}")
+    per_attempt = {
+        name: cpu / attempts * 1e6 for name, cpu in sorted(campaign.by_function.items(), key=lambda kv: -kv[1])
+    }
+    outside = (campaign.cpu_seconds - sum(campaign.by_function.values())) / attempts * 1e6
+    print(
+        "CPU µs per attempt, inside each function's handler: "
+        + ", ".join(f"{name} {us:,.0f}" for name, us in per_attempt.items())
+        + f"; outside them (pollers' receives and deletes, Step Functions engine, scheduler, GC) {outside:,.0f};"
+        f" total {campaign.cpu_seconds / attempts * 1e6:,.0f}; the floor {bare.cpu_seconds / bare.attempts * 1e6:,.0f}"
+    )
     print("AWS requests per attempt, by operation:")
     for operation, count in sorted(outcome.requests.items(), key=lambda kv: -kv[1]):
         print(f"  {operation:<40} {count:>8,}  {count / attempts:.4f}")
@@ -554,16 +628,20 @@ def _memory_flat(outcomes: list[Outcome]) -> list[str]:
 
 def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
     """What `bench.cloud_model --counts` reads: requests and item writes per attempt."""
+    from jarchi.compliance.adcap import lists_to_check
+
     attempts = outcome.campaign.attempts
     counts = {operation: n / attempts for operation, n in outcome.requests.items()}
     prefix = f"{os.environ['JARCHI_RESOURCE_PREFIX']}-"
     counts |= {f"writes.{table.removeprefix(prefix)}": n / attempts for table, n in outcome.writes_by_table.items()}
-    counts["reads.suppression_keys"] = 3.0  # three lists (stop list, blacklist, ad opt-out) a number
+    # the lists a number of this category is looked up in (stop list; blacklist and ad opt-out for advertising)
+    counts["reads.suppression_keys"] = float(len(lists_to_check(outcome.scenario.category)))
     return counts
 
 
 def run(names: list[str], count: int, durability: str = "off", pairs: int = 2, parts: int = 0) -> list[Outcome]:
     log = install()
+    FUNCTION_CPU.install()
     from jarchi.clock import LocalClock, use_clock
     from jarchi.resources import DISPATCH_QUEUE
     from jarchi.settings import get_settings, reset_settings
