@@ -43,6 +43,22 @@ def test_r_run_2_moto_still_has_the_internals_we_hook() -> None:
     assert is_wait_hook_installed()
 
 
+def test_r_run_2_step_functions_parses_each_json_path_once_with_the_same_answers() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    install_wait_hook()
+    parse = getattr(json_path, "parse")  # noqa: B009 (not exported)
+    assert parse("$.next") is parse("$.next")  # parsed once, kept
+    assert getattr(result_path, "parse")("$.a") is getattr(result_path, "parse")("$.a")  # noqa: B009
+    data = {"next": "admit", "campaign_id": "cmp_1", "list": [{"a": 1}, {"a": 2}]}
+    assert json_path.extract_json("$.next", data) == "admit"
+    assert json_path.extract_json("$.list[*].a", data) == [1, 2]
+    assert json_path.extract_json("$.list[1]", data) == {"a": 2}
+    with pytest.raises(json_path.NoSuchJsonPathError):
+        json_path.extract_json("$.missing", data)
+
+
 def test_r_run_2_a_boto3_lambda_invoke_reaches_our_handler(aws: Settings, registry: None) -> None:
     seen: list[tuple[dict[str, Any], str]] = []
 
