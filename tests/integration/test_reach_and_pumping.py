@@ -73,6 +73,24 @@ def test_r_acc_reach_admission_refuses_a_number_outside_the_allowed_countries_fr
     assert view["cost"]["charged"] == view["cost"]["reserved"] // 2  # one of two segments charged
 
 
+GB_PREMIUM = "+449012345678"  # libphonenumber: premium rate
+
+
+def test_r_acc_reach_admission_refuses_a_premium_rate_number_even_where_its_country_is_allowed(
+    shop: Customer, platform: LocalRuntime, clock: LocalClock
+) -> None:
+    """Admission reads the number's type from the audience (classified at creation) rather than parsing each
+    number again: a paid-to-receive number is still refused, free."""
+    allow_countries(shop.account_id, "IR", "GB")
+    with recording_connector(SimulatorConfig(seed=3, sms=ALL_DELIVERED)) as connector:
+        campaign = create(shop, _sms(shop, [IRAN, GB_PREMIUM]))
+        (item,) = run_to_end(clock, [campaign["id"]], region=platform.settings.region)
+    assert_reconciled(item)
+    assert [p.number for p in connector.placed] == [IRAN]
+    refused = {r.number: (r.status, int(r.cost or 0)) for r in recipients_of(item)}
+    assert refused[GB_PREMIUM] == ("prefix_not_allowed", 0)
+
+
 def _wait_for_status(api: Api, campaign_id: str, status: str, deadline_seconds: float = 30) -> dict[str, object]:
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:

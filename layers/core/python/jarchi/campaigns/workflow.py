@@ -25,14 +25,14 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from jarchi import clock
 from jarchi.accounts.models import Account, AccountStatus
 from jarchi.accounts.ports import AccountRepository
-from jarchi.accounts.reach import Refusal, destination_prefix, refusal, region_of
+from jarchi.accounts.reach import Refusal, blocked_prefixes, destination_prefix, refusal, region_of
 from jarchi.attempts import Attempt, Outcome, stat_key
-from jarchi.audiences.numbers import number_info
+from jarchi.audiences.numbers import NumberType, number_info
 from jarchi.billing import credit
 from jarchi.campaigns.caller_ids import caller_id_for
 from jarchi.campaigns.listing import CampaignFilter
@@ -282,8 +282,24 @@ def _refusals(account: Account | None, recipients: Sequence[AudienceEntry]) -> d
     if account is None:
         return {}
     allowed = account.reachable_countries
-    found = {r.number: refusal(r.number, allowed) for r in recipients}
+    blocked = blocked_prefixes()
+    found = {
+        r.number: refusal(r.number, allowed, blocked=blocked, paid_to_receive=_paid_to_receive(r.type))
+        for r in recipients
+    }
     return {number: why for number, why in found.items() if why is not None}
+
+
+_NUMBER_TYPES: Final = frozenset(kind.value for kind in NumberType)
+_PAID_TO_RECEIVE_TYPES: Final = frozenset({NumberType.PREMIUM_RATE.value, NumberType.SHARED_COST.value})
+
+
+def _paid_to_receive(number_type: str | None) -> bool | None:
+    """What the audience entry already says of the number's type (classified when the campaign was created, as
+    `refusal` would classify it): None when it says nothing, and `refusal` parses the number again."""
+    if number_type not in _NUMBER_TYPES:
+        return None
+    return number_type in _PAID_TO_RECEIVE_TYPES
 
 
 def pumping_reviewed(campaign: Campaign) -> bool:
