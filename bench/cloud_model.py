@@ -42,7 +42,7 @@ COUNTED: dict[str, dict[str, float]] = {
     },
     "service_sms": {
         "dynamodb.BatchWriteItem": 0.04,
-        "dynamodb.BatchGetItem": 0.03,
+        "dynamodb.BatchGetItem": 0.01,  # suppression: the stop list only, 1 key a number (issue 17, third pass)
         "dynamodb.UpdateItem": 0.011,
         "dynamodb.GetItem": 0.008,
         "dynamodb.PutItem": 0.005,
@@ -52,7 +52,7 @@ COUNTED: dict[str, dict[str, float]] = {
         "writes.recipients": 1.0,
         "writes.idempotency": 0.01,
         "writes.campaigns": 0.006,
-        "reads.suppression_keys": 3.0,
+        "reads.suppression_keys": 1.0,
     },
 }
 COUNTED["service_voice"] = dict(COUNTED["service_sms"])
