@@ -9,10 +9,9 @@ what a run saw; `python -m tests.dynamodb_calls /tmp/rec.*` prints it beside the
 
 Kept true by tests: `tests/conftest.py` fails any test in which a function issues an action its grant lacks (in
 AWS, an AccessDenied), and `tests/infra/test_least_privilege.py` checks the synthesized policies grant exactly
-these. A pair granted `UNSEEN` was not reached through the function's handler by any recorded test (the function
-uses the table only on paths the tests drive through the services directly, e.g. the telephony handler's callback
-answers): it keeps every item action the adapters can issue, without Scan, DescribeTable and the stream reads, until
-a test drives that path through the handler and a recording narrows it.
+these. Every pair is recorded from a test that drives the function's handler (issue 10, `grants10`: the callback
+answers of the telephony handler, the domains refresh, the background ledger export each got one); a table a
+function's code never reaches is not granted at all (`infra.constants.FUNCTION_ACCESS`).
 
 Imported by the tests' conftest: no CDK here."""
 
@@ -26,10 +25,6 @@ def actions(names: str) -> frozenset[str]:
     return frozenset(f"dynamodb:{name.strip()}" for name in names.split(",") if name.strip())
 
 
-UNSEEN: Final = actions(
-    "GetItem, PutItem, UpdateItem, DeleteItem, Query, BatchGetItem, BatchWriteItem, ConditionCheckItem"
-)
-
 # function → logical table (jarchi.store.tables) → actions. The tables are FUNCTION_ACCESS's (infra/constants.py).
 DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
     "api": {
@@ -37,7 +32,6 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "ledger": actions("GetItem, PutItem, Query, UpdateItem"),
         "campaigns": actions("GetItem, PutItem, Query, UpdateItem"),
         "recipients": actions("BatchGetItem, Query"),
-        "ad_cap": UNSEEN,
         "suppression": actions("BatchWriteItem, DeleteItem, GetItem, PutItem, Query"),
         "audio": actions("DeleteItem, GetItem, PutItem, Query, UpdateItem"),
         "contact_lists": actions("DeleteItem, GetItem, PutItem, Query"),
@@ -48,7 +42,6 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "exports": actions("GetItem, PutItem"),
         "webhooks": actions("DeleteItem, GetItem, PutItem, Query"),
         "caller_ids": actions("DeleteItem, GetItem, PutItem, Query, Scan"),
-        "route_capacity": UNSEEN,
         "idempotency": actions("DeleteItem, PutItem, UpdateItem"),
     },
     "workflow": {
@@ -58,32 +51,18 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "recipients": actions("BatchGetItem, BatchWriteItem"),
         "ad_cap": actions("PutItem"),
         "suppression": actions("BatchGetItem, BatchWriteItem"),
-        "audio": UNSEEN,
-        "contact_lists": UNSEEN,
-        "senders": UNSEEN,
         "restricted_periods": actions("Query"),
-        "otp": UNSEEN,
-        "exports": UNSEEN,
         "webhooks": actions("Query"),
-        "caller_ids": UNSEEN,
         "route_capacity": actions("GetItem, PutItem"),
-        "idempotency": UNSEEN,
     },
     "dispatch": {
-        "campaigns": UNSEEN,
-        "recipients": UNSEEN,
-        "ad_cap": UNSEEN,
-        "suppression": actions("PutItem"),
-        "audio": UNSEEN,
-        "idempotency": actions("DeleteItem, PutItem, UpdateItem"),
-        "webhooks": UNSEEN,
+        "idempotency": actions("DeleteItem, PutItem, UpdateItem"),  # Powertools idempotency, one record per batch
     },
     "results": {
-        "accounts": UNSEEN,
         "ledger": actions("PutItem, UpdateItem"),
         "campaigns": actions("GetItem, UpdateItem"),
         "recipients": actions("BatchWriteItem"),
-        "ad_cap": UNSEEN,
+        "ad_cap": actions("DeleteItem"),
         "suppression": actions("BatchGetItem, PutItem"),
         "idempotency": actions("PutItem"),
         "webhooks": actions("Query"),
@@ -94,22 +73,23 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "campaigns": actions("GetItem, UpdateItem"),
         "recipients": actions("UpdateItem"),
         "ledger": actions("PutItem, UpdateItem"),
-        "webhooks": UNSEEN,
+        "webhooks": actions("Query"),
     },
-    "telephony": {
-        "recipients": UNSEEN,
-        "campaigns": UNSEEN,
-        "ledger": UNSEEN,
-        "webhooks": UNSEEN,
+    "telephony": {  # a callback's answer (R-OUT-4): the number's last calls, their campaign, its account's balance
+        "recipients": actions("Query"),
+        "campaigns": actions("GetItem"),
+        "ledger": actions("GetItem"),
     },
     "domains": {
-        "domains": UNSEEN,
+        # The pending domains of every reseller: a filtered Scan of a table of one item per white-label domain
+        # (no index holds "pending" across accounts); each one advanced is saved.
+        "domains": actions("PutItem, Scan"),
     },
     "exports": {
         "campaigns": actions("GetItem"),
         "recipients": actions("BatchGetItem"),
         "exports": actions("GetItem, PutItem"),
-        "ledger": UNSEEN,
+        "ledger": actions("Query"),  # a transactions export too large to answer at once (R-BIL-1)
     },
     "webhooks": {
         "webhooks": actions("GetItem, PutItem"),

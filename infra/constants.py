@@ -56,16 +56,34 @@ ALL_TABLE_NAMES: Final = tuple(spec.logical for spec in ALL_TABLES)
 
 # One entry per function of `jarchi.resources.ALL_FUNCTIONS` (tests/infra/test_stack.py checks).
 FUNCTION_ACCESS: Final[dict[str, Access]] = {
-    # recordings: presigned links to the calls' recordings (R-OUT-5)
-    "api": Access(tables=ALL_TABLE_NAMES, buckets=("media", "lists", "exports", "recordings")),
-    "workflow": Access(tables=tuple(t for t in ALL_TABLE_NAMES if t != "domains"), buckets=("lists",)),
+    # recordings: presigned links to the calls' recordings (R-OUT-5). Not ad_cap nor route_capacity: claims and
+    # route slots are taken by the workflow and given back by the results function only.
+    "api": Access(
+        tables=tuple(t for t in ALL_TABLE_NAMES if t not in ("ad_cap", "route_capacity")),
+        buckets=("media", "lists", "exports", "recordings"),
+    ),
+    # admits a campaign's recipients: its campaign, account, ledger, audience, compliance tables and route slots
+    "workflow": Access(
+        tables=(
+            "accounts",
+            "ledger",
+            "campaigns",
+            "recipients",
+            "ad_cap",
+            "suppression",
+            "restricted_periods",
+            "webhooks",
+            "route_capacity",
+        ),
+        buckets=("lists",),
+    ),
+    # places the batches through the connector; only its own idempotency records are in DynamoDB
     "dispatch": Access(
-        tables=("campaigns", "recipients", "ad_cap", "suppression", "audio", "idempotency", "webhooks"),
+        tables=("idempotency",),
         buckets=("media", "recordings"),  # recordings: the simulator's stand-in recordings (R-OUT-5)
     ),
     "results": Access(
         tables=(
-            "accounts",
             "ledger",
             "campaigns",
             "recipients",
@@ -80,12 +98,12 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     "connector_events": Access(tables=("idempotency", "campaigns", "recipients", "ledger", "webhooks")),
     # the call script keeps its state in the call; sends to connector-events; answers callbacks (R-OUT-4):
     # the recipients' by_called_number index, the campaign, the account's balance
-    "telephony": Access(tables=("recipients", "campaigns", "ledger", "webhooks")),
+    "telephony": Access(tables=("recipients", "campaigns", "ledger")),
     "domains": Access(tables=("domains",)),  # moves pending white-label domains on (ACM, API Gateway, Route53)
     # reads a campaign and its recipients (items and the audience), writes the file and the export's record
     "exports": Access(tables=("campaigns", "recipients", "exports", "ledger"), buckets=("lists", "exports")),
     # reads the webhook (url, secret), writes the delivery's state; the subscription lookups of the publishers
-    # need "webhooks" on every function that writes statuses or recipient states (all but exports)
+    # need "webhooks" on every function that writes statuses or recipient states
     "webhooks": Access(tables=("webhooks",)),
     # looks a token up by its hash and records its usage-plan key (jarchi.gateway)
     "authorizer": Access(tables=("accounts",)),

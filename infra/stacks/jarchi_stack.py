@@ -118,7 +118,7 @@ class JarchiStack(Stack):
             for logical, actions in DYNAMODB_ACTIONS[name].items():
                 table = self.tables.by_logical[logical]
                 resources = [table.table_arn]
-                if INDEXED[logical] and {"dynamodb:Query", "dynamodb:Scan"} & set(actions):
+                if INDEXED[logical] and "dynamodb:Query" in actions:  # a Scan (the domains refresh) reads the table
                     resources.append(f"{table.table_arn}/index/*")
                     acknowledge(
                         function,
@@ -152,10 +152,20 @@ class JarchiStack(Stack):
         imports.grant_send_messages(fns["api"])  # a started blacklist import (R-CPL-3)
         imports.grant_send_messages(fns["imports"])  # the next invocation of an import past its deadline
         webhooks = self.queues.by_logical["webhooks"]
-        publishers = ("api", "workflow", "dispatch", "results", "connector_events", "telephony", "webhooks")
-        for publisher in publishers:  # webhook events where states are written, and retries (SPEC §14)
+        # webhook events where statuses and recipient states are written, and retries (SPEC §14); not dispatch
+        # (it writes no state: its results go to the results queue) nor telephony (its reports go to connector-events)
+        publishers = ("api", "workflow", "results", "connector_events", "webhooks")
+        for publisher in publishers:
             webhooks.grant_send_messages(fns[publisher])
         self.queues.dlqs["webhooks"].grant_send_messages(fns["webhooks"])  # dead-lettered after 24 h
+        # Text-to-speech audio (R-TTS-1, `jarchi.connectors.polly`, the cloud's speech engine): SynthesizeSpeech has
+        # no resource but lexicons, and the engine names none, so `*` is the only resource it can be granted on.
+        fns["api"].add_to_role_policy(iam.PolicyStatement(actions=["polly:SynthesizeSpeech"], resources=["*"]))
+        acknowledge(
+            fns["api"],
+            "AwsSolutions-IAM5[Resource::*]",
+            "polly:SynthesizeSpeech is authorized on * when no lexicon is named (the speech engine names none).",
+        )
         self.workflow.state_machine.grant_start_execution(fns["api"])
         # Whether a run's execution exists: a retried owner action completes a run its first request raised
         # and never started (`campaigns.service._run_cut_short`).

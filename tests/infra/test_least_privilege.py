@@ -19,6 +19,76 @@ STAR_RESOURCE_ACTIONS = {
     "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
     "acm:RequestCertificate": "the certificate does not exist before the request",
+    "polly:SynthesizeSpeech": "its only resource type is the lexicon, and the speech engine names none",
+}
+
+# Each function's actions on services other than DynamoDB, S3 and SQS (those are checked table by table, bucket by
+# bucket and queue by queue below): what its code calls, nothing else.
+OTHER_ACTIONS = {
+    "api": {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "polly:SynthesizeSpeech",  # text-to-speech audio (R-TTS-1)
+        "states:StartExecution",  # a campaign's run
+        "states:DescribeExecution",  # whether a retried action's run started
+        "scheduler:CreateSchedule",  # scheduled campaigns (R-CMP-2)
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+        "iam:PassRole",  # the schedules' role
+        "acm:RequestCertificate",  # white-label domains (R-ACC-6)
+        "acm:DescribeCertificate",
+        "acm:DeleteCertificate",
+        "apigateway:GET",
+        "apigateway:POST",
+        "apigateway:DELETE",
+        "route53:GetHostedZone",
+        "route53:ChangeResourceRecordSets",
+    },
+    "authorizer": {  # a token's usage-plan key, and the hourly sweep of revoked tokens' keys
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "apigateway:GET",
+        "apigateway:POST",
+        "apigateway:DELETE",
+    },
+    "dispatch": {  # the connectors: End User Messaging texts and voice messages, Chime SDK calls
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "sms-voice:SendTextMessage",
+        "sms-voice:SendVoiceMessage",
+        "chime:CreateSipMediaApplicationCall",
+    },
+    "domains": {  # moves pending white-label domains on
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "acm:RequestCertificate",
+        "acm:DescribeCertificate",
+        "acm:DeleteCertificate",
+        "apigateway:GET",
+        "apigateway:POST",
+        "apigateway:DELETE",
+        "route53:GetHostedZone",
+        "route53:ChangeResourceRecordSets",
+    },
+}
+XRAY_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+# queue (logical name) → the functions that send to it. Publishers of webhook events are the functions that write
+# statuses or recipient states (not dispatch, whose results go to the results queue, nor telephony).
+SENDERS = {
+    "dispatch": {"workflow", "dispatch", "results"},  # admitted attempts, connector retries, retry parts/follow-ups
+    "results": {"dispatch", "results", "connector_events"},  # placements' results, results not due yet, reports
+    "connector-events": {"api", "telephony"},  # the HTTPS provider's callbacks, the SMA's call results
+    "exports": {"api"},
+    "imports": {"api", "imports"},
+    "webhooks": {"api", "workflow", "results", "connector_events", "webhooks"},
+    "webhooks-dlq": {"webhooks"},
+}
+# A Scan reads a whole table: only where no key or index can name the items wanted.
+SCANS = {
+    "api": "the admin's listing of every account, and of every caller ID",
+    "domains": "the pending domains of every reseller, a table of one item per white-label domain",
 }
 
 
@@ -105,6 +175,31 @@ def test_least_privilege_each_function_is_granted_exactly_its_dynamodb_actions_t
     expected = {table: set(actions) for table, actions in DYNAMODB_ACTIONS[function].items()}
     assert _table_actions(synth, function) == expected
     assert set(expected) == set(FUNCTION_ACCESS[function].tables)
-    never = {"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
-    if function != "api":  # only the admin's account listing scans
-        assert not never & set().union(*expected.values())
+    granted = set().union(*expected.values())
+    assert not {"dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator"} & granted
+    assert ("dynamodb:Scan" in granted) == (function in SCANS)
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_each_function_calls_only_its_own_other_services(synth: Synth, function: str) -> None:
+    """Beyond DynamoDB, S3 and SQS: exactly the actions its code calls (X-Ray alone for most functions)."""
+    granted = {
+        action
+        for statement in _statements(synth, function)
+        for action in _listed(statement["Action"])
+        if not action.startswith(("dynamodb:", "s3:", "sqs:"))
+    }
+    assert granted == OTHER_ACTIONS.get(function, XRAY_ONLY)
+
+
+@pytest.mark.parametrize("queue", sorted(SENDERS))
+def test_least_privilege_only_the_functions_that_send_to_a_queue_may(synth: Synth, queue: str) -> None:
+    queue_id = _by_name(synth, "AWS::SQS::Queue", "QueueName")[f"{RESOURCE_PREFIX}-{queue}"]
+    senders = {
+        spec.name
+        for spec in ALL_FUNCTIONS
+        for statement in _statements(synth, spec.name)
+        if "sqs:SendMessage" in _listed(statement["Action"])
+        and queue_id in _referenced(synth, [statement], "AWS::SQS::Queue")
+    }
+    assert senders == SENDERS[queue]

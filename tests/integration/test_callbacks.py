@@ -6,16 +6,19 @@ delivered; shown per recipient and in the campaign's stats."""
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
 import pytest
 
+from functions.telephony.handler import handler as telephony
 from jarchi.billing.tariffs import tariff_for
 from jarchi.clock import LocalClock
 from jarchi.connectors.simulator import Override, SimulatorConfig
 from jarchi.store.campaigns import CampaignItem
 from local.faults import injected
+from local.functions import make_context
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import (
@@ -27,6 +30,7 @@ from tests.campaign_harness import (
     recording_connector,
     run_to_end,
 )
+from tests.connectors.events import load_event
 
 MISSED, LISTENED, FAILED = "+989120000001", "+989120000002", "+989120000003"
 OVERRIDES = {MISSED: Override(outcome="no_answer"), LISTENED: Override(outcome="answered"), FAILED: "failed"}
@@ -64,7 +68,7 @@ def _booked(shop: Customer, campaign_id: str, number: str, *, connected: int, re
 def test_r_out_4_callback_within_the_hour_is_connected_and_charged_after_it_refused_and_free(
     admin: Api, shop: Customer, clock: LocalClock, platform: LocalRuntime
 ) -> None:
-    with recording_connector(SimulatorConfig(seed=1, overrides=OVERRIDES)):
+    with recording_connector(SimulatorConfig(seed=1, overrides=OVERRIDES)) as connector:
         created = create(
             shop,
             {
@@ -84,6 +88,13 @@ def test_r_out_4_callback_within_the_hour_is_connected_and_charged_after_it_refu
     # GIVEN the campaign settled; WHEN the missed subscriber calls back 10 minutes later for 45 s
     # (every connector-events message delivered twice)
     clock.advance(600)
+    # (the SIP media application's Lambda answers such a call the same way: the campaign's message again)
+    dialled = next(p.caller_id for p in connector.placed if p.number == MISSED)
+    inbound = copy.deepcopy(load_event("chime/NEW_INBOUND_CALL"))
+    inbound["CallDetails"]["Participants"][0] |= {"From": MISSED, "To": dialled or "+13125550100"}
+    reply = telephony(inbound, make_context("telephony", region=platform.settings.region))
+    assert reply["TransactionAttributes"]["jarchi_callback"] == campaign_id
+    assert [action["Type"] for action in reply["Actions"]] == ["PlayAudio"], reply  # its text, spoken at creation
     with injected({"MessageQueue.send@connector-events": {"duplicate": [1, 2, 3, 4]}}):
         answered = _call_back(admin, MISSED, 45)
         assert (answered["outcome"], answered["campaign_id"]) == ("connected", campaign_id)

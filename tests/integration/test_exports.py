@@ -45,6 +45,16 @@ def _recipients(shop: Customer, campaign_id: str) -> list[dict[str, Any]]:
     return items
 
 
+def _ready(api: Api, export_id: str) -> dict[str, Any]:
+    """The export's record once the exports function wrote it (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        status: dict[str, Any] = api.get(f"/v1/exports/{export_id}").json()
+        if status["status"] == "ready" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
 def _as_text(item: dict[str, Any]) -> list[str]:
     return ["" if item[c] is None else str(item[c]) for c in COLUMNS[:-1]] + ["0"]
 
@@ -83,12 +93,7 @@ def test_r_rep_3_a_large_export_runs_in_the_background_and_answers_a_presigned_u
     assert response.status == 202, response.body
     export_id = response.json()["export_id"]
 
-    deadline = time.monotonic() + 30
-    while True:
-        status = shop.api.get(f"/v1/exports/{export_id}").json()
-        if status["status"] == "ready" or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    status = _ready(shop.api, export_id)
     assert status["status"] == "ready" and status["rows"] == len(NUMBERS), status
     downloaded = requests.get(status["url"], timeout=10)
     assert downloaded.status_code == 200
@@ -165,6 +170,24 @@ def test_r_bil_1_transactions_filter_by_type_and_period_and_export_with_formulas
     sheet = openpyxl.load_workbook(io.BytesIO(response.body), read_only=True).active
     assert sheet is not None
     assert [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["'@later"]
+
+
+def test_r_bil_1_a_large_transactions_export_runs_in_the_background_through_the_exports_function(
+    shop: Customer, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for reference in ("first", "second", "third"):
+        admin.post(f"/v1/accounts/{shop.account_id}/credit", {"amount": 100, "reference": reference})
+    top_ups = shop.api.get("/v1/credit/transactions", type="top_up", limit=200).json()["items"]
+    monkeypatch.setattr(exports, "SYNC_EXPORT_ROWS", 2)  # four top-ups are "large" here
+    response = shop.api.get("/v1/credit/transactions/export", format="csv", type="top_up")
+    assert response.status == 202, response.body
+
+    # the exports function reads the ledger (its by-account key range, newest first) and writes the file
+    status = _ready(shop.api, response.json()["export_id"])
+    assert status["status"] == "ready" and status["rows"] == len(top_ups) == 4, status
+    downloaded = requests.get(status["url"], timeout=10)
+    rows = list(csv.reader(io.StringIO(downloaded.content.decode("utf-8-sig"))))
+    assert [(r[0], r[6]) for r in rows[1:]] == [(e["id"], e["reference"] or "") for e in top_ups]
 
 
 def test_r_acc_4_demo_accounts_may_not_export(admin: Api, platform: LocalRuntime) -> None:

@@ -32,6 +32,7 @@ from tests.campaign_harness import (
     new_customer,
     run_to_end,
 )
+from tests.dynamodb_calls import on_behalf_of_a_user
 from tests.emf_records import emitted, emitted_totals
 
 VOTED_1, VOTED_2, SILENT, NO_ANSWER, BUSY, STOP_LISTED = (f"+98912{i:07d}" for i in range(1, 7))
@@ -90,9 +91,10 @@ class StopListedWhileRinging(SimulatorConnector):
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         if any(a.number == STOP_LISTED and a.channel is Channel.VOICE for a in attempts):
-            DynamoSuppression().add(
-                SuppressionList.ACCOUNT_STOP_LIST, STOP_LISTED, account_id=self.account_id, added_at="2026-03-02"
-            )
+            with on_behalf_of_a_user():  # the owner's request, not the dispatch function's (it has no such grant)
+                DynamoSuppression().add(
+                    SuppressionList.ACCOUNT_STOP_LIST, STOP_LISTED, account_id=self.account_id, added_at="2026-03-02"
+                )
         return super().place(attempts)
 
 

@@ -14,12 +14,13 @@ from datetime import timedelta
 import boto3
 import pytest
 
+from functions.domains.handler import handler as refresh
 from jarchi.aws.domains import AwsDomainProvisioner
 from jarchi.clock import LocalClock
 from jarchi.domains.ports import DomainProvisioner
-from jarchi.domains.service import refresh_pending
 from jarchi.ports import override
 from jarchi.settings import Settings
+from local.functions import make_context
 from tests.api import Api, assert_error
 
 
@@ -98,9 +99,10 @@ def test_r_acc_6_without_a_zone_the_answer_is_validation_records_then_a_cname_or
     clock.advance(timedelta(hours=72).total_seconds())
     failed = reseller.get("/v1/domains/api.one.example").json()
     assert (failed["status"], failed["failure"]) == ("failed", "validation_timed_out")
-    # The second one's certificate is issued meanwhile: the background step makes it active with a CNAME target.
+    # The second one's certificate is issued meanwhile: the background step (the domains function, every few
+    # minutes) makes it active with a CNAME target.
     monkeypatch.setattr("moto.settings.ACM_VALIDATION_WAIT", 0)
-    assert refresh_pending()["active"] == 1
+    assert refresh({}, make_context("domains", region=aws.region))["active"] == 1
     active = reseller.get(f"/v1/domains/{second['id']}").json()
     assert active["status"] == "active" and active["target"]["type"] == "CNAME"
     assert active["target"]["value"].endswith(f".execute-api.{aws.region}.amazonaws.com")
