@@ -6,9 +6,9 @@ A botocore `before-parameter-build` handler, appended to botocore's built-in han
 sees every DynamoDB request of every session (boto3's, pynamodb's). The request belongs to the function whose
 handler code is the innermost `functions.<name>` frame on the calling thread's stack (tests that call a handler
 directly, the local runtime's pollers, moto's Step Functions invoking the workflow Lambda — all run the handler's
-frames). Requests of a thread a function started (the placing pool) carry the function in a thread-local set when
-the pool's worker runs. Requests outside any function (fixtures, store tests) are not a function's and are not
-checked.
+frames). A thread a function starts (the connectors' placing pool) has no handler frame: its requests would go
+unattributed, and it makes none (it calls the provider only). Requests outside any function (fixtures, store tests,
+a test double acting for a user inside `on_behalf_of_a_user()`) are not a function's and are not checked.
 
 Each request becomes the IAM actions it needs: a transaction needs the item action of each of its items
 (`TransactWriteItems` is not an IAM action), `TransactGetItems` needs `GetItem`. An action a function issues that
