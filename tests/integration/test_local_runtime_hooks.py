@@ -151,6 +151,18 @@ def test_r_run_3_moto_wait_states_follow_the_local_clock(aws: Settings, clock: L
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
 
 
+def _until_waiting(sfn: Any, execution: str, timeout_seconds: float = 10) -> None:
+    """Until the execution has entered its first Wait state (and a moment more, for the hook to start waiting)."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        events = sfn.get_execution_history(executionArn=execution)["events"]
+        if any(event["type"] == "WaitStateEntered" for event in events):
+            time.sleep(0.2)
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{execution} never entered its Wait state")
+
+
 def test_r_run_3_a_wait_left_behind_by_a_replaced_clock_is_stopped_not_resumed(
     aws: Settings, clock: LocalClock, registry: None
 ) -> None:
@@ -163,13 +175,13 @@ def test_r_run_3_a_wait_left_behind_by_a_replaced_clock_is_stopped_not_resumed(
     execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"until": "2026-03-02T06:50:00Z"}))[
         "executionArn"
     ]
-    time.sleep(0.2)
+    _until_waiting(sfn, execution)  # (a fixed sleep was too short on a loaded machine: the clock changed first)
 
     # WHEN another clock is installed (a new test, a restarted runtime)
     use_clock(LocalClock(clock.now() + timedelta(days=1), ticking=False))
 
     # THEN the execution is stopped instead of running on against someone else's world
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 10
     while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
