@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ParamSpec, TypeVar
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from jarchi.metrics import NAMESPACE, SERVICE, Dimension, Metric
+from jarchi.metrics import NAMESPACE, SERVICE, Count, Dimension, Metric
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +40,12 @@ def count(metric: Metric, value: int = 1, dimensions: Mapping[Dimension, str] | 
         _write({key: Counter({metric: value})})
         return
     tally[key][metric] += value
+
+
+def count_all(counts: Iterable[Count]) -> None:
+    """`count` each of what the domain reported."""
+    for counted_ in counts:
+        count(counted_.metric, counted_.value, counted_.dimensions)
 
 
 def counted(handler: Callable[P, R]) -> Callable[P, R]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import ExitStack
+from dataclasses import replace
 
 from jarchi.resources import ALL_FUNCTIONS, QueueSpec
 from jarchi.settings import Settings, reset_settings
@@ -71,7 +72,7 @@ class LocalRuntime:
         self.state_machine_arn = deploy_state_machine(self.settings, self.function_arns)
         os.environ[STATE_MACHINE_ARN_ENV] = self.state_machine_arn
         reset_settings()
-        self.settings = self.settings.model_copy(update={"state_machine_arn": self.state_machine_arn})
+        self.settings = replace(self.settings, state_machine_arn=self.state_machine_arn)
         self.pollers = [
             SqsPoller(
                 self.settings,

@@ -13,11 +13,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.emf import count, counted
+from functions.emf import count_all, counted
 from jarchi import wiring
-from jarchi.channels import Channel
 from jarchi.configuration import check_configuration
-from jarchi.metrics import Dimension, Metric
 from jarchi.results.receiving import receive_results
 
 wiring.install()
@@ -29,16 +27,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def apply_record(record: SQSRecord) -> int:
     received = receive_results(record.json_body)
-    count(Metric.RESULTS_APPLIED, received.applied)
-    count(Metric.RESULT_DUPLICATES, received.duplicates)
-    count(Metric.RESULTS_DEFERRED, received.deferred)
-    for (channel, outcome), results in received.outcomes.items():
-        count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel})
-        count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel, Dimension.OUTCOME: outcome})
-    if received.follow_ups:
-        count(Metric.FOLLOW_UPS, received.follow_ups)
-    if received.listened_seconds:
-        count(Metric.LISTENED_SECONDS, received.listened_seconds, {Dimension.CHANNEL: Channel.VOICE})
+    count_all(received.counts())
     if received.deferred:
         logger.debug(
             "results not due yet",

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from functions.workflow.handler import TASKS
 from jarchi.campaigns.protocol import Next, WorkflowTask
+from jarchi.campaigns.tasks import TASKS
 
 ASL = Path(__file__).resolve().parents[2] / "infra" / "statemachines" / "campaign.asl.json"
 

@@ -11,7 +11,7 @@ from jarchi import ports, wiring
 def test_every_provided_port_name_is_the_port_class_services_resolve() -> None:
     wiring.install()
     names = ports.provided()
-    assert len(names) == 32
+    assert len(names) == 33
     for name in names:
         module, _, attribute = name.rpartition(".")
         kind = getattr(importlib.import_module(module), attribute)

@@ -4,10 +4,7 @@ instead of surfacing at the first call (a misspelt simulator key would otherwise
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from jarchi.connectors.registry import CONNECTORS
-from jarchi.connectors.simulator_config import SimulatorConfig
 from jarchi.settings import ConfigurationError, Settings, describe_problem, get_settings
 
 SIMULATOR_KEY = "JARCHI_SIMULATOR_CONFIG"
@@ -16,6 +13,12 @@ CONNECTOR_KEY = "JARCHI_CONNECTOR"
 
 
 def check_simulator_config(value: str | None) -> None:
+    if not value or not value.strip():  # unset: the defaults, valid by construction (no pydantic at cold start)
+        return
+    from pydantic import ValidationError
+
+    from jarchi.connectors.simulator_config import SimulatorConfig
+
     try:
         SimulatorConfig.load(value)
     except ValidationError as error:
@@ -28,6 +31,10 @@ def check_simulator_config(value: str | None) -> None:
 
 def check_connector_config(value: str | None) -> None:
     """The cloud connectors' settings (`jarchi.connectors.config.ConnectorConfig`), whatever the connector."""
+    if not value or not value.strip():  # unset: the defaults, valid by construction
+        return
+    from pydantic import ValidationError
+
     from jarchi.connectors.config import ConnectorConfig
 
     try:

@@ -8,6 +8,8 @@ these, emitted with the dimensions the dashboard asks for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
@@ -53,3 +55,12 @@ def reconciliation_drift(*, reserved: int, charged: int, released: int, refunded
     """How far a reconciled campaign's money is from `reserved = charged + released + refunded` (R-BIL-3):
     0 when exact; the dashboard alarms on anything above 0."""
     return abs(reserved - (charged + released + refunded))
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A number the domain reports for its handler to emit (`functions.emf.count_all`)."""
+
+    metric: Metric
+    value: int = 1
+    dimensions: Mapping[Dimension, str] = field(default_factory=dict)

@@ -68,6 +68,19 @@ class RecordingStore(Protocol):
         ...
 
 
+class OncePerBatch(Protocol):
+    """Runs a step at most once per message's `batch_id`, its answer stored: a redelivered message (SQS is at
+    least once) gets the first run's answer, and the step does not run again."""
+
+    def run(
+        self, step: Callable[[dict[str, Any]], dict[str, Any] | None], message: dict[str, Any]
+    ) -> dict[str, Any] | None: ...
+
+    def expire_with(self, context: Any) -> None:
+        """A run still in progress counts as abandoned when this Lambda invocation's time is up."""
+        ...
+
+
 class PortNotProvided(LookupError):
     """No adapter was provided for a port: an entry point forgot `jarchi.wiring.install()`."""
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the ports are named, not imported: a function imports the d
     from jarchi.domains.ports import DomainProvisioner, DomainRepository
     from jarchi.lists.imports import BlacklistImports
     from jarchi.otp.ports import OtpStore
-    from jarchi.ports import Connector, EventPublisher, MessageQueue, RecordingStore
+    from jarchi.ports import Connector, EventPublisher, MessageQueue, OncePerBatch, RecordingStore
     from jarchi.reports.ports import ExportFiles, ExportRepository, WebhookRepository, WebhookSender
 
 
@@ -55,6 +55,14 @@ def recipients() -> RecipientRepository:
     from jarchi.store.recipients import S3DynamoRecipients
 
     return cast("RecipientRepository", PublishingRecipients(S3DynamoRecipients(), DynamoCampaigns(), events()))
+
+
+@cache
+def once_per_batch() -> OncePerBatch:
+    from jarchi.store.idempotency import PowertoolsOncePerBatch
+    from jarchi.store.tables import IDEMPOTENCY
+
+    return PowertoolsOncePerBatch(get_settings().table_name(IDEMPOTENCY.logical))
 
 
 @cache
@@ -274,11 +282,16 @@ def speech() -> SpeechEngine:
 
 
 def install() -> None:
-    """Provide every port's adapter (idempotent)."""
+    """Provide every port's adapter (idempotent). Called before Powertools' Tracer is made, so that the X-Ray
+    SDK's botocore session already shares its data files with the adapters' (`jarchi.aws.service_data`)."""
+    from jarchi.aws.service_data import share_service_data
+
+    share_service_data()
     provide("jarchi.campaigns.ports.CampaignRepository", campaigns)
     provide("jarchi.campaigns.ports.RecipientRepository", recipients)
     provide("jarchi.campaigns.ports.WorkflowRuns", workflows)
     provide("jarchi.ports.MessageQueue", queue)
+    provide("jarchi.ports.OncePerBatch", once_per_batch)
     provide("jarchi.compliance.ports.AdCap", ad_cap)
     provide("jarchi.compliance.ports.SuppressionLists", suppression)
     provide("jarchi.compliance.ports.RestrictedPeriods", restricted_periods)

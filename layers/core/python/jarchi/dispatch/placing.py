@@ -5,13 +5,15 @@ platform clock reaches their `completed_at` (R-DSP-4; see `jarchi.results.due`).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from jarchi import clock
 from jarchi.attempts import Attempt, AttemptResult, DeliveryStatus, Outcome, PlacementStatus
 from jarchi.clock import iso
-from jarchi.ports import Connector, MessageQueue, resolve
+from jarchi.ports import Connector, MessageQueue, OncePerBatch, resolve
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
 from jarchi.results.due import first_delivery_delay, results_message
 from jarchi.settings import get_settings
@@ -55,6 +57,26 @@ def place_batch(message: dict[str, Any], connector: Connector | None = None) -> 
         retried = [a for a in message["attempts"] if a["attempt_id"] in again]
         body[RETRY_KEY] = {**message, "batch_id": f"{message['batch_id']}{RETRY_SUFFIX}", "attempts": retried}
     return body
+
+
+def place_batch_once(
+    message: dict[str, Any], on_placed: Callable[[Counter[str]], None] = lambda attempts: None
+) -> dict[str, Any] | None:
+    """`place_batch`, once per batch id: a redelivered message is answered with the stored answer, never placed
+    again (SQS is at least once). `on_placed` gets the batch's attempts per channel, once, when it is placed."""
+
+    def place(message: dict[str, Any]) -> dict[str, Any] | None:
+        results = place_batch(message)
+        on_placed(Counter(str(attempt["channel"]) for attempt in message["attempts"]))
+        return results
+
+    return resolve(OncePerBatch).run(place, message)
+
+
+def expire_in_progress_with(context: Any) -> None:
+    """A batch whose placement this Lambda invocation started counts as abandoned when the invocation's time is up
+    (a redelivery may then place it)."""
+    resolve(OncePerBatch).expire_with(context)
 
 
 def has_expired(attempt: Attempt, now: datetime) -> bool:

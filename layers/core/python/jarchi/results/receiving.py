@@ -12,6 +12,7 @@ from jarchi import clock
 from jarchi.attempts import SMS_OUTCOMES, VOICE_OUTCOMES, AttemptResult, Outcome
 from jarchi.campaigns.ports import CampaignPorts
 from jarchi.channels import Channel
+from jarchi.metrics import Count, Dimension, Metric
 from jarchi.resources import RESULTS_QUEUE
 from jarchi.results.applying import apply_results
 from jarchi.results.due import results_message, split_due
@@ -28,6 +29,25 @@ class Received:
     outcomes: Counter[tuple[Channel, Outcome]] = field(default_factory=Counter)
     listened_seconds: int = 0
     follow_ups: int = 0  # follow-up SMS the results applied now fired
+
+    def counts(self) -> list[Count]:
+        """The ops metrics of this delivery (R-OPS): results applied, duplicates, deferred; per channel and
+        outcome; follow-ups fired; seconds heard."""
+        counts = [
+            Count(Metric.RESULTS_APPLIED, self.applied),
+            Count(Metric.RESULT_DUPLICATES, self.duplicates),
+            Count(Metric.RESULTS_DEFERRED, self.deferred),
+        ]
+        for (channel, outcome), results in self.outcomes.items():
+            counts.append(Count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel}))
+            counts.append(
+                Count(Metric.ATTEMPT_RESULTS, results, {Dimension.CHANNEL: channel, Dimension.OUTCOME: outcome})
+            )
+        if self.follow_ups:
+            counts.append(Count(Metric.FOLLOW_UPS, self.follow_ups))
+        if self.listened_seconds:
+            counts.append(Count(Metric.LISTENED_SECONDS, self.listened_seconds, {Dimension.CHANNEL: Channel.VOICE}))
+        return counts
 
 
 def result_channel(result: AttemptResult) -> Channel:

@@ -17,17 +17,15 @@ service failures are retried inside the budget; a `BadRequestException` for one 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from functools import cached_property
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
-
-from botocore.exceptions import ClientError
 
 from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
+from jarchi.connectors.aws_requests import PerAttemptConnector, error_code, judge_by_code
 from jarchi.connectors.chime.config import ChimeConfig
-from jarchi.connectors.placing import CHANNEL_NOT_SUPPORTED, place_each
-from jarchi.connectors.retrying import Budget, Verdict
+from jarchi.connectors.placing import CHANNEL_NOT_SUPPORTED
+from jarchi.connectors.retrying import Verdict
 from jarchi.content.pstn import pstn_key
 from jarchi.ports import ConnectorError
 
@@ -64,17 +62,11 @@ _REFUSED_CODES: Final = frozenset({"BadRequestException"})
 
 
 def judge(error: Exception) -> Verdict:
-    if not isinstance(error, ClientError):
-        return Verdict.BROKEN
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in _RETRY_CODES:
-        return Verdict.RETRY
-    return Verdict.REFUSED if code in _REFUSED_CODES else Verdict.BROKEN
+    return judge_by_code(error, retry=_RETRY_CODES, refused=_REFUSED_CODES)
 
 
 def refusal_detail(error: Exception) -> str:
-    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else type(error).__name__
-    return f"refused:{code}"
+    return f"refused:{error_code(error) or type(error).__name__}"
 
 
 def gathers_digits(attempt: Attempt) -> bool:
@@ -106,33 +98,17 @@ def arguments(attempt: Attempt) -> dict[str, str]:
     return args
 
 
-class ChimeConnector:
-    """`Connector` for voice through a SIP media application. `client` and `budget` are for tests."""
+if TYPE_CHECKING:
+    _Connector = PerAttemptConnector[ChimeConfig, ChimeSDKVoiceClient]
+else:
+    _Connector = PerAttemptConnector[ChimeConfig, Any]
 
-    def __init__(
-        self,
-        config: ChimeConfig,
-        *,
-        region: str,
-        client: ChimeSDKVoiceClient | None = None,
-        budget: Callable[[], Budget] | None = None,
-    ) -> None:
-        self.config = config
-        self._region = config.region or region
-        self._client = client
-        self._budget = budget or (lambda: Budget(config.budget_seconds))
 
-    @property
-    def name(self) -> str:
-        return CONNECTOR_NAME
+class ChimeConnector(_Connector):
+    """`Connector` for voice through a SIP media application."""
 
-    @cached_property
-    def client(self) -> ChimeSDKVoiceClient:
-        if self._client is not None:
-            return self._client
-        import boto3
-
-        return boto3.client("chime-sdk-voice", region_name=self._region)
+    CONNECTOR_NAME = CONNECTOR_NAME
+    SERVICE = "chime-sdk-voice"
 
     def caller_id(self, attempt: Attempt) -> str:
         pool = self.config.caller_ids
@@ -160,13 +136,10 @@ class ChimeConnector:
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
         if not self.config.sip_media_application_id or not self.config.caller_ids:
             raise ConnectorError("the chime connector needs sip_media_application_id and caller_ids", retryable=False)
-        return place_each(
+        return self.place_each(
             attempts,
-            connector=CONNECTOR_NAME,
             send=lambda attempt: self.call(self.request(attempt)),
             judge=judge,
             refusal=refusal_detail,
-            budget=self._budget(),
-            in_flight=self.config.in_flight,
             unsupported=lambda attempt: None if Channel(attempt.channel) is Channel.VOICE else CHANNEL_NOT_SUPPORTED,
         )

@@ -25,17 +25,14 @@ the batch back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cached_property
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
-
-from botocore.exceptions import ClientError
 
 from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
+from jarchi.connectors.aws_requests import PerAttemptConnector, error_code, judge_by_code
 from jarchi.connectors.end_user_messaging.config import EndUserMessagingConfig
-from jarchi.connectors.placing import place_each
-from jarchi.connectors.retrying import Budget, Verdict
+from jarchi.connectors.retrying import Verdict
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
@@ -80,51 +77,29 @@ def unsupported(attempt: Attempt) -> str | None:
 def judge(error: Exception) -> Verdict:
     """Throttling and server errors are retried; a refusal of the attempt is final; anything else is the
     connector's (credentials, a missing configuration set or identity)."""
-    if not isinstance(error, ClientError):
-        return Verdict.BROKEN
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in _RETRY_CODES:
-        return Verdict.RETRY
-    if code in _REFUSED_CODES:
-        return Verdict.REFUSED
-    return Verdict.BROKEN
+    return judge_by_code(error, retry=_RETRY_CODES, refused=_REFUSED_CODES)
 
 
 def refusal_detail(error: Exception) -> str:
-    if not isinstance(error, ClientError):
+    code = error_code(error)
+    if not code:
         return f"refused:{type(error).__name__}"
-    code = error.response.get("Error", {}).get("Code", "")
-    reason = error.response.get("Reason") or error.response.get("Error", {}).get("Reason")
+    response: dict[str, Any] = getattr(error, "response", {})
+    reason = response.get("Reason") or response.get("Error", {}).get("Reason")
     return f"refused:{code}:{reason}" if reason else f"refused:{code}"
 
 
-class EndUserMessagingConnector:
-    """`Connector` for SMS through End User Messaging. `client` and `budget` are for tests."""
+if TYPE_CHECKING:
+    _Connector = PerAttemptConnector[EndUserMessagingConfig, PinpointSMSVoiceV2Client]
+else:
+    _Connector = PerAttemptConnector[EndUserMessagingConfig, Any]
 
-    def __init__(
-        self,
-        config: EndUserMessagingConfig,
-        *,
-        region: str,
-        client: PinpointSMSVoiceV2Client | None = None,
-        budget: Callable[[], Budget] | None = None,
-    ) -> None:
-        self.config = config
-        self._region = config.region or region
-        self._client = client
-        self._budget = budget or (lambda: Budget(config.budget_seconds))
 
-    @property
-    def name(self) -> str:
-        return CONNECTOR_NAME
+class EndUserMessagingConnector(_Connector):
+    """`Connector` for SMS (and text-to-speech calls) through End User Messaging."""
 
-    @cached_property
-    def client(self) -> PinpointSMSVoiceV2Client:
-        if self._client is not None:
-            return self._client
-        import boto3
-
-        return boto3.client("pinpoint-sms-voice-v2", region_name=self._region)
+    CONNECTOR_NAME = CONNECTOR_NAME
+    SERVICE = "pinpoint-sms-voice-v2"
 
     def voice_request(self, attempt: Attempt) -> dict[str, Any]:
         """The SendVoiceMessage parameters for one text-to-speech call."""
@@ -191,13 +166,4 @@ class EndUserMessagingConnector:
         return self.client.send_voice_message(**self.voice_request(attempt)).get("MessageId")
 
     def place(self, attempts: Sequence[Attempt]) -> list[Placement]:
-        return place_each(
-            attempts,
-            connector=CONNECTOR_NAME,
-            send=self.send,
-            judge=judge,
-            refusal=refusal_detail,
-            budget=self._budget(),
-            in_flight=self.config.in_flight,
-            unsupported=unsupported,
-        )
+        return self.place_each(attempts, send=self.send, judge=judge, refusal=refusal_detail, unsupported=unsupported)
