@@ -29,11 +29,9 @@ from jarchi.billing.charges import attempt_charge, is_billable
 from jarchi.campaigns.follow_ups import fired, follow_up_attempt_id, follow_up_of, follow_up_seq
 from jarchi.campaigns.models import PART_STRIDE, RecipientState
 from jarchi.campaigns.ports import CampaignPorts, CampaignPricing, FollowUpClaims
-from jarchi.campaigns.workflow import pack_attempts
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
 from jarchi.compliance.adcap import RecipientChecks, SuppressionList, pre_dial_check
-from jarchi.compliance.windows import WindowPolicy
 from jarchi.content.sms_types import validity_minutes_for
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
@@ -115,6 +113,10 @@ def plan_follow_ups(
 
 
 def _sms_window_open(pricing: CampaignPricing, number: str, now: datetime) -> bool:
+    # Only campaigns with follow-ups get here: the results function's cold start does not load the window rules
+    # (pydantic) and the admission module for the others (issue 10, cold start).
+    from jarchi.compliance.windows import WindowPolicy
+
     info = number_info(number)
     zone = recipient_time_zone(info, pricing.time_zones[0] if pricing.time_zones else FALLBACK_TIME_ZONE)
     rule = WindowPolicy.default().rule_for(Channel.SMS, Category(pricing.category), country=info.region)
@@ -126,6 +128,8 @@ def send_follow_ups(
 ) -> None:
     """Onto the dispatch queue, under batch ids derived from the results batch's: a redelivered results batch
     sends the same messages, which the dispatch step places once."""
+    from jarchi.campaigns.workflow import pack_attempts
+
     bodies: list[dict[str, Any]] = [
         {
             "batch_id": f"{batch_id}-fu{i}",
