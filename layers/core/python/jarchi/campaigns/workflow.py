@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from jarchi import clock
 from jarchi.accounts.models import Account, AccountStatus
@@ -65,13 +65,15 @@ from jarchi.compliance.adcap import (
 )
 from jarchi.compliance.pumping import SUSPECTED_PUMPING, PumpingPolicy, suspected_pumping
 from jarchi.compliance.restricted import RestrictedPeriod, restricted_until
-from jarchi.compliance.windows import TimeWindow, WindowRule
 from jarchi.content.personalisation import fill
 from jarchi.content.sms_types import validity_minutes_for
 from jarchi.errors import Conflict, InsufficientCredit
 from jarchi.ports import resolve
 from jarchi.resources import DISPATCH_QUEUE
 from jarchi.settings import get_settings
+
+if TYPE_CHECKING:
+    from jarchi.compliance.windows import WindowRule
 
 # Many attempts ride one SQS message: fewer requests, and each results batch (one campaign-item write)
 # covers this many attempts. Bounded in bytes too, well inside SQS's message size.
@@ -337,6 +339,10 @@ def _looks_like_pumping(
 def _walk(
     ports: CampaignPorts, campaign: Campaign, recipients: list[AudienceEntry], now: datetime, account: Account | None
 ) -> _Batch:
+    # Here, not at the top: the window rules (pydantic models) load at the first admission, not at a cold start
+    # that prepares, reconciles or fails a run (issue 10, cold start).
+    from jarchi.compliance.windows import TimeWindow, WindowRule
+
     settings = campaign.settings
     rule = WindowRule.of(
         [TimeWindow.parse(w.start, w.end) for w in settings.windows], settings.days_of_week or range(1, 8)
