@@ -32,22 +32,23 @@ from jarchi.attempts import Attempt, Placement
 from jarchi.channels import Category, Channel
 from jarchi.connectors.aws_requests import PerAttemptConnector, error_code, judge_by_code
 from jarchi.connectors.end_user_messaging.config import EndUserMessagingConfig
+from jarchi.connectors.end_user_messaging.context import (
+    ATTEMPT_KEY,
+    CALLER_ID_KEY,
+    CAMPAIGN_KEY,
+    CONNECTOR_NAME,
+    ROUTE_SLOT_KEY,
+    SECONDS_KEY,
+    SPOKEN_KEY,
+    UNITS_KEY,
+)
 from jarchi.connectors.retrying import Verdict
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
 
-CONNECTOR_NAME: Final = "end_user_messaging"
 MIN_TTL_SECONDS: Final = 5
 MAX_TTL_SECONDS: Final = 259_200
-# Context keys (the events bring them back).
-CAMPAIGN_KEY: Final = "jarchi_campaign"
-ATTEMPT_KEY: Final = "jarchi_attempt"
-UNITS_KEY: Final = "jarchi_units"
-SECONDS_KEY: Final = "jarchi_seconds"  # a call's message length: an answered call listened to all of it
-CALLER_ID_KEY: Final = "jarchi_caller_id"  # the campaign's pool number the call goes out from (R-DSP-5)
-ROUTE_SLOT_KEY: Final = "jarchi_route_slot"  # the fixed line's route slot its result gives back (R-DSP-3)
-SPOKEN_KEY: Final = "jarchi_spoken"  # the language a call was spoken in
 AUDIO_NOT_SUPPORTED: Final = "audio_not_supported"
 
 _RETRY_CODES: Final = frozenset({"ThrottlingException", "InternalServerException"})

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from jarchi.attempts import AttemptResult, DeliveryStatus, Outcome, sms_outcome, vote_code
 from jarchi.connectors.callbacks import ProviderReport
-from jarchi.connectors.end_user_messaging.connector import (
+from jarchi.connectors.end_user_messaging.context import (
     ATTEMPT_KEY,
     CALLER_ID_KEY,
     CAMPAIGN_KEY,
