@@ -145,6 +145,7 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
     from jarchi import wiring
     from jarchi.clock import use_clock
     from jarchi.ports import Connector, override, resolve
+    from local.collector import QuietCollector
     from local.durability import durable_connector, durable_state
     from local.emulator import emulated_aws
     from local.runtime import LocalRuntime
@@ -163,6 +164,7 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
         runtime = LocalRuntime(settings, resuming=not resumed.fresh).start()
         try:
             token = seed_admin().secret if find_admin() is None else None
+            collector = QuietCollector().start()  # full collections off the API's path (local.collector)
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
             url = f"http://{args.host}:{args.port}"
             banner = _banner(url, token, resumed.clock.now(), folder.path, resumed)
@@ -170,6 +172,7 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
             sys.stdout.flush()
             with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
                 server.run()
+            collector.stop()
         finally:
             # a clean stop lets each poller finish the batch it holds, so nothing is placed twice after it
             runtime.stop(timeout_seconds=STOP_SECONDS)

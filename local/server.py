@@ -8,6 +8,7 @@ from typing import Any
 
 from jarchi.settings import get_settings
 from local.apigateway import HttpRequest, http_response, proxy_event
+from local.collector import api_activity
 from local.durability import wait_durable
 from local.functions import function_name, make_context
 
@@ -71,5 +72,6 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         body=body,
         source_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
     )
-    response = await asyncio.get_running_loop().run_in_executor(None, invoke_api, request)
+    with api_activity.serving():
+        response = await asyncio.get_running_loop().run_in_executor(None, invoke_api, request)
     await _send(send, response.status, response.headers, response.body)
