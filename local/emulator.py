@@ -3,6 +3,7 @@ definitions the CDK stack uses (jarchi.store.tables, jarchi.resources)."""
 
 from __future__ import annotations
 
+import copy
 import heapq
 import json
 import os
@@ -24,6 +25,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_models import BaseModel
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import table as dynamo_table
 from moto.dynamodb.models.utilities import bytesize, find_nested_key
 
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
@@ -235,6 +237,64 @@ def _item_init(self: dynamo_type.Item, hash_key: Any, range_key: Any, attrs: dic
     dict.update(self.attrs, values)
 
 
+def _shared(item: dynamo_type.Item) -> dynamo_type.Item:
+    """A new item with its own attribute dict, sharing the stored attribute values."""
+    copied: dynamo_type.Item = object.__new__(dynamo_type.Item)
+    copied.hash_key, copied.range_key = item.hash_key, item.range_key
+    copied.attrs = dynamo_type.LimitedSizeDict.__new__(dynamo_type.LimitedSizeDict)
+    dict.update(copied.attrs, item.attrs)
+    return copied
+
+
+class _ResultCopy:
+    """What moto's table module sees as `copy`. `Table.query` and `Table.scan` deep-copy every item they found
+    (a list of 20 campaigns: 2,000 attribute values copied, a third of the emulator's time for the API's list)
+    before projecting, filtering and writing the answer, which only read the values, inside the emulator's lock
+    (a write waits for the lock: no value changes meanwhile). Here an item, or a list of items, is copied one
+    level, as `_project` does; everything else the module copies (backups, a table's items) is deep-copied."""
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if type(value) is dynamo_type.Item:
+            return _shared(value)
+        if type(value) is list and all(type(member) is dynamo_type.Item for member in value):
+            return [_shared(member) for member in value]
+        return copy.deepcopy(value, memo)
+
+
+_moto_value_size = dynamo_type.DynamoType.size
+_moto_item_size = dynamo_type.Item.size
+_SETS = {"SS": "S", "NS": "N", "BS": "B"}
+_DynamoType = dynamo_type.DynamoType
+
+
+def _value_size(value: dynamo_type.DynamoType) -> int:
+    """moto's `DynamoType.size`, without re-wrapping every member of a map in a new DynamoType (which copies
+    its whole subtree) to ask its size: a query counts each item's size twice, and a campaign holds maps."""
+    kind, inner = value.type, value.value
+    if kind == "N":
+        return len(str(inner))
+    if kind in _SETS:
+        return sum(_value_size(dynamo_type.DynamoType({_SETS[kind]: member})) for member in inner)
+    if kind == "L":
+        return sum(_value_size(member) for member in inner)
+    if kind == "M":
+        return sum(
+            bytesize(name)
+            + _value_size(member if type(member) is dynamo_type.DynamoType else dynamo_type.DynamoType(member))
+            for name, member in inner.items()
+        )
+    if isinstance(inner, bool):
+        return 1
+    return bytesize(inner)
+
+
+def _item_size(item: dynamo_type.Item) -> int:
+    return sum(bytesize(name) + _value_size(value) for name, value in item.attrs.items())
+
+
 # moto's BaseModel keeps every instance it ever made in a class-level list (for its dashboard, which the local
 # platform does not serve). For DynamoDB and SQS that is every item copy a read or a query made and every
 # message: a read-only load grew the platform by ~0.1 MB a request, kept for good (issue 14, memory).
@@ -252,6 +312,9 @@ def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
     dynamo_type.Item.project = _project  # type: ignore[method-assign]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    dynamo_type.DynamoType.size = _value_size  # type: ignore[method-assign,assignment]
+    dynamo_type.Item.size = _item_size  # type: ignore[method-assign,assignment]
+    dynamo_table.copy = _ResultCopy  # type: ignore[attr-defined,assignment]
     dynamo_responses.install()
     dynamo_requests.install()
     # moto lists a handler class's methods (inspect.getmembers) on every request; the classes never change

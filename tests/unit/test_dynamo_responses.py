@@ -1,8 +1,8 @@
 """The emulator's shortcuts in moto's and botocore's DynamoDB code give what their own code gives
-(local.dynamo_responses, local.dynamo_requests, local.emulator._project, local.emulator._item_init): items
-turned into plain values, attribute values written and parsed directly vs the model-driven walks (answers and
-requests), a projection of top-level names vs
-moto's round trip through plain JSON, and an item's size checked once vs on every attribute."""
+(local.dynamo_responses, local.dynamo_requests, local.emulator): items turned into plain values, attribute
+values written and parsed directly vs the model-driven walks (answers and requests), a projection of top-level
+names vs moto's round trip through plain JSON, an item's size checked once vs on every attribute, an item's
+size without re-wrapping its maps, and a query's found items copied one level."""
 
 from __future__ import annotations
 
@@ -24,7 +24,17 @@ from moto.dynamodb.models.utilities import dynamo_to_dict
 
 from local.dynamo_requests import _original_parse_map, _original_parse_structure, _parse_map, _parse_structure
 from local.dynamo_responses import DynamoJSONSerializer, _handle_structure, _original_handle_structure, plain
-from local.emulator import _item_init, _moto_item_init, _moto_project, _project
+from local.emulator import (
+    _item_init,
+    _item_size,
+    _moto_item_init,
+    _moto_item_size,
+    _moto_project,
+    _moto_value_size,
+    _project,
+    _ResultCopy,
+    _value_size,
+)
 
 _SERVICE = get_service_model("dynamodb")
 _names = st.text(min_size=1, max_size=8)
@@ -171,3 +181,26 @@ def test_requests_are_parsed_as_moto_parses_them(item: dict[str, Any], more: lis
 
 def _b64(value: Any) -> str:
     return base64.b64encode(value).decode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(item=_items)
+def test_an_item_s_size_is_moto_s(item: dict[str, Any]) -> None:
+    stored = dynamo_type.Item(dynamo_type.DynamoType({"S": "pk"}), None, {"pk": {"S": "pk"}, **item})
+    assert _item_size(stored) == _moto_item_size(stored)
+    for value in stored.attrs.values():
+        assert _value_size(value) == _moto_value_size(value)
+
+
+def test_a_found_item_is_copied_one_level_and_anything_else_deep() -> None:
+    stored = dynamo_type.Item(
+        dynamo_type.DynamoType({"S": "pk"}), None, {"pk": {"S": "pk"}, "m": {"M": {"a": {"N": "1"}}}}
+    )
+    (found,) = _ResultCopy.deepcopy([stored])
+    assert found is not stored and found.attrs is not stored.attrs
+    assert dynamo_to_dict(found.attrs) == dynamo_to_dict(stored.attrs)
+    del found.attrs["m"]  # a projection or an index drops attributes from its copy, never from the table
+    assert "m" in stored.attrs
+    table_items = {"pk": stored}  # a backup copies a table's items: deep
+    backup = _ResultCopy.deepcopy(table_items)
+    assert backup["pk"] is not stored and backup["pk"].attrs["m"] is not stored.attrs["m"]

@@ -727,6 +727,7 @@ class DynamoCampaigns:
             limit=limit,
             last_evaluated_key=start,
             scan_index_forward=False,
+            attributes_to_get=_READ_ATTRIBUTES,  # not the batch ids a running campaign has applied
         )
         items = [to_campaign(item) for item in result]
         return items, encode_cursor(result.last_evaluated_key) if len(items) == limit else None
