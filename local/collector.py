@@ -5,10 +5,10 @@ local platform holds about a million that never become garbage (imported modules
 moto's backends, the functions' clients), so each one took 1.1–2.0 s on the shared machine and came every
 30–45 s under a read load: every request in flight waited for it, and the reads' p99 clustered at 1.3 s.
 
-- At the start, the platform makes what it would make at each function's first request and keep for good
-  (`warm_up`), then freezes what exists (`gc.freeze`): collections no longer walk it. Frozen objects are
-  still freed by reference counting when they go; only a reference cycle among them would no longer be
-  found, and they live as long as the process.
+- While the platform starts serving (in this thread: the start is no slower), it makes what it would make at
+  each function's first request and keep for good (`warm_up`), then freezes what exists (`gc.freeze`):
+  collections no longer walk it. Frozen objects are still freed by reference counting when they go; only a
+  reference cycle among them would no longer be found, and they live as long as the process.
 - Automatic full collections are off (the young generations still collect automatically). This thread runs
   one when no API request has been in flight for `QUIET_SECONDS`, at most every `EVERY_SECONDS`, and at the
   latest `AT_MOST_SECONDS` after the last (a load that never pauses), and only once young collections have
@@ -121,18 +121,25 @@ class QuietCollector:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="quiet-collector", daemon=True)
         self._last = time.monotonic()
+        self._warm = True
+        self.frozen = threading.Event()  # set once the warmed-up platform is frozen
 
     def start(self, *, warm: bool = True) -> QuietCollector:
-        if warm:
+        """In its own thread, so the platform serves meanwhile: warm up, freeze, then collect when quiet."""
+        self._warm = warm
+        self._thread.start()
+        return self
+
+    def _freeze(self) -> None:
+        if self._warm:
             warm_up()
         gc.collect()
         gc.freeze()
         young, middle, _ = self._thresholds
         gc.set_threshold(young, middle, _NEVER)
         self._last = time.monotonic()
-        self._thread.start()
+        self.frozen.set()
         LOG.info("%d objects frozen; full collections when the API is quiet", gc.get_freeze_count())
-        return self
 
     def stop(self) -> None:
         self._stop.set()
@@ -142,6 +149,11 @@ class QuietCollector:
         gc.unfreeze()
 
     def _run(self) -> None:
+        try:
+            self._freeze()
+        except Exception:  # the platform runs on with CPython's own collections
+            LOG.exception("could not warm up and freeze the platform")
+            return
         while not self._stop.wait(self.quiet_seconds / 2):
             now = time.monotonic()
             if due(

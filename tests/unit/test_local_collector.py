@@ -61,6 +61,7 @@ def test_start_freezes_and_turns_automatic_full_collections_off_until_stop() -> 
     frozen_before = gc.get_freeze_count()
     collector = QuietCollector(ApiActivity(), every_seconds=0.0, quiet_seconds=0.01).start(warm=False)
     try:
+        assert collector.frozen.wait(10)
         assert gc.get_freeze_count() > frozen_before
         assert gc.get_threshold()[:2] == thresholds[:2]
         assert gc.get_threshold()[2] > 10**6
