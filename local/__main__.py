@@ -164,7 +164,9 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
         runtime = LocalRuntime(settings, resuming=not resumed.fresh).start()
         try:
             token = seed_admin().secret if find_admin() is None else None
-            collector = QuietCollector().start()  # full collections off the API's path (local.collector)
+            # full collections off the API's path (local.collector); no warm-up: it imported every handler in
+            # parallel with the first requests, and a restarted platform answered one of them 500 (decisions.md)
+            collector = QuietCollector().start(warm=False)
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
             url = f"http://{args.host}:{args.port}"
             banner = _banner(url, token, resumed.clock.now(), folder.path, resumed)

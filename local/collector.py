@@ -5,8 +5,9 @@ local platform holds about a million that never become garbage (imported modules
 moto's backends, the functions' clients), so each one took 1.1–2.0 s on the shared machine and came every
 30–45 s under a read load: every request in flight waited for it, and the reads' p99 clustered at 1.3 s.
 
-- While the platform starts serving (in this thread: the start is no slower), it makes what it would make at
-  each function's first request and keep for good (`warm_up`), then freezes what exists (`gc.freeze`):
+- While the platform starts serving (in this thread: the start is no slower), it can make what it would make at
+  each function's first request and keep for good (`warm_up`; `make run` does not, see docs/decisions.md,
+  "make run's collector without its warm-up"), then freezes what exists (`gc.freeze`):
   collections no longer walk it. Frozen objects are still freed by reference counting when they go; only a
   reference cycle among them would no longer be found, and they live as long as the process.
 - Automatic full collections are off (the young generations still collect automatically). This thread runs

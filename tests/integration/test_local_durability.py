@@ -152,7 +152,13 @@ class Platform:
             raise Down(str(error)) from error
         finally:
             connection.close()
-        return response.status, json.loads(raw) if raw else None
+        try:
+            return response.status, json.loads(raw) if raw else None
+        except ValueError as error:  # not our error shape: what the platform said about it is in its output
+            time.sleep(2)  # (its traceback may still be on its way through the pipe)
+            tail = "".join(self.output[-60:])
+            said = f"{method} {path} answered {response.status} {raw[:200]!r}; the platform:\n{tail}"
+            raise AssertionError(said) from error
 
     def ok(self, method: str, path: str, token: str, body: Any = None) -> Any:
         status, answer = self.call(method, path, token, body)
