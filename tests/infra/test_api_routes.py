@@ -22,7 +22,9 @@ def _new_app(stage: str, monkeypatch: pytest.MonkeyPatch) -> APIGatewayRestResol
 
     monkeypatch.setenv("JARCHI_STAGE", stage)
     reset_settings()
-    return new_app()
+    app = new_app()
+    app.include_every_router()  # what the deployment serves, not what its requests so far needed
+    return app
 
 
 def served_routes(app: APIGatewayRestResolver) -> set[tuple[str, str]]:
