@@ -22,6 +22,7 @@ from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models.utilities import dynamo_to_dict
 
+from local import dynamo_responses
 from local.dynamo_requests import _original_parse_map, _original_parse_structure, _parse_map, _parse_structure
 from local.dynamo_responses import DynamoJSONSerializer, _handle_structure, _original_handle_structure, plain
 from local.emulator import (
@@ -77,7 +78,12 @@ def _body(serializer_class: type[JSONSerializer], operation: str, result: Any) -
         pretty_print=False,
         value_picker=XFormedAttributePicker(response_transformers=None),
     )
-    body: str = serializer.serialize(result)["body"]
+    handed_over = dynamo_responses._HANDED_OVER
+    dynamo_responses._HANDED_OVER = frozenset()  # the text a read's answer would be (tests/unit/test_dynamo_reads.py)
+    try:
+        body: str = serializer.serialize(result)["body"]
+    finally:
+        dynamo_responses._HANDED_OVER = handed_over
     return body
 
 

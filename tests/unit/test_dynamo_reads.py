@@ -1,0 +1,194 @@
+"""The emulator's shortcuts on DynamoDB reads (local.emulator, local.dynamo_responses) answer what moto answers
+without them: the same items, pages and keys, through a real moto-backed client (issue 14, the read latency)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import table as dynamo_table
+
+from local import dynamo_responses, emulator
+
+_REGION = "eu-central-1"
+_TABLE = "reads"
+_names = st.sampled_from(["a", "b", "c", "name", "n"])
+_scalars = st.one_of(
+    st.builds(lambda s: {"S": s}, st.text(max_size=8)),
+    st.builds(lambda n: {"N": str(n)}, st.integers(-1000, 1000)),
+    st.builds(lambda b: {"B": b}, st.binary(max_size=8)),
+    st.builds(lambda b: {"BOOL": b}, st.booleans()),
+    st.just({"NULL": True}),
+    st.builds(lambda s: {"SS": sorted(s)}, st.sets(st.text(min_size=1, max_size=4), min_size=1, max_size=3)),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.builds(lambda m: {"M": m}, st.dictionaries(_names, inner, max_size=3))
+        | st.builds(lambda items: {"L": items}, st.lists(inner, max_size=3))
+    ),
+    max_leaves=8,
+)
+# items of a few partitions, each with an index key (some without: a sparse index)
+_items = st.lists(
+    st.tuples(
+        st.sampled_from(["p1", "p2", "p3"]),
+        st.integers(0, 30),
+        st.one_of(st.none(), st.sampled_from(["g1", "g2"])),
+        st.dictionaries(_names, _values, max_size=4),
+    ),
+    max_size=25,
+    unique_by=lambda row: (row[0], row[1]),
+)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    emulator.set_fake_credentials(_REGION)
+    emulator.install_request_serialisation()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=_REGION)
+        dynamodb.create_table(
+            TableName=_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+                {"AttributeName": "g", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+        yield dynamodb
+
+
+def _fill(client: Any, rows: list[tuple[str, int, str | None, dict[str, Any]]]) -> None:
+    for page in client.get_paginator("scan").paginate(TableName=_TABLE):
+        for item in page["Items"]:
+            client.delete_item(TableName=_TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+    for pk, sk, g, attrs in rows:
+        item = {**attrs, "pk": {"S": pk}, "sk": {"N": str(sk)}}
+        if g is not None:
+            item["g"] = {"S": g}
+        client.put_item(TableName=_TABLE, Item=item)
+
+
+def _reads(client: Any, limit: int, forward: bool) -> list[Any]:
+    """Every read shape the platform sends: GetItem (projected or not), BatchGetItem, Query on the table and on
+    an index (limited, backwards, from a start key, with a filter), Scan."""
+    answers: list[Any] = []
+
+    def call(operation: str, **arguments: Any) -> None:
+        try:
+            answer = getattr(client, operation)(**arguments)
+        except client.exceptions.ClientError as error:
+            answers.append((operation, "error", error.response["Error"]))
+            return
+        answer.pop("ResponseMetadata")
+        answers.append((operation, answer))
+
+    key = {"pk": {"S": "p1"}, "sk": {"N": "3"}}
+    call("get_item", TableName=_TABLE, Key=key, ConsistentRead=True)
+    call("get_item", TableName=_TABLE, Key=key, ProjectionExpression="a, #n", ExpressionAttributeNames={"#n": "n"})
+    call("batch_get_item", RequestItems={_TABLE: {"Keys": [key, {"pk": {"S": "p2"}, "sk": {"N": "1"}}]}})
+    call("get_item", TableName="no-such-table", Key=key)
+    for pk in ("p1", "p2", "p4"):
+        call(
+            "query",
+            TableName=_TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            Limit=limit,
+            ScanIndexForward=forward,
+        )
+    for g in ("g1", "g2"):
+        arguments: dict[str, Any] = {
+            "TableName": _TABLE,
+            "IndexName": "by_g",
+            "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": g}},
+            "Limit": limit,
+            "ScanIndexForward": forward,
+        }
+        first = client.query(**arguments)
+        call("query", **arguments)
+        if "LastEvaluatedKey" in first:
+            call("query", **arguments, ExclusiveStartKey=first["LastEvaluatedKey"])
+        call("query", **{**arguments, "FilterExpression": "attribute_exists(a)"})
+    call("scan", TableName=_TABLE, Limit=limit)
+    return answers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_items, limit=st.integers(1, 6), forward=st.booleans())
+def test_reads_answer_what_moto_answers_without_the_shortcuts(
+    client: Any, monkeypatch: pytest.MonkeyPatch, rows: Any, limit: int, forward: bool
+) -> None:
+    _fill(client, rows)
+    ours = _reads(client, limit, forward)
+    with monkeypatch.context() as moto_s:
+        moto_s.setattr(dynamo_responses, "_HANDED_OVER", frozenset())  # answers as JSON text, parsed back
+        moto_s.setattr(dynamo_table.Table, "query", emulator._moto_query)  # sizes counted each time asked
+        moto_s.setattr(dynamo_table.Table, "scan", emulator._moto_scan)
+        moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
+        assert ours == _reads(client, limit, forward)
+
+
+def test_a_page_ends_at_one_megabyte_as_moto_s_does(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    padding = "x" * 300_000  # four items are over the 1 MB a page may hold
+    _fill(client, [("p1", sk, "g1", {"pad": {"S": padding}}) for sk in range(7)])
+    ours = _reads(client, 10, True)
+    with monkeypatch.context() as moto_s:
+        moto_s.setattr(dynamo_table.Table, "query", emulator._moto_query)
+        moto_s.setattr(dynamo_table.Table, "scan", emulator._moto_scan)
+        assert ours == _reads(client, 10, True)
+    pages = [answer[1] for answer in ours if answer[0] == "query" and len(answer) == 2 and answer[1]["Count"]]
+    page = pages[0]
+    assert page["Count"] == 3 and "LastEvaluatedKey" in page
+
+
+def test_a_read_s_answer_is_handed_over_not_written(client: Any) -> None:
+    _fill(client, [("p1", 1, None, {"a": {"B": b"\x00\xff"}})])
+    bodies: list[bytes] = []
+
+    def keep_body(response_dict: dict[str, Any], **_: Any) -> None:
+        bodies.append(response_dict["body"])
+
+    client.meta.events.register("before-parse.dynamodb.GetItem", keep_body)
+    try:
+        answer = client.get_item(TableName=_TABLE, Key={"pk": {"S": "p1"}, "sk": {"N": "1"}})
+    finally:
+        client.meta.events.unregister("before-parse.dynamodb.GetItem", keep_body)
+    assert answer["Item"]["a"] == {"B": b"\x00\xff"}
+    assert bodies == [b'{"__jarchi_local_answer__": ' + bodies[0].split(b": ")[1]]  # only the number
+    assert not dynamo_responses._answers()  # taken by the parser
+
+
+def test_an_item_s_size_is_counted_once_per_read_and_again_after_it_changed() -> None:
+    item = dynamo_type.Item(dynamo_type.DynamoType({"S": "pk"}), None, {"pk": {"S": "pk"}, "a": {"S": "abc"}})
+    seen: list[int] = []
+
+    def read(table: Any) -> None:
+        seen.extend([item.size(), item.size()])
+        item.attrs["a"] = dynamo_type.DynamoType({"S": "abcdef"})  # (never inside a real read: the lock)
+        seen.append(item.size())
+
+    emulator.install_request_serialisation()
+    emulator._sizes_counted_once(read)(None)
+    assert seen == [emulator._moto_item_size(item) - 3] * 3  # once, whatever changed meanwhile
+    assert item.size() == emulator._moto_item_size(item)  # outside a read: counted as it is now
