@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.signers import RequestSigner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
@@ -146,6 +147,7 @@ def test_reads_answer_what_moto_answers_without_the_shortcuts(
         moto_s.setattr(dynamo_table.Table, "query", emulator._moto_query)  # sizes counted each time asked
         moto_s.setattr(dynamo_table.Table, "scan", emulator._moto_scan)
         moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
+        moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
         assert ours == _reads(client, limit, forward)
 
 
@@ -192,3 +194,18 @@ def test_an_item_s_size_is_counted_once_per_read_and_again_after_it_changed() ->
     emulator._sizes_counted_once(read)(None)
     assert seen == [emulator._moto_item_size(item) - 3] * 3  # once, whatever changed meanwhile
     assert item.size() == emulator._moto_item_size(item)  # outside a read: counted as it is now
+
+
+def test_dynamodb_requests_go_out_unsigned_and_others_signed(client: Any) -> None:
+    headers: list[dict[str, Any]] = []
+
+    def keep_headers(request: Any, **_: Any) -> None:
+        headers.append(dict(request.headers))
+
+    sqs = boto3.client("sqs", region_name=_REGION)
+    for one in (client, sqs):
+        one.meta.events.register_first("before-send", keep_headers)
+    client.describe_table(TableName=_TABLE)
+    sqs.list_queues()
+    assert "Authorization" not in headers[0]
+    assert headers[1]["Authorization"].startswith(b"AWS4-HMAC-SHA256")
