@@ -10,11 +10,10 @@ from typing import ClassVar
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
 from jarchi.accounts.models import Account, AccountChanges, AccountStatus, AccountType, Token, TokenRevocation
 from jarchi.errors import Conflict
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
+from jarchi.store.base import ReadModel, decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import ACCOUNTS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
@@ -45,7 +44,7 @@ class _ByTokenHash(GlobalSecondaryIndex["TokenItem"]):  # type: ignore[no-untype
     token_hash = UnicodeAttribute(hash_key=True)
 
 
-class AccountItem(Model):
+class AccountItem(ReadModel):
     Meta = table_meta(ACCOUNTS)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -70,7 +69,7 @@ class AccountItem(Model):
     by_parent = _ByParent()
 
 
-class TokenItem(Model):
+class TokenItem(ReadModel):
     Meta = table_meta(ACCOUNTS)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

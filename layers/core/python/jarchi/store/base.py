@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from pynamodb.constants import BATCH_WRITE_PAGE_LIMIT
+from pynamodb.attributes import AttributeContainer, NumberAttribute
+from pynamodb.constants import BATCH_WRITE_PAGE_LIMIT, NULL, NUMBER
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
@@ -28,6 +30,45 @@ class _BoundMeta(type):
     @property
     def region(cls) -> str:
         return get_settings().region
+
+
+_Read = TypeVar("_Read", bound="ReadModel")
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _number(text: str) -> Any:
+    """`NumberAttribute.deserialize` (`json.loads`), integers without the JSON decoder."""
+    return int(text) if _INTEGER.fullmatch(text) else json.loads(text)
+
+
+class ReadModel(Model):
+    """A pynamodb model whose items read back in one pass over its attributes: the same instance pynamodb builds
+    (`AttributeContainer._instantiate`), without setting every default twice (once by the constructor, once more
+    before the item's own values) and assigning each stored value over it. For the API's hot reads (campaigns,
+    tokens, accounts): pynamodb's way was ~20 % of the CPU of a list of 20 campaigns (issue 14, the read
+    latency). Each value still goes through its attribute's `deserialize` and `__set__`."""
+
+    @classmethod
+    def _instantiate(cls: type[_Read], attribute_values: dict[str, dict[str, Any]]) -> _Read:
+        if cls._get_discriminator_attribute() is not None:  # (none of ours: pynamodb's way)
+            instance: _Read = AttributeContainer._instantiate.__func__(cls, attribute_values)  # type: ignore[attr-defined]
+            return instance
+        instance = cls.__new__(cls)
+        instance.attribute_values = {}
+        for attribute in cls.get_attributes().values():
+            stored = attribute_values.get(attribute.attr_name)
+            if stored and NULL not in stored:
+                if type(attribute) is NumberAttribute:
+                    value = _number(stored[NUMBER])
+                else:
+                    value = attribute.deserialize(attribute.get_value(stored))
+            else:
+                default = attribute.default
+                value = default() if callable(default) else default
+                if value is None:
+                    continue
+            attribute.__set__(instance, value)
+        return instance
 
 
 def table_meta(spec: TableSpec) -> Any:

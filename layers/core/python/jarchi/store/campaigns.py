@@ -72,7 +72,7 @@ from jarchi.clock import iso
 from jarchi.compliance.quality import QualityBand, QualityCheck, QualityCounters, StopReason
 from jarchi.errors import InsufficientCredit
 from jarchi.store import ledger as ledger_store
-from jarchi.store.base import decode_cursor, encode_cursor, table_meta, updated_if
+from jarchi.store.base import ReadModel, decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
@@ -107,7 +107,7 @@ class _AwaitingReview(GlobalSecondaryIndex["CampaignItem"]):  # type: ignore[no-
 REVIEW_QUEUE = "moderation"
 
 
-class CampaignItem(Model):
+class CampaignItem(ReadModel):
     Meta = table_meta(CAMPAIGNS)
     id = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
