@@ -143,13 +143,90 @@ def _parse_body_as_json(parser: Any, body_contents: Any) -> Any:
     return _original_parse_body_as_json(parser, body_contents)
 
 
+class _ParsedItem(dict[str, Any]):
+    """An item of a handed-over answer, already in the form botocore's parser gives (its walk is skipped)."""
+
+    __slots__ = ()
+
+
+def _parsed_bytes(value: Any) -> bytes:
+    return base64.b64decode(_blob(value))
+
+
+def _parsed_strings(values: Any) -> list[Any]:
+    if type(values) is not list:
+        raise _Unsupported
+    return [_string(value) for value in values]
+
+
+def _parsed_blobs(values: Any) -> list[Any]:
+    if type(values) is not list:
+        raise _Unsupported
+    return [_parsed_bytes(value) for value in values]
+
+
+def _answered_map(values: Any) -> dict[str, Any]:
+    if type(values) is not dict:
+        raise _Unsupported
+    return {name: parsed_value(value) for name, value in values.items() if value is not None}
+
+
+def _answered_list(values: Any) -> list[Any]:
+    if type(values) is not list:
+        raise _Unsupported
+    return [parsed_value(value) for value in values]
+
+
+_PARSED: dict[str, Any] = {
+    "S": _string,
+    "N": _string,
+    "B": _parsed_bytes,
+    "BOOL": _boolean,
+    "NULL": _boolean,
+    "SS": _parsed_strings,
+    "NS": _parsed_strings,
+    "BS": _parsed_blobs,
+    "M": _answered_map,
+    "L": _answered_list,
+}
+
+
+def parsed_value(value: Any) -> dict[str, Any]:
+    """An `AttributeValue` as botocore's parser gives it back from what `attribute_value` writes, in one pass
+    (raises `_Unsupported` when unsure: the answer then goes as text)."""
+    if type(value) is not dict:
+        raise _Unsupported
+    out: dict[str, Any] = {}
+    for kind, member in value.items():
+        if member is None:
+            continue
+        parse = _PARSED.get(kind)
+        if parse is None:
+            raise _Unsupported
+        out[kind] = parse(member)
+    return out
+
+
+_original_handle_map = botocore_parsers.BaseJSONParser._handle_map  # type: ignore[attr-defined]
+
+
+def _handle_map(parser: Any, shape: Any, value: Any) -> Any:
+    if type(value) is _ParsedItem:
+        return dict(value)
+    return _original_handle_map(parser, shape, value)
+
+
 class DynamoJSONSerializer(moto_serialize.JSONSerializer):
-    """moto's JSON serialiser, with attribute values written directly (and the reads' answers handed over)."""
+    """moto's JSON serialiser, with attribute values written directly (and the reads' answers handed over, their
+    items already parsed)."""
+
+    def _hands_over(self) -> bool:
+        return self.operation_model.name in _HANDED_OVER and not self.pretty_print
 
     def _serialized_result_to_response(
         self, resp: Any, result: Any, shape: Any, serialized_result: MutableMapping[str, Any]
     ) -> Any:
-        if self.operation_model.name not in _HANDED_OVER or self.pretty_print:
+        if not self._hands_over():
             return super()._serialized_result_to_response(resp, result, shape, serialized_result)
         resp["body"] = _hand_over(serialized_result)
         resp["headers"]["Content-Type"] = self._get_protocol_specific_content_type()
@@ -158,6 +235,12 @@ class DynamoJSONSerializer(moto_serialize.JSONSerializer):
     def _serialize(self, serialized: MutableMapping[str, Any], value: Any, shape: Any, key: str) -> None:
         if key and type(value) is dict and _holds_attribute_values(shape):
             try:
+                if shape.type_name == "map" and self._hands_over():  # an item, as the parser would give it
+                    parsed = _ParsedItem(
+                        {name: parsed_value(member) for name, member in value.items() if member is not None}
+                    )
+                    serialized[self.get_serialized_name(shape, key)] = parsed
+                    return
                 if shape.type_name == "map":  # an item: every attribute at once
                     written = {name: attribute_value(member) for name, member in value.items() if member is not None}
                 else:
@@ -283,3 +366,4 @@ def install() -> None:
     moto_dynamodb_responses.dynamo_to_dict = plain  # type: ignore[attr-defined,assignment]  # DynamoResult's
     botocore_parsers.BaseJSONParser._handle_structure = _handle_structure  # type: ignore[attr-defined]
     botocore_parsers.BaseJSONParser._parse_body_as_json = _parse_body_as_json  # type: ignore[attr-defined]
+    botocore_parsers.BaseJSONParser._handle_map = _handle_map  # type: ignore[attr-defined]
