@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models import table as dynamo_table
+from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
 from local import dynamo_responses, emulator
 
@@ -209,3 +210,12 @@ def test_dynamodb_requests_go_out_unsigned_and_others_signed(client: Any) -> Non
     sqs.list_queues()
     assert "Authorization" not in headers[0]
     assert headers[1]["Authorization"].startswith(b"AWS4-HMAC-SHA256")
+
+
+@settings(max_examples=100, deadline=None)
+@given(word=st.one_of(st.text(max_size=8).map(str.upper), st.sampled_from(["NAME", "STATUS", "TTL", "COUNT", "ID"])))
+def test_a_reserved_word_is_one_of_moto_s_list(word: str) -> None:
+    emulator.install_request_serialisation()
+    words = ReservedKeywords.get_reserved_keywords()
+    assert isinstance(words, emulator._Keywords)
+    assert (word in words) == (word in list(words)) == (word in ReservedKeywords._get_reserved_keywords())
