@@ -43,7 +43,7 @@ def child(rows: int, file_format: str) -> dict[str, Any]:
     from jarchi.campaigns.ports import CampaignPorts
     from jarchi.campaigns.statuses import CampaignStatus
     from jarchi.channels import Category, Channel
-    from jarchi.reports.exports import ExportPorts, run_export
+    from jarchi.reports.export_writing import ExportPorts, run_export
     from jarchi.reports.files import FileFormat
     from jarchi.reports.ports import ExportRecord, ExportStatus
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jarchi import wiring
 from jarchi.configuration import check_configuration
-from jarchi.reports.exports import run_export
+from jarchi.reports.export_writing import run_export
 
 wiring.install()
 check_configuration()  # a bad setting stops the cold start with a message naming its key (R-RUN-6)

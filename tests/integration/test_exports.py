@@ -17,7 +17,7 @@ from jarchi import clock as jarchi_clock
 from jarchi.clock import LocalClock
 from jarchi.ids import new_id
 from jarchi.reports import exports
-from jarchi.reports.exports import ExportPorts, run_export
+from jarchi.reports.export_writing import ExportPorts, run_export
 from jarchi.reports.files import FileFormat
 from jarchi.reports.ports import ExportRecord, ExportStatus
 from jarchi.resources import EXPORTS_QUEUE

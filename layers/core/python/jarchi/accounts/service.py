@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from types import ModuleType
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import phonenumbers
 
 from jarchi import clock
 from jarchi.accounts import access, policy
@@ -59,8 +58,16 @@ def _check_profile(name: str | None, timezone: str | None, default_region: str |
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise Unprocessable("invalid_timezone", f"unknown time zone {timezone!r}") from error
-    if default_region is not None and default_region not in phonenumbers.SUPPORTED_REGIONS:
+    if default_region is not None and default_region not in _phonenumbers().SUPPORTED_REGIONS:
         raise Unprocessable("invalid_region", f"unknown phone region {default_region!r}")
+
+
+def _phonenumbers() -> ModuleType:
+    """phonenumbers (its metadata: ~40 ms), for the profile checks that use it: not on the path of a request's token
+    check, nor of the functions that read accounts (issue 10, cold start)."""
+    import phonenumbers
+
+    return phonenumbers
 
 
 def _new_account(request: NewAccount, parent: Account | None) -> Account:
@@ -151,13 +158,15 @@ MAX_RECIPIENT_LIMIT = 1_000_000
 
 def _is_e164(number: str) -> bool:
     """A valid number written as E.164 (+, country code, number; nothing else)."""
+    phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_valid_number(parsed) and (
+    valid: bool = phonenumbers.is_valid_number(parsed) and (
         phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
     )
+    return valid
 
 
 def update_account(

@@ -22,13 +22,14 @@ import boto3
 from botocore.exceptions import ClientError
 
 from jarchi import clock
-from jarchi.audiences.ports import PresignedUpload
-from jarchi.reports.files import FileFormat
 from jarchi.resources import EXPORTS_BUCKET, LISTS_BUCKET, MEDIA_BUCKET, RECORDINGS_BUCKET, BucketSpec
 from jarchi.settings import get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the audiences' port is imported where an upload is presigned: not by exports, recordings
     from mypy_boto3_s3.client import S3Client
+
+    from jarchi.audiences.ports import PresignedUpload
+    from jarchi.reports.files import FileFormat
 
 UPLOAD_URL_SECONDS = 15 * 60
 STREAM_CHUNK_BYTES = 1 << 20
@@ -148,6 +149,8 @@ def get_list_object(key: str) -> bytes | None:
 
 def presign_list_upload(key: str, seconds: int = UPLOAD_URL_SECONDS) -> PresignedUpload:
     """A URL the client PUTs the file to (no content type is signed: any is accepted)."""
+    from jarchi.audiences.ports import PresignedUpload
+
     url = _s3().generate_presigned_url(
         "put_object", Params={"Bucket": _bucket(LISTS_BUCKET), "Key": key}, ExpiresIn=seconds
     )

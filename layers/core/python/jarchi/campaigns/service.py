@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -19,10 +19,8 @@ from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import SEGMENT, reseller_margins
-from jarchi.campaigns.callbacks import CALLBACK_SLOT
 from jarchi.campaigns.caller_id_service import account_pool
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, PreparedRecipient, audience_of, prepare_campaign
-from jarchi.campaigns.follow_ups import follow_up_seq, recipient_of_follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
     IN_PROGRESS,
@@ -39,7 +37,6 @@ from jarchi.campaigns.models import (
     CampaignProgress,
     CampaignSettings,
     Comment,
-    FollowUpSent,
     NewAudience,
     PartKind,
     RecipientState,
@@ -48,6 +45,7 @@ from jarchi.campaigns.models import (
 from jarchi.campaigns.pacing import validate_speed
 from jarchi.campaigns.parts import PART_KINDS, renumbered, retried, unfinished
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
+from jarchi.campaigns.reading import part_states
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
     SETTLED_STATUSES,
@@ -335,67 +333,6 @@ def recipients_page(
 RECIPIENT_STATUSES = (PENDING, IN_PROGRESS, *(outcome.value for outcome in Outcome))
 FILTER_PAGE = 500
 FILTER_WALK = 1_000
-
-
-def part_states(campaign: Campaign, part: int, first: int, count: int, *, ports: CampaignPorts) -> list[RecipientState]:
-    """Recipients `first .. first + count - 1` of a part: the stored state where there is one, else in
-    progress behind the admission pointer and pending ahead of it (an earlier part's unstored recipients were
-    never admitted: pending)."""
-    record = campaign.all_parts()[part]
-    admitted_below = campaign.progress.next_seq if part == campaign.progress.part else 0
-    base = part * PART_STRIDE
-    entries = ports.recipients.read_audience(
-        record.audience_key, base + first, min(count, max(record.total - first, 0))
-    )
-    stored = ports.recipients.load_many(campaign.id, (e.seq for e in entries)) if entries else {}
-
-    def state(entry: AudienceEntry) -> RecipientState:
-        unrecorded = IN_PROGRESS if entry.seq - base < admitted_below else PENDING
-        return stored.get(entry.seq) or RecipientState.unrecorded(campaign.id, entry, unrecorded)
-
-    states = [state(e) for e in entries]
-    if campaign.channel is Channel.VOICE and entries:
-        states = _with_beside(ports, campaign, states)
-    return states
-
-
-def _with_beside(ports: CampaignPorts, campaign: Campaign, states: list[RecipientState]) -> list[RecipientState]:
-    """Each recipient's follow-up SMS and callbacks, stored beside it under negative sort keys
-    (`follow_up_seq`)."""
-    slots = [*range(len(campaign.settings.follow_ups)), CALLBACK_SLOT]
-    stored = ports.recipients.load_many(campaign.id, [follow_up_seq(s.seq, slot) for s in states for slot in slots])
-    by_recipient: dict[int, list[FollowUpSent]] = {}
-    callbacks: dict[int, RecipientState] = {}
-    for key in sorted(stored, reverse=True):
-        seq, slot = recipient_of_follow_up_seq(key)
-        found = stored[key]
-        if slot == CALLBACK_SLOT:
-            callbacks[seq] = found
-            continue
-        by_recipient.setdefault(seq, []).append(
-            FollowUpSent(slot, found.reason, found.status, found.cost, found.delivery_status, found.updated_at)
-        )
-    return [
-        replace(
-            s,
-            follow_ups=tuple(by_recipient.get(s.seq, ())),
-            callbacks=callbacks[s.seq].callbacks if s.seq in callbacks else 0,
-            callbacks_refused=callbacks[s.seq].callbacks_refused if s.seq in callbacks else 0,
-            callback_at=callbacks[s.seq].updated_at if s.seq in callbacks else None,
-        )
-        for s in states
-    ]
-
-
-def every_recipient(
-    campaign: Campaign, *, page: int = 1_000, ports: CampaignPorts | None = None
-) -> Iterator[tuple[int, RecipientState]]:
-    """Every part's recipients with their part, in order, one page in memory at a time (exports)."""
-    ports = ports or CampaignPorts.wired()
-    for record in campaign.all_parts():
-        for first in range(0, record.total, page):
-            for state in part_states(campaign, record.part, first, page, ports=ports):
-                yield record.part, state
 
 
 OWNER_REQUEST = "owner_request"

@@ -29,11 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from jarchi.accounts.reach import Refusal
 from jarchi.attempts import VOTE_AD_OPT_OUT, Outcome
 from jarchi.channels import Category
+
+if TYPE_CHECKING:  # a field's type only: the reach rules (phonenumbers) load where numbers are judged
+    from jarchi.accounts.reach import Refusal
 
 AD_CAP_PERIOD: Final = timedelta(hours=24)
 CAPPED_CATEGORIES: Final = frozenset({Category.ADVERTISING})

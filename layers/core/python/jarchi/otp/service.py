@@ -39,7 +39,8 @@ from jarchi.audiences.numbers import normalise_number, number_info, recipient_ti
 from jarchi.campaigns.draft import CampaignDraft
 from jarchi.campaigns.models import IN_PROGRESS, PENDING
 from jarchi.campaigns.ports import CampaignPorts
-from jarchi.campaigns.service import create_campaign, part_states
+from jarchi.campaigns.reading import part_states
+from jarchi.campaigns.service import create_campaign
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso

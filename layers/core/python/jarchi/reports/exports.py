@@ -11,9 +11,7 @@ is read: its export writes up to 10,001 rows and, past 10,000, queues the backgr
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Final
 
@@ -21,42 +19,25 @@ from jarchi import clock
 from jarchi.accounts.models import Caller
 from jarchi.accounts.policy import require_not_demo
 from jarchi.accounts.service import listed_account_id, visible_account
-from jarchi.billing.ledger import EntryFilter, EntryType
-from jarchi.billing.ports import Ledger
-from jarchi.campaigns.models import Campaign
-from jarchi.campaigns.ports import CampaignPorts
-from jarchi.campaigns.service import every_recipient, visible_campaign
+from jarchi.billing.ledger import EntryFilter
+from jarchi.campaigns.service import visible_campaign
 from jarchi.clock import iso
 from jarchi.errors import NotFound
 from jarchi.ids import new_id
-from jarchi.ports import MessageQueue, resolve
-from jarchi.reports.files import Cell, FileFormat, write_table
-from jarchi.reports.ports import ExportFiles, ExportKind, ExportRecord, ExportRepository, ExportStatus
+from jarchi.reports.export_writing import (
+    TRANSACTION_COLUMNS,
+    ExportPorts,
+    export_rows,
+    filename,
+    transaction_rows,
+    write_campaign,
+)
+from jarchi.reports.files import FileFormat, write_table
+from jarchi.reports.ports import ExportKind, ExportRecord, ExportStatus
 from jarchi.resources import EXPORTS_QUEUE
 
 SYNC_EXPORT_ROWS: Final = 10_000
 DOWNLOAD_URL_SECONDS: Final = 15 * 60
-TRANSACTION_COLUMNS: Final = (
-    "id",
-    "type",
-    "amount",
-    "balance_delta",
-    "reserved_delta",
-    "campaign_id",
-    "reference",
-    "created_at",
-)
-RECIPIENT_COLUMNS: Final = (
-    "number",
-    "status",
-    "attempts",
-    "vote",
-    "listened_seconds",
-    "cost",
-    "reason",
-    "delivery_status",
-    "part",
-)
 # Files up to this size stay in memory while they are written; beyond, the temporary file is on disk.
 _SPOOL_BYTES: Final = 4 * 1024 * 1024
 
@@ -70,88 +51,11 @@ class ExportFile:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ExportPorts:
-    exports: ExportRepository
-    files: ExportFiles
-    queue: MessageQueue
-    campaigns: CampaignPorts
-    ledger: Ledger
-
-    @classmethod
-    def wired(cls) -> ExportPorts:
-        return cls(
-            resolve(ExportRepository),
-            resolve(ExportFiles),
-            resolve(MessageQueue),
-            CampaignPorts.wired(),
-            resolve(Ledger),
-        )
-
-
-def export_rows(campaign: Campaign) -> int:
-    return sum(part.total for part in campaign.all_parts())
-
-
-def recipient_rows(campaign: Campaign, ports: CampaignPorts) -> Iterator[Sequence[Cell]]:
-    for part, state in every_recipient(campaign, ports=ports):
-        yield (
-            state.number,
-            state.status,
-            state.attempts,
-            state.vote,
-            state.listened_seconds,
-            state.cost,
-            state.reason,
-            state.delivery_status,
-            part,
-        )
-
-
-def transaction_rows(
-    account_id: str, campaign_id: str | None, filters: EntryFilter, ledger: Ledger, *, page: int = 1_000
-) -> Iterator[Sequence[Cell]]:
-    """The account's ledger entries the filters match, newest first, a page at a time."""
-    cursor: str | None = None
-    while True:
-        entries, cursor = ledger.entries(account_id, campaign_id, page, cursor, filters)
-        for entry in entries:
-            effect = entry.effect
-            yield (
-                entry.id,
-                entry.type.value,
-                entry.amount,
-                effect.balance,
-                effect.reserved,
-                entry.campaign_id,
-                entry.reference,
-                iso(entry.created_at),
-            )
-        if cursor is None or not entries:
-            return
-
-
 def _filters_query(campaign_id: str | None, filters: EntryFilter) -> dict[str, str]:
     query = {"campaign_id": campaign_id, "type": filters.type.value if filters.type else None}
     query |= {"created_from": iso(filters.created_from) if filters.created_from else None}
     query |= {"created_to": iso(filters.created_to) if filters.created_to else None}
     return {key: value for key, value in query.items() if value is not None}
-
-
-def _query_filters(query: Mapping[str, str]) -> tuple[str | None, EntryFilter]:
-    def moment(key: str) -> datetime | None:
-        return datetime.fromisoformat(query[key]) if key in query else None
-
-    kind = EntryType(query["type"]) if "type" in query else None
-    return query.get("campaign_id"), EntryFilter(kind, moment("created_from"), moment("created_to"))
-
-
-def filename(subject: str, kind: ExportKind, file_format: FileFormat) -> str:
-    return f"{subject}-{kind.value}.{file_format.value}"
-
-
-def write_campaign(campaign: Campaign, file_format: FileFormat, out: IO[bytes], ports: CampaignPorts) -> int:
-    return write_table(file_format, RECIPIENT_COLUMNS, recipient_rows(campaign, ports), out, title="recipients")
 
 
 def _read_back(out: IO[bytes], name: str, file_format: FileFormat) -> ExportFile:
@@ -215,59 +119,6 @@ def export_transactions(
         query=_filters_query(campaign_id, filters),
     )
     return _queue(ports, record)
-
-
-def _write_record(record: ExportRecord, out: IO[bytes], ports: ExportPorts) -> tuple[int, str] | None:
-    """Rows written and the file's name; None when its campaign is gone."""
-    if record.kind is ExportKind.TRANSACTIONS:
-        campaign_id, filters = _query_filters(record.query or {})
-        rows = transaction_rows(record.account_id, campaign_id, filters, ports.ledger)
-        written = write_table(record.format, TRANSACTION_COLUMNS, rows, out, title="transactions")
-        return written, filename(record.account_id, record.kind, record.format)
-    campaign = ports.campaigns.campaigns.get(record.campaign_id)
-    if campaign is None:
-        return None
-    return write_campaign(campaign, record.format, out, ports.campaigns), filename(
-        campaign.id, record.kind, record.format
-    )
-
-
-def run_export(export_id: str, *, delivery: int = 1, ports: ExportPorts | None = None) -> ExportRecord:
-    """The exports queue's work: write the file, upload it, mark the record (a redelivered message after
-    `ready` or `failed` does nothing). When the message's last delivery (SQS's ApproximateReceiveCount reaching
-    the queue's `max_receive_count`) fails too, the export is marked `failed` with the error's name instead of
-    staying `running` while its message goes to the dead-letter queue."""
-    ports = ports or ExportPorts.wired()
-    record = ports.exports.get(export_id)
-    if record is None:
-        raise NotFound.of("export", export_id)
-    if record.status in (ExportStatus.READY, ExportStatus.FAILED):
-        return record
-    try:
-        return _export(record, ports)
-    except Exception as error:
-        if delivery < EXPORTS_QUEUE.max_receive_count:
-            raise  # SQS delivers it again
-        failed = replace(record, status=ExportStatus.FAILED, error=type(error).__name__, finished_at=clock.now())
-        ports.exports.mark(failed)
-        return failed
-
-
-def _export(record: ExportRecord, ports: ExportPorts) -> ExportRecord:
-    ports.exports.mark(replace(record, status=ExportStatus.RUNNING))
-    key = ports.files.key(record.account_id, record.id, record.format)
-    with tempfile.TemporaryFile() as out:
-        written = _write_record(record, out, ports)
-        if written is None:
-            failed = replace(record, status=ExportStatus.FAILED, error="campaign_not_found", finished_at=clock.now())
-            ports.exports.mark(failed)
-            return failed
-        rows, name = written
-        out.seek(0)
-        ports.files.upload(key, out, record.format.content_type, name)
-    ready = replace(record, status=ExportStatus.READY, rows=rows, key=key, finished_at=clock.now())
-    ports.exports.mark(ready)
-    return ready
 
 
 def export_status(
