@@ -101,3 +101,57 @@ DYNAMODB_ACTIONS: Final[Mapping[str, Mapping[str, frozenset[str]]]] = {
         "suppression": actions("BatchWriteItem, GetItem, PutItem"),
     },
 }
+
+
+# --- S3 ----------------------------------------------------------------------------------------------------------
+# What each function may do to objects, bucket by bucket and key prefix by key prefix (issue 10, session F), instead
+# of the same five actions on every object of every bucket it touches. The prefixes are the key layouts of
+# `jarchi.aws.media` (audio, contact lists, blacklist imports, exports), `jarchi.store.recipients` (a campaign's
+# audience) and the connectors' recordings. Found as the DynamoDB grants were: every S3 request the tests make is
+# recorded with its function (`tests/s3_calls.py`; a presigned URL counts, it is signed with the function's role),
+# and `tests/conftest.py` fails a test in which a function issues one its grant lacks.
+S3_PREFIXES: Final = ("audio/", "lists/", "blacklist-imports/", "campaigns/", "exports/", "recordings/")
+
+
+def s3_prefix(key: str) -> str:
+    """The granted prefix a key is under: its first segment (`audio/acc-1/aud-1.wav` → `audio/`)."""
+    head, slash, _ = key.partition("/")
+    return f"{head}{slash}"
+
+
+def s3(names: str) -> frozenset[str]:
+    return frozenset(f"s3:{name.strip()}" for name in names.split(",") if name.strip())
+
+
+# function → logical bucket (jarchi.resources) → key prefix → actions. The buckets are FUNCTION_ACCESS's.
+S3_ACTIONS: Final[Mapping[str, Mapping[str, Mapping[str, frozenset[str]]]]] = {
+    "api": {
+        # uploads and generated speech, deleted with their record; played through presigned GETs
+        "media": {"audio/": s3("GetObject, PutObject, DeleteObject")},
+        "lists": {
+            # the client's file (a presigned PUT, then its size), the parsed list, both deleted with the list
+            "lists/": s3("GetObject, PutObject, DeleteObject"),
+            # a telecom blacklist (R-CPL-3): its presigned PUT, then its size when the import starts
+            "blacklist-imports/": s3("GetObject, PutObject"),
+            "campaigns/": s3("GetObject, PutObject"),  # a campaign's audience: written at creation, read by reports
+        },
+        "exports": {"exports/": s3("GetObject")},  # a finished export's presigned GET
+        "recordings": {"recordings/": s3("GetObject")},  # a call recording's presigned GET (R-OUT-5)
+    },
+    "workflow": {
+        # admits the audience a page at a time; a retry or follow-up part's audience is written as it is raised
+        "lists": {"campaigns/": s3("GetObject, PutObject")},
+    },
+    "dispatch": {  # never the media bucket: the SIP media application plays the audio from S3 itself
+        "recordings": {"recordings/": s3("PutObject")},  # the simulator's stand-in recordings (R-OUT-5)
+    },
+    "exports": {
+        "lists": {"campaigns/": s3("GetObject")},  # the recipients, every part in order
+        # the file, streamed in parts; a multipart upload that fails is aborted by S3's transfer manager, so no part
+        # is kept (not seen in the tests: their files are smaller than one part)
+        "exports": {"exports/": s3("PutObject, AbortMultipartUpload")},
+    },
+    "imports": {
+        "lists": {"blacklist-imports/": s3("GetObject")},  # the uploaded blacklist, streamed from where it stopped
+    },
+}

@@ -80,7 +80,7 @@ FUNCTION_ACCESS: Final[dict[str, Access]] = {
     # places the batches through the connector; only its own idempotency records are in DynamoDB
     "dispatch": Access(
         tables=("idempotency",),
-        buckets=("media", "recordings"),  # recordings: the simulator's stand-in recordings (R-OUT-5)
+        buckets=("recordings",),  # the simulator's stand-in recordings (R-OUT-5); the SMA reads the audio itself
     ),
     "results": Access(
         tables=(

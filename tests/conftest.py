@@ -23,10 +23,11 @@ from jarchi.settings import Settings, get_settings, reset_settings
 from local.emulator import emulated_aws
 from local.runtime import LocalRuntime
 from local.stepfunctions import stop_executions
-from tests import dynamodb_calls
+from tests import dynamodb_calls, s3_calls
 from tests.api import Api
 
 dynamodb_calls.install()  # before any botocore session exists (importing makes none)
+s3_calls.install()
 wiring.install()
 
 # 2026-03-02 is a Monday; 10:00 in Tehran.
@@ -81,9 +82,11 @@ def admin(aws: Settings) -> Api:
 
 
 @pytest.fixture(autouse=True)
-def _dynamodb_grants() -> Iterator[None]:
-    """Every DynamoDB request a function makes in a test is one its IAM grant allows (tests/dynamodb_calls.py)."""
+def _dynamodb_and_s3_grants() -> Iterator[None]:
+    """Every DynamoDB and S3 request a function makes in a test is one its IAM grant allows (tests/dynamodb_calls.py,
+    tests/s3_calls.py)."""
     dynamodb_calls.take_violations()
+    s3_calls.take_violations()
     yield
-    violations = dynamodb_calls.take_violations()
+    violations = dynamodb_calls.take_violations() + s3_calls.take_violations()
     assert not violations, "\n".join(violations)

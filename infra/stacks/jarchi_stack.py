@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.access import DYNAMODB_ACTIONS
+from infra.access import DYNAMODB_ACTIONS, S3_ACTIONS
 from infra.constants import (
-    FUNCTION_ACCESS,
     POWERTOOLS_LAYER_VERSION,
     RESOURCE_PREFIX,
     SCHEDULE_GROUP_NAME,
@@ -31,11 +32,9 @@ from infra.constructs.workflow import CampaignWorkflow
 from jarchi.resources import Trigger
 from jarchi.store.tables import ALL_TABLES
 
-# What jarchi.aws.media does with objects: put, get and head (GetObject), delete, presigned GET/PUT, and the
-# exports' multipart upload (PutObject covers its parts; Abort when it fails). ListBucket on the bucket itself
-# makes a missing key a 404 (None to the code) rather than a 403. Named one by one, not CDK's wildcard groups.
-S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
-S3_BUCKET_ACTIONS = ("s3:ListBucket",)
+# A missing key answers 404 (None to the code: `jarchi.aws.media`) rather than 403 only with ListBucket on the bucket;
+# a function that reads objects gets it, on its buckets only (S3 evaluates it on the bucket, not on a prefix).
+S3_LIST_BUCKET = "s3:ListBucket"
 INDEXED = {spec.logical: bool(spec.indexes) for spec in ALL_TABLES}
 
 
@@ -110,11 +109,29 @@ class JarchiStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
 
+    @staticmethod
+    def _grant_objects(function: Any, bucket: s3.Bucket, logical: str, prefixes: Mapping[str, frozenset[str]]) -> None:
+        """The function's actions on its key prefixes of one bucket (`infra.access.S3_ACTIONS`): a statement per set
+        of actions, naming each prefix it applies to."""
+        by_actions: dict[tuple[str, ...], list[str]] = {}
+        for prefix, actions in prefixes.items():
+            by_actions.setdefault(tuple(sorted(actions)), []).append(prefix)
+        for named, keys in sorted(by_actions.items()):
+            resources = [bucket.arn_for_objects(f"{prefix}*") for prefix in sorted(keys)]
+            function.add_to_role_policy(iam.PolicyStatement(actions=list(named), resources=resources))
+            for prefix in keys:
+                acknowledge(
+                    function,
+                    f"AwsSolutions-IAM5[Resource::{arn_ref(bucket)}/{prefix}*]",
+                    f"Objects under {prefix} in the {logical} bucket are keyed per account and per resource.",
+                )
+        if any("s3:GetObject" in actions for actions in prefixes.values()):
+            function.add_to_role_policy(iam.PolicyStatement(actions=[S3_LIST_BUCKET], resources=[bucket.bucket_arn]))
+
     def _grant(self) -> None:
-        """Least privilege: each function gets the DynamoDB actions it issues, table by table (`infra.access`), the
-        buckets its `FUNCTION_ACCESS` names, and its queues."""
+        """Least privilege: each function gets the DynamoDB actions it issues, table by table, the S3 actions it issues,
+        key prefix by key prefix (`infra.access`), and its queues."""
         for name, function in self.functions.by_name.items():
-            access = FUNCTION_ACCESS[name]
             for logical, actions in DYNAMODB_ACTIONS[name].items():
                 table = self.tables.by_logical[logical]
                 resources = [table.table_arn]
@@ -126,19 +143,8 @@ class JarchiStack(Stack):
                         f"Queries on the {logical} table's own GSIs (all of them are read by this function).",
                     )
                 function.add_to_role_policy(iam.PolicyStatement(actions=sorted(actions), resources=resources))
-            for logical in access.buckets:
-                bucket = self.buckets.by_logical[logical]
-                function.add_to_role_policy(
-                    iam.PolicyStatement(actions=list(S3_OBJECT_ACTIONS), resources=[bucket.arn_for_objects("*")])
-                )
-                function.add_to_role_policy(
-                    iam.PolicyStatement(actions=list(S3_BUCKET_ACTIONS), resources=[bucket.bucket_arn])
-                )
-                acknowledge(
-                    function,
-                    f"AwsSolutions-IAM5[Resource::{arn_ref(bucket)}/*]",
-                    f"Objects are keyed per account and per upload inside the {logical} bucket.",
-                )
+            for logical, prefixes in S3_ACTIONS.get(name, {}).items():
+                self._grant_objects(function, self.buckets.by_logical[logical], logical, prefixes)
         fns = self.functions.by_name
         dispatch, results = self.queues.by_logical["dispatch"], self.queues.by_logical["results"]
         dispatch.grant_send_messages(fns["workflow"])  # admitted attempts

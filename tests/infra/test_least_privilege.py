@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra.access import DYNAMODB_ACTIONS
+from infra.access import DYNAMODB_ACTIONS, S3_ACTIONS, S3_PREFIXES
 from infra.constants import FUNCTION_ACCESS, RESOURCE_PREFIX
 from jarchi.resources import ALL_FUNCTIONS, Trigger
 from tests.infra.conftest import Synth
@@ -128,13 +128,65 @@ def test_least_privilege_each_function_names_only_its_own_tables_and_buckets(syn
     access = FUNCTION_ACCESS[function]
     tables = _by_name(synth, "AWS::DynamoDB::Table", "TableName")
     dynamodb = [s for s in statements if _listed(s["Action"])[0].startswith("dynamodb:")]
-    s3 = [s for s in statements if _listed(s["Action"])[0].startswith("s3:")]
     assert _referenced(synth, dynamodb, "AWS::DynamoDB::Table") == {
         tables[f"{RESOURCE_PREFIX}-{t}"] for t in access.tables
     }
-    assert len(_referenced(synth, s3, "AWS::S3::Bucket")) == len(access.buckets)
-    s3_actions = {a for s in statements for a in _listed(s["Action"]) if a.startswith("s3:")}
-    assert s3_actions <= {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListBucket"}
+    assert set(_object_actions(synth, function)) == set(access.buckets)
+
+
+def _bucket_names(synth: Synth) -> dict[str, str]:
+    """Bucket logical id → its logical name in `jarchi.resources` (media, lists, ...)."""
+    return {
+        synth.stack.get_logical_id(bucket.node.default_child): logical  # type: ignore[arg-type]
+        for logical, bucket in synth.stack.buckets.by_logical.items()
+    }
+
+
+def _object_actions(synth: Synth, function: str) -> dict[str, dict[str, set[str]]]:
+    """Bucket → key prefix (`""`: the bucket itself) → the S3 actions the function's policy grants there."""
+    names = _bucket_names(synth)
+    granted: dict[str, dict[str, set[str]]] = {}
+    for statement in _statements(synth, function):
+        actions = [a for a in _listed(statement["Action"]) if a.startswith("s3:")]
+        if not actions:
+            continue
+        assert len(actions) == len(_listed(statement["Action"])), f"{function}: S3 mixed with other services"
+        for resource in _listed(statement["Resource"]):
+            if "Fn::GetAtt" in resource:  # the bucket's ARN
+                bucket, prefix = resource["Fn::GetAtt"][0], ""
+            else:  # {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/<prefix>*"]]}
+                [head, tail] = resource["Fn::Join"][1]
+                bucket, prefix = head["Fn::GetAtt"][0], tail
+                assert prefix.startswith("/") and prefix.endswith("/*"), f"{function}: {prefix} is not one prefix"
+                prefix = prefix[1:-1]
+            granted.setdefault(names[bucket], {}).setdefault(prefix, set()).update(actions)
+    return granted
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
+def test_least_privilege_each_function_is_granted_exactly_its_s3_actions_prefix_by_prefix(
+    synth: Synth, function: str
+) -> None:
+    """Each object action on the key prefixes `infra/access.py` names for the function (tests/conftest.py fails a test
+    in which it issues one outside them), and ListBucket, on the bucket alone, where it reads objects: a missing key
+    is then a 404, which the code reads as "not there", not a 403."""
+    expected: dict[str, dict[str, set[str]]] = {
+        bucket: {prefix: set(actions) for prefix, actions in prefixes.items()}
+        for bucket, prefixes in S3_ACTIONS.get(function, {}).items()
+    }
+    for prefixes in expected.values():
+        assert set(prefixes) <= set(S3_PREFIXES)
+        if any("s3:GetObject" in actions for actions in prefixes.values()):
+            prefixes[""] = {"s3:ListBucket"}
+    assert _object_actions(synth, function) == expected
+
+
+def test_least_privilege_no_function_may_touch_another_prefix_than_its_own_key_layout(synth: Synth) -> None:
+    """No grant covers a whole bucket's objects (`bucket/*`); every granted prefix is a key layout of the code."""
+    for function in (spec.name for spec in ALL_FUNCTIONS):
+        for prefixes in _object_actions(synth, function).values():
+            assert "*" not in prefixes
+            assert set(prefixes) - {""} <= set(S3_PREFIXES), function
 
 
 @pytest.mark.parametrize("function", [spec.name for spec in ALL_FUNCTIONS])
