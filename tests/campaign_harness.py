@@ -28,13 +28,14 @@ import boto3
 
 from jarchi.attempts import MACHINE, Attempt, Outcome, Placement, recipient_status
 from jarchi.billing.ledger import EntryType, totals_of
+from jarchi.campaigns.models import RecipientState
 from jarchi.channels import Category, Channel
 from jarchi.clock import LocalClock, now
 from jarchi.connectors.simulator import SimulatorConfig, SimulatorConnector
 from jarchi.ports import Connector, override
 from jarchi.store import ledger
 from jarchi.store.accounts import PROFILE, AccountItem
-from jarchi.store.campaigns import CampaignItem, RecipientItem, to_campaign
+from jarchi.store.campaigns import CampaignItem, RecipientItem, to_campaign, to_state
 from tests.api import Api
 
 DEADLINE_SECONDS = 45.0
@@ -252,15 +253,15 @@ def most_at_once(calls: Iterable[Placed]) -> int:
     return most
 
 
-def recipients_of(item: CampaignItem) -> list[RecipientItem]:
-    """The stored recipient items of a campaign, in audience order (one per recipient admission decided
-    about: a finished campaign has one per recipient)."""
-    return list(RecipientItem.query(item.id, RecipientItem.seq >= 0, consistent_read=True))
+def recipients_of(item: CampaignItem) -> list[RecipientState]:
+    """The stored recipient states of a campaign, in audience order (one per recipient admission decided
+    about: a finished campaign has one per recipient), as the store decodes its items."""
+    return [to_state(r) for r in RecipientItem.query(item.id, RecipientItem.seq >= 0, consistent_read=True)]
 
 
-def follow_ups_of(item: CampaignItem) -> list[RecipientItem]:
+def follow_ups_of(item: CampaignItem) -> list[RecipientState]:
     """The follow-up SMS stored beside a campaign's recipients (negative sort keys, R-OUT-3)."""
-    return list(RecipientItem.query(item.id, RecipientItem.seq < 0, consistent_read=True))
+    return [to_state(r) for r in RecipientItem.query(item.id, RecipientItem.seq < 0, consistent_read=True)]
 
 
 def assert_reconciled(item: CampaignItem) -> None:

@@ -57,7 +57,7 @@ from jarchi.connectors.simulator import originate_inbound_call
 from jarchi.ports import override, resolve
 from jarchi.settings import Settings, get_settings
 from jarchi.store import ledger
-from jarchi.store.campaigns import DynamoCampaigns, RecipientItem
+from jarchi.store.campaigns import DynamoCampaigns, RecipientItem, to_state
 from jarchi.store.routes import RouteShardItem, shard_holds
 from local.emulator import sqs_sends_so_far
 from local.functions import make_context
@@ -689,13 +689,13 @@ def _gave_up(campaign: Campaign, errors: list[str]) -> list[str]:
     return problems
 
 
-def _stored(campaign_id: str) -> list[RecipientItem]:
-    return list(RecipientItem.query(campaign_id, consistent_read=True))
+def _stored(campaign_id: str) -> list[RecipientState]:
+    return [to_state(item) for item in RecipientItem.query(campaign_id, consistent_read=True)]
 
 
 def _final_statuses(
     campaign: Campaign,
-    stored: list[RecipientItem],
+    stored: list[RecipientState],
     written: Mapping[tuple[str, int], list[str]],
     reported: Mapping[str, str | None],
 ) -> list[str]:
@@ -728,7 +728,7 @@ def _part_of(attempt_id: str) -> int:
     return int(attempt_id.rsplit(".", 1)[1]) - 1
 
 
-def _due(campaign: Campaign, rows: list[RecipientItem], placed: list[Placed]) -> list[str]:
+def _due(campaign: Campaign, rows: list[RecipientState], placed: list[Placed]) -> list[str]:
     """Each call of a smart retry part went to a recipient whose result in the part before is in `retry.on`."""
     retry = campaign.settings.retry
     kinds = {p.part: p.kind for p in campaign.all_parts()}
@@ -745,7 +745,7 @@ def _due(campaign: Campaign, rows: list[RecipientItem], placed: list[Placed]) ->
     return problems
 
 
-def _money(campaign: Campaign, rows: list[RecipientItem], account_entries: list[LedgerEntry]) -> list[str]:
+def _money(campaign: Campaign, rows: list[RecipientState], account_entries: list[LedgerEntry]) -> list[str]:
     problems = []
     money = campaign.money
     if money.reserved != money.charged + money.released + money.refunded:

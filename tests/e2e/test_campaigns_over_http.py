@@ -13,7 +13,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from jarchi.store.campaigns import RecipientItem
+from jarchi.campaigns.models import RecipientState
+from jarchi.store.campaigns import RecipientItem, to_state
 from tests.e2e.conftest import START, HttpApi, Platform
 from tests.fixtures.audio import encoded
 
@@ -108,9 +109,10 @@ def _recipients(api: HttpApi, campaign_id: str) -> dict[str, dict[str, Any]]:
     return by_number
 
 
-def _stored_recipients(campaign_id: str) -> list[RecipientItem]:
-    """The recipient items in DynamoDB (moto, in this process): only what admission has decided about."""
-    return list(RecipientItem.query(campaign_id, consistent_read=True))
+def _stored_recipients(campaign_id: str) -> list[RecipientState]:
+    """The recipient items in DynamoDB (moto, in this process), decoded by the store: only what admission has
+    decided about."""
+    return [to_state(item) for item in RecipientItem.query(campaign_id, consistent_read=True)]
 
 
 def _assert_reconciled(api: HttpApi, campaign: dict[str, Any], *, charged: int, top_up: int) -> None:
@@ -246,7 +248,7 @@ def test_r_cpl_1_r_cmp_2_voice_advertising_waits_for_0930_then_runs_and_reconcil
     # updated_at is not in the API's recipient rows: read it from the table the server writes to
     stored = _stored_recipients(created["id"])
     assert len(stored) == 4
-    assert all(r.updated_at is not None and _at(r.updated_at) >= opening for r in stored), [
+    assert all(r.updated_at is not None and r.updated_at >= opening for r in stored), [
         (r.number, r.updated_at) for r in stored
     ]
 

@@ -22,7 +22,7 @@ from jarchi.campaigns.ports import CampaignRepository
 from jarchi.clock import LocalClock
 from jarchi.connectors.simulator import SimulatorConfig, SmsRates
 from jarchi.store import ledger
-from jarchi.store.campaigns import CampaignItem, DynamoCampaigns, RecipientItem
+from jarchi.store.campaigns import CampaignItem, DynamoCampaigns, RecipientItem, to_state
 from local.runtime import LocalRuntime
 from tests.api import Api, assert_error
 from tests.campaign_harness import Customer, create, new_customer, recording_connector, run_to_end
@@ -96,7 +96,7 @@ def assert_money_exact(item: CampaignItem) -> None:
     assert dict(booked) == {k: v for k, v in expected.items() if v}, [(e.type, e.amount, e.reference) for e in entries]
     keys = [(e.type, e.reference) for e in entries]
     assert len(keys) == len(set(keys)), keys
-    assert sum(int(r.cost) for r in RecipientItem.query(item.id, consistent_read=True)) == charged
+    assert sum(to_state(r).cost for r in RecipientItem.query(item.id, consistent_read=True)) == charged
     balance = ledger.get_balance(item.account_id)
     assert balance == totals_of(ledger.all_entries(item.account_id)) and balance.reserved == 0
 

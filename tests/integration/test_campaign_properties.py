@@ -32,13 +32,14 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from jarchi.attempts import Outcome
+from jarchi.campaigns.models import RecipientState
 from jarchi.channels import Category
 from jarchi.clock import LocalClock, iso
 from jarchi.compliance.adcap import AD_CAP_PERIOD, SuppressionList, releases_ad_cap
 from jarchi.compliance.windows import WindowPolicy, WindowRule
 from jarchi.connectors.simulator import SimulatorConfig, SmsRates, VoiceRates
 from jarchi.store.adcap import AdCapItem
-from jarchi.store.campaigns import CampaignItem, RecipientItem
+from jarchi.store.campaigns import CampaignItem
 from jarchi.store.suppression import DynamoSuppression, SuppressionItem
 from local.runtime import LocalRuntime
 from tests.api import Api
@@ -190,7 +191,7 @@ def _fresh_start(clock: LocalClock, start_minute: int) -> datetime:
     return start
 
 
-def _record_events(took: timedelta, placed: list[Placed], rows: dict[str, list[RecipientItem]]) -> None:
+def _record_events(took: timedelta, placed: list[Placed], rows: dict[str, list[RecipientState]]) -> None:
     statuses = {r.status for campaign_rows in rows.values() for r in campaign_rows}
     for status in sorted(statuses & {o.value for o in Outcome}):
         event(f"some recipient {status}")
@@ -200,7 +201,7 @@ def _record_events(took: timedelta, placed: list[Placed], rows: dict[str, list[R
         event("an ad attempt gave its cap claim back")
 
 
-def _check_placements(placed: list[Placed], items: list[CampaignItem], rows: dict[str, list[RecipientItem]]) -> None:
+def _check_placements(placed: list[Placed], items: list[CampaignItem], rows: dict[str, list[RecipientState]]) -> None:
     """Each attempt placed once; a recipient with an attempt holds exactly the outcome the connector gave."""
     by_attempt = {p.attempt_id: p for p in placed}
     assert len(by_attempt) == len(placed), "an attempt was placed twice"
@@ -225,7 +226,7 @@ def _check_windows(placed: list[Placed], specs: dict[str, CampaignSpec]) -> None
             assert WindowRule.of(f"{w['start']}-{w['end']}" for w in narrowed).is_open(p.placed_at, zone), (p, zone)
 
 
-def _check_ad_cap(placed: list[Placed], items: list[CampaignItem], rows: dict[str, list[RecipientItem]]) -> None:
+def _check_ad_cap(placed: list[Placed], items: list[CampaignItem], rows: dict[str, list[RecipientState]]) -> None:
     """R-CPL-2 across all campaigns and accounts."""
     ads: dict[str, list[Placed]] = defaultdict(list)
     for p in sorted(placed, key=lambda p: p.order):
@@ -249,7 +250,7 @@ def _within(at: datetime, instants: Iterable[datetime]) -> list[datetime]:
 
 
 def _check_suppression(
-    scenario: Scenario, spec: CampaignSpec, customers: list[Customer], rows: list[RecipientItem]
+    scenario: Scenario, spec: CampaignSpec, customers: list[Customer], rows: list[RecipientState]
 ) -> None:
     """R-CPL-3: the stop list applies to every category, the blacklist and the opt-out list to ads only."""
     stop = {n for kind, n, a in scenario.suppressed if kind is SuppressionList.ACCOUNT_STOP_LIST and a == spec.account}

@@ -15,7 +15,7 @@ from jarchi.campaigns.recordings import URL_SECONDS
 from jarchi.clock import LocalClock
 from jarchi.connectors.simulator import SimulatorConfig, VoiceRates
 from jarchi.resources import RECORDINGS_BUCKET
-from jarchi.store.campaigns import RecipientItem
+from jarchi.store.campaigns import RecipientItem, to_state
 from local.runtime import LocalRuntime
 from tests.api import Api
 from tests.campaign_harness import Customer, create, new_customer, recording_connector, run_to_end
@@ -72,7 +72,7 @@ def test_r_out_5_answered_calls_are_recorded_under_the_campaign_and_listed_with_
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read()[:4] == b"RIFF"  # the recording is there
 
     # the key is on the recipient's item, written with its result; unanswered calls have none
-    stored = {item.number: item.recording for item in RecipientItem.query(campaign["id"])}
+    stored = {s.number: s.recording for s in map(to_state, RecipientItem.query(campaign["id"]))}
     assert all(stored[n] for n in NUMBERS[2:]) and not any(stored[n] for n in NOBODY)
     rows = shop.api.get(f"/v1/campaigns/{campaign['id']}/recipients", limit=50).json()["items"]
     assert {r["number"]: r["recorded"] for r in rows} == {n: n not in NOBODY for n in NUMBERS}

@@ -43,6 +43,7 @@ from jarchi.campaigns.follow_ups import FollowUpRule, follow_up_seq
 from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter, ListingIndex, fold
 from jarchi.campaigns.models import (
     FINAL_STAT_KEYS,
+    PENDING,
     Campaign,
     CampaignContent,
     CampaignEdit,
@@ -244,34 +245,42 @@ class _ByRecording(GlobalSecondaryIndex["RecipientItem"]):  # type: ignore[no-un
 
 
 class RecipientItem(Model):
-    """One recipient's state once admission has decided about it (the audience holds who and what)."""
+    """One recipient's state once admission has decided about it (the audience holds who and what).
+
+    Written by `recipient_attributes` (issue 17, fourth pass): the keys, the attributes an index is keyed on
+    (`number` and `called_at` of a call that reached the network, `recorded_in` of a recorded one) and `state`,
+    one JSON object holding the rest of the state. Read by `to_state`, the one decoder. The other attributes
+    are the ones a callback's item (`callback_key`) is updated in place with (ADDs), and every attribute of an
+    item written before the state was packed: `to_state` reads both forms."""
 
     Meta = table_meta(RECIPIENTS)
     campaign_id = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
-    number = UnicodeAttribute()
-    units = NumberAttribute()  # pulses or segments this recipient costs if successful
-    status = UnicodeAttribute(default="pending")  # pending | in_progress | a final outcome
-    attempts = NumberAttribute(default=0)
-    attempt_id = UnicodeAttribute(null=True)
-    vote = NumberAttribute(null=True)
-    listened_seconds = NumberAttribute(null=True)
-    cost = NumberAttribute(default=0)
-    reason = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute(null=True)
-    delivery_status = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(null=True)  # the packed state: every field below that is not a key of an index
+    number = UnicodeAttribute(null=True)
     called_at = UnicodeAttribute(null=True)  # a call that reached the network ended then (sparse index)
-    admitted_at = UnicodeAttribute(null=True)  # the dispatch batch's times, written with the result
-    placed_at = UnicodeAttribute(null=True)
-    caller_id = UnicodeAttribute(null=True)  # the pool number it was called from (R-DSP-5)
     # The call's recording (R-OUT-5); `recorded_in` (its campaign) puts it in the sparse `by_recording` index.
-    recording = UnicodeAttribute(null=True)
-    recording_seconds = NumberAttribute(null=True)
     recorded_in = UnicodeAttribute(null=True)
-    # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`).
+    # Callbacks (R-OUT-4), on the item kept beside the recipient (`callback_key`), moved by ADD.
+    units = NumberAttribute(null=True)  # pulses or segments this recipient costs if successful
+    status = UnicodeAttribute(null=True)  # pending | in_progress | a final outcome
+    cost = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
     callbacks = NumberAttribute(null=True)
     callbacks_refused = NumberAttribute(null=True)
     callback_seconds = NumberAttribute(null=True)
+    # Only on items written before the state was packed (read by `to_state`, never written).
+    attempts = NumberAttribute(null=True)
+    attempt_id = UnicodeAttribute(null=True)
+    vote = NumberAttribute(null=True)
+    listened_seconds = NumberAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    delivery_status = UnicodeAttribute(null=True)
+    admitted_at = UnicodeAttribute(null=True)
+    placed_at = UnicodeAttribute(null=True)
+    caller_id = UnicodeAttribute(null=True)
+    recording = UnicodeAttribute(null=True)
+    recording_seconds = NumberAttribute(null=True)
     by_called_number = _ByCalledNumber()
     by_recording = _ByRecording()
 
@@ -1043,29 +1052,47 @@ def _margin_maps(margins: Sequence[ResellerMargin]) -> list[dict[str, Any]]:
     return [{"account_id": m.account_id, "per_unit": m.per_unit} for m in margins]
 
 
+# The recipient state's fields as `recipient_attributes` packs them in `state` (JSON): texts, integers and times
+# (ISO 8601 texts). A field left out is None (or the state's default). Renaming one is a data migration.
+_PACKED_TEXTS = ("number", "status", "attempt_id", "reason", "delivery_status", "caller_id", "recording")
+_PACKED_INTS = ("units", "attempts", "cost", "vote", "listened_seconds", "recording_seconds")
+_PACKED_TIMES = ("updated_at", "admitted_at", "placed_at")
+# An item written before the state was packed, or a callback's item: every field a top-level attribute.
+_UNPACKED = (*_PACKED_TEXTS, *_PACKED_INTS, *_PACKED_TIMES, "callbacks", "callbacks_refused")
+
+
+def _fields(item: RecipientItem) -> dict[str, Any]:
+    """The item's state fields, from `state` and the top-level attributes (each field is in one of them)."""
+    fields: dict[str, Any] = {name: value for name in _UNPACKED if (value := getattr(item, name)) is not None}
+    if item.state:
+        fields.update(json.loads(item.state))
+    return fields
+
+
 def to_state(item: RecipientItem) -> RecipientState:
+    fields = _fields(item)
     return RecipientState(
         campaign_id=item.campaign_id,
         seq=int(item.seq),
-        number=item.number,
-        units=int(item.units),
-        status=item.status,
-        attempts=int(item.attempts),
-        attempt_id=item.attempt_id,
-        vote=_optional_int(item.vote),
-        listened_seconds=_optional_int(item.listened_seconds),
-        cost=int(item.cost),
-        reason=item.reason,
-        updated_at=datetime.fromisoformat(item.updated_at) if item.updated_at else None,
-        delivery_status=item.delivery_status,
+        number=fields["number"],
+        units=int(fields["units"]),
+        status=fields.get("status", PENDING),
+        attempts=int(fields.get("attempts", 0)),
+        attempt_id=fields.get("attempt_id"),
+        vote=_optional_int(fields.get("vote")),
+        listened_seconds=_optional_int(fields.get("listened_seconds")),
+        cost=int(fields.get("cost", 0)),
+        reason=fields.get("reason"),
+        updated_at=_optional_time(fields.get("updated_at")),
+        delivery_status=fields.get("delivery_status"),
         called_at=_optional_time(item.called_at),
-        caller_id=item.caller_id,
-        recording=item.recording,
-        recording_seconds=_optional_int(item.recording_seconds),
-        callbacks=int(item.callbacks or 0),
-        callbacks_refused=int(item.callbacks_refused or 0),
-        admitted_at=_optional_time(item.admitted_at),
-        placed_at=_optional_time(item.placed_at),
+        caller_id=fields.get("caller_id"),
+        recording=fields.get("recording"),
+        recording_seconds=_optional_int(fields.get("recording_seconds")),
+        callbacks=int(fields.get("callbacks", 0)),
+        callbacks_refused=int(fields.get("callbacks_refused", 0)),
+        admitted_at=_optional_time(fields.get("admitted_at")),
+        placed_at=_optional_time(fields.get("placed_at")),
     )
 
 
@@ -1089,35 +1116,9 @@ class DynamoCalledNumbers:
 
 
 def _last_call(item: RecipientItem) -> LastCall:
-    assert item.called_at is not None
-    return LastCall(
-        item.campaign_id, int(item.seq), item.number, datetime.fromisoformat(item.called_at), item.caller_id
-    )
-
-
-def to_recipient_item(state: RecipientState) -> RecipientItem:
-    return RecipientItem(
-        state.campaign_id,
-        state.seq,
-        number=state.number,
-        units=state.units,
-        status=state.status,
-        attempts=state.attempts,
-        attempt_id=state.attempt_id,
-        vote=state.vote,
-        listened_seconds=state.listened_seconds,
-        cost=state.cost,
-        reason=state.reason,
-        updated_at=iso(state.updated_at) if state.updated_at else None,
-        delivery_status=state.delivery_status,
-        called_at=iso(state.called_at) if state.called_at else None,
-        admitted_at=iso(state.admitted_at) if state.admitted_at else None,
-        placed_at=iso(state.placed_at) if state.placed_at else None,
-        caller_id=state.caller_id,
-        recording=state.recording,
-        recording_seconds=state.recording_seconds,
-        recorded_in=state.campaign_id if state.recording else None,
-    )
+    state = to_state(item)
+    assert state.called_at is not None
+    return LastCall(state.campaign_id, state.seq, state.number, state.called_at, state.caller_id)
 
 
 def _number(value: int | float) -> str:
@@ -1125,46 +1126,45 @@ def _number(value: int | float) -> str:
 
 
 def recipient_attributes(state: RecipientState, iso_of: Callable[[datetime], str] = iso) -> dict[str, dict[str, str]]:
-    """`to_recipient_item(state).serialize()`, built directly: the results path writes one item per attempt, and
-    a pynamodb model per item cost more CPU than the item's share of its BatchWriteItem (issue 17). `iso_of`
-    may cache: a batch's items share their timestamps."""
-    item: dict[str, dict[str, str]] = {
-        "campaign_id": {"S": state.campaign_id},
-        "seq": {"N": _number(state.seq)},
-        "number": {"S": state.number},
-        "units": {"N": _number(state.units)},
-        "status": {"S": state.status},
-        "attempts": {"N": _number(state.attempts)},
-        "cost": {"N": _number(state.cost)},
+    """The recipient item for `state`, in DynamoDB's attribute-value form (the results path writes one per attempt,
+    so it is built directly, not through a pynamodb model). Top-level: the keys and what an index is keyed on;
+    everything else is one JSON text, `state` (`to_state` reads it back). In the emulator, as in DynamoDB's
+    client and service code, an item's cost grows with its attributes: 3–6 instead of 12–16 (issue 17).
+    `iso_of` may cache: a batch's items share their timestamps."""
+    packed: dict[str, Any] = {
+        "number": state.number,
+        "units": state.units,
+        "status": state.status,
+        "attempts": state.attempts,
+        "cost": state.cost,
     }
-    optional: tuple[tuple[str, str | None], ...] = (
+    optional: tuple[tuple[str, str | int | None], ...] = (
         ("attempt_id", state.attempt_id),
         ("reason", state.reason),
         ("delivery_status", state.delivery_status),
         ("caller_id", state.caller_id),
         ("recording", state.recording),
-        ("recorded_in", state.campaign_id if state.recording else None),
-    )
-    for name, text in optional:
-        if text is not None:
-            item[name] = {"S": text}
-    numbers = (
         ("vote", state.vote),
         ("listened_seconds", state.listened_seconds),
         ("recording_seconds", state.recording_seconds),
     )
-    for name, number in numbers:
-        if number is not None:
-            item[name] = {"N": _number(number)}
-    moments = (
+    for name, value in optional:
+        if value is not None:
+            packed[name] = value
+    for name, moment in (
         ("updated_at", state.updated_at),
-        ("called_at", state.called_at),
         ("admitted_at", state.admitted_at),
         ("placed_at", state.placed_at),
-    )
-    for name, moment in moments:
+    ):
         if moment is not None:
-            item[name] = {"S": iso_of(moment)}
+            packed[name] = iso_of(moment)
+    item: dict[str, dict[str, str]] = {"campaign_id": {"S": state.campaign_id}, "seq": {"N": _number(state.seq)}}
+    if state.called_at is not None:  # the sparse `by_called_number` index: its keys stay top-level
+        item["number"] = {"S": packed.pop("number")}
+        item["called_at"] = {"S": iso_of(state.called_at)}
+    if state.recording is not None:
+        item["recorded_in"] = {"S": state.campaign_id}
+    item["state"] = {"S": json.dumps(packed, ensure_ascii=False, separators=(",", ":"))}
     return item
 
 

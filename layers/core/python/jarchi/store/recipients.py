@@ -69,7 +69,7 @@ class S3DynamoRecipients:
         return entries
 
     def save_all(self, states: Sequence[RecipientState]) -> None:
-        """Each state's item as `to_recipient_item` serialises it (built without a model per item)."""
+        """Each state's item as `recipient_attributes` packs it (built without a model per item)."""
         formatted: dict[datetime, str] = {}
 
         def iso_once(moment: datetime) -> str:
