@@ -45,7 +45,8 @@ from jarchi.campaigns.ports import (
     WorkflowRuns,
 )
 from jarchi.campaigns.protocol import Next
-from jarchi.campaigns.service import create_campaign, perform_action, visible_campaign
+from jarchi.campaigns.reading import visible_campaign
+from jarchi.campaigns.service import create_campaign, perform_action
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.campaigns.workflow import admit, prepare, reconcile
 from jarchi.channels import Category, Channel

@@ -1,4 +1,7 @@
-"""Campaigns and quick send (R-CMP-1..4, R-CMP-7)."""
+"""Campaigns and quick send (R-CMP-1..4, R-CMP-7).
+
+Reads use `jarchi.campaigns.reading`; the routes that change a campaign import `jarchi.campaigns.service` (the
+draft, window and number rules, billing) when first called, so a cold start on a read does not load them (issue 10)."""
 
 from __future__ import annotations
 
@@ -26,12 +29,9 @@ from functions.api.schemas.campaign_views import (
     RestrictedPeriodPage,
 )
 from functions.api.schemas.campaigns import CampaignBody
-from jarchi.campaigns import recording_service, service
+from jarchi.campaigns import reading
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.statuses import CampaignStatus
-from jarchi.compliance import restricted_service
-from jarchi.content.audio_service import listen_url
-from jarchi.reports import views
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -39,6 +39,8 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 @router.post("/campaigns", status_code=201, tags=["campaigns"], summary="Create a campaign and reserve its cost")
 def create_campaign(body: CampaignBody) -> CampaignOut:
+    from jarchi.campaigns import service
+
     return CampaignOut.of(service.create_campaign(current_caller(), body.to_draft()))
 
 
@@ -57,7 +59,7 @@ def list_campaigns(
     filters = CampaignFilter(
         q=q, status=status, tag=tag, created_from=created_from, created_to=created_to, archived=archived
     )
-    items, next_cursor = service.list_campaigns(current_caller(), account_id, limit, cursor, filters)
+    items, next_cursor = reading.list_campaigns(current_caller(), account_id, limit, cursor, filters)
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
@@ -67,8 +69,11 @@ def list_campaigns(
     summary="One campaign: status, history, stats, cost, speed, the audio to listen to (tz=account: local times)",
 )
 def get_campaign(campaign_id: str, tz: Literal["utc", "account"] = "utc") -> CampaignOut:
+    from jarchi.content.audio_service import listen_url
+    from jarchi.reports import views
+
     caller = current_caller()
-    campaign = service.visible_campaign(caller, campaign_id)
+    campaign = reading.visible_campaign(caller, campaign_id)
     zone = views.owner_zone(caller, campaign) if tz == "account" else None
     return CampaignOut.of(campaign, zone=zone, audio_url=listen_url(campaign.content.audio_key))
 
@@ -79,6 +84,8 @@ def get_campaign(campaign_id: str, tz: Literal["utc", "account"] = "utc") -> Cam
     summary="Edit: name, comment; text, sender, recipients, start, speed before sending (re-reserved)",
 )
 def edit_campaign(campaign_id: str, body: CampaignPatch) -> CampaignOut:
+    from jarchi.campaigns import service
+
     return CampaignOut.of(service.edit_campaign(current_caller(), campaign_id, **body.model_dump(exclude_none=True)))
 
 
@@ -91,7 +98,7 @@ def list_recipients(
     status: Annotated[str | None, Query(max_length=40)] = None,
     vote: Annotated[int | None, Query(ge=-1, le=99)] = None,
 ) -> RecipientPage:
-    items, next_cursor = service.recipients_page(
+    items, next_cursor = reading.recipients_page(
         current_caller(), campaign_id, limit=limit, cursor=cursor, part=part, status=status, vote=vote
     )
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
@@ -103,6 +110,8 @@ def list_recipients(
     summary="Call recordings of a campaign with record: true, with links valid 15 minutes (kept 90 days)",
 )
 def list_recordings(campaign_id: str, limit: Limit = 50, cursor: str | None = None) -> RecordingPage:
+    from jarchi.campaigns import recording_service
+
     items, next_cursor = recording_service.recordings_page(current_caller(), campaign_id, limit=limit, cursor=cursor)
     return RecordingPage(items=[RecordingOut.of(i) for i in items], next_cursor=next_cursor)
 
@@ -113,13 +122,15 @@ def list_recordings(campaign_id: str, limit: Limit = 50, cursor: str | None = No
     summary="Accept, reject (refunded at once) or ask the owner (admin)",
 )
 def moderate_campaign(campaign_id: str, body: CampaignModerationBody) -> CampaignOut:
+    from jarchi.campaigns import service
+
     campaign = service.moderate_campaign(current_caller(), campaign_id, body.decision, body.reason)
     return CampaignOut.of(campaign)
 
 
 @router.get("/moderation/campaigns", tags=["campaigns"], summary="Campaigns waiting for review, oldest first (admin)")
 def campaigns_awaiting_review(limit: Limit = 50, cursor: str | None = None) -> CampaignPage:
-    items, next_cursor = service.awaiting_review(current_caller(), limit, cursor)
+    items, next_cursor = reading.awaiting_review(current_caller(), limit, cursor)
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
@@ -136,6 +147,8 @@ def campaigns_awaiting_review(limit: Limit = 50, cursor: str | None = None) -> C
 def campaign_action(
     campaign_id: str, action: str, body: Annotated[ActionBody | None, Body()] = None
 ) -> Response[CampaignOut]:
+    from jarchi.campaigns import service
+
     reason = body.reason if body is not None else None
     text = body.text if body is not None else None
     campaign, created = service.perform_action(current_caller(), campaign_id, action, reason, text=text)
@@ -148,6 +161,8 @@ def campaign_action(
     "/restricted-periods", status_code=201, tags=["compliance"], summary="Close dates per country and category (admin)"
 )
 def add_restricted_period(body: RestrictedPeriodBody) -> RestrictedPeriodOut:
+    from jarchi.compliance import restricted_service
+
     period = restricted_service.add_period(
         current_caller(),
         country=body.country,
@@ -161,6 +176,8 @@ def add_restricted_period(body: RestrictedPeriodBody) -> RestrictedPeriodOut:
 
 @router.get("/restricted-periods", tags=["compliance"], summary="Restricted periods not over yet (admin)")
 def list_restricted_periods(limit: Limit = 50, cursor: str | None = None) -> RestrictedPeriodPage:
+    from jarchi.compliance import restricted_service
+
     periods, next_cursor = restricted_service.current_periods(current_caller(), limit, cursor)
     return RestrictedPeriodPage(items=[RestrictedPeriodOut.of(p) for p in periods], next_cursor=next_cursor)
 
@@ -172,9 +189,13 @@ def list_restricted_periods(limit: Limit = 50, cursor: str | None = None) -> Res
     summary="Remove a restricted period (admin)",
 )
 def delete_restricted_period(period_id: str) -> None:
+    from jarchi.compliance import restricted_service
+
     restricted_service.delete_period(current_caller(), period_id)
 
 
 @router.post("/quick-send", status_code=201, tags=["campaigns"], summary="One number, one message, now")
 def quick_send(body: QuickSendBody) -> CampaignOut:
+    from jarchi.campaigns import service
+
     return CampaignOut.of(service.create_campaign(current_caller(), body.to_draft(), quick_send=True))

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from functions.api.schemas.common import Request, Shape
 from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi import clock
-from jarchi.campaigns.draft import CampaignDraft
-from jarchi.campaigns.models import Campaign, FollowUpSent, RecipientState
-from jarchi.campaigns.recording_service import Recording
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
-from jarchi.compliance.quality import QualityCheck
-from jarchi.compliance.restricted import RestrictedPeriod
-from jarchi.reports.views import PartReport, campaign_report
+from jarchi.reports.views import campaign_report
+
+if TYPE_CHECKING:  # what the responses are made of; the draft is imported by the one body that makes one
+    from collections.abc import Callable
+    from zoneinfo import ZoneInfo
+
+    from jarchi.campaigns.draft import CampaignDraft
+    from jarchi.campaigns.models import Campaign, FollowUpSent, RecipientState
+    from jarchi.campaigns.recording_service import Recording
+    from jarchi.compliance.quality import QualityCheck
+    from jarchi.compliance.restricted import RestrictedPeriod
+    from jarchi.reports.views import PartReport
 
 
 class HistoryOut(Shape):
@@ -396,6 +400,8 @@ class QuickSendBody(Request):
     language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
 
     def to_draft(self) -> CampaignDraft:
+        from jarchi.campaigns.draft import CampaignDraft
+
         return CampaignDraft(
             name=f"quick send to {self.number}",
             channel=self.channel,

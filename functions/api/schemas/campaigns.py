@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from functions.api.schemas.common import Request, Shape
 from functions.api.schemas.fields import Id, Name, Numbers, Text
-from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 from jarchi.campaigns.follow_ups import MAX_RULES, FollowUpOn, FollowUpRule
 from jarchi.campaigns.models import MAX_RETRY_PARTS, MAX_VALIDITY_MINUTES, RetryPolicy
 from jarchi.campaigns.pacing import DEFAULT_SPEED_PER_HOUR
 from jarchi.channels import Category, Channel
+
+if TYPE_CHECKING:  # the draft (window, number and content rules) is imported when a body becomes one
+    from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign
 
 
 class WindowIn(Request):
@@ -92,6 +94,8 @@ class CampaignBody(Request):
     callback_bridge: bool = False
 
     def to_draft(self) -> CampaignDraft:
+        from jarchi.campaigns.draft import CampaignDraft
+
         return CampaignDraft(
             name=self.name,
             channel=self.channel,

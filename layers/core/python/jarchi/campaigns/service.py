@@ -1,11 +1,9 @@
-"""Campaigns as their owners see them: create (with the credit reservation in the same transaction), read,
-list with filters, the recipient list, the actions start | pause | resume | stop | finish | archive | unarchive,
-copy and comment, and edits (R-CMP-1..4, R-CMP-7, R-BIL-2, R-REP-1, R-REP-3)."""
+"""Campaigns as their owners change them: create (with the credit reservation in the same transaction), the actions
+start | pause | resume | stop | finish | archive | unarchive, copy and comment, moderation, and edits (R-CMP-1..4,
+R-CMP-7, R-BIL-2). Reading one, a list and the recipients is `jarchi.campaigns.reading` (R-CMP-4, R-REP-1, R-REP-3)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,19 +11,14 @@ from datetime import datetime, timedelta
 from jarchi import clock
 from jarchi.accounts.access import require_admin
 from jarchi.accounts.models import Account, Caller
-from jarchi.accounts.service import listed_account_id, require_owned, visible_account
-from jarchi.attempts import Outcome
+from jarchi.accounts.service import visible_account
 from jarchi.audiences.numbers import number_info, recipient_time_zone
 from jarchi.billing import credit
 from jarchi.billing.ledger import Posting
 from jarchi.billing.margins import SEGMENT, reseller_margins
 from jarchi.campaigns.caller_id_service import account_pool
 from jarchi.campaigns.draft import CampaignDraft, PreparedCampaign, PreparedRecipient, audience_of, prepare_campaign
-from jarchi.campaigns.listing import DEFAULT_FILTER, CampaignFilter
 from jarchi.campaigns.models import (
-    IN_PROGRESS,
-    PART_STRIDE,
-    PENDING,
     SYSTEM,
     USER,
     AudienceEntry,
@@ -39,13 +32,12 @@ from jarchi.campaigns.models import (
     Comment,
     NewAudience,
     PartKind,
-    RecipientState,
     SendingWindow,
 )
 from jarchi.campaigns.pacing import validate_speed
 from jarchi.campaigns.parts import PART_KINDS, renumbered, retried, unfinished
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
-from jarchi.campaigns.reading import part_states
+from jarchi.campaigns.reading import visible_campaign
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
     SETTLED_STATUSES,
@@ -250,89 +242,6 @@ def _callback_bridge_to(account: Account, draft: CampaignDraft) -> str | None:
             "no_callback_number", "set the account's callback_number (PATCH /v1/accounts/{id}) to bridge callbacks"
         )
     return account.callback_number
-
-
-def visible_campaign(caller: Caller, campaign_id: str, *, ports: CampaignPorts | None = None) -> Campaign:
-    ports = ports or CampaignPorts.wired()
-    return require_owned(caller, ports.campaigns.get(campaign_id), "campaign", campaign_id)
-
-
-def list_campaigns(
-    caller: Caller,
-    account_id: str | None,
-    limit: int,
-    cursor: str | None,
-    filters: CampaignFilter = DEFAULT_FILTER,
-    *,
-    ports: CampaignPorts | None = None,
-) -> tuple[list[Campaign], str | None]:
-    """Newest first; archived campaigns only with `archived=true` (R-CMP-4, R-REP-1)."""
-    ports = ports or CampaignPorts.wired()
-    owner = listed_account_id(caller, account_id)
-    return ports.campaigns.list_for_account(owner, limit, cursor, filters)
-
-
-def _recipient_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"seq": seq}).encode()).decode()
-
-
-def _seq_of(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        seq = json.loads(base64.urlsafe_b64decode(cursor.encode()))["seq"]
-    except (ValueError, KeyError, TypeError):
-        return 0
-    return seq if isinstance(seq, int) and seq >= 0 else 0
-
-
-def recipients_page(
-    caller: Caller,
-    campaign_id: str,
-    *,
-    limit: int,
-    cursor: str | None,
-    part: int | None = None,
-    status: str | None = None,
-    vote: int | None = None,
-    ports: CampaignPorts | None = None,
-) -> tuple[list[RecipientState], str | None]:
-    """Recipients of a part (the current one by default) in its audience order (see `part_states`). With
-    `status` or `vote`, a page walks the audience until `limit` match or `FILTER_WALK` positions were read: it
-    may hold fewer than `limit` with a cursor to go on from (no scan: the audience is read in order)."""
-    ports = ports or CampaignPorts.wired()
-    campaign = visible_campaign(caller, campaign_id, ports=ports)
-    parts = campaign.all_parts()
-    if part is None:
-        part = campaign.progress.part
-    if not 0 <= part < len(parts):
-        raise NotFound("part_not_found", f"campaign {campaign.id} has parts 0..{len(parts) - 1}")
-    if status is not None and status not in RECIPIENT_STATUSES:
-        raise Unprocessable("unknown_status", f"a recipient's status is one of {', '.join(RECIPIENT_STATUSES)}")
-    first = _seq_of(cursor)
-    total = parts[part].total
-    if status is None and vote is None:
-        states = part_states(campaign, part, first, limit, ports=ports)
-        end = first + len(states)
-        return states, (_recipient_cursor(end) if states and end < total else None)
-    found: list[RecipientState] = []
-    position = first
-    while position < total and len(found) < limit and position - first < FILTER_WALK:
-        step = part_states(campaign, part, position, min(FILTER_PAGE, total - position), ports=ports)
-        if not step:
-            break
-        for state in step:
-            position = state.seq - part * PART_STRIDE + 1
-            if (status is None or state.status == status) and (vote is None or state.vote == vote):
-                found.append(state)
-                if len(found) == limit:
-                    break
-    return found, (_recipient_cursor(position) if position < total else None)
-
-
-RECIPIENT_STATUSES = (PENDING, IN_PROGRESS, *(outcome.value for outcome in Outcome))
-FILTER_PAGE = 500
-FILTER_WALK = 1_000
 
 
 OWNER_REQUEST = "owner_request"
@@ -581,15 +490,6 @@ def moderate_campaign(
             accepted = _reload(ports, campaign.id)
         _after_acceptance(ports, accepted)
     return _reload(ports, campaign.id)
-
-
-def awaiting_review(
-    caller: Caller, limit: int, cursor: str | None, *, ports: CampaignPorts | None = None
-) -> tuple[list[Campaign], str | None]:
-    """Admin: every account's campaigns in moderation, oldest first (R-CPL-4)."""
-    ports = ports or CampaignPorts.wired()
-    require_admin(caller)
-    return ports.campaigns.awaiting_review(limit, cursor)
 
 
 def copy_campaign(caller: Caller, original: Campaign, *, ports: CampaignPorts) -> Campaign:
