@@ -32,3 +32,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[Any
         count(Metric.PROVIDER_REPORTS, reports, {Dimension.CONNECTOR: connector})
         count(Metric.PROVIDER_FAILURES, reports if outcome in FAILED_OUTCOMES else 0, {Dimension.CONNECTOR: connector})
     return {"batchItemFailures": []}
+
+
+wiring.init_done()

@@ -42,3 +42,6 @@ def place_record(record: SQSRecord) -> int:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     expire_in_progress_with(context)
     return process_partial_response(event=event, record_handler=place_record, processor=processor, context=context)
+
+
+wiring.init_done()

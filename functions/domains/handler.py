@@ -27,3 +27,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     counts = refresh_pending()
     logger.info("pending domains looked at", extra=counts)
     return counts
+
+
+wiring.init_done()

@@ -35,3 +35,6 @@ def import_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=import_record, processor=processor, context=context)
+
+
+wiring.init_done()

@@ -43,3 +43,6 @@ def apply_record(record: SQSRecord) -> int:
 @counted
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)
+
+
+wiring.init_done()

@@ -31,3 +31,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("InvocationEventType") == "NEW_INBOUND_CALL":
         count(Metric.INBOUND_CALLS)
     return handle_sma_event(event)
+
+
+wiring.init_done()

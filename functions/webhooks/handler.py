@@ -31,3 +31,6 @@ def deliver_record(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=deliver_record, processor=processor, context=context)
+
+
+wiring.init_done()

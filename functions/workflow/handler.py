@@ -26,3 +26,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     answer, counts = run_task(event)
     count_all(counts)
     return answer
+
+
+wiring.init_done()

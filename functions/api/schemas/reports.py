@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from functions.api.schemas.common import Request, Shape
 from jarchi.clock import iso
-from jarchi.reports.ports import Delivery, ExportRecord, Webhook
+
+if TYPE_CHECKING:
+    from jarchi.reports.ports import Delivery, ExportRecord, Webhook
 
 EventType = Literal["campaign.status", "recipient.result", "sms.delivery", "recipient.callback"]
 

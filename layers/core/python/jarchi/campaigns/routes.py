@@ -30,10 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-import phonenumbers
-
-from jarchi.audiences.numbers import NumberType
-
 ROUTE_SHARDS: Final = 8
 HOLD_SECONDS: Final = 900
 ROUTE_WAIT: Final = timedelta(seconds=10)
@@ -41,6 +37,11 @@ ROUTE_WAIT: Final = timedelta(seconds=10)
 
 def route_of(number: str, number_type: str | None) -> str | None:
     """The route of a fixed line: its country code and geographic area code (None: not route-limited)."""
+    # Imported here: the number rules (phonenumbers) are for placing calls, not for wiring the capacity port.
+    import phonenumbers
+
+    from jarchi.audiences.numbers import NumberType
+
     if number_type != NumberType.FIXED_LINE.value:
         return None
     try:
