@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
-from jarchi.attempts import Attempt, Placement
-from jarchi.resources import QueueSpec
+if TYPE_CHECKING:  # named in the protocols only: the registry below is on every function's import path
+    from jarchi.attempts import Attempt, Placement
+    from jarchi.resources import QueueSpec
 
 T = TypeVar("T")
 

@@ -25,9 +25,10 @@ from jarchi.campaigns.models import (
     FollowUpSent,
     RecipientState,
 )
-from jarchi.campaigns.ports import CampaignPorts
+from jarchi.campaigns.ports import CampaignPorts, CampaignRepository
 from jarchi.channels import Channel
 from jarchi.errors import NotFound, Unprocessable
+from jarchi.ports import resolve
 
 RECIPIENT_STATUSES = (PENDING, IN_PROGRESS, *(outcome.value for outcome in Outcome))
 FILTER_PAGE = 500
@@ -95,9 +96,13 @@ def every_recipient(
                 yield record.part, state
 
 
+def _campaigns(ports: CampaignPorts | None) -> CampaignRepository:
+    """The campaign repository alone: a read that needs no other port does not wire them (issue 10, cold start)."""
+    return ports.campaigns if ports is not None else resolve(CampaignRepository)
+
+
 def visible_campaign(caller: Caller, campaign_id: str, *, ports: CampaignPorts | None = None) -> Campaign:
-    ports = ports or CampaignPorts.wired()
-    return require_owned(caller, ports.campaigns.get(campaign_id), "campaign", campaign_id)
+    return require_owned(caller, _campaigns(ports).get(campaign_id), "campaign", campaign_id)
 
 
 def list_campaigns(
@@ -110,9 +115,8 @@ def list_campaigns(
     ports: CampaignPorts | None = None,
 ) -> tuple[list[Campaign], str | None]:
     """Newest first; archived campaigns only with `archived=true` (R-CMP-4, R-REP-1)."""
-    ports = ports or CampaignPorts.wired()
     owner = listed_account_id(caller, account_id)
-    return ports.campaigns.list_for_account(owner, limit, cursor, filters)
+    return _campaigns(ports).list_for_account(owner, limit, cursor, filters)
 
 
 def _recipient_cursor(seq: int) -> str:
@@ -177,6 +181,5 @@ def awaiting_review(
     caller: Caller, limit: int, cursor: str | None, *, ports: CampaignPorts | None = None
 ) -> tuple[list[Campaign], str | None]:
     """Admin: every account's campaigns in moderation, oldest first (R-CPL-4)."""
-    ports = ports or CampaignPorts.wired()
     require_admin(caller)
-    return ports.campaigns.awaiting_review(limit, cursor)
+    return _campaigns(ports).awaiting_review(limit, cursor)
