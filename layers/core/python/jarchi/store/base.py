@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import botocore.session
+import pynamodb.connection.base
 from pynamodb.attributes import AttributeContainer, NumberAttribute
 from pynamodb.constants import BATCH_WRITE_PAGE_LIMIT, NULL, NUMBER
 from pynamodb.exceptions import PutError, UpdateError
@@ -16,6 +19,22 @@ from pynamodb.models import Model
 from jarchi.errors import BadRequest
 from jarchi.settings import get_settings
 from jarchi.store.tables import TableSpec
+
+_sessions = threading.local()
+
+
+def _thread_session() -> botocore.session.Session:
+    """The botocore session of this thread, shared by every table's connection. pynamodb makes one per table
+    connection (per thread): each registered botocore's ~250 event handlers again, ~8 ms CPU a table at its first
+    request (issue 10, cold start). A session is what pynamodb keeps per thread (making clients is not thread-safe);
+    each connection still makes its own client from it."""
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = botocore.session.get_session()
+    return session
+
+
+pynamodb.connection.base.get_session = _thread_session
 
 
 class _BoundMeta(type):
