@@ -21,6 +21,9 @@ a valid token (the API's own figure is a refused request, 401, as in the earlier
 made in another interpreter and written into this one's tables with the client that created them, so the timed
 call pays every import and client of its own.
 
+Each row ends with the one-minute load average when it was done; the last lines give the baseline's samples over
+the whole run (median and range): a row's ratio is against its own baseline, which moves with the load.
+
 `python -m bench cold_start` (or `python bench/cold_start.py`); exits 0 when every ratio is ≤ 1.5.
 """
 
@@ -208,9 +211,9 @@ def _seed() -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _function(module: str, name: str) -> tuple[float, float, float]:
-    """Medians of (baseline, import, first invocation), sampled in turns so that the machine's load, which
-    changes over a run, weighs on the three alike."""
+def _function(module: str, name: str) -> tuple[list[float], float, float]:
+    """The baseline's samples and the medians of (import, first invocation), sampled in turns so that the
+    machine's load, which changes over a run, weighs on the three alike."""
     seed = _seed() if name == "api_signed_in" else ""
     function = "api" if name == "api_signed_in" else name
     first_call = _FIRST_INVOCATION.format(module=module, name=name, seed=seed, function=function)
@@ -224,8 +227,8 @@ def _function(module: str, name: str) -> tuple[float, float, float]:
         )
         for _ in range(RUNS)
     ]
-    bare, imported, first = (statistics.median(column) for column in zip(*samples, strict=True))
-    return bare, imported, first
+    bares, imported, first = (list(column) for column in zip(*samples, strict=True))
+    return bares, statistics.median(imported), statistics.median(first)
 
 
 def main() -> int:
@@ -233,20 +236,28 @@ def main() -> int:
 
     wanted = set(os.environ.get("COLD_START_FUNCTIONS", "").split(",")) - {""}
     print(f"CPU seconds of each fresh interpreter, medians of {RUNS} turns (baseline, import, first invocation)")
-    print(f"{'function':>18}  {'bare':>7}  {'import':>7}  {'1st call':>8}  {'total':>7}  ratio")
+    print(f"{'function':>18}  {'bare':>7}  {'import':>7}  {'1st call':>8}  {'total':>7}  ratio  load")
     worst = 0.0
+    every_bare: list[float] = []
     measured = [(function.name, function.module) for function in ALL_FUNCTIONS]
     measured.insert(1, ("api_signed_in", next(module for name, module in measured if name == "api")))
     for name, module in measured:
         if wanted and name not in wanted:
             continue
-        bare, imported, first = _function(module, name)
+        bares, imported, first = _function(module, name)
+        every_bare += bares
+        bare = statistics.median(bares)
         ratio = (imported + first) / bare
         worst = max(worst, ratio)
         print(
             f"{name:>18}  {bare * 1000:4.0f} ms  {imported * 1000:4.0f} ms  {first * 1000:5.0f} ms  "
-            f"{(imported + first) * 1000:4.0f} ms  {ratio:4.2f}x",
+            f"{(imported + first) * 1000:4.0f} ms  {ratio:4.2f}x  {os.getloadavg()[0]:4.1f}",
             flush=True,
+        )
+    if every_bare:  # how much the baseline itself moved over the run (each ratio is against its own row's)
+        print(
+            f"bare handler over the run: median {statistics.median(every_bare) * 1000:.0f} ms, "
+            f"{min(every_bare) * 1000:.0f}–{max(every_bare) * 1000:.0f} ms in {len(every_bare)} samples"
         )
     print(f"worst ratio {worst:.2f}x (goal ≤ {GOAL}x)")
     return 0 if worst <= GOAL else 1
