@@ -45,7 +45,7 @@ from jarchi.campaigns.ports import (
     WorkflowRuns,
 )
 from jarchi.campaigns.protocol import Next
-from jarchi.campaigns.reading import visible_campaign
+from jarchi.campaigns.queries import visible_campaign
 from jarchi.campaigns.service import create_campaign, perform_action
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.campaigns.workflow import admit, prepare, reconcile

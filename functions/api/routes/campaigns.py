@@ -1,6 +1,6 @@
 """Campaigns and quick send (R-CMP-1..4, R-CMP-7).
 
-Reads use `jarchi.campaigns.reading`; the routes that change a campaign import `jarchi.campaigns.service` (the
+Reads use `jarchi.campaigns.queries`; the routes that change a campaign import `jarchi.campaigns.service` (the
 draft, window and number rules, billing) when first called, so a cold start on a read does not load them (issue 10)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from functions.api.schemas.campaign_views import (
     RestrictedPeriodPage,
 )
 from functions.api.schemas.campaigns import CampaignBody
-from jarchi.campaigns import reading
+from jarchi.campaigns import queries
 from jarchi.campaigns.listing import CampaignFilter
 from jarchi.campaigns.statuses import CampaignStatus
 
@@ -59,7 +59,7 @@ def list_campaigns(
     filters = CampaignFilter(
         q=q, status=status, tag=tag, created_from=created_from, created_to=created_to, archived=archived
     )
-    items, next_cursor = reading.list_campaigns(current_caller(), account_id, limit, cursor, filters)
+    items, next_cursor = queries.list_campaigns(current_caller(), account_id, limit, cursor, filters)
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 
@@ -73,7 +73,7 @@ def get_campaign(campaign_id: str, tz: Literal["utc", "account"] = "utc") -> Cam
     from jarchi.reports import views
 
     caller = current_caller()
-    campaign = reading.visible_campaign(caller, campaign_id)
+    campaign = queries.visible_campaign(caller, campaign_id)
     zone = views.owner_zone(caller, campaign) if tz == "account" else None
     return CampaignOut.of(campaign, zone=zone, audio_url=listen_url(campaign.content.audio_key))
 
@@ -98,7 +98,7 @@ def list_recipients(
     status: Annotated[str | None, Query(max_length=40)] = None,
     vote: Annotated[int | None, Query(ge=-1, le=99)] = None,
 ) -> RecipientPage:
-    items, next_cursor = reading.recipients_page(
+    items, next_cursor = queries.recipients_page(
         current_caller(), campaign_id, limit=limit, cursor=cursor, part=part, status=status, vote=vote
     )
     return RecipientPage(items=[RecipientOut.of(i) for i in items], next_cursor=next_cursor)
@@ -130,7 +130,7 @@ def moderate_campaign(campaign_id: str, body: CampaignModerationBody) -> Campaig
 
 @router.get("/moderation/campaigns", tags=["campaigns"], summary="Campaigns waiting for review, oldest first (admin)")
 def campaigns_awaiting_review(limit: Limit = 50, cursor: str | None = None) -> CampaignPage:
-    items, next_cursor = reading.awaiting_review(current_caller(), limit, cursor)
+    items, next_cursor = queries.awaiting_review(current_caller(), limit, cursor)
     return CampaignPage(items=[CampaignOut.of(i) for i in items], next_cursor=next_cursor)
 
 

@@ -9,7 +9,7 @@ from jarchi import clock
 from jarchi.accounts.models import Caller
 from jarchi.campaigns.models import PART_STRIDE
 from jarchi.campaigns.ports import CampaignPorts
-from jarchi.campaigns.reading import visible_campaign
+from jarchi.campaigns.queries import visible_campaign
 from jarchi.campaigns.recordings import URL_SECONDS
 from jarchi.channels import Channel
 from jarchi.ports import RecordingStore, resolve

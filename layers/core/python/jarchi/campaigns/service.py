@@ -1,6 +1,6 @@
 """Campaigns as their owners change them: create (with the credit reservation in the same transaction), the actions
 start | pause | resume | stop | finish | archive | unarchive, copy and comment, moderation, and edits (R-CMP-1..4,
-R-CMP-7, R-BIL-2). Reading one, a list and the recipients is `jarchi.campaigns.reading` (R-CMP-4, R-REP-1, R-REP-3)."""
+R-CMP-7, R-BIL-2). Reading one, a list and the recipients is `jarchi.campaigns.queries` (R-CMP-4, R-REP-1, R-REP-3)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from jarchi.campaigns.models import (
 from jarchi.campaigns.pacing import validate_speed
 from jarchi.campaigns.parts import PART_KINDS, renumbered, retried, unfinished
 from jarchi.campaigns.ports import CampaignChanged, CampaignPorts
-from jarchi.campaigns.reading import visible_campaign
+from jarchi.campaigns.queries import visible_campaign
 from jarchi.campaigns.settlement import settle_campaign
 from jarchi.campaigns.statuses import (
     SETTLED_STATUSES,

@@ -20,7 +20,7 @@ from jarchi.accounts.models import Caller
 from jarchi.accounts.policy import require_not_demo
 from jarchi.accounts.service import listed_account_id, visible_account
 from jarchi.billing.ledger import EntryFilter
-from jarchi.campaigns.reading import visible_campaign
+from jarchi.campaigns.queries import visible_campaign
 from jarchi.clock import iso
 from jarchi.errors import NotFound
 from jarchi.ids import new_id

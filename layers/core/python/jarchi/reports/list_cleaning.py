@@ -21,7 +21,8 @@ from jarchi.audiences.ports import ContactListPorts
 from jarchi.audiences.service import get_contact_list
 from jarchi.campaigns.models import IN_PROGRESS, PENDING
 from jarchi.campaigns.ports import CampaignPorts
-from jarchi.campaigns.reading import every_recipient, visible_campaign
+from jarchi.campaigns.queries import visible_campaign
+from jarchi.campaigns.reading import every_recipient
 from jarchi.errors import Unprocessable
 
 DEFAULT_REASONS: Final = (Outcome.INVALID, Outcome.UNDELIVERED, Outcome.BLACKLISTED, Outcome.OPTED_OUT)

@@ -36,7 +36,8 @@ from jarchi.campaigns.models import (
     RecipientState,
 )
 from jarchi.campaigns.ports import CampaignPorts
-from jarchi.campaigns.reading import part_states, visible_campaign
+from jarchi.campaigns.queries import visible_campaign
+from jarchi.campaigns.reading import part_states
 from jarchi.campaigns.statuses import CampaignStatus
 from jarchi.errors import NotFound
 
