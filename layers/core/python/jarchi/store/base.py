@@ -23,18 +23,20 @@ from jarchi.store.tables import TableSpec
 _sessions = threading.local()
 
 
-def _thread_session() -> botocore.session.Session:
+def _thread_session(env_vars: dict[str, tuple[Any, Any, Any, Any]] | None = None) -> botocore.session.Session:
     """The botocore session of this thread, shared by every table's connection. pynamodb makes one per table
     connection (per thread): each registered botocore's ~250 event handlers again, ~8 ms CPU a table at its first
     request (issue 10, cold start). A session is what pynamodb keeps per thread (making clients is not thread-safe);
     each connection still makes its own client from it."""
+    if env_vars is not None:  # (pynamodb passes none; botocore's own signature)
+        return botocore.session.get_session(env_vars)
     session = getattr(_sessions, "session", None)
     if session is None:
         session = _sessions.session = botocore.session.get_session()
     return session
 
 
-pynamodb.connection.base.get_session = _thread_session
+pynamodb.connection.base.get_session = _thread_session  # type: ignore[attr-defined]
 
 
 class _BoundMeta(type):
