@@ -1,8 +1,9 @@
 """Run every benchmark in `bench/`: `make bench` (= `.venv/bin/python -m bench`).
 
-A benchmark is a module `bench/<name>.py` with a `main() -> int` (0 when it meets its target). Modules
-whose name starts with `_` are skipped. Pass names to run only those: `python -m bench import_contacts`.
-Exits 1 when any benchmark misses its target or fails.
+A benchmark is a module `bench/<name>.py` with a `main() -> int` (0 when it meets its target), run with its
+defaults. Modules whose name starts with `_` are skipped, and so are the diagnostic tools in `TOOLS` (they take
+arguments and gate nothing: run them as `python -m bench.<name> ...`). Pass names to run only those:
+`python -m bench import_contacts`. Exits 1 when any benchmark misses its target or fails.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from typing import cast
 
 PACKAGE = "bench"
 BENCH_DIR = Path(__file__).resolve().parent
+# Diagnostics, not benchmarks: what stays between campaigns, CPU by AWS request, a py-spy profile by layer.
+TOOLS = frozenset({"campaign_memory", "request_cpu", "profile_layers"})
 
 
 def discover() -> list[str]:
     """Names of the benchmark modules in `bench/`, sorted."""
     return sorted(
-        info.name for info in pkgutil.iter_modules([str(BENCH_DIR)]) if not info.ispkg and not info.name.startswith("_")
+        info.name
+        for info in pkgutil.iter_modules([str(BENCH_DIR)])
+        if not info.ispkg and not info.name.startswith("_") and info.name not in TOOLS
     )
 
 
@@ -33,7 +38,11 @@ def run_one(name: str) -> int:
     if not callable(main):
         print(f"{name}: no main(), skipped")
         return 0
-    return int(cast(Callable[[], int | None], main)() or 0)
+    argv, sys.argv = sys.argv, [f"{PACKAGE}.{name}"]  # a main() that parses sys.argv sees its defaults
+    try:
+        return int(cast(Callable[[], int | None], main)() or 0)
+    finally:
+        sys.argv = argv
 
 
 def run(names: Sequence[str]) -> int:
@@ -46,6 +55,8 @@ def run(names: Sequence[str]) -> int:
         except Exception:
             traceback.print_exc()
             code = 2
+        except SystemExit as exit_:  # argparse refusing: this benchmark fails, the others still run
+            code = exit_.code if isinstance(exit_.code, int) else 2
         elapsed = time.perf_counter() - started
         results[name] = f"{'ok' if code == 0 else f'FAILED (exit {code})'} in {elapsed:.1f} s"
         print(flush=True)
@@ -59,6 +70,9 @@ def main(argv: Sequence[str]) -> int:
     available = discover()
     unknown = [n for n in argv if n not in available]
     if unknown:
+        tools = [n for n in unknown if n in TOOLS]
+        if tools:
+            print(f"{', '.join(tools)}: diagnostic tool(s), run as python -m bench.<name> --help", file=sys.stderr)
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}", file=sys.stderr)
         return 2
     names = list(argv) or available
