@@ -49,6 +49,7 @@ and reports both rates, CPU seconds, the load average, and what durability costs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import itertools
 import json
@@ -377,9 +378,8 @@ def _run_campaign(
     shop: Shop, scenario: Scenario, count: int, log: RequestLog, *, durable: bool = False, parts: int = 0
 ) -> tuple[Run, Memory, dict[str, Any]]:
     from jarchi.billing.ledger import totals_of
-    from jarchi.store import ledger
-
     from jarchi.limits import MAX_INLINE_NUMBERS
+    from jarchi.store import ledger
 
     # the warm-up takes the audience's path too (inline numbers or a contact list); the list is made before
     # the counts and the clock start: it is the user's, made once, not the campaign's work
@@ -459,10 +459,8 @@ def _trimmed_rss_mb() -> float:
     """The RSS once glibc has given back the free memory it keeps (`malloc_trim(0)`); what is left is live."""
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
     return rss_mb()
 
 
@@ -713,6 +711,9 @@ def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
 
 
 def run(names: list[str], count: int, durability: str = "off", pairs: int = 2, parts: int = 0) -> list[Outcome]:
+    from local.__main__ import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `make run` starts the platform (MALLOC_ARENA_MAX=8 in the environment: glibc's own)
     log = install()
     FUNCTION_CPU.install()
     from jarchi.clock import LocalClock, use_clock

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import logging
 import os
 import sys
@@ -108,8 +109,29 @@ def _reset_data() -> int:
     return 0
 
 
+# glibc's mallopt parameter for the most arenas (malloc.h), and the count the platform runs with (issue 17).
+M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """At most two glibc malloc arenas, unless `MALLOC_ARENA_MAX` is set (glibc read it at start). glibc gives a
+    thread that allocates an arena of its own, up to 8 per core, and keeps what is freed in each: moto's Step
+    Functions engine runs every Task state in a new thread, so the RSS kept growing between campaigns (issue 17,
+    fifth pass: 60,000-recipient campaigns, +19 MB the second with the default, +4 MB with two). Called before
+    any thread starts. False where there is no glibc (macOS, musl) or it refused."""
+    if "MALLOC_ARENA_MAX" in environ:
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS))
+
+
 def main() -> int:
     args = _arguments()
+    limit_malloc_arenas()
     for key, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
