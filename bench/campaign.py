@@ -713,7 +713,7 @@ def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
 def run(names: list[str], count: int, durability: str = "off", pairs: int = 2, parts: int = 0) -> list[Outcome]:
     from local.__main__ import limit_malloc_arenas
 
-    limit_malloc_arenas()  # as `make run` starts the platform (MALLOC_ARENA_MAX=8 in the environment: glibc's own)
+    limit_malloc_arenas()  # as `make run` does (MALLOC_ARENA_MAX=16 in the environment: glibc's default here)
     log = install()
     FUNCTION_CPU.install()
     from jarchi.clock import LocalClock, use_clock
