@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from jarchi.accounts.ports import AccountRepository
 from jarchi.billing.ledger import Posting
@@ -19,10 +19,12 @@ from jarchi.campaigns.models import AudienceEntry, Campaign, CampaignEdit, Campa
 from jarchi.campaigns.pacing import PacingState
 from jarchi.campaigns.statuses import StatusChange
 from jarchi.channels import Category, Channel
-from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 from jarchi.compliance.quality import QualityCheck, QualityCounters
 from jarchi.errors import Conflict
 from jarchi.ports import MessageQueue, resolve
+
+if TYPE_CHECKING:  # the compliance ports are resolved by `wired()`: a read of campaigns does not import them
+    from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
 
 
 class CampaignChanged(Conflict):
@@ -311,6 +313,8 @@ class CampaignPorts:
 
     @classmethod
     def wired(cls) -> CampaignPorts:
+        from jarchi.compliance.ports import AdCap, DestinationHistory, RestrictedPeriods, SuppressionLists
+
         return cls(
             campaigns=resolve(CampaignRepository),
             recipients=resolve(RecipientRepository),
