@@ -121,8 +121,9 @@ SCENARIOS = {
 }
 
 
-# The advertising campaign runs again last: its memory after the second may not exceed the first's.
-DEFAULT_RUN = ["advertising_sms", "service_sms", "service_voice", "advertising_sms"]
+# The advertising campaign runs twice in a row (issue 17: memory flat across two campaigns in a row): its RSS after
+# the second may not exceed the first's. With other kinds between, their own stored lists would count as growth.
+DEFAULT_RUN = ["advertising_sms", "advertising_sms", "service_sms", "service_voice"]
 
 
 class FunctionCpu:
