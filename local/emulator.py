@@ -29,6 +29,7 @@ from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models import table as dynamo_table
 from moto.dynamodb.models.utilities import bytesize, find_nested_key
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+from moto.dynamodb.responses import DynamoHandler
 
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
@@ -306,14 +307,12 @@ def _cast_value(self: dynamo_type.DynamoType) -> Any:
 
 
 def _item_size(item: dynamo_type.Item) -> int:
-    sizes = getattr(_reading, "sizes", None)
-    if sizes is None:
-        return _counted_size(item)
-    known = sizes.get(id(item))
-    if known is None:
-        known = sizes[id(item)] = (item, _counted_size(item))  # (the item kept: its id stays its own)
-    size: int = known[1]
-    return size
+    known = _sizes.get(id(item))
+    if known is None or known[0] is not item:
+        if len(_sizes) >= dynamo_responses.KEPT_LIMIT:
+            _sizes.clear()
+        known = _sizes[id(item)] = (item, _counted_size(item))  # (the item kept: its id stays its own)
+    return known[1]
 
 
 def _counted_size(item: dynamo_type.Item) -> int:
@@ -322,25 +321,30 @@ def _counted_size(item: dynamo_type.Item) -> int:
 
 # moto's `Table.query` and `Table.scan` ask each item found for its size twice (is the page over 1 MB with it?
 # then add it), and once more for the item after a full page: on a list of 20 campaigns (~80 attributes each)
-# that was 41 size counts, ~60 % of the query's time in the emulator (issue 14, the read latency). During one
-# query or scan of this thread each item's size is counted once: the request holds the emulator's lock, so no
-# item changes meanwhile (the memo holds each item it sized, so an id stays that item's until the read ends).
-_reading = threading.local()
-_moto_query = dynamo_table.Table.query
-_moto_scan = dynamo_table.Table.scan
+# that was 41 size counts, ~60 % of the query's time in the emulator (issue 14, the read latency). Each item's
+# size is kept from one read to the next until the next write (`_forgetting_on_writes`), as the answers' forms are
+# (`dynamo_responses.plain`): a stored item changes only inside a write request.
+_sizes: dict[int, tuple[dynamo_type.Item, int]] = {}
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
+_moto_call_action = DynamoHandler.call_action
 
 
-def _sizes_counted_once(read: Callable[..., Any]) -> Callable[..., Any]:
-    def counted_once(self: dynamo_table.Table, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_reading, "sizes", None) is not None:  # (a scan inside a query: one memo for both)
-            return read(self, *args, **kwargs)
-        _reading.sizes = {}
-        try:
-            return read(self, *args, **kwargs)
-        finally:
-            _reading.sizes = None
+def forget_derived() -> None:
+    """Forget every size and answer form kept from earlier reads."""
+    _sizes.clear()
+    dynamo_responses.forget_derived()
 
-    return counted_once
+
+def _forgetting_on_writes(self: DynamoHandler) -> Any:
+    """moto's `DynamoHandler.call_action`; a request that is not a read forgets what earlier reads kept, before it
+    (it may read through a condition) and after it (what it changed)."""
+    if self._get_action() in _READS:
+        return _moto_call_action(self)
+    forget_derived()
+    try:
+        return _moto_call_action(self)
+    finally:
+        forget_derived()
 
 
 # moto's BaseModel keeps every instance it ever made in a class-level list (for its dashboard, which the local
@@ -392,8 +396,7 @@ def install_request_serialisation() -> None:
     dynamo_type.DynamoType.size = _value_size  # type: ignore[method-assign,assignment]
     dynamo_type.Item.size = _item_size  # type: ignore[method-assign,assignment]
     dynamo_type.DynamoType.cast_value = property(_cast_value)  # type: ignore[method-assign,assignment]
-    dynamo_table.Table.query = _sizes_counted_once(_moto_query)  # type: ignore[method-assign]
-    dynamo_table.Table.scan = _sizes_counted_once(_moto_scan)  # type: ignore[method-assign]
+    DynamoHandler.call_action = _forgetting_on_writes  # type: ignore[method-assign]
     dynamo_table.copy = _ResultCopy  # type: ignore[attr-defined,assignment]
     dynamo_responses.install()
     dynamo_requests.install()

@@ -12,8 +12,9 @@ from botocore.signers import RequestSigner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
+from moto.dynamodb import responses as moto_dynamodb_responses
 from moto.dynamodb.models import dynamo_type
-from moto.dynamodb.models import table as dynamo_table
+from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
 from local import dynamo_responses, emulator
@@ -143,13 +144,10 @@ def test_reads_answer_what_moto_answers_without_the_shortcuts(
 ) -> None:
     _fill(client, rows)
     ours = _reads(client, limit, forward)
+    ours_again = _reads(client, limit, forward)  # (with what the first reads kept)
     with monkeypatch.context() as moto_s:
-        moto_s.setattr(dynamo_responses, "_HANDED_OVER", frozenset())  # answers as JSON text, parsed back
-        moto_s.setattr(dynamo_table.Table, "query", emulator._moto_query)  # sizes counted each time asked
-        moto_s.setattr(dynamo_table.Table, "scan", emulator._moto_scan)
-        moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
-        moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
-        assert ours == _reads(client, limit, forward)
+        _moto_s_own(moto_s)
+        assert ours == ours_again == _reads(client, limit, forward)
 
 
 def test_a_page_ends_at_one_megabyte_as_moto_s_does(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,8 +155,7 @@ def test_a_page_ends_at_one_megabyte_as_moto_s_does(client: Any, monkeypatch: py
     _fill(client, [("p1", sk, "g1", {"pad": {"S": padding}}) for sk in range(7)])
     ours = _reads(client, 10, True)
     with monkeypatch.context() as moto_s:
-        moto_s.setattr(dynamo_table.Table, "query", emulator._moto_query)
-        moto_s.setattr(dynamo_table.Table, "scan", emulator._moto_scan)
+        _moto_s_own(moto_s)
         assert ours == _reads(client, 10, True)
     pages = [answer[1] for answer in ours if answer[0] == "query" and len(answer) == 2 and answer[1]["Count"]]
     page = pages[0]
@@ -182,19 +179,137 @@ def test_a_read_s_answer_is_handed_over_not_written(client: Any) -> None:
     assert not dynamo_responses._answers()  # taken by the parser
 
 
-def test_an_item_s_size_is_counted_once_per_read_and_again_after_it_changed() -> None:
+def test_an_item_s_size_is_counted_once_until_a_write() -> None:
     item = dynamo_type.Item(dynamo_type.DynamoType({"S": "pk"}), None, {"pk": {"S": "pk"}, "a": {"S": "abc"}})
-    seen: list[int] = []
-
-    def read(table: Any) -> None:
-        seen.extend([item.size(), item.size()])
-        item.attrs["a"] = dynamo_type.DynamoType({"S": "abcdef"})  # (never inside a real read: the lock)
-        seen.append(item.size())
-
     emulator.install_request_serialisation()
-    emulator._sizes_counted_once(read)(None)
-    assert seen == [emulator._moto_item_size(item) - 3] * 3  # once, whatever changed meanwhile
-    assert item.size() == emulator._moto_item_size(item)  # outside a read: counted as it is now
+    emulator.forget_derived()
+    assert item.size() == item.size() == emulator._moto_item_size(item)
+    item.attrs["a"] = dynamo_type.DynamoType({"S": "abcdef"})  # (only ever inside a write request: the lock)
+    assert item.size() == emulator._moto_item_size(item) - 3  # kept until a write forgets it
+    emulator.forget_derived()
+    assert item.size() == emulator._moto_item_size(item)
+
+
+def _writes(client: Any) -> list[Any]:
+    """Every kind of write that changes stored values, in place (update expressions) or by a new item, with a
+    read after each (what a read keeps must not outlive the next write)."""
+    key = {"pk": {"S": "p1"}, "sk": {"N": "3"}}
+    update = "update_item"
+    writes: list[tuple[str, dict[str, Any]]] = [
+        (
+            update,
+            {
+                "Key": key,
+                "UpdateExpression": "SET a = :a, n = :n",
+                "ExpressionAttributeValues": {
+                    ":a": {"M": {"x": {"S": "y"}, "l": {"L": [{"N": "1"}]}}},
+                    ":n": {"N": "1"},
+                },
+            },
+        ),
+        (
+            update,
+            {
+                "Key": key,
+                "UpdateExpression": "SET a.x = :x ADD n :one REMOVE b",
+                "ExpressionAttributeValues": {":x": {"L": [{"S": "z"}]}, ":one": {"N": "41"}},
+            },
+        ),
+        (
+            update,
+            {
+                "Key": key,
+                "UpdateExpression": "SET a.l[0] = :two, a.l[1] = :two",
+                "ExpressionAttributeValues": {":two": {"N": "2"}},
+            },
+        ),
+        (update, {"Key": key, "UpdateExpression": "ADD s :s", "ExpressionAttributeValues": {":s": {"SS": ["a"]}}}),
+        (update, {"Key": key, "UpdateExpression": "ADD s :s", "ExpressionAttributeValues": {":s": {"SS": ["b"]}}}),
+        ("put_item", {"Item": {"pk": {"S": "p2"}, "sk": {"N": "1"}, "g": {"S": "g1"}, "c": {"S": "new"}}}),
+        ("delete_item", {"Key": {"pk": {"S": "p1"}, "sk": {"N": "0"}}}),
+        (
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    {
+                        "Update": {
+                            "TableName": _TABLE,
+                            "Key": {"pk": {"S": "p3"}, "sk": {"N": "2"}},
+                            "UpdateExpression": "SET g = :g, #n = :v",
+                            "ExpressionAttributeNames": {"#n": "name"},
+                            "ExpressionAttributeValues": {":g": {"S": "g2"}, ":v": {"SS": ["q"]}},
+                        }
+                    }
+                ]
+            },
+        ),
+        (
+            "batch_write_item",
+            {
+                "RequestItems": {
+                    _TABLE: [
+                        {
+                            "PutRequest": {
+                                "Item": {"pk": {"S": "p1"}, "sk": {"N": "4"}, "g": {"S": "g2"}, "a": {"N": "7"}}
+                            }
+                        },
+                        {"DeleteRequest": {"Key": {"pk": {"S": "p1"}, "sk": {"N": "5"}}}},
+                    ]
+                }
+            },
+        ),
+    ]
+    answers = []
+    for operation, arguments in writes:
+        table = {} if operation in ("transact_write_items", "batch_write_item") else {"TableName": _TABLE}
+        getattr(client, operation)(**table, **arguments)
+        answers.append(client.get_item(TableName=_TABLE, Key=key)["Item"])
+        answers.append(_reads(client, 3, True))
+    return answers
+
+
+def _moto_s_own(moto_s: pytest.MonkeyPatch) -> None:
+    """Reads as moto answers them without the emulator's shortcuts (nothing kept between reads either)."""
+    moto_s.setattr(dynamo_responses, "_HANDED_OVER", frozenset())  # answers as JSON text, parsed back
+    moto_s.setattr(moto_dynamodb_responses, "dynamo_to_dict", dynamo_to_dict)  # each value converted each time
+    moto_s.setattr(dynamo_type.Item, "size", emulator._moto_item_size)  # sizes counted each time asked
+    moto_s.setattr(dynamo_type.DynamoType, "size", emulator._moto_value_size)
+    moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
+    moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_items, limit=st.integers(1, 6), forward=st.booleans())
+def test_reads_after_writes_answer_what_they_changed(
+    client: Any, monkeypatch: pytest.MonkeyPatch, rows: Any, limit: int, forward: bool
+) -> None:
+    written = [*rows, ("p1", 3, "g1", {"b": {"S": "gone"}}), ("p3", 2, None, {})]
+    _fill(client, written)
+    _reads(client, limit, forward)  # what these reads keep must not outlive the writes
+    ours = _writes(client), _reads(client, limit, forward)
+    _fill(client, written)
+    with monkeypatch.context() as moto_s:
+        _moto_s_own(moto_s)
+        assert ours == (_writes(client), _reads(client, limit, forward))
+
+
+def test_a_page_ends_where_an_item_grown_in_place_puts_it(client: Any) -> None:
+    sizes = [50_000, 300_000, 300_000, 300_000, 300_000]
+    _fill(client, [("p1", sk, "g1", {"pad": {"S": "x" * size}}) for sk, size in enumerate(sizes)])
+    arguments = {
+        "TableName": _TABLE,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "p1"}},
+    }
+    assert client.query(**arguments)["Count"] == 4  # 950 KB: a fifth item is over the 1 MB of a page
+    client.update_item(
+        TableName=_TABLE,
+        Key={"pk": {"S": "p1"}, "sk": {"N": "0"}},
+        UpdateExpression="SET #p = :p",
+        ExpressionAttributeNames={"#p": "pad"},
+        ExpressionAttributeValues={":p": {"S": "x" * 100_000}},
+    )
+    assert client.query(**arguments)["Count"] == 3  # the first item grew in place: 1 MB and its keys
 
 
 def test_dynamodb_requests_go_out_unsigned_and_others_signed(client: Any) -> None:
