@@ -19,8 +19,9 @@ from typing import cast
 
 PACKAGE = "bench"
 BENCH_DIR = Path(__file__).resolve().parent
-# Diagnostics, not benchmarks: what stays between campaigns, CPU by AWS request, a py-spy profile by layer.
-TOOLS = frozenset({"campaign_memory", "request_cpu", "profile_layers"})
+# Diagnostics, not benchmarks: what stays between campaigns, CPU by AWS request, a py-spy profile by layer, CPU per
+# API read replayed from a data folder.
+TOOLS = frozenset({"campaign_memory", "request_cpu", "profile_layers", "read_cpu"})
 
 
 def discover() -> list[str]:
