@@ -28,6 +28,7 @@ import functools
 import json
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,9 @@ def release_waits() -> None:
         _generation += 1
 
 
+STOP_TRIES = 300  # 3 s for a just-started execution's thread to build its environment
+
+
 def stop_executions(settings: Settings, *, cause: str = "local runtime stopped") -> int:
     """Stop every RUNNING execution in moto and release pending waits; answer how many were stopped.
 
@@ -102,10 +106,23 @@ def stop_executions(settings: Settings, *, cause: str = "local runtime stopped")
         )
         for page in pages:
             for execution in page["executions"]:
-                client.stop_execution(executionArn=execution["executionArn"], cause=cause)
+                _stop_execution(client, execution["executionArn"], cause)
                 stopped += 1
     release_waits()
     return stopped
+
+
+def _stop_execution(client: Any, arn: str, cause: str) -> None:
+    # moto lists an execution as RUNNING before its thread has parsed the definition and built the environment
+    # that StopExecution signals (`ExecutionWorker.env` is None for those milliseconds): it then raises
+    # AttributeError. Such an execution is stopped once its environment exists.
+    for _ in range(STOP_TRIES - 1):
+        try:
+            client.stop_execution(executionArn=arn, cause=cause)
+            return
+        except AttributeError:
+            time.sleep(0.01)
+    client.stop_execution(executionArn=arn, cause=cause)
 
 
 def _target_instant(function: WaitFunction, env: Any) -> datetime:

@@ -113,3 +113,16 @@ def test_r_cmp_2_the_scheduler_loop_fires_due_schedules_by_itself(
         assert len(executions(aws, machine)) == 1
     finally:
         loop.stop()
+
+
+def test_an_execution_stopped_as_soon_as_it_starts_is_stopped(aws: Settings, machine: str) -> None:
+    # moto lists an execution as RUNNING before its thread has built the environment StopExecution signals:
+    # stopping it in that moment must wait for it, not raise (a teardown error seen in CI).
+    client = boto3.client("stepfunctions", region_name=aws.region)
+    for n in range(20):
+        client.start_execution(stateMachineArn=machine, name=f"quick-{n}", input=json.dumps({"campaign_id": "c"}))
+        stop_executions(aws)
+    deadline = time.monotonic() + 10  # moto marks an execution stopped once its thread sees the signal
+    while client.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+        assert time.monotonic() < deadline, "an execution still runs after stop_executions"
+        time.sleep(0.05)
