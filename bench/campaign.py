@@ -49,7 +49,6 @@ and reports both rates, CPU seconds, the load average, and what durability costs
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import itertools
 import json
@@ -456,12 +455,19 @@ def _running(execution: Any) -> bool:
     return bool(status == "RUNNING")  # (a str enum: equal to its value, though its str() is the member's name)
 
 
-def _trimmed_rss_mb() -> float:
-    """The RSS once glibc has given back the free memory it keeps (`malloc_trim(0)`); what is left is live."""
+def malloc_trim() -> bool:
+    """glibc gives back the free memory it keeps (`malloc_trim(0)`); False if it gave none back or is not glibc."""
     import ctypes
 
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return False
+
+
+def _trimmed_rss_mb() -> float:
+    """The RSS once glibc has given back the free memory it keeps; what is left is live."""
+    malloc_trim()
     return rss_mb()
 
 

@@ -18,7 +18,6 @@ C allocator, not live data.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import sys
 import threading
@@ -27,13 +26,6 @@ from collections import Counter
 from typing import Any
 
 import bench.campaign as campaign_bench
-
-
-def _malloc_trim() -> bool:
-    try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
-    except (OSError, AttributeError):  # not glibc
-        return False
 
 
 def _emulator_stores() -> dict[str, float]:
@@ -94,7 +86,7 @@ def main(argv: list[str]) -> int:
         types = _types()
         grown = (types - types_before).most_common(args.top // 2 or 1)
         types_before = types
-        trimmed = _malloc_trim()
+        trimmed = campaign_bench.malloc_trim()
         print(
             f"[memory] after campaign {done}: RSS {rss:.0f} MB; Python blocks {blocks:,}; threads "
             f"{threading.active_count()}; emulator: {stores}; RSS after malloc_trim "
