@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -12,7 +14,7 @@ from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi import clock
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
-from jarchi.reports.views import campaign_report
+from jarchi.reports.views import achieved_per_hour, campaign_report
 
 if TYPE_CHECKING:  # what the responses are made of; the draft is imported by the one body that makes one
     from collections.abc import Callable
@@ -171,6 +173,28 @@ class CampaignOut(Shape):
 
     @classmethod
     def of(cls, campaign: Campaign, *, zone: ZoneInfo | None = None, audio_url: str | None = None) -> CampaignOut:
+        """The campaign's answer. What depends on the campaign and the zone alone is kept for the campaign object
+        (immutable: the store maps an unchanged item to the same one); the achieved speed (the clock's) and the
+        audio's link (signed now) are made for each answer."""
+        key = (id(campaign), zone.key if zone is not None else None)
+        with _RENDERED_LOCK:
+            kept = _RENDERED.get(key)
+            if kept is not None and kept[0] is campaign:  # (the campaign is kept with it: its id is not reused)
+                _RENDERED.move_to_end(key)
+        if kept is None or kept[0] is not campaign:
+            kept = (campaign, cls._of(campaign, zone))
+            with _RENDERED_LOCK:
+                _RENDERED[key] = kept
+                if len(_RENDERED) > _RENDERED_SIZE:
+                    _RENDERED.popitem(last=False)
+        speed = SpeedOut(
+            configured_per_hour=campaign.settings.speed_per_hour,
+            achieved_per_hour=achieved_per_hour(campaign, clock.now()),
+        )
+        return kept[1].model_copy(update={"speed": speed, "audio_url": audio_url})
+
+    @classmethod
+    def _of(cls, campaign: Campaign, zone: ZoneInfo | None) -> CampaignOut:
         money, settings = campaign.money, campaign.settings
         report = campaign_report(campaign, clock.now())
 
@@ -227,7 +251,7 @@ class CampaignOut(Shape):
             units_sent=report.units_sent,
             unit=money.unit,
             audio_id=campaign.content.audio_id,
-            audio_url=audio_url,
+            audio_url=None,
             time_zone=zone.key if zone is not None else "UTC",
             retry=RetryOut.model_validate(settings.retry.as_dict()) if settings.retry is not None else None,
             voicemail=campaign.content.voicemail_key is not None,
@@ -238,6 +262,11 @@ class CampaignOut(Shape):
             sender=campaign.content.sender,
             contact_list_id=campaign.contact_list_id,
         )
+
+
+_RENDERED: OrderedDict[tuple[int, str | None], tuple[Campaign, CampaignOut]] = OrderedDict()
+_RENDERED_SIZE = 512
+_RENDERED_LOCK = threading.Lock()
 
 
 class CampaignPage(Shape):

@@ -6,9 +6,10 @@ import base64
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import botocore.session
 import pynamodb.connection.base
@@ -129,6 +130,39 @@ def _reading_plan(cls: type[Model]) -> tuple[tuple[Attribute[Any], str, str, int
         plain_set = type(attribute).__set__ is Attribute.__set__
         plan.append((attribute, name, python_names.get(name, name), how, attribute.default, plain_set))
     return tuple(plan)
+
+
+_Kept = TypeVar("_Kept")
+
+
+class RawItemMemo(Generic[_Kept]):
+    """`build(raw item)` kept by the item's stored values, for a pure `build` whose result is immutable: an item read
+    again unchanged maps to what it mapped to before, without building it again. The key is the item's `repr`
+    (DynamoDB's typed JSON: strings, booleans, lists and maps, so equal text is equal values); a changed item is
+    another key. The least recently used are forgotten beyond `size`."""
+
+    def __init__(self, build: Callable[[dict[str, Any]], _Kept], *, size: int) -> None:
+        self._build = build
+        self._size = size
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, raw: dict[str, Any]) -> _Kept:
+        key = repr(raw)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        value = self._build(raw)
+        with self._lock:
+            self._kept[key] = value
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 def table_meta(spec: TableSpec) -> Any:

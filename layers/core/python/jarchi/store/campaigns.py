@@ -33,6 +33,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 from jarchi import clock
 from jarchi.attempts import VOTE_KEYS
@@ -73,7 +74,7 @@ from jarchi.clock import iso
 from jarchi.compliance.quality import QualityBand, QualityCheck, QualityCounters, StopReason
 from jarchi.errors import InsufficientCredit
 from jarchi.store import ledger as ledger_store
-from jarchi.store.base import ReadModel, decode_cursor, encode_cursor, table_meta, updated_if
+from jarchi.store.base import RawItemMemo, ReadModel, decode_cursor, encode_cursor, table_meta, updated_if
 from jarchi.store.tables import CAMPAIGNS, RECIPIENTS
 from jarchi.store.transactions import LabelledTransaction, TransactionFailed
 
@@ -690,15 +691,25 @@ def _history_with(campaign: Campaign, change: StatusChange) -> list[dict[str, st
     return [h.as_dict() for h in (*campaign.history, change)]
 
 
+def _read_campaign(raw: dict[str, Any]) -> Campaign:
+    return to_campaign(CampaignItem.from_raw_data(raw))
+
+
+# The campaign reads (one and the list) map each stored item they read to its `Campaign` through this memo: the
+# same stored values give the same (immutable) campaign without building the pynamodb instance and the domain
+# objects again (issue 14, read latency). Every read still reads the item from the table.
+_read_campaigns = RawItemMemo(_read_campaign, size=512)
+
+
 class DynamoCampaigns:
     """The campaign repository on the `campaigns` table (with the ledger in its transactions)."""
 
     def get(self, campaign_id: str) -> Campaign | None:
-        try:
-            item = CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_READ_ATTRIBUTES)
-        except CampaignItem.DoesNotExist:
-            return None
-        return to_campaign(item)
+        answer = CampaignItem._get_connection().get_item(
+            campaign_id, consistent_read=True, attributes_to_get=_READ_ATTRIBUTES
+        )
+        raw = answer.get("Item") if answer else None
+        return _read_campaigns(raw) if raw else None
 
     def pricing(self, campaign_id: str) -> CampaignPricing | None:
         try:
@@ -729,16 +740,25 @@ class DynamoCampaigns:
         start = decode_cursor(cursor)
         if start is not None and partition not in (start.get(key, {}).get("S") for key in ("list_key", "status_key")):
             start = None  # a cursor of another list starts this one from the top
-        result = index.query(
-            partition,
-            range_key_condition=_created_between(filters),
-            filter_condition=_list_filter(filters),
+        # `index.query` as pynamodb makes it (`Model.query`), each item mapped by the memo instead of
+        # `CampaignItem.from_raw_data`
+        result: ResultIterator[Campaign] = ResultIterator(
+            CampaignItem._get_connection().query,
+            (partition,),
+            {
+                "range_key_condition": _created_between(filters),
+                "filter_condition": _list_filter(filters),
+                "index_name": index.Meta.index_name,
+                "exclusive_start_key": start,
+                "consistent_read": False,
+                "scan_index_forward": False,
+                "limit": limit,
+                "attributes_to_get": _READ_ATTRIBUTES,  # not the batch ids a running campaign has applied
+            },
+            map_fn=_read_campaigns,
             limit=limit,
-            last_evaluated_key=start,
-            scan_index_forward=False,
-            attributes_to_get=_READ_ATTRIBUTES,  # not the batch ids a running campaign has applied
         )
-        items = [to_campaign(item) for item in result]
+        items = list(result)
         return items, encode_cursor(result.last_evaluated_key) if len(items) == limit else None
 
     def create(self, campaign: Campaign, reservation: Posting | None) -> None:
