@@ -218,6 +218,19 @@ def _kept_parsed_value(value: Any) -> dict[str, Any]:
     return parsed
 
 
+def _kept_parsed_item(value: dict[str, Any]) -> _ParsedItem:
+    """An item's parsed form, kept with its plain form when that is a kept one (`plain`): botocore's parser copies
+    an item's top level (`_handle_map`), so the kept form is only read."""
+    kept = _parsed_forms.get(id(value))
+    if kept is not None and kept[0] is value and kept[1] is not None:
+        parsed: _ParsedItem = kept[1]
+        return parsed
+    parsed = _ParsedItem({name: _kept_parsed_value(member) for name, member in value.items() if member is not None})
+    if kept is not None and kept[0] is value:
+        _parsed_forms[id(value)] = (value, parsed)
+    return parsed
+
+
 _original_handle_map = botocore_parsers.BaseJSONParser._handle_map  # type: ignore[attr-defined]
 
 
@@ -247,10 +260,7 @@ class DynamoJSONSerializer(moto_serialize.JSONSerializer):
         if key and type(value) is dict and _holds_attribute_values(shape):
             try:
                 if shape.type_name == "map" and self._hands_over():  # an item, as the parser would give it
-                    parsed = _ParsedItem(
-                        {name: _kept_parsed_value(member) for name, member in value.items() if member is not None}
-                    )
-                    serialized[self.get_serialized_name(shape, key)] = parsed
+                    serialized[self.get_serialized_name(shape, key)] = _kept_parsed_item(value)
                     return
                 if shape.type_name == "map":  # an item: every attribute at once
                     written = {name: attribute_value(member) for name, member in value.items() if member is not None}
@@ -300,13 +310,16 @@ def _plain_type(value: DynamoType) -> Any:
 # botocore's parser (`_handle_map` copies an item's top level) and pynamodb's deserialisers build new values.
 _plain_forms: dict[int, tuple[Any, Any]] = {}
 _parsed_forms: dict[int, tuple[Any, Any]] = {}
+_plain_items: dict[tuple[tuple[str, ...], tuple[int, ...]], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 KEPT_LIMIT = 50_000  # values kept at most (~10 MB; a read of a large table between two writes): then forgotten
+KEPT_ITEMS_LIMIT = 5_000  # items' forms kept at most (their values are among the values kept)
 
 
 def forget_derived() -> None:
     """Forget every form kept (a write may change stored values)."""
     _plain_forms.clear()
     _parsed_forms.clear()
+    _plain_items.clear()
 
 
 def plain(value: Any) -> Any:
@@ -326,10 +339,31 @@ def plain(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     if isinstance(value, dict) and not hasattr(value, "to_json"):  # an item's attributes: a LimitedSizeDict
-        return {name: plain(member) for name, member in value.items()}
+        return _plain_item(value)
     if kind is list:
         return [plain(member) for member in value]
     return dynamo_to_dict(value)
+
+
+def _plain_item(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The plain form of an item's attributes; when they are all stored values, kept like theirs (until the next
+    write), by the names and the values' ids (the values are kept with it: their ids stay theirs). A query's items
+    are new dicts (moto copies and projects each) that share the stored values: an unchanged item is answered
+    with the same form, and its parsed form is kept with it (`_kept_parsed_item`)."""
+    members = tuple(attributes.values())
+    if not all(type(member) is DynamoType for member in members):
+        return {name: plain(member) for name, member in attributes.items()}
+    key = (tuple(attributes), tuple(map(id, members)))
+    kept = _plain_items.get(key)
+    if kept is not None:
+        form: dict[str, Any] = kept[1]
+        return form
+    form = {name: plain(member) for name, member in attributes.items()}
+    if len(_plain_items) >= KEPT_ITEMS_LIMIT:
+        forget_derived()
+    _plain_items[key] = (members, form)
+    _parsed_forms[id(form)] = (form, None)  # its parsed form, once asked for
+    return form
 
 
 _MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})

@@ -188,6 +188,20 @@ _method_names = cache(moto_utils.method_names_from_class)
 _moto_project = dynamo_type.Item.project  # moto's own, before install_request_serialisation() replaces it
 
 
+_last_projection: list[tuple[list[list[str]] | None, bool]] = [(None, False)]
+
+
+def _top_level(projection_expressions: list[list[str]]) -> bool:
+    """Whether a projection names top-level attributes only; asked once per request's projection (moto projects
+    each item found with the same list), not once per item."""
+    last = _last_projection[0]
+    if last[0] is projection_expressions:  # (the list is kept with the answer: its id stays its own)
+        return last[1]
+    simple = all(len(expression) == 1 and "[" not in expression[0] for expression in projection_expressions)
+    _last_projection[0] = (projection_expressions, simple)
+    return simple
+
+
 def _project(self: dynamo_type.Item, projection_expressions: list[list[str]]) -> dynamo_type.Item:
     """moto's `Item.project`, without its two costs on a wide item: the item turned into plain JSON and back
     (once per projected attribute in moto), and the new item's size checked on every attribute it gets (moto's
@@ -195,7 +209,7 @@ def _project(self: dynamo_type.Item, projection_expressions: list[list[str]]) ->
     batch ids): that made one GetItem ~40 ms of the emulator's time on a loaded machine. Projections of top-level
     names (what pynamodb sends) share the stored attribute values, as an unprojected read does (they are only
     read, inside the emulator's lock); a nested path or a list element takes the plain-JSON route. Same result."""
-    if all(len(expression) == 1 and "[" not in expression[0] for expression in projection_expressions):
+    if _top_level(projection_expressions):
         attrs = {name: self.attrs[name] for (name,) in projection_expressions if name in self.attrs}
     else:
         whole = self.to_regular_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import marshal
 import re
 import threading
 from collections import OrderedDict
@@ -137,18 +138,22 @@ _Kept = TypeVar("_Kept")
 
 class RawItemMemo(Generic[_Kept]):
     """`build(raw item)` kept by the item's stored values, for a pure `build` whose result is immutable: an item read
-    again unchanged maps to what it mapped to before, without building it again. The key is the item's `repr`
-    (DynamoDB's typed JSON: strings, booleans, lists and maps, so equal text is equal values); a changed item is
-    another key. The least recently used are forgotten beyond `size`."""
+    again unchanged maps to what it mapped to before, without building it again. The key is the item's `marshal`
+    bytes (version 2: no back-references, so the bytes depend on the values only; DynamoDB's typed JSON is strings,
+    booleans, bytes, lists and maps, and marshal's bytes read back as the same values, so equal bytes are equal
+    values); a changed item is another key. The least recently used are forgotten beyond `size`."""
 
     def __init__(self, build: Callable[[dict[str, Any]], _Kept], *, size: int) -> None:
         self._build = build
         self._size = size
-        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._kept: OrderedDict[bytes, _Kept] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, raw: dict[str, Any]) -> _Kept:
-        key = repr(raw)
+        try:
+            key = marshal.dumps(raw, 2)
+        except ValueError:  # (a value marshal does not write: not DynamoDB's JSON, built as it is)
+            return self._build(raw)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
