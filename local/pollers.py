@@ -1,6 +1,6 @@
 """SQS pollers with the semantics of a Lambda SQS event source mapping.
 
-One thread per queue receives up to `batch_size` messages, hands the handler a real SQS Lambda event
+One thread per queue gathers a batch (below), hands the handler a real SQS Lambda event
 (`Records` with messageId, receiptHandle, body, attributes, messageAttributes, md5OfBody, eventSource,
 eventSourceARN, awsRegion; see events/sqs_dispatch_event.json), and deletes what succeeded:
 
@@ -8,6 +8,13 @@ eventSourceARN, awsRegion; see events/sqs_dispatch_event.json), and deletes what
   `process_partial_response`): those messages stay, every other one is deleted (ReportBatchItemFailures);
   an unknown or empty identifier fails the whole batch, as in AWS;
 - the handler raises: the whole batch stays.
+
+A batch is gathered as the cloud's event source mapping gathers one from a backlog: receives follow at once
+while each returns all it was asked for, up to the queue's `event_batch_size` (the mapping's batch size: 10, or
+200 for the connector events; SQS gives at most 10 a receive). One difference, on purpose: the cloud waits up
+to the mapping's batching window (`batching_window_seconds`) for a batch to fill; locally a batch is handed over
+as soon as a receive finds the queue without more visible messages (moto answers every visible message up to
+the number asked), so a lone message and an idle queue are not slowed (docs/decisions.md, issue 17).
 
 Messages that stay become visible again when their visibility timeout expires (120 s, as in the cloud),
 or after `failed_visibility_seconds` if set: the poller then calls ChangeMessageVisibility on them so a
@@ -57,6 +64,7 @@ LOG = logging.getLogger(__name__)
 # (`local.emulator.seconds_until_shown`); this bound covers what the emulator cannot see coming (a message
 # whose handler raised shows again after the queue's own visibility timeout).
 IDLE_SECONDS = 2.0
+SQS_RECEIVE_MAX = 10  # messages one ReceiveMessage returns at most; the batch entries of a Delete/ChangeVisibility
 SHOWN_MARGIN_SECONDS = 0.05
 ERROR_BACKOFF_SECONDS = 0.5
 
@@ -126,6 +134,11 @@ def failed_message_ids(result: Any, message_ids: set[str]) -> set[str]:
     return failed
 
 
+def _chunks(messages: Sequence[MessageTypeDef]) -> list[Sequence[MessageTypeDef]]:
+    """The batch's messages in SQS batch requests (at most 10 entries each)."""
+    return [messages[start : start + SQS_RECEIVE_MAX] for start in range(0, len(messages), SQS_RECEIVE_MAX)]
+
+
 class SqsPoller:
     """Feeds one queue to one function, like a Lambda event source mapping with ReportBatchItemFailures."""
 
@@ -158,14 +171,8 @@ class SqsPoller:
     # --- one batch -------------------------------------------------------------------------------
 
     def run_once(self) -> BatchOutcome:
-        """Receive one batch (no long poll), call the handler, delete what succeeded."""
-        messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.queue.batch_size,
-            WaitTimeSeconds=0,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        """Gather one batch (no long poll), call the handler, delete what succeeded."""
+        messages = self._gather()
         outcome = BatchOutcome(received=len(messages))
         if not messages:
             return outcome
@@ -183,6 +190,24 @@ class SqsPoller:
         self._after_failure(failures)  # (each change is in the data folder's journal as it is made)
         return outcome
 
+    def _gather(self) -> list[MessageTypeDef]:
+        """Up to the event source's batch size: receive again at once while a receive returned all it was asked
+        for (a backlog); fewer means the queue has no more visible messages, and the batch goes as it is."""
+        messages: list[MessageTypeDef] = []
+        while len(messages) < self.queue.event_batch_size:
+            asked = min(SQS_RECEIVE_MAX, self.queue.event_batch_size - len(messages))
+            received = self._sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=asked,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            messages += received
+            if len(received) < asked:
+                break
+        return messages
+
     def _invoke(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> set[str] | None:
         # Built fresh for each call from strings and new dicts, so no JSON round trip is needed to copy it.
         event = sqs_event(messages, queue_arn=self.queue_arn, region=self.settings.region)
@@ -196,17 +221,18 @@ class SqsPoller:
         return failed_message_ids(result, {message["MessageId"] for message in messages})
 
     def _delete(self, messages: Sequence[MessageTypeDef]) -> int:
-        if not messages:
-            return 0
-        response = self._sqs.delete_message_batch(
-            QueueUrl=self.queue_url,
-            Entries=[
-                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(messages)
-            ],
-        )
-        for failure in response.get("Failed", []):
-            LOG.warning("could not delete a message from %s: %s", self.queue.logical, failure)
-        return len(response.get("Successful", []))
+        deleted = 0
+        for chunk in _chunks(messages):
+            response = self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(chunk)
+                ],
+            )
+            for failure in response.get("Failed", []):
+                LOG.warning("could not delete a message from %s: %s", self.queue.logical, failure)
+            deleted += len(response.get("Successful", []))
+        return deleted
 
     def _report_failures(self, messages: Sequence[MessageTypeDef], outcome: BatchOutcome) -> None:
         if not messages:
@@ -242,19 +268,20 @@ class SqsPoller:
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def _after_failure(self, messages: Sequence[MessageTypeDef]) -> None:
-        if self.failed_visibility_seconds is None or not messages:
+        if self.failed_visibility_seconds is None:
             return
-        self._sqs.change_message_visibility_batch(
-            QueueUrl=self.queue_url,
-            Entries=[
-                {
-                    "Id": str(index),
-                    "ReceiptHandle": message["ReceiptHandle"],
-                    "VisibilityTimeout": self.failed_visibility_seconds,
-                }
-                for index, message in enumerate(messages)
-            ],
-        )
+        for chunk in _chunks(messages):
+            self._sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {
+                        "Id": str(index),
+                        "ReceiptHandle": message["ReceiptHandle"],
+                        "VisibilityTimeout": self.failed_visibility_seconds,
+                    }
+                    for index, message in enumerate(chunk)
+                ],
+            )
 
     # --- loops -----------------------------------------------------------------------------------
 

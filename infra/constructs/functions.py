@@ -133,7 +133,7 @@ class Functions(Construct):
             self.by_name[spec.name].add_event_source(
                 event_sources.SqsEventSource(
                     queues[spec.queue.logical],
-                    batch_size=spec.queue.cloud_batch_size or spec.queue.batch_size,
+                    batch_size=spec.queue.event_batch_size,
                     report_batch_item_failures=True,
                     max_batching_window=Duration.seconds(spec.queue.batching_window_seconds),
                 )

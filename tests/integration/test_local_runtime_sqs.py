@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,87 @@ def test_r_dsp_1_an_unknown_item_identifier_fails_the_whole_batch(aws: Settings,
 
     assert (outcome.received, outcome.deleted, len(outcome.failed_ids)) == (2, 0, 2)
     assert depth(aws, "dispatch") == (0, 2)
+
+
+def send_many(settings: Settings, count: int) -> list[str]:
+    sqs = boto3.client("sqs", region_name=settings.region)
+    url = queue_url(settings, DISPATCH_QUEUE.logical)
+    ids: list[str] = []
+    for first in range(0, count, 10):
+        entries = [{"Id": str(n), "MessageBody": f"m-{n}"} for n in range(first, min(first + 10, count))]
+        ids += [entry["MessageId"] for entry in sqs.send_message_batch(QueueUrl=url, Entries=entries)["Successful"]]
+    return ids
+
+
+def counting_receives(poller: SqsPoller) -> list[int]:
+    """The MaxNumberOfMessages of every ReceiveMessage the poller makes."""
+    asked: list[int] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        asked.append(params["MaxNumberOfMessages"])
+
+    poller._sqs.meta.events.register("provide-client-params.sqs.ReceiveMessage", note)
+    return asked
+
+
+def test_r_dsp_1_a_backlog_is_handed_over_in_batches_of_the_event_sources_size(aws: Settings, registry: None) -> None:
+    batches: list[int] = []
+    register_function("dispatch", lambda event, context: batches.append(len(event["Records"])))
+    send_many(aws, 57)
+
+    # As the cloud's event source mapping with a batch size of 25 (above SQS's 10 a receive: gathered).
+    poller = SqsPoller(aws, replace(DISPATCH_QUEUE, cloud_batch_size=25), "dispatch")
+    asked = counting_receives(poller)
+    assert poller.drain() == 57
+
+    assert batches == [25, 25, 7]
+    # the third batch's receive got 7 of the 10 asked (no more visible): handed over; then drain's empty receive
+    assert asked == [10, 10, 5, 10, 10, 5, 10, 10]
+    assert depth(aws, "dispatch") == (0, 0)
+
+
+def test_r_dsp_1_the_dispatch_queue_is_handed_over_ten_at_a_time(aws: Settings, registry: None) -> None:
+    batches: list[int] = []
+    register_function("dispatch", lambda event, context: batches.append(len(event["Records"])))
+    send_many(aws, 23)
+
+    assert SqsPoller(aws, DISPATCH_QUEUE, "dispatch").drain() == 23
+    assert batches == [10, 10, 3]
+
+
+def test_r_dsp_1_a_lone_message_is_handed_over_after_one_receive(aws: Settings, registry: None) -> None:
+    batches: list[list[str]] = []
+    register_function("dispatch", lambda event, context: batches.append([r["body"] for r in event["Records"]]))
+    send(aws, "alone")
+
+    poller = SqsPoller(aws, replace(DISPATCH_QUEUE, cloud_batch_size=200), "dispatch")
+    asked = counting_receives(poller)
+    outcome = poller.run_once()
+
+    assert batches == [["alone"]]
+    assert asked == [10]  # no second receive, no wait for the batch to fill
+    assert (outcome.received, outcome.deleted) == (1, 1)
+
+
+def test_r_dsp_1_partial_failures_in_a_gathered_batch_are_retried_alone(aws: Settings, registry: None) -> None:
+    seen: list[list[str]] = []
+    poison = {"m-3", "m-14", "m-22"}
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(sorted(record["body"] for record in event["Records"]))
+        first_time = len(seen) == 1
+        failed = [r["messageId"] for r in event["Records"] if first_time and r["body"] in poison]
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+    register_function("dispatch", handler)
+    send_many(aws, 25)
+
+    poller = SqsPoller(aws, replace(DISPATCH_QUEUE, cloud_batch_size=25), "dispatch", failed_visibility_seconds=0)
+    first = poller.run_once()
+    assert (first.received, first.deleted, len(first.failed_ids)) == (25, 22, 3)  # deleted 10 at a time
+    assert depth(aws, "dispatch") == (3, 0)  # the failed ones are visible again at once
+
+    second = poller.run_once()
+    assert seen[1] == sorted(poison)
+    assert (second.received, second.deleted) == (3, 3)
+    assert depth(aws, "dispatch") == (0, 0)

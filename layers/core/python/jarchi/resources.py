@@ -19,6 +19,12 @@ class QueueSpec:
     def dlq_logical(self) -> str:
         return f"{self.logical}-dlq"
 
+    @property
+    def event_batch_size(self) -> int:
+        """The most messages one invocation of the consuming function gets: the event source mapping's batch
+        size, in the cloud (infra/constructs/functions.py) and locally (local/pollers.py)."""
+        return self.cloud_batch_size or self.batch_size
+
 
 @dataclass(frozen=True)
 class BucketSpec:
