@@ -10,10 +10,12 @@ and ticks, so the speed limit (1,000/s, above what is reached) refills as it wou
 admitted the benchmark moves it 10 s at a time so the workflow's wait for in-flight results passes. A
 50-recipient campaign of the same kind runs first, untimed, as warm Lambda containers would.
 
-Then, in the same process and moto, the bare minimum AWS calls for the same number of attempts: a conditional
-PutItem claiming the ad cap (advertising only), the attempt enqueued (SendMessageBatch, 100 attempts per
-message, drained as it fills) and its result written (BatchWriteItem) — what the platform itself must write
-per attempt (it writes no item at admission).
+Then, in the same process and moto, the bare minimum AWS calls for the same number of attempts: the number looked
+up in the suppression lists the law requires for its category (BatchGetItem, 100 keys a request: the stop list;
+advertising also the telecom blacklist and the ad opt-out), a conditional PutItem claiming the ad cap
+(advertising only), the attempt enqueued (SendMessageBatch, 100 attempts per message, drained as it fills) and
+its result written (BatchWriteItem) — what the platform itself must read and write per attempt (it writes no
+item at admission). `--old-floor` also times the floor without the lookups (before issue 17's sixth pass).
 
 The ratio is the platform's CPU seconds (`time.process_time()`, every thread of the process) over the bare
 loop's for the same number of attempts: on a machine shared with other jobs, wall time measures the others
@@ -471,22 +473,30 @@ def _trimmed_rss_mb() -> float:
     return rss_mb()
 
 
-def _run_bare(count: int, *, claim_cap: bool) -> Run:
-    """The bare minimum per attempt against the same moto: the cap claim (advertising only), the attempt
+def _run_bare(count: int, *, category: str, lookups: bool = True) -> Run:
+    """The bare minimum per attempt against the same moto: the number looked up in the suppression lists its
+    category is checked against (R-CPL-2/3: the account's stop list; for advertising also the telecom blacklist
+    and the ad opt-out; BatchGetItem, 100 keys a request), the cap claim (advertising only), the attempt
     enqueued, its result written. (Until issue 17's second pass it also wrote an `in_progress` item per attempt
-    at admission, which the platform does not write: the floor was one item write per attempt too high.)"""
+    at admission, which the platform does not write: the floor was one item write per attempt too high. Until
+    its sixth pass it did not look the numbers up: `lookups=False` is that floor.)"""
     import boto3
 
+    from jarchi.compliance.adcap import cap_applies, lists_to_check
     from jarchi.resources import DISPATCH_QUEUE
     from jarchi.settings import get_settings
-    from jarchi.store.tables import AD_CAP, RECIPIENTS
+    from jarchi.store.suppression import list_id
+    from jarchi.store.tables import AD_CAP, RECIPIENTS, SUPPRESSION
 
+    claim_cap = cap_applies(category)
+    lists = [list_id(kind, "acc_bare") for kind in lists_to_check(category)] if lookups else []
     settings = get_settings()
     dynamodb = boto3.client("dynamodb", region_name=settings.region)
     sqs = boto3.client("sqs", region_name=settings.region)
     queue_url = sqs.get_queue_url(QueueName=settings.queue_name(DISPATCH_QUEUE.logical) + "-bare")["QueueUrl"]
     cap_table = settings.table_name(AD_CAP.logical)
     recipients_table = settings.table_name(RECIPIENTS.logical)
+    suppression_table = settings.table_name(SUPPRESSION.logical)
     campaign = f"bare-{uuid.uuid4().hex[:8]}"
     now = int(START.timestamp())
     numbers = _numbers(count, "935")
@@ -508,6 +518,9 @@ def _run_bare(count: int, *, claim_cap: bool) -> Run:
     cpu_started = time.process_time()
     for first in range(0, count, 1000):
         chunk = list(enumerate(numbers[first : first + 1000], start=first))
+        keys = [{"list_id": {"S": lid}, "number": {"S": number}} for _, number in chunk for lid in lists]
+        for start in range(0, len(keys), 100):
+            dynamodb.batch_get_item(RequestItems={suppression_table: {"Keys": keys[start : start + 100]}})
         for seq, number in chunk if claim_cap else ():
             dynamodb.put_item(
                 TableName=cap_table,
@@ -553,6 +566,7 @@ class Outcome:
     sqs_requests: int
     hottest: list[tuple[str, int]]
     durability: list[DurabilityRun] = field(default_factory=list)  # --durability both
+    bare_without_lookups: Run | None = None  # --old-floor: the floor before issue 17's sixth pass
 
     def _side(self, durable: bool) -> Run:
         runs = [d.run for d in self.durability if d.durable is durable]
@@ -584,6 +598,7 @@ def _measure(
     durability: str = "off",
     pairs: int = 2,
     parts: int = 0,
+    old_floor: bool = False,
 ) -> Outcome:
     from jarchi.settings import get_settings
     from local.runtime import LocalRuntime
@@ -605,9 +620,17 @@ def _measure(
     finally:
         runtime.stop()
     with log.ignoring():
-        bare = _run_bare(campaign.attempts, claim_cap=scenario.claims_cap)
+        bare = _run_bare(campaign.attempts, category=scenario.category)
+        without = _run_bare(campaign.attempts, category=scenario.category, lookups=False) if old_floor else None
     return Outcome(
-        scenario=scenario, campaign=campaign, bare=bare, memory=memory, checks=checks, durability=durable, **counted
+        scenario=scenario,
+        campaign=campaign,
+        bare=bare,
+        memory=memory,
+        checks=checks,
+        durability=durable,
+        bare_without_lookups=without,
+        **counted,
     )
 
 
@@ -625,6 +648,12 @@ def _report(outcome: Outcome) -> list[str]:
         f"bare minimum: {bare.seconds:.1f} s ({bare.rate:,.0f} attempts/s), {bare.cpu_seconds:.1f} CPU s"
     )
     print(f"ratio jarchi / bare: CPU {outcome.cpu_ratio:.2f} (target ≤ {MAX_RATIO}), wall {outcome.wall_ratio:.2f}")
+    if (old := outcome.bare_without_lookups) is not None:
+        print(
+            f"the floor without the suppression lookups (before the sixth pass): {old.cpu_seconds:.1f} CPU s "
+            f"({old.cpu_seconds / old.attempts * 1e6:,.0f} µs an attempt); CPU ratio against it "
+            f"{campaign.cpu_seconds / old.cpu_seconds:.2f}"
+        )
     per_attempt = {
         name: cpu / attempts * 1e6 for name, cpu in sorted(campaign.by_function.items(), key=lambda kv: -kv[1])
     }
@@ -717,7 +746,9 @@ def counts_per_attempt(outcome: Outcome) -> dict[str, float]:
     return counts
 
 
-def run(names: list[str], count: int, durability: str = "off", pairs: int = 2, parts: int = 0) -> list[Outcome]:
+def run(
+    names: list[str], count: int, durability: str = "off", pairs: int = 2, parts: int = 0, old_floor: bool = False
+) -> list[Outcome]:
     from local.__main__ import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `make run` does (MALLOC_ARENA_MAX=16 in the environment: glibc's default here)
@@ -743,7 +774,7 @@ def run(names: list[str], count: int, durability: str = "off", pairs: int = 2, p
         )
         shop = _new_shop()
         for name in names:
-            outcomes.append(_measure(shop, SCENARIOS[name], count, log, durability, pairs, parts))
+            outcomes.append(_measure(shop, SCENARIOS[name], count, log, durability, pairs, parts, old_floor))
     return outcomes
 
 
@@ -757,6 +788,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pairs", type=int, default=2, help="with --durability both: on/off turns (default 2)")
     parser.add_argument("--parts", type=int, default=0, help="smart retry parts of each campaign, 1 to 5 (issue 11)")
+    parser.add_argument(
+        "--old-floor",
+        action="store_true",
+        help="also time the floor without the suppression lookups (as before issue 17's sixth pass)",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     if not 1 <= args.pairs <= 5:
         parser.error("--pairs is 1 to 5")
@@ -765,7 +801,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}")
-    outcomes = run(list(args.scenarios) or DEFAULT_RUN, args.recipients, args.durability, args.pairs, args.parts)
+    outcomes = run(
+        list(args.scenarios) or DEFAULT_RUN, args.recipients, args.durability, args.pairs, args.parts, args.old_floor
+    )
     if args.counts_out:
         args.counts_out.write_text(json.dumps({o.scenario.name: counts_per_attempt(o) for o in outcomes}, indent=1))
     missed = [name for outcome in outcomes for name in _report(outcome)] + _memory_flat(outcomes)
