@@ -211,12 +211,14 @@ class FakeCampaigns:
         votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
+        more_batch_ids: Sequence[str] = (),
     ) -> bool:
+        batch_ids = {batch_id, *more_batch_ids}
         with self._lock:
             current = self.campaigns.get(campaign_id)
-            if current is None or batch_id in self.applied[campaign_id]:
+            if current is None or batch_ids & self.applied[campaign_id]:
                 return False
-            self.applied[campaign_id].add(batch_id)
+            self.applied[campaign_id] |= batch_ids
             progress = current.progress
             self.campaigns[campaign_id] = replace(
                 current,

@@ -61,7 +61,7 @@ from jarchi.dispatch.placing import forward_results, place_batch
 from jarchi.errors import Conflict, Forbidden, InsufficientCredit, NotFound, Unauthorized
 from jarchi.ports import MessageQueue
 from jarchi.resources import DISPATCH_QUEUE, RESULTS_QUEUE
-from jarchi.results.receiving import receive_results
+from jarchi.results.receiving import receive_many, receive_results
 from tests.fakes import FakeCampaigns, Fakes
 
 NUMBERS = ["+989120000001", "+989120000002", "+989120000003"]
@@ -407,3 +407,56 @@ def test_r_cmp_5_cancel_parts_overtaken_by_the_workflow_reads_again_and_cancels(
     cancelled, created = perform_action(shop, campaign.id, "cancel_all_parts")
     assert overtaken == [0] and not created
     assert cancelled.settings.retry is not None and cancelled.settings.retry.parts == 0
+
+
+def test_r_dsp_1_a_batch_of_results_messages_writes_the_campaign_once_and_each_window_counts_once(
+    fakes: Fakes, clock: LocalClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a placed batch of three SMS, its results split into three results messages (three batch ids)
+    admin = _admin()
+    shop = _customer(admin, credit_amount=1_000_000)
+    _approved_sender(admin, shop)
+    draft = CampaignDraft(
+        name="Orders",
+        channel=Channel.SMS,
+        category=Category.SERVICE,
+        sms_text="Shop: your order is ready",
+        sender="Shop",
+        recipients=NUMBERS,
+    )
+    connector = SimulatorConnector(SimulatorConfig.model_validate({"overrides": dict.fromkeys(NUMBERS, "DELIVRD")}))
+    campaign = create_campaign(shop, draft)
+    prepare(campaign.id, run=1, execution_arn=f"arn:fake:{campaign.id}-1")
+    admit(campaign.id, run=1)
+    (dispatched,) = fakes.queue.take(DISPATCH_QUEUE)
+    placed = place_batch(dispatched, connector=connector)
+    assert placed is not None and len(placed["results"]) == 3
+    one, two, three = (
+        {**placed, "batch_id": f"{placed['batch_id']}-{n}", "results": [result]}
+        for n, result in enumerate(placed["results"])
+    )
+    writes: list[str] = []
+    real = fakes.campaigns.record_results
+
+    def counting(campaign_id: str, batch_id: str, **figures: Any) -> bool:
+        writes.append(",".join([batch_id, *figures.get("more_batch_ids", ())]))
+        return real(campaign_id, batch_id, **figures)
+
+    monkeypatch.setattr(fakes.campaigns, "record_results", counting)
+    in_flight = visible_campaign(shop, campaign.id).progress.in_flight
+
+    # WHEN two of them arrive in one invocation: one campaign write for both
+    first = receive_many([one, two])
+    assert writes == [f"{one['batch_id']},{two['batch_id']}"]
+    assert [r.applied for r in first] == [1, 1]
+
+    # AND a redelivery of one arrives beside the third: the joint write is refused, then each alone, once
+    second = receive_many([two, three])
+    assert writes[1:] == [f"{two['batch_id']},{three['batch_id']}", two["batch_id"], three["batch_id"]]
+    assert [(r.applied, r.duplicates) for r in second] == [(0, 1), (1, 0)]
+
+    # THEN every result counted and charged once
+    after = visible_campaign(shop, campaign.id)
+    assert after.progress.in_flight == in_flight - 3
+    assert after.stats()["delivered"] == 3
+    assert after.money.charged == 3 * after.money.tariff

@@ -195,10 +195,12 @@ class CampaignRepository(Protocol):
         votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
+        more_batch_ids: Sequence[str] = (),
     ) -> bool:
         """One results batch's counters, running charge, follow-up counts, vote histogram (`VOTE_KEYS`, the
         current part's) and quality counters (and `at` as the last result's time), once: False if this batch
-        was applied before."""
+        was applied before. With `more_batch_ids`, the figures are those batches' too, all recorded in the
+        one write: False (nothing written) if any of them was applied before."""
         ...
 
     def record_quality(self, campaign_id: str, check: QualityCheck) -> bool:

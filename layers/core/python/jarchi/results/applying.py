@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 
 from jarchi import clock
 from jarchi.attempts import (
@@ -33,7 +34,7 @@ from jarchi.attempts import (
 )
 from jarchi.billing.charges import attempt_charge
 from jarchi.campaigns.models import RecipientState
-from jarchi.campaigns.ports import CampaignPorts, FollowUpCounts
+from jarchi.campaigns.ports import CampaignPorts, CampaignPricing, FollowUpCounts
 from jarchi.campaigns.routes import parse_slot
 from jarchi.channels import Channel
 from jarchi.clock import iso
@@ -98,21 +99,38 @@ def _give_back_route_slots(
         ports.routes.give_back(route, shard, campaign_id, count, now)
 
 
-def apply_results(
-    batch_id: str,
-    campaign_id: str,
-    results: Sequence[AttemptResult],
-    *,
-    times: Mapping[str, str] | None = None,
-    ports: CampaignPorts | None = None,
-) -> BatchOutcome:
-    """Apply one window of results (see the module docstring); `times`: the dispatch batch's `admitted_at` and
-    `placed_at`, kept on each recipient's item in the write of its result (the timeline's)."""
-    ports = ports or CampaignPorts.wired()
-    pricing = ports.campaigns.pricing(campaign_id)
-    if pricing is None:
-        raise NotFound.of("campaign", campaign_id)
-    now = clock.now()
+@dataclass
+class _Window:
+    """One due window, made ready to be recorded: its recipients are saved, its follow-ups sent."""
+
+    batch_id: str
+    applied: int
+    charged: int
+    finals: Counter[str]
+    follow_ups: FollowUpCounts
+    leads: int
+    votes: Counter[str]
+    quality: QualityCounters | None
+    at: datetime
+    calls: list[AttemptResult]
+    fired: int  # follow-up SMS sent for it
+
+
+@dataclass(frozen=True, slots=True)
+class DueResults:
+    """One window of a campaign's results to apply under `batch_id` (`times`: its dispatch batch's
+    `admitted_at` and `placed_at`)."""
+
+    batch_id: str
+    results: Sequence[AttemptResult]
+    times: Mapping[str, str] | None = None
+
+
+def _prepare(
+    ports: CampaignPorts, pricing: CampaignPricing, campaign_id: str, window: DueResults, now: datetime
+) -> _Window:
+    """Everything of a window before the campaign write, each step idempotent: the recipients' final states
+    saved, the ad cap given back, the ad opt-outs added, the follow-ups sent."""
     capped = cap_applies(pricing.category)  # only a capped category's attempts hold a claim to give back
     finals: Counter[str] = Counter()
     charged = 0
@@ -120,6 +138,7 @@ def apply_results(
     writes: list[RecipientState] = []
     follow_ups_reported = follow_ups_sent = follow_ups_charged = 0
     calls: list[AttemptResult] = []
+    times, results = window.times, window.results
     admitted_at, placed_at = (_time(times, key) for key in ("admitted_at", "placed_at"))
     for result in results:
         if not is_final(result.outcome):
@@ -167,31 +186,105 @@ def apply_results(
     plan = plan_follow_ups(pricing, calls, now, ports=ports) if pricing.follow_ups else None
     ports.recipients.save_all(writes + (plan.refused if plan else []))
     if plan and plan.attempts:
-        send_follow_ups(batch_id, pricing, plan.attempts, ports=ports)
-    applied = sum(finals.values())
-    follow_ups = FollowUpCounts(
-        in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported,
-        sent=follow_ups_sent,
-        charged=follow_ups_charged,
-    )
-    last = max((r.completed_at for r in results), default=now)
-    quality = quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None
-    votes = Counter(key for r in calls if (key := vote_key(r.outcome, r.vote, r.answering_machine)) is not None)
-    first_time = ports.campaigns.record_results(
-        campaign_id,
-        batch_id,
-        applied=applied,
+        send_follow_ups(window.batch_id, pricing, plan.attempts, ports=ports)
+    return _Window(
+        batch_id=window.batch_id,
+        applied=sum(finals.values()),
         charged=charged,
         finals=finals,
-        follow_ups=follow_ups,
+        follow_ups=FollowUpCounts(
+            in_flight=(len(plan.attempts) if plan else 0) - follow_ups_reported,
+            sent=follow_ups_sent,
+            charged=follow_ups_charged,
+        ),
         leads=leads,
-        votes=votes,
-        quality=quality,
-        at=last,
+        votes=Counter(key for r in calls if (key := vote_key(r.outcome, r.vote, r.answering_machine)) is not None),
+        quality=quality_counters(calls, pricing.message_seconds) if pricing.channel is Channel.VOICE else None,
+        at=max((r.completed_at for r in results), default=now),
+        calls=calls,
+        fired=len(plan.attempts) if plan else 0,
     )
-    if not first_time:
-        return BatchOutcome(applied=0, charged=0, duplicate=True)
-    _give_back_route_slots(ports, campaign_id, calls, now)
-    if quality is not None and pricing.unjudged is not None:
-        judge_quality(campaign_id, pricing.unjudged.plus(quality), pricing.total, ports=ports)
-    return BatchOutcome(applied=applied, charged=charged, duplicate=False, follow_ups=len(plan.attempts) if plan else 0)
+
+
+def _record(ports: CampaignPorts, campaign_id: str, window: _Window, more: Sequence[_Window] = ()) -> bool:
+    """The windows' counters and running charge in one write, with their batch ids: all or none."""
+    windows = [window, *more]
+    quality = [w.quality for w in windows if w.quality is not None]
+    finals: Counter[str] = Counter()
+    votes: Counter[str] = Counter()
+    for w in windows:
+        finals.update(w.finals)
+        votes.update(w.votes)
+    return ports.campaigns.record_results(
+        campaign_id,
+        window.batch_id,
+        more_batch_ids=[w.batch_id for w in more],
+        applied=sum(w.applied for w in windows),
+        charged=sum(w.charged for w in windows),
+        finals=finals,
+        follow_ups=FollowUpCounts(
+            in_flight=sum(w.follow_ups.in_flight for w in windows),
+            sent=sum(w.follow_ups.sent for w in windows),
+            charged=sum(w.follow_ups.charged for w in windows),
+        ),
+        leads=sum(w.leads for w in windows),
+        votes=votes,
+        quality=reduce(QualityCounters.plus, quality) if quality else None,
+        at=max(w.at for w in windows),
+    )
+
+
+def apply_windows(
+    campaign_id: str, windows: Sequence[DueResults], *, ports: CampaignPorts | None = None
+) -> list[BatchOutcome]:
+    """Apply one campaign's due windows (each once, see the module docstring), in order; one outcome each.
+
+    Their campaign writes are one conditional write that adds every batch id: the campaign item is written
+    once per results invocation, not once per window (issue 17: no item written more than once per 100
+    attempts). If that write is refused (a window was applied before: a redelivery), each window is recorded
+    alone under its own condition, as a single window always is, so each still counts exactly once."""
+    ports = ports or CampaignPorts.wired()
+    pricing = ports.campaigns.pricing(campaign_id)
+    if pricing is None:
+        raise NotFound.of("campaign", campaign_id)
+    now = clock.now()
+    outcomes: list[BatchOutcome | None] = [None] * len(windows)
+    ready: list[tuple[int, _Window]] = []
+    seen: set[str] = set()
+    for index, window in enumerate(windows):
+        if window.batch_id in seen:  # the same window twice in one call (a message delivered twice at once)
+            outcomes[index] = BatchOutcome(applied=0, charged=0, duplicate=True)
+            continue
+        seen.add(window.batch_id)
+        ready.append((index, _prepare(ports, pricing, campaign_id, window, now)))
+    prepared = [w for _, w in ready]
+    if len(prepared) > 1 and _record(ports, campaign_id, prepared[0], prepared[1:]):
+        firsts = [True] * len(prepared)
+    else:
+        firsts = [_record(ports, campaign_id, w) for w in prepared]
+    unjudged: QualityCounters | None = None
+    for (index, done), first in zip(ready, firsts, strict=True):
+        if not first:
+            outcomes[index] = BatchOutcome(applied=0, charged=0, duplicate=True)
+            continue
+        _give_back_route_slots(ports, campaign_id, done.calls, now)
+        if done.quality is not None:
+            unjudged = done.quality if unjudged is None else unjudged.plus(done.quality)
+        outcomes[index] = BatchOutcome(done.applied, done.charged, duplicate=False, follow_ups=done.fired)
+    if unjudged is not None and pricing.unjudged is not None:
+        judge_quality(campaign_id, pricing.unjudged.plus(unjudged), pricing.total, ports=ports)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def apply_results(
+    batch_id: str,
+    campaign_id: str,
+    results: Sequence[AttemptResult],
+    *,
+    times: Mapping[str, str] | None = None,
+    ports: CampaignPorts | None = None,
+) -> BatchOutcome:
+    """Apply one window of results (see the module docstring); `times`: the dispatch batch's `admitted_at` and
+    `placed_at`, kept on each recipient's item in the write of its result (the timeline's)."""
+    (outcome,) = apply_windows(campaign_id, [DueResults(batch_id, results, times)], ports=ports)
+    return outcome

@@ -4,8 +4,9 @@ own batch id exactly once, and send the rest back onto the queue to wait (see `j
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from jarchi import clock
@@ -14,8 +15,8 @@ from jarchi.campaigns.ports import CampaignPorts
 from jarchi.channels import Channel
 from jarchi.metrics import Count, Dimension, Metric
 from jarchi.resources import RESULTS_QUEUE
-from jarchi.results.applying import apply_results
-from jarchi.results.due import results_message, split_due
+from jarchi.results.applying import BatchOutcome, DueResults, apply_windows
+from jarchi.results.due import Deferred, results_message, split_due
 from jarchi.settings import get_settings
 
 
@@ -65,47 +66,73 @@ def _tally(results: Iterable[AttemptResult]) -> tuple[Counter[tuple[Channel, Out
     return outcomes, listened
 
 
-def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None = None) -> Received:
-    """Apply the due part of one results message, then send the rest back with an SQS delay.
+@dataclass
+class _Message:
+    campaign_id: str
+    due: list[DueResults]
+    later: Deferred | None
+    times: Mapping[str, str] | None
 
-    The due windows are applied before the rest is sent, so a failure leaves the whole message to be
-    redelivered; both steps are idempotent (the windows and their batch ids depend on the message only)."""
-    ports = ports or CampaignPorts.wired()
-    campaign_id: str = message["campaign_id"]
+
+def _split(message: Mapping[str, Any], now: datetime) -> _Message:
     results = [AttemptResult.from_message(r) for r in message["results"]]
-    window_seconds: int | None = message.get("window_seconds")
     times: Mapping[str, str] | None = message.get("times")
+    window_seconds: int | None = message.get("window_seconds")
     cap = get_settings().result_delay_cap()
-    split = split_due(message["batch_id"], results, clock.now(), window_seconds=window_seconds, cap=cap)
-    applied = duplicates = follow_ups = 0
-    fresh: list[AttemptResult] = []
-    for window in split.due:
-        outcome = apply_results(window.batch_id, campaign_id, window.results, times=times, ports=ports)
-        duplicates += outcome.duplicate
-        applied += outcome.applied
-        follow_ups += outcome.follow_ups
-        if not outcome.duplicate:
-            fresh.extend(window.results)
-    outcomes, listened = _tally(fresh)
-    if split.later is None:
-        return Received(
-            applied,
-            duplicates,
-            deferred=0,
-            delay_seconds=0,
-            outcomes=outcomes,
-            listened_seconds=listened,
-            follow_ups=follow_ups,
+    split = split_due(message["batch_id"], results, now, window_seconds=window_seconds, cap=cap)
+    due = [DueResults(window.batch_id, window.results, times) for window in split.due]
+    return _Message(message["campaign_id"], due, split.later, times)
+
+
+def receive_many(messages: Sequence[Mapping[str, Any]], *, ports: CampaignPorts | None = None) -> list[Received]:
+    """Apply the due part of each results message, then send the rest of each back with an SQS delay; what was
+    done with each message, in order.
+
+    The due windows of one campaign's messages are applied together (`apply_windows`: one campaign write for
+    them all), before any rest is sent, so a failure leaves every message to be redelivered; every step is
+    idempotent (the windows and their batch ids depend on each message only)."""
+    ports = ports or CampaignPorts.wired()
+    now = clock.now()
+    split = [_split(message, now) for message in messages]
+    by_campaign: dict[str, list[tuple[int, DueResults]]] = {}
+    for index, message in enumerate(split):
+        for window in message.due:
+            by_campaign.setdefault(message.campaign_id, []).append((index, window))
+    outcomes: list[list[tuple[DueResults, BatchOutcome]]] = [[] for _ in split]
+    for campaign_id, windows in by_campaign.items():
+        applied = apply_windows(campaign_id, [window for _, window in windows], ports=ports)
+        for (index, window), outcome in zip(windows, applied, strict=True):
+            outcomes[index].append((window, outcome))
+    received: list[Received] = []
+    for message, applied_windows in zip(split, outcomes, strict=True):
+        fresh = [r for window, outcome in applied_windows if not outcome.duplicate for r in window.results]
+        tallied, listened = _tally(fresh)
+        later = message.later
+        if later is not None:
+            body = results_message(
+                later.batch_id,
+                message.campaign_id,
+                later.results,
+                window_seconds=later.window_seconds,
+                times=message.times,
+            )
+            ports.queue.send(RESULTS_QUEUE, [body], delay_seconds=later.delay_seconds)
+        received.append(
+            Received(
+                applied=sum(outcome.applied for _, outcome in applied_windows),
+                duplicates=sum(outcome.duplicate for _, outcome in applied_windows),
+                deferred=len(later.results) if later else 0,
+                delay_seconds=later.delay_seconds if later else 0,
+                outcomes=tallied,
+                listened_seconds=listened,
+                follow_ups=sum(outcome.follow_ups for _, outcome in applied_windows),
+            )
         )
-    later = split.later
-    body = results_message(later.batch_id, campaign_id, later.results, window_seconds=later.window_seconds, times=times)
-    ports.queue.send(RESULTS_QUEUE, [body], delay_seconds=later.delay_seconds)
-    return Received(
-        applied,
-        duplicates,
-        deferred=len(later.results),
-        delay_seconds=later.delay_seconds,
-        outcomes=outcomes,
-        listened_seconds=listened,
-        follow_ups=follow_ups,
-    )
+    return received
+
+
+def receive_results(message: Mapping[str, Any], *, ports: CampaignPorts | None = None) -> Received:
+    """Apply the due part of one results message, then send the rest back with an SQS delay (see
+    `receive_many`)."""
+    (received,) = receive_many([message], ports=ports)
+    return received

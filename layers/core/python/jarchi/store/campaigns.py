@@ -934,9 +934,11 @@ class DynamoCampaigns:
         votes: Mapping[str, int] | None = None,
         quality: QualityCounters | None = None,
         at: datetime | None = None,
+        more_batch_ids: Sequence[str] = (),
     ) -> bool:
+        batch_ids = [batch_id, *more_batch_ids]
         actions: list[Action] = [
-            CampaignItem.applied.add({batch_id}),
+            CampaignItem.applied.add(set(batch_ids)),
             CampaignItem.in_flight.add(-applied),
             CampaignItem.charged.add(charged),
             *_counter_actions(finals),
@@ -956,7 +958,9 @@ class DynamoCampaigns:
             for name, value in quality.as_dict().items():
                 if value:
                     actions.append(getattr(CampaignItem, _QUALITY_COUNTERS[name]).add(value))
-        condition = CampaignItem.id.exists() & ~CampaignItem.applied.contains(batch_id)
+        condition = CampaignItem.id.exists()
+        for applied_before in batch_ids:
+            condition &= ~CampaignItem.applied.contains(applied_before)
         # No item comes back: it would carry the whole (growing) applied set on every batch.
         return updated_if(
             lambda: CampaignItem._get_connection().update_item(
