@@ -5,6 +5,10 @@ safe, whatever SQS regroups."""
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until `wiring.init_done()`, this module's last line (issue 10, cold start)
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer

@@ -5,6 +5,10 @@ with the record and sent on afterwards, so a failed send is retried from the rec
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until `wiring.init_done()`, this module's last line (issue 10, cold start)
+
 from collections import Counter
 from typing import Any
 

@@ -4,6 +4,10 @@ mapping and alias records made), or `failed` when ACM gives up or after 72 h on 
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until `wiring.init_done()`, this module's last line (issue 10, cold start)
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer

@@ -5,6 +5,10 @@ queue with an SQS delay; `jarchi.results.receiving` decides."""
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until `wiring.init_done()`, this module's last line (issue 10, cold start)
+
 from collections.abc import Sequence
 from typing import Any
 
