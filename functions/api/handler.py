@@ -21,6 +21,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 
+@wiring.first_invocation_uncollected
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import gc
 import os
-from functools import cache
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jarchi.ports import provide
 from jarchi.settings import get_settings
@@ -383,3 +384,30 @@ def init_done() -> None:
     walk the objects of every module imported before it, ~45–60 ms of an init's CPU; it is on again from here."""
     gc.freeze()
     gc.enable()
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def first_invocation_uncollected(handler: _Handler) -> _Handler:
+    """The handler, its first invocation run as the init is: without the cyclic collector, what it made frozen
+    at its end (the modules, the resolver and the clients a first request of the API imports and makes live as
+    long as the process; ~15–20 ms of collections in a signed-in first request; issue 10, cold start). For the
+    API only: a request is bounded in size, where a batch function's first invocation may be a big one."""
+    pending = [True]
+
+    @wraps(handler)
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        if not pending:
+            return handler(*args, **kwargs)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            pending.clear()
+            gc.freeze()
+            if collecting:
+                gc.enable()
+
+    return cast("_Handler", invoke)
