@@ -434,13 +434,14 @@ def _drop_attempt_data() -> None:
     from jarchi.resources import LISTS_BUCKET
     from jarchi.settings import get_settings
     from jarchi.store.tables import AD_CAP, IDEMPOTENCY, RECIPIENTS
-    from local.emulator import emulator_lock
+    from local.emulator import emulator_lock, forget_derived
 
     settings = get_settings()
     with emulator_lock():
         tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][settings.region].tables
         for spec in (AD_CAP, IDEMPOTENCY, RECIPIENTS):
             tables[settings.table_name(spec.logical)].items.clear()
+        forget_derived()  # (what reads kept of these tables: they changed outside a write request)
         bucket = s3_backends[DEFAULT_ACCOUNT_ID]["global"].buckets.get(settings.bucket_name(LISTS_BUCKET.logical))
         if bucket is not None:
             for key in [k for k in bucket.keys if k.startswith("campaigns/") and "/audience/" in k]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb import responses as moto_dynamodb_responses
 from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import table as dynamo_table
 from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
@@ -275,6 +276,7 @@ def _moto_s_own(moto_s: pytest.MonkeyPatch) -> None:
     moto_s.setattr(dynamo_type.Item, "size", emulator._moto_item_size)  # sizes counted each time asked
     moto_s.setattr(dynamo_type.DynamoType, "size", emulator._moto_value_size)
     moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
+    moto_s.setattr(dynamo_table.Table, "all_items", emulator._moto_all_items)  # the table's items sorted each time
     moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
 
 
