@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
@@ -81,6 +82,7 @@ class Observability(Construct):
         dlqs: dict[str, sqs.IQueue],
         functions: dict[str, lambda_.IFunction],
         state_machine: sfn.IStateMachine,
+        tables: Mapping[str, dynamodb.ITable] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cw.Alarm] = []
@@ -136,6 +138,15 @@ class Observability(Construct):
             cw.GraphWidget(
                 title="Lambda throttles",
                 left=[f.metric_throttles(period=_PERIOD) for f in functions.values()],
+                width=6,
+            ),
+            cw.GraphWidget(
+                title="DynamoDB throttled reads and writes",
+                left=[
+                    table.metric(name, period=_PERIOD, statistic="Sum", label=f"{logical} {name}")
+                    for logical, table in (tables or {}).items()
+                    for name in ("ReadThrottleEvents", "WriteThrottleEvents")
+                ],
                 width=6,
             ),
             cw.GraphWidget(

@@ -105,6 +105,7 @@ class JarchiStack(Stack):
             dlqs=dict(self.queues.dlqs),
             functions=dict(fns),
             state_machine=self.workflow.state_machine,
+            tables=dict(self.tables.by_logical),
         )
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)

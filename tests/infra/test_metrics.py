@@ -17,6 +17,7 @@ from jarchi import wiring
 from jarchi.clock import LocalClock
 from jarchi.metrics import NAMESPACE, SERVICE, Dimension, Metric, reconciliation_drift
 from jarchi.settings import Settings, reset_settings
+from jarchi.store.tables import ALL_TABLES
 from local.functions import make_context
 from local.runtime import LocalRuntime
 from tests.api import Api
@@ -65,6 +66,15 @@ def test_r_ops_the_dashboard_charts_only_names_from_the_metrics_module(synth: Sy
     for name, dimensions in metrics:
         assert {key for key, _ in dimensions} <= {dimension.value for dimension in Dimension}, name
         assert (Dimension.SERVICE.value, SERVICE) in dimensions, name
+
+
+def test_r_ops_the_dashboard_charts_every_table_s_dynamodb_throttles(synth: Synth) -> None:
+    widgets = _dashboard_body(synth)["widgets"]
+    (widget,) = (w for w in widgets if w["properties"].get("title", "").startswith("DynamoDB throttled"))
+    rows = [[field for field in row if not isinstance(field, dict)] for row in widget["properties"]["metrics"]]
+    seen = sorted((row[0], row[1], row[2]) for row in rows)
+    expected = [("AWS/DynamoDB", name, "TableName") for name in ("ReadThrottleEvents", "WriteThrottleEvents")]
+    assert seen == sorted(expected * len(ALL_TABLES))
 
 
 def test_r_ops_reconciliation_drift_is_zero_only_when_the_money_adds_up() -> None:
