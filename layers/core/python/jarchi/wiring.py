@@ -302,11 +302,13 @@ def install() -> None:
     """Provide every port's adapter (idempotent). Called before Powertools' Tracer is made, so that the X-Ray
     SDK's botocore session already shares its data files with the adapters' (`jarchi.aws.service_data`)."""
     from jarchi.aws.service_data import share_service_data
+    from jarchi.aws.xray import defer_sampling_client
 
     # No pydantic plugin is deployed: without this, pydantic's first validator scans every installed
     # distribution's entry points for one (~8–14 ms of a first request; issue 10, cold start). An explicit setting wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     share_service_data()
+    defer_sampling_client()  # before Powertools' Tracer imports the X-Ray SDK
     provide("jarchi.campaigns.ports.CampaignRepository", campaigns)
     provide("jarchi.campaigns.ports.RecipientRepository", recipients)
     provide("jarchi.campaigns.ports.WorkflowRuns", workflows)
