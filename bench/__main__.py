@@ -21,7 +21,7 @@ PACKAGE = "bench"
 BENCH_DIR = Path(__file__).resolve().parent
 # Diagnostics, not benchmarks: what stays between campaigns, CPU by AWS request, a py-spy profile by layer, CPU per
 # API read replayed from a data folder.
-TOOLS = frozenset({"campaign_memory", "request_cpu", "profile_layers", "read_cpu"})
+TOOLS = frozenset({"campaign_memory", "campaign_writes", "request_cpu", "profile_layers", "read_cpu"})
 
 
 def discover() -> list[str]:
