@@ -155,6 +155,7 @@ class Observability(Construct):
                     state_machine.metric_started(period=_PERIOD),
                     state_machine.metric_failed(period=_PERIOD),
                     state_machine.metric_timed_out(period=_PERIOD),
+                    state_machine.metric_throttled(period=_PERIOD),
                 ],
                 right=[drift],
                 width=6,

@@ -77,6 +77,12 @@ def test_r_ops_the_dashboard_charts_every_table_s_dynamodb_throttles(synth: Synt
     assert seen == sorted(expected * len(ALL_TABLES))
 
 
+def test_r_ops_the_dashboard_charts_the_workflow_s_throttled_executions(synth: Synth) -> None:
+    (widget,) = (w for w in _dashboard_body(synth)["widgets"] if w["properties"].get("title") == "Campaign executions")
+    names = {row[1] for row in widget["properties"]["metrics"] if row[0] == "AWS/States"}
+    assert {"ExecutionsStarted", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"} <= names
+
+
 def test_r_ops_reconciliation_drift_is_zero_only_when_the_money_adds_up() -> None:
     assert reconciliation_drift(reserved=1000, charged=600, released=300, refunded=100) == 0
     assert reconciliation_drift(reserved=1000, charged=600, released=300, refunded=0) == 100
