@@ -35,6 +35,7 @@ from jarchi.ids import new_id
 from jarchi.store.base import RawItemMemo
 from jarchi.store.campaigns import _READ_ATTRIBUTES, CampaignItem, DynamoCampaigns, to_campaign
 from jarchi.store.ledger import DynamoLedger
+from tests.builders import running_sms_campaign
 
 
 def test_a_memo_builds_once_per_stored_values_and_forgets_beyond_its_size() -> None:
@@ -58,32 +59,14 @@ def _fresh(campaign_id: str) -> Campaign:
     return to_campaign(CampaignItem.get(campaign_id, consistent_read=True, attributes_to_get=_READ_ATTRIBUTES))
 
 
-def _campaign(account_id: str, reserved: int) -> Campaign:
-    now = platform_clock.now()
-    created = StatusChange(at=now, status=CampaignStatus.RUNNING, actor="system", reason="created")
-    return Campaign(
-        id=new_id("cmp"),
-        account_id=account_id,
-        created_at=now,
-        name="Memo",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        status=CampaignStatus.RUNNING,
-        history=(created,),
-        content=CampaignContent(sms_text="Shop: hi", sender="Shop"),
-        settings=CampaignSettings(time_zones=("Asia/Tehran",)),
-        money=CampaignMoney(unit="segment", tariff=100, estimated=reserved, reserved=reserved),
-        progress=CampaignProgress(total=3, run=1),
-        audience_key=f"campaigns/{account_id}/audience/",
-    )
-
-
 def test_every_write_is_read_back_as_a_fresh_build_reads_it(aws: Any, clock: LocalClock) -> None:
     store, ledger = DynamoCampaigns(), DynamoLedger()
     account = new_id("acc")
     ledger.post(Posting((credit._entry(account, EntryType.TOP_UP, 1_000),)))
-    campaign = _campaign(account, 300)
-    other = replace(_campaign(account, 0), created_at=campaign.created_at + timedelta(seconds=1))
+    campaign = running_sms_campaign(account, reserved=300, name="Memo")
+    other = replace(
+        running_sms_campaign(account, reserved=0, name="Memo"), created_at=campaign.created_at + timedelta(seconds=1)
+    )
     store.create(campaign, credit.reservation(account, campaign.id, 300))
     store.create(other, None)
 

@@ -34,12 +34,9 @@ from jarchi.campaigns.models import (
     SYSTEM,
     USER,
     AudienceEntry,
-    Campaign,
     CampaignContent,
     CampaignEdit,
-    CampaignMoney,
     CampaignPart,
-    CampaignProgress,
     CampaignSettings,
     Comment,
     MoneyTotals,
@@ -79,6 +76,7 @@ from jarchi.store.recipients import S3DynamoRecipients
 from jarchi.store.routes import DynamoRouteCapacity
 from jarchi.store.senders import DynamoSenders
 from jarchi.store.suppression import DynamoSuppression
+from tests.builders import running_sms_campaign
 from tests.fakes import (
     FakeAccounts,
     FakeAdCap,
@@ -214,35 +212,15 @@ def test_ad_cap_contract_one_holder_retries_release_and_expiry(ad_cap: AdCap) ->
 # --- the campaign repository ---------------------------------------------------------------------------------
 
 
-def _campaign(account_id: str, *, reserved: int, total: int = 3) -> Campaign:
-    now = platform_clock.now()
-    created = StatusChange(at=now, status=CampaignStatus.RUNNING, actor="system", reason="created")
-    return Campaign(
-        id=new_id("cmp"),
-        account_id=account_id,
-        created_at=now,
-        name="Contract",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        status=CampaignStatus.RUNNING,
-        history=(created,),
-        content=CampaignContent(sms_text="Shop: hi", sender="Shop"),
-        settings=CampaignSettings(time_zones=("Asia/Tehran",)),
-        money=CampaignMoney(unit="segment", tariff=100, estimated=reserved, reserved=reserved),
-        progress=CampaignProgress(total=total, run=1),
-        audience_key=f"campaigns/{account_id}/audience/",
-    )
-
-
 def test_campaign_contract_creation_is_all_or_nothing_with_its_reservation(side: CampaignSide) -> None:
     account = new_id("acc")
     _top_up(side.ledger, account, 250)
-    too_big = _campaign(account, reserved=300)
+    too_big = running_sms_campaign(account, reserved=300)
     with pytest.raises(InsufficientCredit):
         side.campaigns.create(too_big, credit.reservation(account, too_big.id, 300))
     assert side.campaigns.get(too_big.id) is None and side.ledger.balance(account).reserved == 0
 
-    campaign = _campaign(account, reserved=200)
+    campaign = running_sms_campaign(account, reserved=200)
     side.campaigns.create(campaign, credit.reservation(account, campaign.id, 200))
     assert side.campaigns.get(campaign.id) == campaign
     assert side.ledger.balance(account) == Balance(balance=250, reserved=200)
@@ -254,7 +232,7 @@ def test_campaign_contract_creation_is_all_or_nothing_with_its_reservation(side:
 def test_campaign_contract_writes_are_conditional_and_results_apply_once(side: CampaignSide) -> None:
     account = new_id("acc")
     _top_up(side.ledger, account, 1_000)
-    campaign = _campaign(account, reserved=300)
+    campaign = running_sms_campaign(account, reserved=300)
     side.campaigns.create(campaign, credit.reservation(account, campaign.id, 300))
     now = platform_clock.now()
 
@@ -309,15 +287,17 @@ def test_campaign_contract_list_filters_comments_and_edits(side: CampaignSide) -
     _top_up(side.ledger, account, 1_000)
     start = platform_clock.now()
     voice = replace(
-        _campaign(account, reserved=100),
+        running_sms_campaign(account, reserved=100),
         name="Survey calls",
         channel=Channel.VOICE,
         content=CampaignContent(tts_text="hello", audio_id="aud_1", audio_key="k"),
         settings=CampaignSettings(vote=True, custom_window=True),
     )
-    sms = replace(_campaign(account, reserved=100), created_at=start + timedelta(seconds=1), name="Order news")
+    sms = replace(
+        running_sms_campaign(account, reserved=100), created_at=start + timedelta(seconds=1), name="Order news"
+    )
     archived = replace(
-        _campaign(account, reserved=0),
+        running_sms_campaign(account, reserved=0),
         created_at=start + timedelta(seconds=2),
         status=CampaignStatus.ARCHIVED,
         name="Old news",
@@ -374,7 +354,7 @@ def test_r_rep_1_list_search_folds_case_and_persian_and_cyrillic_variants(side: 
     start = platform_clock.now()
     names = ["Новогодняя РАССЫЛКА", "تخفیف‌های ویژه یلدا", "Yalda SALE", "Ёлка"]
     made = [
-        replace(_campaign(account, reserved=0), name=name, created_at=start + timedelta(seconds=i))
+        replace(running_sms_campaign(account, reserved=0), name=name, created_at=start + timedelta(seconds=i))
         for i, name in enumerate(names)
     ]
     for campaign in made:
@@ -395,7 +375,10 @@ def test_r_rep_1_list_pages_stay_exact_while_campaigns_are_created(side: Campaig
     times page too."""
     account = new_id("acc")
     start = platform_clock.now()
-    older = [replace(_campaign(account, reserved=0), created_at=start + timedelta(seconds=i // 2)) for i in range(7)]
+    older = [
+        replace(running_sms_campaign(account, reserved=0), created_at=start + timedelta(seconds=i // 2))
+        for i in range(7)
+    ]
     for campaign in older:
         side.campaigns.create(campaign, None)
     seen: list[str] = []
@@ -404,7 +387,9 @@ def test_r_rep_1_list_pages_stay_exact_while_campaigns_are_created(side: Campaig
         page, cursor = side.campaigns.list_for_account(account, 2, cursor)
         seen += [c.id for c in page]
         # a new campaign lands between pages
-        newer = replace(_campaign(account, reserved=0), created_at=start + timedelta(minutes=1, seconds=page_number))
+        newer = replace(
+            running_sms_campaign(account, reserved=0), created_at=start + timedelta(minutes=1, seconds=page_number)
+        )
         side.campaigns.create(newer, None)
         if cursor is None:
             break
@@ -416,7 +401,7 @@ def test_campaign_contract_a_new_part_starts_with_its_reservation_once(side: Cam
     """R-CMP-4: reset / retry / resume start a part in one step with its reservation, only from what was read."""
     account = new_id("acc")
     _top_up(side.ledger, account, 1_000)
-    campaign = replace(_campaign(account, reserved=300), status=CampaignStatus.FINISHED)
+    campaign = replace(running_sms_campaign(account, reserved=300), status=CampaignStatus.FINISHED)
     side.campaigns.create(campaign, credit.reservation(account, campaign.id, 300))
     votes = {"2": 1}
     assert side.campaigns.record_results(campaign.id, "b-1", applied=0, charged=0, finals={"delivered": 3}, votes=votes)

@@ -261,6 +261,18 @@ def _approved_sender(admin: Caller, shop: Caller, name: str = "Shop") -> None:
     senders_service.moderate_sender(admin, sender.id, "approve", None)
 
 
+def _order_ready_sms() -> CampaignDraft:
+    """A service SMS from the approved sender "Shop" to `NUMBERS`."""
+    return CampaignDraft(
+        name="Orders",
+        channel=Channel.SMS,
+        category=Category.SERVICE,
+        sms_text="Shop: your order is ready",
+        sender="Shop",
+        recipients=NUMBERS,
+    )
+
+
 def _deliver(fakes: Fakes, connector: SimulatorConnector) -> None:
     """What the dispatch and results functions do with what waits on the queues."""
     for message in fakes.queue.take(DISPATCH_QUEUE):
@@ -291,14 +303,7 @@ def test_r_bil_3_a_campaign_runs_on_fakes_and_settles_its_reservation_exactly(fa
     admin = _admin()
     shop = _customer(admin, credit_amount=1_000_000)
     _approved_sender(admin, shop)
-    draft = CampaignDraft(
-        name="Orders",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        sms_text="Shop: your order is ready",
-        sender="Shop",
-        recipients=NUMBERS,
-    )
+    draft = _order_ready_sms()
     # two delivered, one refused at submission (not billable)
     overrides = {NUMBERS[0]: "DELIVRD", NUMBERS[1]: "DELIVRD", NUMBERS[2]: {"outcome": "failed"}}
     connector = SimulatorConnector(SimulatorConfig.model_validate({"overrides": overrides}))
@@ -352,14 +357,7 @@ def test_r_acc_reach_admission_reads_the_account_once_per_batch(
     admin = _admin()
     shop = _customer(admin, credit_amount=1_000_000)
     _approved_sender(admin, shop)
-    draft = CampaignDraft(
-        name="Orders",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        sms_text="Shop: your order is ready",
-        sender="Shop",
-        recipients=NUMBERS,
-    )
+    draft = _order_ready_sms()
     campaign = create_campaign(shop, draft)
     prepare(campaign.id, run=1, execution_arn="arn:fake:reads")
     reads: list[str] = []
@@ -416,14 +414,7 @@ def test_r_dsp_1_a_batch_of_results_messages_writes_the_campaign_once_and_each_w
     admin = _admin()
     shop = _customer(admin, credit_amount=1_000_000)
     _approved_sender(admin, shop)
-    draft = CampaignDraft(
-        name="Orders",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        sms_text="Shop: your order is ready",
-        sender="Shop",
-        recipients=NUMBERS,
-    )
+    draft = _order_ready_sms()
     connector = SimulatorConnector(SimulatorConfig.model_validate({"overrides": dict.fromkeys(NUMBERS, "DELIVRD")}))
     campaign = create_campaign(shop, draft)
     prepare(campaign.id, run=1, execution_arn=f"arn:fake:{campaign.id}-1")
