@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -14,6 +12,7 @@ from functions.api.schemas.fields import Id, Name, Numbers, Text
 from jarchi import clock
 from jarchi.channels import Category, Channel
 from jarchi.clock import iso
+from jarchi.memo import LeastRecentlyUsed
 from jarchi.reports.views import achieved_per_hour, campaign_report
 
 if TYPE_CHECKING:  # what the responses are made of; the draft is imported by the one body that makes one
@@ -177,16 +176,10 @@ class CampaignOut(Shape):
         (immutable: the store maps an unchanged item to the same one); the achieved speed (the clock's) and the
         audio's link (signed now) are made for each answer."""
         key = (id(campaign), zone.key if zone is not None else None)
-        with _RENDERED_LOCK:
-            kept = _RENDERED.get(key)
-            if kept is not None and kept[0] is campaign:  # (the campaign is kept with it: its id is not reused)
-                _RENDERED.move_to_end(key)
-        if kept is None or kept[0] is not campaign:
+        kept = _RENDERED.get(key)
+        if kept is None or kept[0] is not campaign:  # (the campaign is kept with it: its id is not reused)
             kept = (campaign, cls._of(campaign, zone))
-            with _RENDERED_LOCK:
-                _RENDERED[key] = kept
-                if len(_RENDERED) > _RENDERED_SIZE:
-                    _RENDERED.popitem(last=False)
+            _RENDERED.put(key, kept)
         speed = SpeedOut(
             configured_per_hour=campaign.settings.speed_per_hour,
             achieved_per_hour=achieved_per_hour(campaign, clock.now()),
@@ -264,9 +257,8 @@ class CampaignOut(Shape):
         )
 
 
-_RENDERED: OrderedDict[tuple[int, str | None], tuple[Campaign, CampaignOut]] = OrderedDict()
 _RENDERED_SIZE = 512
-_RENDERED_LOCK = threading.Lock()
+_RENDERED: LeastRecentlyUsed[tuple[int, str | None], tuple[Campaign, CampaignOut]] = LeastRecentlyUsed(_RENDERED_SIZE)
 
 
 class CampaignPage(Shape):

@@ -7,7 +7,6 @@ import json
 import marshal
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -20,6 +19,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from jarchi.errors import BadRequest
+from jarchi.memo import LeastRecentlyUsed
 from jarchi.settings import get_settings
 from jarchi.store.tables import TableSpec
 
@@ -145,29 +145,21 @@ class RawItemMemo(Generic[_Kept]):
 
     def __init__(self, build: Callable[[dict[str, Any]], _Kept], *, size: int) -> None:
         self._build = build
-        self._size = size
-        self._kept: OrderedDict[bytes, _Kept] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LeastRecentlyUsed[bytes, _Kept] = LeastRecentlyUsed(size)
 
     def __call__(self, raw: dict[str, Any]) -> _Kept:
         try:
             key = marshal.dumps(raw, 2)
         except ValueError:  # (a value marshal does not write: not DynamoDB's JSON, built as it is)
             return self._build(raw)
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        value = self._build(raw)
-        with self._lock:
-            self._kept[key] = value
-            if len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+        value = self._kept.get(key)
+        if value is None:
+            value = self._build(raw)
+            self._kept.put(key, value)
         return value
 
     def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        self._kept.clear()
 
 
 def table_meta(spec: TableSpec) -> Any:
