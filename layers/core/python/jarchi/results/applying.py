@@ -206,9 +206,9 @@ def _prepare(
     )
 
 
-def _record(ports: CampaignPorts, campaign_id: str, window: _Window, more: Sequence[_Window] = ()) -> bool:
+def _record(ports: CampaignPorts, campaign_id: str, windows: Sequence[_Window]) -> bool:
     """The windows' counters and running charge in one write, with their batch ids: all or none."""
-    windows = [window, *more]
+    first, *more = windows
     quality = [w.quality for w in windows if w.quality is not None]
     finals: Counter[str] = Counter()
     votes: Counter[str] = Counter()
@@ -217,7 +217,7 @@ def _record(ports: CampaignPorts, campaign_id: str, window: _Window, more: Seque
         votes.update(w.votes)
     return ports.campaigns.record_results(
         campaign_id,
-        window.batch_id,
+        first.batch_id,
         more_batch_ids=[w.batch_id for w in more],
         applied=sum(w.applied for w in windows),
         charged=sum(w.charged for w in windows),
@@ -258,10 +258,10 @@ def apply_windows(
         seen.add(window.batch_id)
         ready.append((index, _prepare(ports, pricing, campaign_id, window, now)))
     prepared = [w for _, w in ready]
-    if len(prepared) > 1 and _record(ports, campaign_id, prepared[0], prepared[1:]):
+    if len(prepared) > 1 and _record(ports, campaign_id, prepared):
         firsts = [True] * len(prepared)
     else:
-        firsts = [_record(ports, campaign_id, w) for w in prepared]
+        firsts = [_record(ports, campaign_id, [w]) for w in prepared]
     unjudged: QualityCounters | None = None
     for (index, done), first in zip(ready, firsts, strict=True):
         if not first:
@@ -274,17 +274,3 @@ def apply_windows(
     if unjudged is not None and pricing.unjudged is not None:
         judge_quality(campaign_id, pricing.unjudged.plus(unjudged), pricing.total, ports=ports)
     return [outcome for outcome in outcomes if outcome is not None]
-
-
-def apply_results(
-    batch_id: str,
-    campaign_id: str,
-    results: Sequence[AttemptResult],
-    *,
-    times: Mapping[str, str] | None = None,
-    ports: CampaignPorts | None = None,
-) -> BatchOutcome:
-    """Apply one window of results (see the module docstring); `times`: the dispatch batch's `admitted_at` and
-    `placed_at`, kept on each recipient's item in the write of its result (the timeline's)."""
-    (outcome,) = apply_windows(campaign_id, [DueResults(batch_id, results, times)], ports=ports)
-    return outcome
