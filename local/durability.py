@@ -334,6 +334,7 @@ class Journal:
         self._closed = False
         self._snapshotting = False
         self._background: threading.Thread | None = None
+        self._background_lock = threading.Lock()  # deciding to start the snapshot thread, and finding it
         self._file_lock = threading.Lock()
         self.stats = JournalStats()
         self._thread = threading.Thread(target=self._sync_loop, name="journal-syncer", daemon=True)
@@ -531,7 +532,8 @@ class Journal:
         self.stats.snapshot_seconds += paused
 
     def _wait_for_background_snapshot(self) -> None:
-        background = self._background
+        with self._background_lock:  # a thread is only ever seen here once started
+            background = self._background
         if background is not None and background is not threading.current_thread():
             background.join()
 
@@ -544,25 +546,27 @@ class Journal:
         return self.size() >= min(SNAPSHOT_AFTER_BYTES, max(SNAPSHOT_MIN_BYTES, last))
 
     def _snapshot_when_long(self) -> None:
-        """Called by the syncer: a long journal folds into a snapshot (in a thread of its own)."""
-        if self._snapshotting or not self.recording or not self.snapshot_due():
-            return
-        self._snapshotting = True
+        """Called by the syncer: a long journal folds into a snapshot (in a thread of its own). Whether to start
+        one is decided under the lock a final snapshot takes to find it: once `recording` is off, either the
+        thread is already started (and is joined) or none starts."""
+        with self._background_lock:
+            if self._snapshotting or not self.recording or not self.snapshot_due():
+                return
+            self._snapshotting = True
+            self._background = threading.Thread(target=self._periodic_snapshot, name="journal-snapshot", daemon=True)
+            self._background.start()
 
-        def snapshot() -> None:
-            try:
-                if self.folder.older_journal_path.exists():  # an earlier one failed: fold everything, here
-                    self.snapshot()
-                else:
-                    self.snapshot_in_background()
-            except Exception:
-                LOG.exception("the periodic snapshot failed; the journal goes on growing")
-            finally:
+    def _periodic_snapshot(self) -> None:
+        try:
+            if self.folder.older_journal_path.exists():  # an earlier one failed: fold everything, here
+                self.snapshot()
+            else:
+                self.snapshot_in_background()
+        except Exception:
+            LOG.exception("the periodic snapshot failed; the journal goes on growing")
+        finally:
+            with self._background_lock:  # the finished thread stays as _background: joining it returns at once
                 self._snapshotting = False
-                self._background = None
-
-        self._background = threading.Thread(target=snapshot, name="journal-snapshot", daemon=True)
-        self._background.start()
 
 
 def _write_all(fileno: int, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -265,6 +266,48 @@ def test_R_CPL_2_R_RUN_5_ad_cap_claims_keep_their_expiry_on_the_local_clock_and_
         assert not cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
         second.clock.advance(180)  # 24 h after the claim, on the clock it was made on
         assert cap.claim(number, attempt_id="b.1.1", campaign_id="b", now=second.clock.now())
+
+
+class _SlowToStart(threading.Thread):
+    """A snapshot thread that takes a moment between being made and running: the window in which a clean stop
+    once found it made but not started (CI, stop 23: "cannot join thread before it is started")."""
+
+    making = threading.Event()
+    go = threading.Event()
+
+    def start(self) -> None:
+        if self.name == "journal-snapshot":
+            _SlowToStart.making.set()
+            _SlowToStart.go.wait(10)
+        super().start()
+
+
+def test_R_RUN_5_a_clean_stop_while_a_periodic_snapshot_is_starting_waits_for_it(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("local.durability.SNAPSHOT_AFTER_BYTES", 2_000)
+    monkeypatch.setattr("local.durability.threading.Thread", _SlowToStart)
+    _SlowToStart.making.clear()
+    _SlowToStart.go.clear()
+    table = settings.table_name(ACCOUNTS.logical)
+    with platform(tmp_path, settings, crash=True) as first:
+        dynamodb = boto3.client("dynamodb", region_name=settings.region)
+        for index in range(40):
+            dynamodb.put_item(
+                TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}}
+            )
+        # the syncer's fsync is what starts a periodic snapshot, and it may stay in start() until `go`
+        threading.Thread(target=first.journal.wait_durable, daemon=True).start()
+        assert _SlowToStart.making.wait(10)  # the syncer is between making the thread and starting it
+        first.journal.recording = False  # what a clean stop does first
+        threading.Timer(0.3, _SlowToStart.go.set).start()
+        first.journal.snapshot()  # the clean stop's snapshot: waits for the periodic one, then writes its own
+        assert (tmp_path / "journal.log").stat().st_size == 0
+    with platform(tmp_path, settings) as second:
+        assert second.replayed == 0
+        assert (
+            boto3.client("dynamodb", region_name=settings.region).scan(TableName=table, Select="COUNT")["Count"] == 40
+        )
 
 
 def test_R_RUN_5_a_background_snapshot_that_fails_leaves_its_journal_to_replay(
