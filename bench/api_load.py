@@ -79,21 +79,9 @@ class Connection:
 
 
 def rss_mb(pid: int) -> float:
-    """The platform's resident memory: its process and its children (the API workers, `local.workers`)."""
     status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
-    own = int(match.group(1)) / 1024 if match else float("nan")
-    return own + sum(rss_mb(child) for child in _children(pid))
-
-
-def _children(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:  # the thread ended meanwhile
-            continue
-    return children
+    return int(match.group(1)) / 1024 if match else float("nan")
 
 
 def wait_for_port(port: int, deadline: float) -> None:

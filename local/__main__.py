@@ -49,32 +49,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("command", nargs="?", default="run", choices=["run", "admin-token", "reset-data"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument(
-        "--api-workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="API worker processes (local.workers); 0 serves the API in this process. Default: 2 on a machine with "
-        "2 or more cores, else 0; always 0 with JARCHI_FAULTS (its faults wrap this process's adapters)",
-    )
-    args = parser.parse_args()
-    if args.api_workers is not None and not 0 <= args.api_workers <= MAX_API_WORKERS:
-        parser.error(f"--api-workers takes 0 to {MAX_API_WORKERS}")
-    return args
+    return parser.parse_args()
 
 
-MAX_API_WORKERS = 16
-
-
-def api_worker_count(requested: int | None, environ: dict[str, str] | os._Environ[str] = os.environ) -> int:
-    if environ.get("JARCHI_FAULTS"):
-        return 0
-    if requested is not None:
-        return requested
-    return 2 if (os.cpu_count() or 1) >= 2 else 0
-
-
-def _banner(url: str, token: str | None, now: datetime, data_dir: Path, resumed: Resumed, workers: int) -> str:
+def _banner(url: str, token: str | None, now: datetime, data_dir: Path, resumed: Resumed) -> str:
     if token is None:
         replay = f"{resumed.replayed:,} journaled changes replayed in {resumed.replay_seconds:.1f} s"
         admin = [
@@ -94,8 +72,6 @@ def _banner(url: str, token: str | None, now: datetime, data_dir: Path, resumed:
             f"  API docs:     {url}/v1/docs",
             f"  OpenAPI:      {url}/v1/openapi.json",
             f"  local clock:  {now.isoformat()}  (POST /v1/local/clock to move it)",
-            f"  API workers:  {workers} {'process' if workers == 1 else 'processes'}"
-            f"{'' if workers else ' (the API is served in this one)'}  (--api-workers N)",
             *admin,
             "",
         ]
@@ -196,8 +172,7 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
     from local.emulator import emulated_aws
     from local.runtime import LocalRuntime
     from local.seed import find_admin, seed_admin
-    from local.server import app, invoke_handler, use_workers
-    from local.workers import ApiWorkers, emulator_call
+    from local.server import app
 
     wiring.install()  # the adapters behind the ports, as each Lambda's cold start installs them
     with (
@@ -214,21 +189,13 @@ def _serve(args: argparse.Namespace, settings: Settings, folder: DataFolder) -> 
             # full collections off the API's path (local.collector); no warm-up: it imported every handler in
             # parallel with the first requests, and a restarted platform answered one of them 500 (decisions.md)
             collector = QuietCollector().start(warm=False)
-            count = api_worker_count(args.api_workers)
-            workers = ApiWorkers(count, emulator_call, invoke_handler).start() if count else None
-            use_workers(workers)
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
             url = f"http://{args.host}:{args.port}"
-            banner = _banner(url, token, resumed.clock.now(), folder.path, resumed, count)
+            banner = _banner(url, token, resumed.clock.now(), folder.path, resumed)
             sys.stdout.write(banner + "\n")
             sys.stdout.flush()
-            try:
-                with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
-                    server.run()
-            finally:
-                use_workers(None)
-                if workers is not None:
-                    workers.stop()
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
+                server.run()
             collector.stop()
         finally:
             # a clean stop lets each poller finish the batch it holds, so nothing is placed twice after it

@@ -22,8 +22,7 @@ import base64
 import itertools
 import json
 import threading
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import MutableMapping
 from typing import Any
 
 from botocore import parsers as botocore_parsers
@@ -144,16 +143,6 @@ def _parse_body_as_json(parser: Any, body_contents: Any) -> Any:
     return _original_parse_body_as_json(parser, body_contents)
 
 
-@contextmanager
-def answers_as_text() -> Iterator[None]:
-    """This thread's answers go as JSON text: their reader is in another process (`local.workers`)."""
-    _handover.as_text = True
-    try:
-        yield
-    finally:
-        _handover.as_text = False
-
-
 class _ParsedItem(dict[str, Any]):
     """An item of a handed-over answer, already in the form botocore's parser gives (its walk is skipped)."""
 
@@ -256,11 +245,7 @@ class DynamoJSONSerializer(moto_serialize.JSONSerializer):
     items already parsed)."""
 
     def _hands_over(self) -> bool:
-        return (
-            self.operation_model.name in _HANDED_OVER
-            and not self.pretty_print
-            and not getattr(_handover, "as_text", False)
-        )
+        return self.operation_model.name in _HANDED_OVER and not self.pretty_print
 
     def _serialized_result_to_response(
         self, resp: Any, result: Any, shape: Any, serialized_result: MutableMapping[str, Any]

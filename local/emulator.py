@@ -417,13 +417,9 @@ def _sign_unless_emulated_dynamodb(
     return _sign(self, operation_name, request, *args, **kwargs)
 
 
-def skip_signing_emulated_dynamodb() -> None:
-    RequestSigner.sign = _sign_unless_emulated_dynamodb  # type: ignore[method-assign]
-
-
 def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
-    skip_signing_emulated_dynamodb()
+    RequestSigner.sign = _sign_unless_emulated_dynamodb  # type: ignore[method-assign]
     ReservedKeywords.KEYWORDS = _Keywords(list(ReservedKeywords.get_reserved_keywords()))
     dynamo_type.Item.project = _project  # type: ignore[method-assign]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]

@@ -7,11 +7,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from jarchi.settings import get_settings
-from local.apigateway import HttpRequest, HttpResponse, http_response, proxy_event
+from local.apigateway import HttpRequest, http_response, proxy_event
 from local.collector import api_activity
 from local.durability import wait_durable
 from local.functions import function_name, make_context
-from local.workers import ApiWorkers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -22,27 +21,14 @@ NO_CONTENT = frozenset({204, 304})
 TOO_LARGE = b'{"error": {"code": "payload_too_large", "message": "request bodies are limited to 10 MB"}}'
 
 
-_workers: list[ApiWorkers] = []
-
-
-def invoke_handler(request: HttpRequest) -> HttpResponse:
-    """The API function's answer, as API Gateway would have it."""
+def invoke_api(request: HttpRequest) -> Any:
     from functions.api.handler import handler
 
     settings = get_settings()
     context = make_context(function_name(settings.resource_prefix, "api"), region=settings.region)
-    return http_response(handler(proxy_event(request), context))
-
-
-def invoke_api(request: HttpRequest) -> HttpResponse:
-    """The answer, in a worker process when the platform has them (`local.workers`), else here."""
-    response = _workers[0].serve(request) if _workers else invoke_handler(request)
+    response = http_response(handler(proxy_event(request), context))
     wait_durable()  # answered once what it changed is on disk (at once when the platform keeps no data)
     return response
-
-
-def use_workers(workers: ApiWorkers | None) -> None:
-    _workers[:] = [workers] if workers is not None else []
 
 
 async def _read_body(receive: Receive) -> bytes | None:
