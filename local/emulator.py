@@ -13,16 +13,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.signers import RequestSigner
 from botocore.utils import merge_dicts
 from moto import mock_aws
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
-from moto.core.botocore_stubber import BotocoreStubber
+from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.core.common_models import BaseModel
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
@@ -34,7 +35,7 @@ from moto.dynamodb.responses import DynamoHandler
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
 from jarchi.store.tables import ALL_TABLES, TableSpec
-from local import dynamo_requests, dynamo_responses
+from local import dynamo_dispatch, dynamo_requests, dynamo_responses
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
@@ -159,11 +160,12 @@ def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwa
     host = request.url.split("://", 1)[-1]
     if not host.startswith(_SERIALISED_HOSTS) and ".s3." not in host.split("/", 1)[0]:
         return _original_call(self, event_name, request, **kwargs)
+    if host.startswith("dynamodb."):
+        call = partial(_dynamodb_call, self, event_name, request, kwargs)
+    else:
+        call = partial(_original_call, self, event_name, request, **kwargs)
     with _emulator_lock:
-        if _observer:
-            response = _observer[0](request, lambda: _original_call(self, event_name, request, **kwargs))
-        else:
-            response = _original_call(self, event_name, request, **kwargs)
+        response = _observer[0](request, call) if _observer else call()
     if host.startswith("sqs."):
         target = _sqs_target(request)
         if target in _HIDING_TARGETS:
@@ -173,6 +175,22 @@ def _serialised_call(self: BotocoreStubber, event_name: str, request: Any, **kwa
     elif host.startswith("scheduler.") and request.method != "GET":
         _scheduler_change_count += 1
     return response
+
+
+# DynamoDB requests go to moto's handler directly (`local.dynamo_dispatch`); False: through moto's routing
+dispatch_dynamodb_directly = True
+
+
+def _dynamodb_call(self: BotocoreStubber, event_name: str, request: Any, kwargs: dict[str, Any]) -> Any:
+    """moto's `BotocoreStubber.__call__` for a DynamoDB request, its answer from `dynamo_dispatch` when that
+    serves the request."""
+    if not self.enabled:
+        return None
+    answer = dynamo_dispatch.answer(request) if dispatch_dynamodb_directly else None
+    if answer is None:
+        return _original_call(self, event_name, request, **kwargs)
+    status, headers, body = answer
+    return AWSResponse(request.url, status, headers, MockRawResponse(body))  # type: ignore[arg-type]
 
 
 def emulator_lock() -> threading.RLock:

@@ -278,6 +278,7 @@ def _moto_s_own(moto_s: pytest.MonkeyPatch) -> None:
     moto_s.setattr(dynamo_type.DynamoType, "cast_value", emulator._moto_cast_value)
     moto_s.setattr(dynamo_table.Table, "all_items", emulator._moto_all_items)  # the table's items sorted each time
     moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
+    moto_s.setattr(emulator, "dispatch_dynamodb_directly", False)  # through moto's routing
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
