@@ -20,8 +20,10 @@ from typing import cast
 PACKAGE = "bench"
 BENCH_DIR = Path(__file__).resolve().parent
 # Diagnostics, not benchmarks: what stays between campaigns, CPU by AWS request, a py-spy profile by layer, CPU per
-# API read replayed from a data folder.
-TOOLS = frozenset({"campaign_memory", "campaign_writes", "request_cpu", "profile_layers", "read_cpu"})
+# API read replayed from a data folder, and in-process with the emulator's DynamoDB dispatch on and off.
+TOOLS = frozenset(
+    {"campaign_memory", "campaign_writes", "request_cpu", "profile_layers", "read_cpu", "dynamo_dispatch"}
+)
 
 
 def discover() -> list[str]:
