@@ -1,14 +1,15 @@
 """DynamoDB requests in the emulator, handed to moto's `DynamoHandler` without moto's routing.
 
-moto answers every request it stubs the same way: the URL is matched against each service's patterns (~63 of them
+moto answers every request it stubs the same way: the URL is matched against each service's patterns (51 of them
 before DynamoDB's), the request is rebuilt as a werkzeug request (a WSGI environ, its headers and body read back),
 and `BaseResponse.setup_class` reads it (the body parsed as a query string, the URL parsed, IAM told of the visit)
-before `DynamoHandler.call_action` runs the operation. That was ~40 % of the emulator's time on an API read, ~4 ms
-of a campaign GET's two DynamoDB calls (cProfile, issue 14's read latency). A request that botocore sends to
-DynamoDB's regional endpoint is handed here to a `DynamoHandler` set up with what its operations read (the parsed
-parameters, the headers, the region and account, the method) and moto's own `call_action` (so its validation, its
-errors, its serialiser and the emulator's hooks on it all run as before). Anything else (another host or path, a
-form or gzip body, moto's IAM checks or recorder switched on) answers None and takes moto's own path.
+before `DynamoHandler.call_action` runs the operation. That was ~40 % of the emulator's CPU on a campaign GET's
+two DynamoDB requests (cProfile), ~1 ms of the GET's ~5 ms (bench.dynamo_dispatch; issue 14's read latency). A
+request that botocore sends to DynamoDB's regional endpoint is handed here to a `DynamoHandler` set up with what
+its operations read (the parsed parameters, the headers, the region and account, the method) and moto's own
+`call_action` (so its validation, its errors, its serialiser and the emulator's hooks on it all run as before).
+Anything else (another host or path, a form or gzip body, moto's IAM checks or recorder switched on) answers None
+and takes moto's own path.
 
 One difference from moto's path is left to moto: `setup_class` reads a body as a query string too, and a body
 with `&Action=<name>` in it (an item whose value holds that text) runs the operation `<name>` instead of the one
