@@ -11,10 +11,9 @@ its operations read (the parsed parameters, the headers, the region and account,
 Anything else (another host or path, a form or gzip body, moto's IAM checks or recorder switched on) answers None
 and takes moto's own path.
 
-One difference from moto's path is left to moto: `setup_class` reads a body as a query string too, and a body
-with `&Action=<name>` in it (an item whose value holds that text) runs the operation `<name>` instead of the one
-in `X-Amz-Target` (moto 5.2). A body holding `&` takes moto's path, so both answer alike; the journal's replay
-(`local.durability.apply_record`) calls moto's path too.
+`setup_class` reads a body as a query string too; the emulator keeps a JSON body whole there
+(`local.emulator._json_body_not_a_query_string`), so a body holding `&` is answered alike on both paths, and
+the journal's replay (`local.durability.apply_record`, moto's path) applies what the live request applied.
 """
 
 from __future__ import annotations
@@ -72,7 +71,7 @@ def answer(request: Any) -> TYPE_RESPONSE | None:
     url, method, body = request.url, request.method, request.body
     if type(url) is not str or _URL.fullmatch(url) is None or method != "POST":
         return None
-    if type(body) is not bytes or not body.startswith(b"{") or b"&" in body:
+    if type(body) is not bytes or not body.startswith(b"{"):
         return None
     headers = Headers(
         [
@@ -99,8 +98,8 @@ def answer(request: Any) -> TYPE_RESPONSE | None:
 
 def _set_up(handler: DynamoHandler, url: str, request: _Request) -> None:
     """moto's `BaseResponse.setup_class` for a request `answer` serves: a JSON body, no form, no query string,
-    path "/". Its query-string reading of the body is left out: with no `&` in a body that starts with `{`, its one
-    key starts with `{` and is none of the names moto looks for (`Action`, `AWSAccessKeyId`, `ContentType`)."""
+    path "/". Its query-string reading of the body is left out: the emulator keeps a JSON body whole there, one key
+    starting with `{`, none of the names moto looks for (`Action`, `AWSAccessKeyId`, `ContentType`)."""
     handler.is_werkzeug_request = False
     handler.normalized_request = request  # type: ignore[assignment]
     handler.raw_body = request.data

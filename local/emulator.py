@@ -435,6 +435,21 @@ def _sign_unless_emulated_dynamodb(
     return _sign(self, operation_name, request, *args, **kwargs)
 
 
+_moto_parse_qsl = moto_responses.parse_qsl  # type: ignore[attr-defined]
+
+
+def _json_body_not_a_query_string(body: str, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+    """moto reads every request body as a query string too (for the Query protocol's form bodies), and takes the
+    operation and parameters from it before the `X-Amz-Target` header (moto 5.2, `BaseResponse.setup_class`): an
+    SQS message or a DynamoDB item holding `x&Action=PurgeQueue&y` (an SMS text, a campaign name) ran PurgeQueue on
+    the queue, `&QueueUrl=` would have redirected it. A body that is a JSON object is never a form body, so it stays
+    whole, one key with no value: what moto already made of a JSON body with no `&` or `=` in it."""
+    if body.startswith("{"):
+        return [(body, "")]
+    result: list[tuple[str, str]] = _moto_parse_qsl(body, *args, **kwargs)
+    return result
+
+
 def install_request_serialisation() -> None:
     BotocoreStubber.__call__ = _serialised_call  # type: ignore[method-assign]
     RequestSigner.sign = _sign_unless_emulated_dynamodb  # type: ignore[method-assign]
@@ -451,6 +466,7 @@ def install_request_serialisation() -> None:
     dynamo_requests.install()
     # moto lists a handler class's methods (inspect.getmembers) on every request; the classes never change
     moto_responses.method_names_from_class = _method_names  # type: ignore[attr-defined]
+    moto_responses.parse_qsl = _json_body_not_a_query_string  # type: ignore[attr-defined,assignment]
     BaseModel.__new__ = staticmethod(_new_untracked)  # type: ignore[method-assign]
 
 

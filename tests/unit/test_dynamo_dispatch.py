@@ -158,7 +158,7 @@ _CALLS: list[tuple[str, dict[str, Any]]] = [
     (
         "put_item",
         {"TableName": _TABLE, "Item": {"pk": {"S": "a&Action=ListTables&b"}, "sk": {"N": "1"}}},
-    ),  # (moto's path)
+    ),  # (a body holding "&": moto read it as a query string; local.emulator keeps it whole)
     ("scan", {"TableName": _TABLE}),
     ("describe_table", {"TableName": _TABLE}),
 ]
@@ -261,7 +261,7 @@ def test_every_answer_is_moto_s_own_byte_for_byte(client: Any, monkeypatch: pyte
     routed, routed_wire, served_when_routed = _run(client, False, monkeypatch)
     assert direct_wire == routed_wire
     assert direct == routed
-    assert served == len(_CALLS) - 1 and served_when_routed == 0  # all but the body holding "&" went directly
+    assert served == len(_CALLS) and served_when_routed == 0
     errors = {outcome[1]["Error"]["Code"] for outcome in direct if outcome[0] == "error"}
     assert errors == {
         "ValidationException",
