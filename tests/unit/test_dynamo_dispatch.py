@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.models import botocore_stubber
 
 from local import dynamo_dispatch, dynamo_responses, emulator
+from tests.unit.emulated_table import emulated_table
 
 _REGION = "eu-central-1"
 _TABLE = "dispatch"
@@ -166,30 +165,7 @@ _CALLS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    emulator.set_fake_credentials(_REGION)
-    emulator.install_request_serialisation()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=_REGION)
-        dynamodb.create_table(
-            TableName=_TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "N"},
-                {"AttributeName": "g", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_g",
-                    "KeySchema": [
-                        {"AttributeName": "g", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+    with emulated_table(_REGION, _TABLE) as dynamodb:
         yield dynamodb
 
 

@@ -11,7 +11,6 @@ import pytest
 from botocore.signers import RequestSigner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 from moto.dynamodb import responses as moto_dynamodb_responses
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models import table as dynamo_table
@@ -19,6 +18,7 @@ from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
 from local import dynamo_responses, emulator
+from tests.unit.emulated_table import emulated_table
 
 _REGION = "eu-central-1"
 _TABLE = "reads"
@@ -54,30 +54,7 @@ _items = st.lists(
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    emulator.set_fake_credentials(_REGION)
-    emulator.install_request_serialisation()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=_REGION)
-        dynamodb.create_table(
-            TableName=_TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "N"},
-                {"AttributeName": "g", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_g",
-                    "KeySchema": [
-                        {"AttributeName": "g", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+    with emulated_table(_REGION, _TABLE) as dynamodb:
         yield dynamodb
 
 
