@@ -16,6 +16,7 @@ from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models import table as dynamo_table
 from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+from moto.dynamodb.responses import ProjectionExpressionParser
 
 from local import dynamo_responses, emulator
 from tests.unit.emulated_table import emulated_table
@@ -86,6 +87,10 @@ def _reads(client: Any, limit: int, forward: bool) -> list[Any]:
     key = {"pk": {"S": "p1"}, "sk": {"N": "3"}}
     call("get_item", TableName=_TABLE, Key=key, ConsistentRead=True)
     call("get_item", TableName=_TABLE, Key=key, ProjectionExpression="a, #n", ExpressionAttributeNames={"#n": "n"})
+    call("get_item", TableName=_TABLE, Key=key, ProjectionExpression="a.b, #n[0]", ExpressionAttributeNames={"#n": "n"})
+    call("get_item", TableName=_TABLE, Key=key, ProjectionExpression="a, a")  # (refused: a duplicate)
+    unused = {"#n": "n", "#u": "u"}
+    call("get_item", TableName=_TABLE, Key=key, ProjectionExpression="a, #n", ExpressionAttributeNames=unused)
     call("batch_get_item", RequestItems={_TABLE: {"Keys": [key, {"pk": {"S": "p2"}, "sk": {"N": "1"}}]}})
     call("get_item", TableName="no-such-table", Key=key)
     for pk in ("p1", "p2", "p4"):
@@ -256,6 +261,7 @@ def _moto_s_own(moto_s: pytest.MonkeyPatch) -> None:
     moto_s.setattr(dynamo_table.Table, "all_items", emulator._moto_all_items)  # the table's items sorted each time
     moto_s.setattr(RequestSigner, "sign", emulator._sign)  # signed: the same account and region's data
     moto_s.setattr(emulator, "dispatch_dynamodb_directly", False)  # through moto's routing
+    moto_s.setattr(ProjectionExpressionParser, "parse", emulator._moto_parse_projection)  # parsed each time
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -314,3 +320,15 @@ def test_a_reserved_word_is_one_of_moto_s_list(word: str) -> None:
     words = ReservedKeywords.get_reserved_keywords()
     assert isinstance(words, emulator._Keywords)
     assert (word in words) == (word in list(words)) == (word in ReservedKeywords._get_reserved_keywords())
+
+
+def test_a_projection_parsed_once_is_each_request_s_own() -> None:
+    emulator.install_request_serialisation()
+    expression, names = "a.b, #n, #s[1]", {"#n": "name", "#s": "status"}
+    parsers = [ProjectionExpressionParser(expression, dict(names)) for _ in range(3)]
+    answers = [parser.parse() for parser in parsers[:2]]
+    answers[0][0].append("changed")  # a caller's own lists: nothing kept changes with them
+    answers[1][1].append("changed")
+    moto_s = ProjectionExpressionParser(expression, dict(names))
+    assert parsers[2].parse() == emulator._moto_parse_projection(moto_s) == [["a", "b"], ["name"], ["#s[1]"]]
+    assert all(parser.expr_attr_names_found == moto_s.expr_attr_names_found == ["#n"] for parser in parsers)
