@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -189,14 +190,18 @@ def test_R_RUN_5_a_long_journal_folds_into_a_snapshot_while_running(
 ) -> None:
     monkeypatch.setattr("local.durability.SNAPSHOT_AFTER_BYTES", 20_000)
     table = settings.table_name(ACCOUNTS.logical)
-    with platform(tmp_path, settings, crash=True):
+    with platform(tmp_path, settings, crash=True) as first:
         dynamodb = boto3.client("dynamodb", region_name=settings.region)
         for index in range(200):
             dynamodb.put_item(
                 TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}}
             )
             wait_durable()
-        assert (tmp_path / "journal.log").stat().st_size < 40_000  # emptied on the way
+        # ~60 KB journaled: folded at least once on the way (however late a loaded machine lets the fork finish)
+        deadline = time.monotonic() + 60
+        while first.journal.stats.snapshots == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.journal.stats.snapshots >= 1
     with platform(tmp_path, settings) as resumed:
         assert resumed.replayed < 200
         dynamodb = boto3.client("dynamodb", region_name=settings.region)
