@@ -337,8 +337,8 @@ def _run(platform: Platform, seed: int) -> None:
     assert [h["status"] for h in later["history"]].count("running") == 1, later["history"]
 
     for one, count in ((campaign_id, RECIPIENTS), (later_id, LATER_RECIPIENTS)):
-        placed = _placed_numbers(platform, one)  # every recipient placed once: none lost, none twice
-        assert len(placed) == count and placed.most_common(1)[0][1] == 1, placed.most_common(3)
+        numbers_placed = _placed_numbers(platform, one)  # every recipient placed once: none lost, none twice
+        assert len(numbers_placed) == count and numbers_placed.most_common(1)[0][1] == 1, numbers_placed.most_common(3)
 
     cost = done["cost"]
     assert cost["reserved"] == cost["charged"] + cost["released"] + cost["refunded"], cost
