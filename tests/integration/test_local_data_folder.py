@@ -185,18 +185,22 @@ def test_R_RUN_5_a_folder_in_use_is_refused(tmp_path: Path) -> None:
         holder.close()
 
 
+def _put_padded(settings: Settings, table: str, count: int, *, durably: bool) -> None:
+    """`count` items of ~300 bytes each (each waited for on disk when `durably`)."""
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    for index in range(count):
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}})
+        if durably:
+            wait_durable()
+
+
 def test_R_RUN_5_a_long_journal_folds_into_a_snapshot_while_running(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("local.durability.SNAPSHOT_AFTER_BYTES", 20_000)
     table = settings.table_name(ACCOUNTS.logical)
     with platform(tmp_path, settings, crash=True) as first:
-        dynamodb = boto3.client("dynamodb", region_name=settings.region)
-        for index in range(200):
-            dynamodb.put_item(
-                TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}}
-            )
-            wait_durable()
+        _put_padded(settings, table, 200, durably=True)
         # ~60 KB journaled: folded at least once on the way (however late a loaded machine lets the fork finish)
         deadline = time.monotonic() + 60
         while first.journal.stats.snapshots == 0 and time.monotonic() < deadline:
@@ -296,11 +300,7 @@ def test_R_RUN_5_a_clean_stop_while_a_periodic_snapshot_is_starting_waits_for_it
     _SlowToStart.go.clear()
     table = settings.table_name(ACCOUNTS.logical)
     with platform(tmp_path, settings, crash=True) as first:
-        dynamodb = boto3.client("dynamodb", region_name=settings.region)
-        for index in range(40):
-            dynamodb.put_item(
-                TableName=table, Item={"pk": {"S": f"k{index}"}, "sk": {"S": "1"}, "pad": {"S": "x" * 200}}
-            )
+        _put_padded(settings, table, 40, durably=False)
         # the syncer's fsync is what starts a periodic snapshot, and it may stay in start() until `go`
         threading.Thread(target=first.journal.wait_durable, daemon=True).start()
         assert _SlowToStart.making.wait(10)  # the syncer is between making the thread and starting it
