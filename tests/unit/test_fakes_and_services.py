@@ -337,16 +337,8 @@ def test_r_bil_2_a_campaign_the_credit_cannot_cover_is_not_created(fakes: Fakes)
     admin = _admin()
     shop = _customer(admin, credit_amount=1)
     _approved_sender(admin, shop)
-    draft = CampaignDraft(
-        name="Orders",
-        channel=Channel.SMS,
-        category=Category.SERVICE,
-        sms_text="Shop: hi",
-        sender="Shop",
-        recipients=NUMBERS,
-    )
     with pytest.raises(InsufficientCredit):
-        create_campaign(shop, draft)
+        create_campaign(shop, _order_ready_sms())
     assert fakes.campaigns.campaigns == {} and fakes.workflows.started == []
     assert fakes.ledger.balance(shop.account_id).reserved == 0
 
