@@ -32,6 +32,7 @@ from moto.dynamodb.models.utilities import bytesize, find_nested_key
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 from moto.dynamodb.responses import DynamoHandler, ProjectionExpressionParser
 
+from jarchi.memo import LeastRecentlyUsed
 from jarchi.resources import ALL_BUCKETS, ALL_QUEUES
 from jarchi.settings import Settings
 from jarchi.store.tables import ALL_TABLES, TableSpec
@@ -377,8 +378,8 @@ _moto_parse_projection = ProjectionExpressionParser.parse
 # the reserved words and the list for duplicates, pairwise (~0.15 ms for the 78–96 names of a campaign read, on
 # every GetItem and Query of the API's reads; issue 14). It depends on nothing but the two, and each request gets
 # its own copy of the lists. A request moto refuses is parsed (and refused) again each time.
-_parsed_projections: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[list[str]], list[str]]] = {}
-_PARSED_PROJECTIONS_LIMIT = 256
+_parsed_projections: LeastRecentlyUsed[tuple[str, tuple[tuple[str, str], ...]], tuple[list[list[str]], list[str]]]
+_parsed_projections = LeastRecentlyUsed(256)
 
 
 def _parse_projection(self: ProjectionExpressionParser) -> list[list[str]]:
@@ -389,9 +390,7 @@ def _parse_projection(self: ProjectionExpressionParser) -> list[list[str]]:
     kept = _parsed_projections.get(key)
     if kept is None:
         parsed = _moto_parse_projection(self)
-        if len(_parsed_projections) >= _PARSED_PROJECTIONS_LIMIT:
-            _parsed_projections.clear()
-        _parsed_projections[key] = ([list(path) for path in parsed], list(self.expr_attr_names_found))
+        _parsed_projections.put(key, ([list(path) for path in parsed], list(self.expr_attr_names_found)))
         return parsed
     self.expr_attr_names_found.extend(kept[1])
     return [list(path) for path in kept[0]]
